@@ -1,0 +1,1 @@
+"""Caching: HTTP caching headers for the CDN tier."""

@@ -1,0 +1,187 @@
+"""Every setting, read once from IMGPROXY_* environment variables into one frozen object."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from imgproxy.url.presets import Preset, parse_presets
+
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the server cannot start with."""
+
+
+def _hex_list(name: str, raw: str) -> tuple[bytes, ...]:
+    try:
+        return tuple(bytes.fromhex(part.strip()) for part in raw.split(",") if part.strip())
+    except ValueError as error:
+        raise SettingsError(f"{name} must be comma-separated hex strings") from error
+
+
+def _bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "t", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "f", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name} must be a boolean, got {raw!r}")
+
+
+def _int(name: str, raw: str, minimum: int = 0) -> int:
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from error
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from error
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The server's whole configuration. Build it with `Settings.from_env()`."""
+
+    bind: str = ":8080"
+    keys: tuple[bytes, ...] = ()
+    salts: tuple[bytes, ...] = ()
+    signature_size: int = 32
+    arguments_separator: str = ":"
+    presets: Mapping[str, Preset] = field(default_factory=dict)
+    local_filesystem_root: Path | None = None
+    max_src_file_size: int = 0
+    max_src_resolution: float = 50.0
+    max_redirects: int = 10
+    download_timeout: float = 5.0
+    connect_timeout: float = 2.0
+    timeout: float = 10.0
+    user_agent: str = "imgproxy-py/0.1"
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    quality: int = 80
+    webp_quality: int = 79
+    avif_quality: int = 63
+    avif_speed: int = 8
+    jpeg_progressive: bool = False
+    auto_webp: bool = False
+    auto_avif: bool = False
+    auto_rotate: bool = True
+    strip_metadata: bool = True
+    ttl: int = 31_536_000
+    use_etag: bool = True
+    path_prefix: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.keys) != len(self.salts):
+            raise SettingsError(
+                f"IMGPROXY_KEY has {len(self.keys)} entries but IMGPROXY_SALT has "
+                f"{len(self.salts)}: they are used in pairs"
+            )
+        if not 1 <= self.signature_size <= 32:
+            raise SettingsError(f"IMGPROXY_SIGNATURE_SIZE must be 1..32, got {self.signature_size}")
+        if len(self.arguments_separator) != 1 or self.arguments_separator == "/":
+            raise SettingsError("IMGPROXY_ARGUMENTS_SEPARATOR must be one character, not '/'")
+        if self.workers < 1:
+            raise SettingsError("IMGPROXY_WORKERS must be at least 1")
+
+    @property
+    def signing_enabled(self) -> bool:
+        return bool(self.keys)
+
+    @property
+    def max_src_pixels(self) -> int:
+        return int(self.max_src_resolution * 1_000_000)
+
+    @property
+    def bind_host_port(self) -> tuple[str, int]:
+        host, _, port = self.bind.rpartition(":")
+        host = host.strip("[]") or "0.0.0.0"
+        return host, int(port)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every IMGPROXY_* variable; unknown ones are ignored, bad values raise."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+
+        def has(name: str) -> bool:
+            return bool(env.get(name, "").strip())
+
+        if has("IMGPROXY_BIND"):
+            values["bind"] = env["IMGPROXY_BIND"].strip()
+        if has("IMGPROXY_KEY") or has("IMGPROXY_SALT"):
+            values["keys"] = _hex_list("IMGPROXY_KEY", env.get("IMGPROXY_KEY", ""))
+            values["salts"] = _hex_list("IMGPROXY_SALT", env.get("IMGPROXY_SALT", ""))
+        separator = env.get("IMGPROXY_ARGUMENTS_SEPARATOR", "")
+        if separator:
+            values["arguments_separator"] = separator
+        values["presets"] = parse_presets(
+            _preset_lines(env), str(values.get("arguments_separator", ":"))
+        )
+        if has("IMGPROXY_LOCAL_FILESYSTEM_ROOT"):
+            values["local_filesystem_root"] = Path(env["IMGPROXY_LOCAL_FILESYSTEM_ROOT"])
+        integers = {
+            "IMGPROXY_SIGNATURE_SIZE": ("signature_size", 1),
+            "IMGPROXY_MAX_SRC_FILE_SIZE": ("max_src_file_size", 0),
+            "IMGPROXY_MAX_REDIRECTS": ("max_redirects", 0),
+            "IMGPROXY_WORKERS": ("workers", 1),
+            "IMGPROXY_QUALITY": ("quality", 1),
+            "IMGPROXY_WEBP_QUALITY": ("webp_quality", 1),
+            "IMGPROXY_AVIF_QUALITY": ("avif_quality", 1),
+            "IMGPROXY_AVIF_SPEED": ("avif_speed", 0),
+            "IMGPROXY_TTL": ("ttl", 0),
+        }
+        for name, (attribute, minimum) in integers.items():
+            if has(name):
+                values[attribute] = _int(name, env[name], minimum)
+        floats = {
+            "IMGPROXY_MAX_SRC_RESOLUTION": "max_src_resolution",
+            "IMGPROXY_DOWNLOAD_TIMEOUT": "download_timeout",
+            "IMGPROXY_CONNECT_TIMEOUT": "connect_timeout",
+            "IMGPROXY_TIMEOUT": "timeout",
+        }
+        for name, attribute in floats.items():
+            if has(name):
+                values[attribute] = _float(name, env[name])
+        booleans = {
+            "IMGPROXY_JPEG_PROGRESSIVE": "jpeg_progressive",
+            "IMGPROXY_ENABLE_WEBP_DETECTION": "auto_webp",
+            "IMGPROXY_AUTO_WEBP": "auto_webp",
+            "IMGPROXY_ENABLE_AVIF_DETECTION": "auto_avif",
+            "IMGPROXY_AUTO_AVIF": "auto_avif",
+            "IMGPROXY_AUTO_ROTATE": "auto_rotate",
+            "IMGPROXY_STRIP_METADATA": "strip_metadata",
+            "IMGPROXY_USE_ETAG": "use_etag",
+        }
+        for name, attribute in booleans.items():
+            if has(name):
+                values[attribute] = _bool(name, env[name])
+        if has("IMGPROXY_USER_AGENT"):
+            values["user_agent"] = env["IMGPROXY_USER_AGENT"]
+        if has("IMGPROXY_PATH_PREFIX"):
+            values["path_prefix"] = "/" + env["IMGPROXY_PATH_PREFIX"].strip("/")
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _preset_lines(env: Mapping[str, str]) -> list[str]:
+    lines = [part for part in env.get("IMGPROXY_PRESETS", "").split(",") if part.strip()]
+    path = env.get("IMGPROXY_PRESETS_PATH", "").strip()
+    if path:
+        try:
+            lines.extend(Path(path).read_text(encoding="utf-8").splitlines())
+        except OSError as error:
+            raise SettingsError(f"IMGPROXY_PRESETS_PATH cannot be read: {error}") from error
+    return lines

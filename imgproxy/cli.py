@@ -1,0 +1,129 @@
+"""`python -m imgproxy sign|serve|health`. Server modules are imported only by `serve`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+
+from imgproxy.client import UrlBuilder
+from imgproxy.errors import ProxyError
+from imgproxy.url.options import ResizingType
+from imgproxy.url.parser import PathParser
+
+DEV_SAMPLE = "sample-landscape.jpg"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m imgproxy")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sign = commands.add_parser(
+        "sign",
+        help="print a signed URL",
+        description="Key and salt default to IMGPROXY_KEY/IMGPROXY_SALT.",
+    )
+    sign.add_argument("source", help="source image URL, e.g. https://example.com/a.jpg")
+    sign.add_argument("options", nargs="*", help="processing options, e.g. rs:fill:300:200 q:75")
+    sign.add_argument("--base-url", default="", help="where the proxy is served")
+    sign.add_argument("--key", help="hex key (default: IMGPROXY_KEY)")
+    sign.add_argument("--salt", help="hex salt (default: IMGPROXY_SALT)")
+    sign.add_argument("--format", default="", help="output format, e.g. webp")
+    sign.add_argument("--base64", action="store_true", help="encode the source as base64url")
+
+    serve = commands.add_parser("serve", help="run the proxy (settings from IMGPROXY_*)")
+    serve.add_argument("--bind", help="host:port (default: IMGPROXY_BIND or :8080)")
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="development defaults: a generated key, the bundled sample images",
+    )
+
+    health = commands.add_parser("health", help="exit 0 when the local server answers /health")
+    health.add_argument("--bind", help="host:port (default: IMGPROXY_BIND or :8080)")
+    return parser
+
+
+def sign_command(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    if args.key is not None:
+        env["IMGPROXY_KEY"] = args.key
+    if args.salt is not None:
+        env["IMGPROXY_SALT"] = args.salt
+    builder = UrlBuilder.from_env(args.base_url, env)
+    separator = builder.separator
+    segments = [*args.options, *([f"f{separator}{args.format}"] if args.format else [])]
+    try:
+        request = PathParser(separator).parse("/".join([*segments, "plain", args.source]))
+    except ProxyError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    builder = UrlBuilder(
+        builder.base_url,
+        builder.key,
+        builder.salt,
+        builder.signature_size,
+        separator,
+        base64_source=args.base64,
+    )
+    print(builder.url(request.source, request.options))
+    return 0
+
+
+def health_command(args: argparse.Namespace) -> int:
+    bind = args.bind or os.environ.get("IMGPROXY_BIND", "") or ":8080"
+    host, _, port = bind.rpartition(":")
+    host = host.strip("[]")
+    host = "127.0.0.1" if host in {"", "0.0.0.0"} else host
+    host = "[::1]" if host == "::" else (f"[{host}]" if ":" in host else host)
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/health", timeout=5) as response:
+            return 0 if response.status == 200 else 1
+    except (urllib.error.URLError, OSError):
+        return 1
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from imgproxy.server import serve  # noqa: PLC0415 - keeps `sign` free of server deps
+
+    env = dict(os.environ)
+    if args.bind:
+        env["IMGPROXY_BIND"] = args.bind
+    if args.dev:
+        env = development_env(env)
+    return serve(env)
+
+
+def development_env(env: dict[str, str]) -> dict[str, str]:
+    from config.settings import SAMPLES_DIR  # noqa: PLC0415
+
+    env.setdefault("IMGPROXY_LOCAL_FILESYSTEM_ROOT", str(SAMPLES_DIR))
+    if not env.get("IMGPROXY_KEY"):
+        env["IMGPROXY_KEY"] = secrets.token_hex(32)
+        env["IMGPROXY_SALT"] = secrets.token_hex(32)
+    bind = env.get("IMGPROXY_BIND") or "127.0.0.1:8080"
+    env["IMGPROXY_BIND"] = bind
+    host, _, port = bind.rpartition(":")
+    base = f"http://{host if host not in {'', '0.0.0.0'} else '127.0.0.1'}:{port}"
+    builder = UrlBuilder.from_env(base, env)
+    example = builder.url(
+        f"local:///{DEV_SAMPLE}", width=600, height=400, resizing_type=ResizingType.FILL
+    )
+    print(
+        "\nDevelopment mode: a fresh signing key for this run (do not use it in production)\n"
+        f"  IMGPROXY_KEY={env['IMGPROXY_KEY']}\n  IMGPROXY_SALT={env['IMGPROXY_SALT']}\n"
+        f"  local sources from {env['IMGPROXY_LOCAL_FILESYSTEM_ROOT']}\n\n"
+        f"Open this example (600x400, cropped to fill):\n  {example}\n",
+        flush=True,
+    )
+    return env
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    commands = {"sign": sign_command, "serve": serve_command, "health": health_command}
+    return commands[args.command](args)

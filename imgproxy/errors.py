@@ -1,0 +1,106 @@
+"""One exception hierarchy for every failure a client can see.
+
+Each class carries its HTTP status and a short public message; one handler in `imgproxy.app`
+turns any of them into a response. No status code is written anywhere else.
+"""
+
+from __future__ import annotations
+
+
+class ProxyError(Exception):
+    """Base of every error that becomes an HTTP response."""
+
+    status: int = 500
+    public_message: str = "Internal error"
+    retry_after: int | None = None
+
+    def __init__(self, message: str | None = None, *, detail: str | None = None) -> None:
+        self.message = message or self.public_message
+        self.detail = detail or self.message
+        super().__init__(self.detail)
+
+
+# 400: the client's path is malformed.
+class InvalidPath(ProxyError):
+    status = 400
+    public_message = "Invalid URL"
+
+
+class InvalidOption(InvalidPath):
+    """An option name is unknown or one of its arguments is out of range."""
+
+
+# 403: the request is refused.
+class Forbidden(ProxyError):
+    status = 403
+    public_message = "Forbidden"
+
+
+class InvalidSignature(Forbidden):
+    pass
+
+
+class SourceNotAllowed(Forbidden):
+    pass
+
+
+# 404
+class NotFound(ProxyError):
+    status = 404
+    public_message = "Not found"
+
+
+class SourceNotFound(NotFound):
+    public_message = "Source image not found"
+
+
+# 410
+class ExpiredURL(ProxyError):
+    status = 410
+    public_message = "Expired URL"
+
+
+# 422: the source cannot be turned into the result.
+class UnprocessableSource(ProxyError):
+    status = 422
+    public_message = "Invalid source image"
+
+
+class SourceTooLarge(UnprocessableSource):
+    pass
+
+
+class SourceResolutionTooLarge(UnprocessableSource):
+    pass
+
+
+class UndecodableSource(UnprocessableSource):
+    pass
+
+
+class UnsupportedFormat(UnprocessableSource):
+    pass
+
+
+# 429 / 503: back off and retry.
+class TooManyRequests(ProxyError):
+    status = 429
+    public_message = "Too many requests"
+    retry_after = 1
+
+
+class DeadlineExceeded(ProxyError):
+    status = 503
+    public_message = "Timeout"
+    retry_after = 1
+
+
+# 502 / 504: the origin failed.
+class OriginError(ProxyError):
+    status = 502
+    public_message = "Source is unreachable"
+
+
+class OriginTimeout(ProxyError):
+    status = 504
+    public_message = "Source timed out"

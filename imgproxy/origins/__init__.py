@@ -1,0 +1,46 @@
+"""Where originals come from: one small protocol, one implementation per scheme."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from imgproxy.errors import SourceNotAllowed
+
+
+@dataclass(frozen=True)
+class Original:
+    """The source image's bytes plus what the origin said about them."""
+
+    data: bytes
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class Origin(Protocol):
+    async def fetch(self, source: str) -> Original: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class OriginRouter:
+    """Dispatches a source URL to the origin registered for its scheme."""
+
+    by_scheme: Mapping[str, Origin]
+
+    async def fetch(self, source: str) -> Original:
+        scheme = urlsplit(source).scheme.lower()
+        origin = self.by_scheme.get(scheme)
+        if origin is None:
+            raise SourceNotAllowed(
+                f"Source scheme '{scheme}' is not enabled" if scheme else "Source URL has no scheme"
+            )
+        return await origin.fetch(source)
+
+    async def close(self) -> None:
+        for origin in set(self.by_scheme.values()):
+            await origin.close()

@@ -1,0 +1,79 @@
+"""http(s) origin: one pooled httpx client, bounded redirects and time, body size capped while
+streaming."""
+
+from __future__ import annotations
+
+import httpx
+
+from imgproxy.errors import OriginError, OriginTimeout, SourceNotFound, SourceTooLarge
+from imgproxy.origins import Original
+
+MISSING_STATUSES = frozenset({404, 410})
+
+
+class HttpOrigin:
+    def __init__(
+        self,
+        *,
+        max_bytes: int,
+        max_redirects: int,
+        connect_timeout: float,
+        read_timeout: float,
+        user_agent: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.client = httpx.AsyncClient(
+            follow_redirects=max_redirects > 0,
+            max_redirects=max_redirects,
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+            headers={"User-Agent": user_agent, "Accept-Encoding": "identity"},
+            transport=transport,
+        )
+
+    async def fetch(self, source: str) -> Original:
+        try:
+            async with self.client.stream("GET", source) as response:
+                self._check_status(response, source)
+                data = await self._read_capped(response, source)
+                headers = response.headers
+                return Original(
+                    data,
+                    headers.get("content-type"),
+                    headers.get("etag"),
+                    headers.get("last-modified"),
+                )
+        except httpx.TimeoutException as error:
+            raise OriginTimeout(detail=f"{source}: {type(error).__name__}") from None
+        except httpx.TooManyRedirects:
+            raise OriginError(
+                "Too many redirects", detail=f"{source}: too many redirects"
+            ) from None
+        except httpx.InvalidURL as error:
+            raise OriginError("Invalid source URL", detail=f"{source}: {error}") from None
+        except httpx.HTTPError as error:
+            raise OriginError(detail=f"{source}: {type(error).__name__}: {error}") from None
+
+    def _check_status(self, response: httpx.Response, source: str) -> None:
+        status = response.status_code
+        if status in MISSING_STATUSES:
+            raise SourceNotFound(detail=f"{source}: origin answered {status}")
+        if response.is_redirect:
+            raise OriginError("Redirects are disabled", detail=f"{source}: origin redirected")
+        if not response.is_success:
+            raise OriginError(f"Source answered {status}", detail=f"{source}: origin {status}")
+
+    async def _read_capped(self, response: httpx.Response, source: str) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if self.max_bytes and declared.isdigit() and int(declared) > self.max_bytes:
+            raise SourceTooLarge(detail=f"{source}: Content-Length {declared} > {self.max_bytes}")
+        body = bytearray()
+        async for chunk in response.aiter_raw():
+            body += chunk
+            if self.max_bytes and len(body) > self.max_bytes:
+                raise SourceTooLarge(detail=f"{source}: body passed {self.max_bytes} bytes")
+        return bytes(body)
+
+    async def close(self) -> None:
+        await self.client.aclose()

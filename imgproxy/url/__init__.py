@@ -1,0 +1,1 @@
+"""The imgproxy URL dialect: options, parsing, generating. Standard library only."""

@@ -1,0 +1,70 @@
+"""Validation of option arguments, with one message format for every failure:
+
+Expected integer 0..65535 for width but received 'abc'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TypeVar
+
+MAX_DIMENSION = 65535
+TRUE_WORDS = frozenset({"1", "t", "true"})
+FALSE_WORDS = frozenset({"0", "f", "false"})
+EnumT = TypeVar("EnumT", bound=StrEnum)
+
+
+class ArgumentError(ValueError):
+    """An option argument does not fit; the message is public."""
+
+
+def expected(what: str, name: str, value: str) -> ArgumentError:
+    return ArgumentError(f"Expected {what} for {name} but received '{value}'")
+
+
+def check_count(name: str, args: list[str], most: int, least: int = 1) -> None:
+    if not least <= len(args) <= most:
+        wanted = f"{least}..{most}" if least != most else str(most)
+        raise ArgumentError(f"Expected {wanted} arguments for {name} but received {len(args)}")
+
+
+def integer(name: str, value: str, low: int = 0, high: int = MAX_DIMENSION) -> int:
+    try:
+        number = int(value, 10)
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise expected(f"integer {low}..{high}", name, value)
+    return number
+
+
+def number(
+    name: str, value: str, *, low: float = 0.0, high: float = math.inf, low_inclusive: bool = True
+) -> float:
+    try:
+        parsed = float(value)
+    except ValueError:
+        parsed = math.nan
+    in_range = (parsed >= low if low_inclusive else parsed > low) and parsed <= high
+    if not math.isfinite(parsed) or not in_range:
+        bounds = f"{'' if low_inclusive else '>'}{low:g}..{high:g}"
+        raise expected(f"number {bounds}", name, value)
+    return parsed
+
+
+def boolean(name: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    raise expected("boolean (1, t, true, 0, f, false)", name, value)
+
+
+def choice(name: str, value: str, table: Mapping[str, EnumT]) -> EnumT:
+    try:
+        return table[value]
+    except KeyError:
+        raise expected(f"one of {', '.join(table)}", name, value) from None

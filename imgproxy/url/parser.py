@@ -1,0 +1,105 @@
+"""Path grammar: `/{signature}/{options...}/{plain/source@ext | base64source.ext}`."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from imgproxy.errors import ExpiredURL, InvalidOption, InvalidPath
+from imgproxy.url.appliers import APPLIERS, RESIZING_TYPES, apply_format
+from imgproxy.url.args import ArgumentError
+from imgproxy.url.options import ImageRequest, Options
+from imgproxy.url.presets import Preset, RawOption, split_options
+from imgproxy.url.source import PLAIN_MARKER, decode_base64, decode_plain
+
+COLLAPSED_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/([^/])")
+PRESET_NAMES = frozenset({"preset", "pr"})
+
+
+def split_signature(path: str) -> tuple[str, str]:
+    """Split a request path into (signature, rest); `rest` has no leading slash."""
+    signature, _, rest = path.lstrip("/").partition("/")
+    if not signature or not rest:
+        raise InvalidPath("Invalid URL", detail=f"Path has no signature or no options: {path}")
+    return signature, redenormalize(rest)
+
+
+def redenormalize(path: str) -> str:
+    """Undo what CDNs, proxies and frameworks do to paths, before the signature check."""
+    if path.startswith(f"{PLAIN_MARKER}/"):
+        options, plain, has_plain = "", path[len(PLAIN_MARKER) + 1 :], True
+    else:
+        options, marker, plain = path.partition(f"/{PLAIN_MARKER}/")
+        has_plain = bool(marker)
+    options = options.replace("%3A", ":").replace("%3a", ":")
+    if not has_plain:
+        return options
+    match = COLLAPSED_SCHEME.match(plain)
+    if match:
+        slashes = "///" if match.group(1) == "local" else "//"
+        plain = f"{match.group(1)}:{slashes}{match.group(2)}{plain[match.end() :]}"
+    return f"{options}/{PLAIN_MARKER}/{plain}".lstrip("/")
+
+
+@dataclass(frozen=True)
+class PathParser:
+    """Turns the path after the signature into an `ImageRequest`."""
+
+    separator: str = ":"
+    presets: Mapping[str, Preset] = field(default_factory=dict)
+    clock: Callable[[], float] = time.time
+
+    def parse(self, path: str) -> ImageRequest:
+        segments = path.lstrip("/").split("/")
+        if segments[0] in RESIZING_TYPES:
+            raise InvalidPath("The basic URL format is not supported; use processing options")
+        raw_options, rest = split_options(segments, self.separator)
+        options = (
+            self.apply_preset(Options(), "default") if "default" in self.presets else Options()
+        )
+        options = self.apply_all(options, raw_options, used=())
+        if not rest:
+            raise InvalidPath("Image URL is empty")
+        try:
+            if rest[0] == PLAIN_MARKER and len(rest) > 1:
+                source, extension = decode_plain(rest[1:])
+            else:
+                source, extension = decode_base64(rest)
+            if extension:
+                options = apply_format(options, [extension])
+        except ArgumentError as error:
+            raise InvalidPath(str(error)) from None
+        if options.expires is not None and options.expires < self.clock():
+            raise ExpiredURL()
+        return ImageRequest(options, source)
+
+    def apply_all(
+        self, options: Options, raw: Sequence[RawOption], used: tuple[str, ...]
+    ) -> Options:
+        for name, values in raw:
+            if name in PRESET_NAMES:
+                for preset in values:
+                    options = self.apply_preset(options, preset, used)
+                continue
+            applier = APPLIERS.get(name)
+            if applier is None:
+                raise InvalidOption(f"Unknown option: {name}")
+            try:
+                options = applier(options, list(values))
+            except ArgumentError as error:
+                raise InvalidOption(str(error)) from None
+        return options
+
+    def apply_preset(self, options: Options, name: str, used: tuple[str, ...] = ()) -> Options:
+        if name not in self.presets:
+            raise InvalidOption(f"Unknown preset: {name}")
+        if name in used:
+            return options
+        return self.apply_all(options, self.presets[name], (*used, name))
+
+    def validate_presets(self) -> None:
+        """Apply every preset once so a bad one stops the server at start, not a request."""
+        for name in self.presets:
+            self.apply_preset(replace(Options()), name)

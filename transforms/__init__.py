@@ -1,0 +1,1 @@
+"""The libvips pipeline: probe, plan (pure geometry), ordered steps, encode."""

@@ -1,0 +1,45 @@
+"""Which formats libvips reads and writes here, and how a concrete output format is settled."""
+
+from __future__ import annotations
+
+from imgproxy.url.options import ImageFormat
+
+LOADERS: dict[str, ImageFormat] = {
+    "jpegload": ImageFormat.JPEG,
+    "uhdrload": ImageFormat.JPEG,
+    "pngload": ImageFormat.PNG,
+    "webpload": ImageFormat.WEBP,
+    "gifload": ImageFormat.GIF,
+    "tiffload": ImageFormat.TIFF,
+    "svgload": ImageFormat.SVG,
+    "jxlload": ImageFormat.JXL,
+}
+HEIF_COMPRESSIONS = {"av1": ImageFormat.AVIF, "hevc": ImageFormat.HEIC}
+
+# Sources refused before decoding, with the reason given to the client.
+UNDECODABLE: dict[ImageFormat, str] = {
+    ImageFormat.SVG: "SVG sources are not accepted until they can be sanitized",
+    ImageFormat.HEIC: "HEIC sources are not supported yet",
+    ImageFormat.JXL: "JPEG XL sources are not supported",
+}
+WRITABLE = frozenset(
+    {ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.GIF}
+)
+
+
+def format_of_loader(loader: str, heif_compression: str | None) -> ImageFormat | None:
+    name = loader.removesuffix("_buffer").removesuffix("_source")
+    if name == "heifload":
+        return HEIF_COMPRESSIONS.get(heif_compression or "")
+    return LOADERS.get(name)
+
+
+def settle_output(
+    requested: ImageFormat | None, source: ImageFormat, has_alpha: bool
+) -> ImageFormat:
+    """The format to encode: asked for, else the source's if writable, else JPEG or PNG."""
+    if requested is not None:
+        return requested
+    if source in WRITABLE:
+        return source
+    return ImageFormat.PNG if has_alpha else ImageFormat.JPEG
