@@ -47,6 +47,8 @@ class Verifier:
             given = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
         except (binascii.Error, ValueError):
             raise InvalidSignature(detail="Invalid signature encoding") from None
+        if base64.urlsafe_b64encode(given).decode("ascii").rstrip("=") != signature:
+            raise InvalidSignature(detail="Invalid signature encoding: not canonical base64url")
         message = path.encode("utf-8")
         matched = False
         for key, salt in zip(self.keys, self.salts, strict=True):

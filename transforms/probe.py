@@ -33,17 +33,26 @@ def _field(image: pyvips.Image, name: str, default: object) -> object:
     return image.get(name) if image.get_typeof(name) else default
 
 
+def loader_for(data: bytes) -> str | None:
+    """The libvips loader that claims these bytes, from their leading bytes alone."""
+    pointer = pyvips.vips_lib.vips_foreign_find_load_buffer(data, len(data))
+    return None if pointer == pyvips.ffi.NULL else str(pyvips.ffi.string(pointer).decode())
+
+
 def probe(data: bytes, max_pixels: int) -> SourceInfo:
     """Read the header; refuse unknown formats and images over `max_pixels` (0 = no limit)."""
     if not data:
         raise UndecodableSource("Source image is empty")
+    loader = loader_for(data)
+    if loader is None:
+        raise UnsupportedFormat("Source image format is not recognised")
     try:
         header = pyvips.Image.new_from_buffer(data, "", fail_on="error")
-        loader = str(header.get("vips-loader"))
     except pyvips.Error as error:
-        raise UnsupportedFormat(
-            "Source image format is not recognised", detail=str(error).strip()
+        raise UndecodableSource(
+            "Source image cannot be decoded", detail=f"{loader}: {str(error).strip()}"
         ) from None
+    loader = str(header.get("vips-loader"))
     image_format = format_of_loader(loader, _text(_field(header, "heif-compression", None)))
     if image_format is None:
         raise UnsupportedFormat("Source image format is not supported", detail=loader)

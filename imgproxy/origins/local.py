@@ -23,7 +23,7 @@ class LocalOrigin:
         parts = urlsplit(source)
         relative = unquote(parts.path)
         if parts.netloc or "\x00" in relative:
-            raise SourceNotAllowed(detail=f"Malformed local source: {source}")
+            raise SourceNotAllowed("Local sources look like local:///path", detail=source)
         if ".." in Path(relative).parts:
             raise SourceNotAllowed("Source path leaves the local root", detail=source)
         candidate = (self.root / relative.lstrip("/")).resolve()
