@@ -22,7 +22,13 @@ EXAMPLE_PATH = "/rs:fit:300:300/plain/http://img.example.com/pretty/image.jpg"
         (b"test-key", b"test-salt", "/asd", 32, "oWaL7QoW5TsgbuiS9-5-DI8S3Ibbo1gdB2SteJh3a20"),
         (b"test-key", b"test-salt", "/asd", 8, "oWaL7QoW5Ts"),
         (b"test-key2", b"test-salt2", "/asd", 32, "jYz1UZ7j1BCdSzH3pZhaYf0iuz0vusoOTdqJsUT6WXI"),
-        (EXAMPLE_KEY, EXAMPLE_SALT, EXAMPLE_PATH, 32, "m3k5QADfcKPDj-SDI2AIogZbC3FlAXszuwhtWXYqavc"),
+        (
+            EXAMPLE_KEY,
+            EXAMPLE_SALT,
+            EXAMPLE_PATH,
+            32,
+            "m3k5QADfcKPDj-SDI2AIogZbC3FlAXszuwhtWXYqavc",
+        ),
         (EXAMPLE_KEY, EXAMPLE_SALT, EXAMPLE_PATH, 8, "m3k5QADfcKM"),
     ],
 )

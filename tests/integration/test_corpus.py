@@ -23,8 +23,13 @@ NOT_DECODED_YET = {
 # Old-style JPEG (TIFF compression 6) is not built into the pyvips wheel's libtiff.
 NOT_DECODED_BY_WHEEL = {"tiff-ojpeg-strip.tif": "Source image cannot be decoded"}
 OUTPUTS = ["", "jpg", "png", "webp", "avif", "gif"]
-LOADERS = {"jpg": "jpegload", "png": "pngload", "webp": "webpload", "avif": "heifload",
-           "gif": "gifload"}
+LOADERS = {
+    "jpg": "jpegload",
+    "png": "pngload",
+    "webp": "webpload",
+    "avif": "heifload",
+    "gif": "gifload",
+}
 BOX = 120
 
 ROWS = manifest()
@@ -35,13 +40,23 @@ def over_pixel_limit(row: dict[str, str]) -> bool:
     return row["width"].isdigit() and int(row["width"]) * int(row["height"]) > MAX_PIXELS
 
 
-HOSTILE = [row for row in ROWS
-           if (any(word in row["property"] for word in HOSTILE_WORDS) or over_pixel_limit(row))
-           and row["file"] != FRAME_BOMB]
-UNSUPPORTED = [row for row in ROWS if row not in HOSTILE
-               and (row["format"] in NOT_DECODED_YET or row["file"] in NOT_DECODED_BY_WHEEL)]
-DECODABLE = [row for row in ROWS if row not in HOSTILE and row not in UNSUPPORTED
-             and row["file"] != FRAME_BOMB]
+HOSTILE = [
+    row
+    for row in ROWS
+    if (any(word in row["property"] for word in HOSTILE_WORDS) or over_pixel_limit(row))
+    and row["file"] != FRAME_BOMB
+]
+UNSUPPORTED = [
+    row
+    for row in ROWS
+    if row not in HOSTILE
+    and (row["format"] in NOT_DECODED_YET or row["file"] in NOT_DECODED_BY_WHEEL)
+]
+DECODABLE = [
+    row
+    for row in ROWS
+    if row not in HOSTILE and row not in UNSUPPORTED and row["file"] != FRAME_BOMB
+]
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +82,17 @@ def fitted(width: int, height: int) -> tuple[int, int]:
 def test_the_corpus_is_split_as_the_manifest_says() -> None:
     assert len(ROWS) == len(HOSTILE) + len(UNSUPPORTED) + len(DECODABLE) + 1
     assert len(DECODABLE) >= 35
-    assert {row["file"] for row in HOSTILE} >= {"jpeg-truncated.jpg", "png-bomb-16384x16384.png",
-                                                "gif-bomb-65535x66601.gif", "heic-empty.heic"}
+    assert {row["file"] for row in HOSTILE} >= {
+        "jpeg-truncated.jpg",
+        "png-bomb-16384x16384.png",
+        "gif-bomb-65535x66601.gif",
+        "heic-empty.heic",
+    }
 
 
-@pytest.mark.parametrize("index,row", list(enumerate(DECODABLE)), ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("index", "row"), list(enumerate(DECODABLE)), ids=[row["file"] for row in DECODABLE]
+)
 def test_decodable_file_is_resized(proxy: httpx.Client, index: int, row: dict[str, str]) -> None:
     extension = OUTPUTS[index % len(OUTPUTS)]
     suffix = f"@{extension}" if extension else ""
@@ -83,7 +104,10 @@ def test_decodable_file_is_resized(proxy: httpx.Client, index: int, row: dict[st
     loader = str(result.get("vips-loader"))
     if extension:
         assert loader.startswith(LOADERS[extension])
-        assert response.headers["content-type"] == f"image/{'jpeg' if extension == 'jpg' else extension}"
+        assert (
+            response.headers["content-type"]
+            == f"image/{'jpeg' if extension == 'jpg' else extension}"
+        )
     result.write_to_memory()
 
 
@@ -111,16 +135,18 @@ def test_unsupported_source_is_a_clear_422(proxy: httpx.Client, row: dict[str, s
     assert response.text.strip() == expected
 
 
-@pytest.mark.parametrize("name", ["jpeg-huge-20000x14000.jpg", "png-bomb-16384x16384.png",
-                                  "avif-bomb-17000x17000.avif"])
+@pytest.mark.parametrize(
+    "name", ["jpeg-huge-20000x14000.jpg", "png-bomb-16384x16384.png", "avif-bomb-17000x17000.avif"]
+)
 def test_too_many_pixels_is_refused_from_the_header(proxy: httpx.Client, name: str) -> None:
     response = proxy.get(f"/unsafe/rs:fit:{BOX}:{BOX}/plain/local:///{name}")
     assert response.status_code == 422
     assert response.text.strip() == "Source image resolution is too big"
 
 
-@pytest.mark.parametrize("name", ["jpeg-truncated.jpg", "png-truncated.png", "png-bad-crc.png",
-                                  "gif-truncated.gif"])
+@pytest.mark.parametrize(
+    "name", ["jpeg-truncated.jpg", "png-truncated.png", "png-bad-crc.png", "gif-truncated.gif"]
+)
 def test_damaged_pixels_are_an_error_not_a_grey_image(proxy: httpx.Client, name: str) -> None:
     response = proxy.get(f"/unsafe/rs:fit:{BOX}:{BOX}/plain/local:///{name}@png")
     assert response.status_code == 422
@@ -129,8 +155,10 @@ def test_damaged_pixels_are_an_error_not_a_grey_image(proxy: httpx.Client, name:
 
 def fingerprint(data: bytes) -> list[float]:
     """A coarse perceptual fingerprint: mean grey level of each cell of an 8x8 grid."""
-    image = pyvips.Image.new_from_buffer(data, "").colourspace("b-w").resize(
-        8 / 120, vscale=8 / 80, kernel="linear"
+    image = (
+        pyvips.Image.new_from_buffer(data, "")
+        .colourspace("b-w")
+        .resize(8 / 120, vscale=8 / 80, kernel="linear")
     )
     return [float(value) for value in bytes(image.extract_band(0).cast("uchar").write_to_memory())]
 
@@ -143,7 +171,8 @@ def test_every_exif_orientation_shows_the_same_upright_picture(proxy: httpx.Clie
         assert response.status_code == 200
         prints.append(fingerprint(response.content))
     for orientation, candidate in enumerate(prints[1:], start=2):
-        difference = sum(abs(a - b) for a, b in zip(prints[0], candidate)) / len(candidate)
+        pairs = zip(prints[0], candidate, strict=True)
+        difference = sum(abs(a - b) for a, b in pairs) / len(candidate)
         assert difference < 6, f"orientation {orientation} differs by {difference:.1f}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,8 +78,9 @@ class TestSignatures:
             assert response.status_code == 200
             assert dimensions(response) == (33, 50)
 
-    @pytest.mark.parametrize("signature", ["unsafe", "oWaL7QoW5TsgbuiS9-5-DI8S3Ibbo1gdB2SteJh3a20",
-                                           "not base64!"])
+    @pytest.mark.parametrize(
+        "signature", ["unsafe", "oWaL7QoW5TsgbuiS9-5-DI8S3Ibbo1gdB2SteJh3a20", "not base64!"]
+    )
     def test_wrong_signature_is_403(self, signed_proxy: httpx.Client, signature: str) -> None:
         response = signed_proxy.get(f"/{signature}/rs:fit:50:50/plain/local:///{PHOTO}")
         assert (response.status_code, response.text) == (403, "Forbidden\n")
@@ -111,23 +113,36 @@ class TestRoutesAndErrors:
     @pytest.mark.parametrize(
         ("path", "status", "message"),
         [
-            ("/_/w:abc/plain/local:///x.jpg", 400,
-             "Expected integer 0..65535 for width but received 'abc'"),
+            (
+                "/_/w:abc/plain/local:///x.jpg",
+                400,
+                "Expected integer 0..65535 for width but received 'abc'",
+            ),
             ("/_/foo:1/plain/local:///x.jpg", 400, "Unknown option: foo"),
-            ("/_/rs:fill:10:10/plain/local:///x.jpg@png@webp", 400,
-             "Multiple formats are specified: local:///x.jpg@png@webp"),
-            ("/_/fill/300/200/ce/0/plain/local:///x.jpg", 400,
-             "The basic URL format is not supported; use processing options"),
+            (
+                "/_/rs:fill:10:10/plain/local:///x.jpg@png@webp",
+                400,
+                "Multiple formats are specified: local:///x.jpg@png@webp",
+            ),
+            (
+                "/_/fill/300/200/ce/0/plain/local:///x.jpg",
+                400,
+                "The basic URL format is not supported; use processing options",
+            ),
             ("/_/pr:nope/plain/local:///x.jpg", 400, "Unknown preset: nope"),
             ("/_/exp:1000/plain/local:///x.jpg", 410, "Expired URL"),
             ("/_/w:10/plain/local:///x.jpg@bmp", 422, "Cannot write bmp images"),
             ("/_/w:10/plain/local:///missing.jpg", 404, "Source image not found"),
-            ("/_/w:10/plain/ftp://example.invalid/x.jpg", 403,
-             "Source scheme 'ftp' is not enabled"),
+            (
+                "/_/w:10/plain/ftp://example.invalid/x.jpg",
+                403,
+                "Source scheme 'ftp' is not enabled",
+            ),
         ],
     )
-    def test_error_status_and_message(self, proxy: httpx.Client, path: str, status: int,
-                                      message: str) -> None:
+    def test_error_status_and_message(
+        self, proxy: httpx.Client, path: str, status: int, message: str
+    ) -> None:
         response = proxy.get(path)
         assert (response.status_code, response.text.strip()) == (status, message)
         assert response.headers["cache-control"] == "no-store"
@@ -139,8 +154,9 @@ class TestGrammarOnTheWire:
         assert response.status_code == 200
         assert response.headers["content-type"] == "image/png"
 
-    def test_encoded_colons_and_collapsed_scheme(self, proxy: httpx.Client,
-                                                 origin: tuple[str, OriginLog]) -> None:
+    def test_encoded_colons_and_collapsed_scheme(
+        self, proxy: httpx.Client, origin: tuple[str, OriginLog]
+    ) -> None:
         host = origin[0].removeprefix("http://")
         response = proxy.get(f"/_/rs%3Afit%3A30%3A30/plain/http:/{host}/files/{PHOTO}")
         assert response.status_code == 200
@@ -150,8 +166,9 @@ class TestGrammarOnTheWire:
         response = proxy.get(f"/_/pr:thumb/plain/local:///{PHOTO}@jpg")
         assert dimensions(response) == (50, 40)
 
-    def test_percent_escapes_in_plain_source(self, proxy: httpx.Client,
-                                             origin: tuple[str, OriginLog]) -> None:
+    def test_percent_escapes_in_plain_source(
+        self, proxy: httpx.Client, origin: tuple[str, OriginLog]
+    ) -> None:
         base, log = origin
         response = proxy.get(f"/_/w:20/plain/{base}/files/{PHOTO}%3Fv%3D1%26x%40y")
         assert response.status_code == 200
@@ -163,17 +180,23 @@ class TestNegotiation:
 
     @pytest.mark.parametrize(
         ("accept", "media_type"),
-        [("image/avif,image/webp,*/*", "image/avif"), ("image/webp,*/*", "image/webp"),
-         ("*/*", "image/jpeg"), ("", "image/jpeg")],
+        [
+            ("image/avif,image/webp,*/*", "image/avif"),
+            ("image/webp,*/*", "image/webp"),
+            ("*/*", "image/jpeg"),
+            ("", "image/jpeg"),
+        ],
     )
-    def test_accept_picks_format_and_varies(self, proxy: httpx.Client, accept: str,
-                                            media_type: str) -> None:
+    def test_accept_picks_format_and_varies(
+        self, proxy: httpx.Client, accept: str, media_type: str
+    ) -> None:
         response = proxy.get(self.PATH, headers={"Accept": accept})
         assert response.headers["content-type"] == media_type
         assert response.headers["vary"] == "Accept"
         loader = str(pyvips.Image.new_from_buffer(response.content, "").get("vips-loader"))
-        assert loader.startswith({"image/avif": "heif", "image/webp": "webp",
-                                  "image/jpeg": "jpeg"}[media_type])
+        assert loader.startswith(
+            {"image/avif": "heif", "image/webp": "webp", "image/jpeg": "jpeg"}[media_type]
+        )
 
     def test_explicit_format_wins_and_does_not_vary(self, proxy: httpx.Client) -> None:
         response = proxy.get(self.PATH + "@png", headers={"Accept": "image/avif"})
@@ -182,8 +205,9 @@ class TestNegotiation:
 
     def test_not_modified_keeps_vary(self, proxy: httpx.Client) -> None:
         first = proxy.get(self.PATH, headers={"Accept": "image/webp"})
-        again = proxy.get(self.PATH, headers={"Accept": "image/webp",
-                                              "If-None-Match": first.headers["etag"]})
+        again = proxy.get(
+            self.PATH, headers={"Accept": "image/webp", "If-None-Match": first.headers["etag"]}
+        )
         assert again.status_code == 304
         assert again.headers["vary"] == "Accept"
         assert again.headers["etag"] == first.headers["etag"]
@@ -199,12 +223,12 @@ class TestHeaders:
     def test_success_headers(self, proxy: httpx.Client) -> None:
         response = proxy.get(f"/_/w:40/plain/local:///{PHOTO}@webp")
         assert response.headers["cache-control"] == "max-age=3600, public"
-        assert response.headers["content-disposition"] == 'inline; filename="jpeg-baseline-icc.webp"'
+        assert (
+            response.headers["content-disposition"] == 'inline; filename="jpeg-baseline-icc.webp"'
+        )
         assert int(response.headers["content-length"]) == len(response.content)
 
     def test_expires_caps_max_age(self, proxy: httpx.Client) -> None:
-        import time
-
         expires = int(time.time()) + 600
         response = proxy.get(f"/_/w:40/exp:{expires}/plain/local:///{PHOTO}")
         max_age = int(response.headers["cache-control"].split("=")[1].split(",")[0])
@@ -219,11 +243,17 @@ class TestHeaders:
 
 
 class TestLocalOrigin:
-    @pytest.mark.parametrize("source", [
-        "local:///../etc/passwd", "local:///inner/../../etc/passwd", "local:///%2e%2e/etc/passwd",
-        "local:///inner/%2E%2E/%2E%2E/etc/hostname", "local:///escape.jpg",
-        "local:///escape-dir/secret.jpg",
-    ])
+    @pytest.mark.parametrize(
+        "source",
+        [
+            "local:///../etc/passwd",
+            "local:///inner/../../etc/passwd",
+            "local:///%2e%2e/etc/passwd",
+            "local:///inner/%2E%2E/%2E%2E/etc/hostname",
+            "local:///escape.jpg",
+            "local:///escape-dir/secret.jpg",
+        ],
+    )
     def test_no_way_out_of_the_root(self, proxy: httpx.Client, source: str) -> None:
         status, body = raw_get(str(proxy.base_url).rstrip("/"), f"/_/w:10/plain/{source}")
         assert (status, body.strip()) == (403, "Source path leaves the local root")
@@ -237,11 +267,15 @@ class TestLocalOrigin:
 
 
 class TestHttpOrigin:
-    def test_origin_missing_is_404(self, proxy: httpx.Client, origin: tuple[str, OriginLog]) -> None:
+    def test_origin_missing_is_404(
+        self, proxy: httpx.Client, origin: tuple[str, OriginLog]
+    ) -> None:
         response = proxy.get(f"/_/w:10/plain/{origin[0]}/files/nothing.jpg")
         assert (response.status_code, response.text.strip()) == (404, "Source image not found")
 
-    def test_origin_failure_is_502(self, proxy: httpx.Client, origin: tuple[str, OriginLog]) -> None:
+    def test_origin_failure_is_502(
+        self, proxy: httpx.Client, origin: tuple[str, OriginLog]
+    ) -> None:
         response = proxy.get(f"/_/w:10/plain/{origin[0]}/status/500")
         assert (response.status_code, response.text.strip()) == (502, "Source answered 500")
 
@@ -252,8 +286,9 @@ class TestHttpOrigin:
         response = proxy.get(f"/_/w:10/plain/http://127.0.0.1:{port}/x.jpg")
         assert (response.status_code, response.text.strip()) == (502, "Source is unreachable")
 
-    def test_redirects_followed_up_to_the_limit(self, proxy: httpx.Client,
-                                                origin: tuple[str, OriginLog]) -> None:
+    def test_redirects_followed_up_to_the_limit(
+        self, proxy: httpx.Client, origin: tuple[str, OriginLog]
+    ) -> None:
         assert proxy.get(f"/_/w:10/plain/{origin[0]}/redirect/3").status_code == 200
         response = proxy.get(f"/_/w:10/plain/{origin[0]}/redirect/5")
         assert (response.status_code, response.text.strip()) == (502, "Too many redirects")
@@ -262,21 +297,24 @@ class TestHttpOrigin:
         response = proxy.get(f"/_/w:10/plain/{origin[0]}/hang/1")
         assert (response.status_code, response.text.strip()) == (504, "Source timed out")
 
-    def test_endless_body_is_cut_while_streaming(self, proxy: httpx.Client,
-                                                 origin: tuple[str, OriginLog]) -> None:
+    def test_endless_body_is_cut_while_streaming(
+        self, proxy: httpx.Client, origin: tuple[str, OriginLog]
+    ) -> None:
         base, log = origin
         response = proxy.get(f"/_/w:10/plain/{base}/endless/1")
         assert (response.status_code, response.text.strip()) == (422, "Invalid source image")
         assert log.bytes_sent.get("/endless/1", 0) < 64 * 1024 * 1024
 
-    def test_declared_oversize_is_refused_before_reading(self, proxy: httpx.Client,
-                                                         origin: tuple[str, OriginLog]) -> None:
+    def test_declared_oversize_is_refused_before_reading(
+        self, proxy: httpx.Client, origin: tuple[str, OriginLog]
+    ) -> None:
         response = proxy.get(f"/_/w:10/plain/{origin[0]}/declared/{10 * 1024 * 1024}")
         assert response.status_code == 422
 
 
-def test_request_deadline_is_503_with_retry_after(origin: tuple[str, OriginLog],
-                                                  local_root: Path) -> None:
+def test_request_deadline_is_503_with_retry_after(
+    origin: tuple[str, OriginLog], local_root: Path
+) -> None:
     env = {"IMGPROXY_TIMEOUT": "0.5", "IMGPROXY_DOWNLOAD_TIMEOUT": "5"}
     with running_proxy(env) as base, httpx.Client(base_url=base, timeout=20) as client:
         response = client.get(f"/_/w:10/plain/{origin[0]}/hang/2")
