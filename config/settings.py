@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imgproxy.url.presets import Preset, parse_presets
+from imgproxy.errors import ProxyError
+from imgproxy.url.options import FORMAT_NAMES, ImageFormat
+from imgproxy.url.parser import PathParser
+from imgproxy.url.presets import Preset, PresetError, parse_presets
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
@@ -72,8 +75,9 @@ class Settings:
     user_agent: str = "imgproxy-py/0.1"
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     quality: int = 80
-    webp_quality: int = 79
-    avif_quality: int = 63
+    format_quality: Mapping[ImageFormat, int] = field(
+        default_factory=lambda: {ImageFormat.WEBP: 79, ImageFormat.AVIF: 63}
+    )
     avif_speed: int = 8
     jpeg_progressive: bool = False
     auto_webp: bool = False
@@ -128,9 +132,7 @@ class Settings:
         separator = env.get("IMGPROXY_ARGUMENTS_SEPARATOR", "")
         if separator:
             values["arguments_separator"] = separator
-        values["presets"] = parse_presets(
-            _preset_lines(env), str(values.get("arguments_separator", ":"))
-        )
+        values["presets"] = _presets(env, str(values.get("arguments_separator", ":")))
         if has("IMGPROXY_LOCAL_FILESYSTEM_ROOT"):
             values["local_filesystem_root"] = Path(env["IMGPROXY_LOCAL_FILESYSTEM_ROOT"])
         integers = {
@@ -139,8 +141,6 @@ class Settings:
             "IMGPROXY_MAX_REDIRECTS": ("max_redirects", 0),
             "IMGPROXY_WORKERS": ("workers", 1),
             "IMGPROXY_QUALITY": ("quality", 1),
-            "IMGPROXY_WEBP_QUALITY": ("webp_quality", 1),
-            "IMGPROXY_AVIF_QUALITY": ("avif_quality", 1),
             "IMGPROXY_AVIF_SPEED": ("avif_speed", 0),
             "IMGPROXY_TTL": ("ttl", 0),
         }
@@ -169,11 +169,37 @@ class Settings:
         for name, attribute in booleans.items():
             if has(name):
                 values[attribute] = _bool(name, env[name])
+        if has("IMGPROXY_FORMAT_QUALITY"):
+            values["format_quality"] = _format_quality(env["IMGPROXY_FORMAT_QUALITY"])
         if has("IMGPROXY_USER_AGENT"):
             values["user_agent"] = env["IMGPROXY_USER_AGENT"]
         if has("IMGPROXY_PATH_PREFIX"):
             values["path_prefix"] = "/" + env["IMGPROXY_PATH_PREFIX"].strip("/")
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _format_quality(raw: str) -> dict[ImageFormat, int]:
+    """`webp=79,avif=63`: quality per output format, over IMGPROXY_QUALITY."""
+    qualities: dict[ImageFormat, int] = {}
+    for pair in filter(None, (part.strip() for part in raw.split(","))):
+        name, _, value = pair.partition("=")
+        image_format = FORMAT_NAMES.get(name.strip().lower())
+        if image_format is None:
+            raise SettingsError(f"IMGPROXY_FORMAT_QUALITY names an unknown format: {name!r}")
+        qualities[image_format] = _int("IMGPROXY_FORMAT_QUALITY", value.strip(), 1)
+    return qualities
+
+
+def _presets(env: Mapping[str, str], separator: str) -> Mapping[str, Preset]:
+    """Presets from IMGPROXY_PRESETS and IMGPROXY_PRESETS_PATH, each applied once to check it."""
+    try:
+        presets = parse_presets(_preset_lines(env), separator)
+        PathParser(separator, presets).validate_presets()
+    except PresetError as error:
+        raise SettingsError(str(error)) from error
+    except ProxyError as error:
+        raise SettingsError(f"Invalid preset: {error.message}") from error
+    return presets
 
 
 def _preset_lines(env: Mapping[str, str]) -> list[str]:

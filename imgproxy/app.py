@@ -81,7 +81,6 @@ def create_app(settings: Settings) -> Starlette:
     pool = ProcessingPool(settings.workers)
     origins = build_origins(settings)
     service = ImageService(settings, origins, pool)
-    service.parser.validate_presets()
 
     async def health(request: Request) -> Response:
         healthy = await pool.run(libvips_works)

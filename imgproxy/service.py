@@ -42,10 +42,7 @@ def defaults_from(settings: Settings) -> Defaults:
     return Defaults(
         max_src_pixels=settings.max_src_pixels,
         quality=settings.quality,
-        format_quality={
-            ImageFormat.WEBP: settings.webp_quality,
-            ImageFormat.AVIF: settings.avif_quality,
-        },
+        format_quality=dict(settings.format_quality),
         auto_rotate=settings.auto_rotate,
         strip_metadata=settings.strip_metadata,
         avif_effort=max(0, min(9, 9 - settings.avif_speed)),
