@@ -15,6 +15,7 @@ def serve(env: Mapping[str, str]) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("pyvips").setLevel(logging.WARNING)
     try:
         settings = Settings.from_env(env)
     except (SettingsError, ValueError) as error:

@@ -17,6 +17,7 @@ class Job:
     quality: int
     strip_metadata: bool
     auto_rotate: bool
+    colour_manage: bool = False
     avif_effort: int = 1
     jpeg_progressive: bool = False
     background: tuple[float, float, float] = WHITE

@@ -67,6 +67,7 @@ def plan_job(
             defaults.strip_metadata if options.strip_metadata is None else options.strip_metadata
         ),
         auto_rotate=auto_rotate,
+        colour_manage=info.has_icc_profile,
         avif_effort=defaults.avif_effort,
         jpeg_progressive=defaults.jpeg_progressive,
     )

@@ -21,6 +21,7 @@ class SourceInfo:
     pages: int
     has_alpha: bool
     orientation: int
+    has_icc_profile: bool = False
 
     def oriented_size(self, auto_rotate: bool) -> tuple[int, int]:
         """Width and height as displayed, after EXIF orientation when it is applied."""
@@ -65,6 +66,7 @@ def probe(data: bytes, max_pixels: int) -> SourceInfo:
         pages=int(_field(header, "n-pages", 1)),  # type: ignore[call-overload]
         has_alpha=bool(header.hasalpha()),
         orientation=int(_field(header, "orientation", 1)),  # type: ignore[call-overload]
+        has_icc_profile=bool(header.get_typeof("icc-profile-data")),
     )
     if max_pixels and info.width * info.height > max_pixels:
         raise SourceResolutionTooLarge(
