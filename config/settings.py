@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from imgproxy.url.parser import PathParser
 from imgproxy.url.presets import Preset, PresetError, parse_presets
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+DEFAULT_FORMAT_QUALITY = {ImageFormat.WEBP: 79, ImageFormat.AVIF: 63}
 
 
 class SettingsError(ValueError):
@@ -35,11 +37,13 @@ def _bool(name: str, raw: str) -> bool:
     raise SettingsError(f"{name} must be a boolean, got {raw!r}")
 
 
-def _int(name: str, raw: str, minimum: int = 0) -> int:
+def _int(name: str, raw: str, minimum: int = 0, maximum: int | None = None) -> int:
     try:
         value = int(raw)
     except ValueError as error:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from error
+    if maximum is not None and not minimum <= value <= maximum:
+        raise SettingsError(f"{name} must be {minimum}..{maximum}, got {value}")
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
@@ -50,9 +54,18 @@ def _float(name: str, raw: str) -> float:
         value = float(raw)
     except ValueError as error:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from error
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {value}")
+    if not math.isfinite(value) or value <= 0:
+        raise SettingsError(f"{name} must be a positive number, got {raw!r}")
     return value
+
+
+def _bind(raw: str) -> str:
+    """`host:port`, `:port` or `[v6]:port`, with a port 1..65535."""
+    host, colon, port = raw.rpartition(":")
+    valid_host = not host.startswith("[") or (host.endswith("]") and len(host) > 2)
+    if not colon or not port.isdigit() or not 1 <= int(port) <= 65535 or not valid_host:
+        raise SettingsError(f"IMGPROXY_BIND must be host:port, :port or [ipv6]:port, got {raw!r}")
+    return raw
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ class Settings:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     quality: int = 80
     format_quality: Mapping[ImageFormat, int] = field(
-        default_factory=lambda: {ImageFormat.WEBP: 79, ImageFormat.AVIF: 63}
+        default_factory=lambda: dict(DEFAULT_FORMAT_QUALITY)
     )
     avif_speed: int = 8
     jpeg_progressive: bool = False
@@ -125,7 +138,7 @@ class Settings:
             return bool(env.get(name, "").strip())
 
         if has("IMGPROXY_BIND"):
-            values["bind"] = env["IMGPROXY_BIND"].strip()
+            values["bind"] = _bind(env["IMGPROXY_BIND"].strip())
         if has("IMGPROXY_KEY") or has("IMGPROXY_SALT"):
             values["keys"] = _hex_list("IMGPROXY_KEY", env.get("IMGPROXY_KEY", ""))
             values["salts"] = _hex_list("IMGPROXY_SALT", env.get("IMGPROXY_SALT", ""))
@@ -135,18 +148,18 @@ class Settings:
         values["presets"] = _presets(env, str(values.get("arguments_separator", ":")))
         if has("IMGPROXY_LOCAL_FILESYSTEM_ROOT"):
             values["local_filesystem_root"] = Path(env["IMGPROXY_LOCAL_FILESYSTEM_ROOT"])
-        integers = {
-            "IMGPROXY_SIGNATURE_SIZE": ("signature_size", 1),
-            "IMGPROXY_MAX_SRC_FILE_SIZE": ("max_src_file_size", 0),
-            "IMGPROXY_MAX_REDIRECTS": ("max_redirects", 0),
-            "IMGPROXY_WORKERS": ("workers", 1),
-            "IMGPROXY_QUALITY": ("quality", 1),
-            "IMGPROXY_AVIF_SPEED": ("avif_speed", 0),
-            "IMGPROXY_TTL": ("ttl", 0),
+        integers: dict[str, tuple[str, int, int | None]] = {
+            "IMGPROXY_SIGNATURE_SIZE": ("signature_size", 1, 32),
+            "IMGPROXY_MAX_SRC_FILE_SIZE": ("max_src_file_size", 0, None),
+            "IMGPROXY_MAX_REDIRECTS": ("max_redirects", 0, None),
+            "IMGPROXY_WORKERS": ("workers", 1, None),
+            "IMGPROXY_QUALITY": ("quality", 1, 100),
+            "IMGPROXY_AVIF_SPEED": ("avif_speed", 0, 9),
+            "IMGPROXY_TTL": ("ttl", 0, None),
         }
-        for name, (attribute, minimum) in integers.items():
+        for name, (attribute, minimum, maximum) in integers.items():
             if has(name):
-                values[attribute] = _int(name, env[name], minimum)
+                values[attribute] = _int(name, env[name], minimum, maximum)
         floats = {
             "IMGPROXY_MAX_SRC_RESOLUTION": "max_src_resolution",
             "IMGPROXY_DOWNLOAD_TIMEOUT": "download_timeout",
@@ -179,14 +192,15 @@ class Settings:
 
 
 def _format_quality(raw: str) -> dict[ImageFormat, int]:
-    """`webp=79,avif=63`: quality per output format, over IMGPROXY_QUALITY."""
-    qualities: dict[ImageFormat, int] = {}
+    """`webp=79,avif=63`: quality per output format over IMGPROXY_QUALITY, merged over the
+    defaults as imgproxy does."""
+    qualities: dict[ImageFormat, int] = dict(DEFAULT_FORMAT_QUALITY)
     for pair in filter(None, (part.strip() for part in raw.split(","))):
         name, _, value = pair.partition("=")
         image_format = FORMAT_NAMES.get(name.strip().lower())
         if image_format is None:
             raise SettingsError(f"IMGPROXY_FORMAT_QUALITY names an unknown format: {name!r}")
-        qualities[image_format] = _int("IMGPROXY_FORMAT_QUALITY", value.strip(), 1)
+        qualities[image_format] = _int("IMGPROXY_FORMAT_QUALITY", value.strip(), 1, 100)
     return qualities
 
 

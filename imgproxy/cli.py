@@ -58,7 +58,7 @@ def sign_command(args: argparse.Namespace) -> int:
     separator = builder.separator
     segments = [*args.options, *([f"f{separator}{args.format}"] if args.format else [])]
     try:
-        request = PathParser(separator).parse("/".join([*segments, "plain", args.source]))
+        options = PathParser(separator).parse("/".join([*segments, "plain", "-"])).options
     except ProxyError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 2
@@ -70,7 +70,7 @@ def sign_command(args: argparse.Namespace) -> int:
         separator,
         base64_source=args.base64,
     )
-    print(builder.url(request.source, request.options))
+    print(builder.url(args.source, options))
     return 0
 
 

@@ -18,10 +18,10 @@ def serve(env: Mapping[str, str]) -> int:
     logging.getLogger("pyvips").setLevel(logging.WARNING)
     try:
         settings = Settings.from_env(env)
+        host, port = settings.bind_host_port
     except (SettingsError, ValueError) as error:
         logging.getLogger("imgproxy").error("Invalid configuration: %s", error)
         return 2
-    host, port = settings.bind_host_port
     uvicorn.run(
         create_app(settings),
         host=host,

@@ -126,8 +126,8 @@ def position(
     else:
         off_x = _offset(anchor.x, width, dpr_scale)
         off_y = _offset(anchor.y, height, dpr_scale)
-        left = (width - inner_w + 1) // 2 + off_x
-        top = (height - inner_h + 1) // 2 + off_y
+        left = round((width - inner_w + 1) / 2) + off_x
+        top = round((height - inner_h + 1) / 2) + off_y
         if anchor.type in NORTHERN:
             top = off_y
         if anchor.type in SOUTHERN:

@@ -6,6 +6,7 @@ Expected integer 0..65535 for width but received 'abc'
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import TypeVar
@@ -14,6 +15,8 @@ MAX_DIMENSION = 65535
 TRUE_WORDS = frozenset({"1", "t", "true"})
 FALSE_WORDS = frozenset({"0", "f", "false"})
 EnumT = TypeVar("EnumT", bound=StrEnum)
+INTEGER = re.compile(r"[+-]?[0-9]+")
+DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 class ArgumentError(ValueError):
@@ -31,10 +34,7 @@ def check_count(name: str, args: list[str], most: int, least: int = 1) -> None:
 
 
 def integer(name: str, value: str, low: int = 0, high: int = MAX_DIMENSION) -> int:
-    try:
-        number = int(value, 10)
-    except ValueError:
-        number = low - 1
+    number = int(value) if INTEGER.fullmatch(value) else low - 1
     if not low <= number <= high:
         raise expected(f"integer {low}..{high}", name, value)
     return number
@@ -43,10 +43,7 @@ def integer(name: str, value: str, low: int = 0, high: int = MAX_DIMENSION) -> i
 def number(
     name: str, value: str, *, low: float = 0.0, high: float = math.inf, low_inclusive: bool = True
 ) -> float:
-    try:
-        parsed = float(value)
-    except ValueError:
-        parsed = math.nan
+    parsed = float(value) if DECIMAL.fullmatch(value) else math.nan
     in_range = (parsed >= low if low_inclusive else parsed > low) and parsed <= high
     if not math.isfinite(parsed) or not in_range:
         bounds = f"{'' if low_inclusive else '>'}{low:g}..{high:g}"

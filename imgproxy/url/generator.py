@@ -11,6 +11,7 @@ DEFAULTS = Options()
 
 
 def number(value: float) -> str:
+    value = float(value)
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 

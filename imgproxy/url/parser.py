@@ -20,7 +20,7 @@ PRESET_NAMES = frozenset({"preset", "pr"})
 
 def split_signature(path: str) -> tuple[str, str]:
     """Split a request path into (signature, rest); `rest` has no leading slash."""
-    signature, _, rest = path.lstrip("/").partition("/")
+    signature, _, rest = path.removeprefix("/").partition("/")
     if not signature or not rest:
         raise InvalidPath("Invalid URL", detail=f"Path has no signature or no options: {path}")
     return signature, redenormalize(rest)
