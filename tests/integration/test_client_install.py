@@ -1,0 +1,46 @@
+"""The URL-signing helper installs and runs without the server's dependencies."""
+
+from __future__ import annotations
+
+import subprocess
+import venv
+from pathlib import Path
+
+import pytest
+
+from imgproxy.signing import Verifier
+from tests.support import REPO
+
+SERVER_ONLY = ("pyvips", "starlette", "uvicorn", "httpx", "orjson")
+
+
+@pytest.mark.timeout(600)
+def test_base_install_has_no_server_dependencies_and_signs(tmp_path: Path) -> None:
+    venv.create(tmp_path / "env", with_pip=True)
+    python = tmp_path / "env" / "bin" / "python"
+    subprocess.run(
+        [python, "-m", "pip", "install", "-q", str(REPO)],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
+    installed = subprocess.run(
+        [python, "-m", "pip", "list", "--format=freeze"], check=True, capture_output=True, text=True
+    ).stdout.lower()
+    assert not [name for name in SERVER_ONLY if f"{name}==" in installed]
+    env = {
+        "IMGPROXY_KEY": b"test-key".hex(),
+        "IMGPROXY_SALT": b"test-salt".hex(),
+        "PATH": "/usr/bin:/bin",
+    }
+    signed = subprocess.run(
+        [python, "-m", "imgproxy", "sign", "https://example.com/a.jpg", "rs:fill:300:200"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    ).stdout.strip()
+    signature, _, path = signed.removeprefix("/").partition("/")
+    assert path == "rt:fill/w:300/h:200/plain/https://example.com/a.jpg"
+    Verifier([b"test-key"], [b"test-salt"]).verify(signature, "/" + path)
