@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 
+# Served with every image, as imgproxy does: an SVG opened directly can run nothing.
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+
 
 def etag_of(data: bytes) -> str:
     """A strong validator for one result's bytes."""
@@ -26,12 +29,13 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def success_headers(
-    *, media_type: str, etag: str | None, cache_control_value: str, vary: bool, filename: str
+    *, media_type: str, etag: str | None, cache_control_value: str, vary: bool, disposition: str
 ) -> dict[str, str]:
     headers = {
         "Content-Type": media_type,
         "Cache-Control": cache_control_value,
-        "Content-Disposition": f'inline; filename="{filename}"',
+        "Content-Disposition": disposition,
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
         "X-Content-Type-Options": "nosniff",
     }
     if etag:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import os
 from collections.abc import Mapping
@@ -97,6 +99,19 @@ class Settings:
     auto_avif: bool = False
     auto_rotate: bool = True
     strip_metadata: bool = True
+    keep_copyright: bool = True
+    strip_color_profile: bool = True
+    png_interlaced: bool = False
+    max_animation_frames: int = 1
+    max_animation_frame_resolution: float = 0.0
+    max_result_dimension: int = 0
+    allow_security_options: bool = False
+    allowed_processing_options: frozenset[str] | None = None
+    only_presets: bool = False
+    watermark_data: bytes | None = None
+    watermark_path: Path | None = None
+    watermark_url: str = ""
+    watermark_opacity: float = 1.0
     ttl: int = 31_536_000
     use_etag: bool = True
     path_prefix: str = ""
@@ -117,6 +132,10 @@ class Settings:
     @property
     def signing_enabled(self) -> bool:
         return bool(self.keys)
+
+    @property
+    def has_watermark(self) -> bool:
+        return bool(self.watermark_data or self.watermark_path or self.watermark_url)
 
     @property
     def max_src_pixels(self) -> int:
@@ -156,6 +175,8 @@ class Settings:
             "IMGPROXY_QUALITY": ("quality", 1, 100),
             "IMGPROXY_AVIF_SPEED": ("avif_speed", 0, 9),
             "IMGPROXY_TTL": ("ttl", 0, None),
+            "IMGPROXY_MAX_ANIMATION_FRAMES": ("max_animation_frames", 1, None),
+            "IMGPROXY_MAX_RESULT_DIMENSION": ("max_result_dimension", 0, None),
         }
         for name, (attribute, minimum, maximum) in integers.items():
             if has(name):
@@ -178,10 +199,24 @@ class Settings:
             "IMGPROXY_AUTO_ROTATE": "auto_rotate",
             "IMGPROXY_STRIP_METADATA": "strip_metadata",
             "IMGPROXY_USE_ETAG": "use_etag",
+            "IMGPROXY_KEEP_COPYRIGHT": "keep_copyright",
+            "IMGPROXY_STRIP_COLOR_PROFILE": "strip_color_profile",
+            "IMGPROXY_PNG_INTERLACED": "png_interlaced",
+            "IMGPROXY_ALLOW_SECURITY_OPTIONS": "allow_security_options",
+            "IMGPROXY_ONLY_PRESETS": "only_presets",
         }
         for name, attribute in booleans.items():
             if has(name):
                 values[attribute] = _bool(name, env[name])
+        if has("IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION"):
+            values["max_animation_frame_resolution"] = _float(
+                "IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION",
+                env["IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION"],
+            )
+        if has("IMGPROXY_ALLOWED_PROCESSING_OPTIONS"):
+            names = env["IMGPROXY_ALLOWED_PROCESSING_OPTIONS"].split(",")
+            values["allowed_processing_options"] = frozenset(n.strip() for n in names if n.strip())
+        values.update(_watermark(env))
         if has("IMGPROXY_FORMAT_QUALITY"):
             values["format_quality"] = _format_quality(env["IMGPROXY_FORMAT_QUALITY"])
         if has("IMGPROXY_USER_AGENT"):
@@ -189,6 +224,25 @@ class Settings:
         if has("IMGPROXY_PATH_PREFIX"):
             values["path_prefix"] = "/" + env["IMGPROXY_PATH_PREFIX"].strip("/")
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _watermark(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    data = env.get("IMGPROXY_WATERMARK_DATA", "").strip()
+    if data:
+        try:
+            values["watermark_data"] = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise SettingsError("IMGPROXY_WATERMARK_DATA must be base64") from error
+    if env.get("IMGPROXY_WATERMARK_PATH", "").strip():
+        values["watermark_path"] = Path(env["IMGPROXY_WATERMARK_PATH"].strip())
+    values["watermark_url"] = env.get("IMGPROXY_WATERMARK_URL", "").strip()
+    opacity = env.get("IMGPROXY_WATERMARK_OPACITY", "").strip()
+    if opacity:
+        values["watermark_opacity"] = _float("IMGPROXY_WATERMARK_OPACITY", opacity)
+        if values["watermark_opacity"] > 1:  # type: ignore[operator]
+            raise SettingsError(f"IMGPROXY_WATERMARK_OPACITY must be 0..1, got {opacity!r}")
+    return values
 
 
 def _format_quality(raw: str) -> dict[ImageFormat, int]:

@@ -6,7 +6,9 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -19,15 +21,17 @@ from imgproxy.health import libvips_works
 from imgproxy.origins import Origin, OriginRouter
 from imgproxy.origins.http import HttpOrigin
 from imgproxy.origins.local import LocalOrigin
-from imgproxy.service import ImageResult, ImageService
+from imgproxy.service import ImageResult, ImageService, defaults_from
+from imgproxy.watermark import load_watermark
 from transforms.executor import ProcessingPool, configure_libvips
+from transforms.inspect import inspect
 
 log = logging.getLogger("imgproxy")
+INFO_PREFIX = "/info"
 
 
 def build_origins(settings: Settings) -> OriginRouter:
     http = HttpOrigin(
-        max_bytes=settings.max_src_file_size,
         max_redirects=settings.max_redirects,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.download_timeout,
@@ -35,9 +39,7 @@ def build_origins(settings: Settings) -> OriginRouter:
     )
     by_scheme: dict[str, Origin] = {"http": http, "https": http}
     if settings.local_filesystem_root is not None:
-        by_scheme["local"] = LocalOrigin(
-            settings.local_filesystem_root, max_bytes=settings.max_src_file_size
-        )
+        by_scheme["local"] = LocalOrigin(settings.local_filesystem_root)
     return OriginRouter(by_scheme)
 
 
@@ -49,20 +51,29 @@ def raw_path_of(request: Request) -> str:
         raise InvalidPath(detail="Path is not UTF-8") from None
 
 
+def content_disposition(result: ImageResult) -> str:
+    kind = "attachment" if result.request.options.return_attachment else "inline"
+    name = result.filename
+    ascii_name = name.encode("ascii", "replace").decode("ascii").replace('"', "_")
+    if ascii_name == name:
+        return f'{kind}; filename="{name}"'
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
 def image_response(result: ImageResult, request: Request, settings: Settings) -> Response:
     options = result.request.options
     headers = success_headers(
-        media_type=result.rendered.format.media_type,
+        media_type=result.media_type,
         etag=result.etag if settings.use_etag else None,
         cache_control_value=cache_control(settings.ttl, options.expires, time.time()),
         vary=result.choice.varies,
-        filename=result.filename,
+        disposition=content_disposition(result),
     )
     if settings.use_etag and etag_matches(request.headers.get("if-none-match"), result.etag):
         del headers["Content-Type"], headers["Content-Disposition"]
         return Response(status_code=304, headers=headers)
-    headers["Content-Length"] = str(len(result.rendered.data))
-    body = b"" if request.method == "HEAD" else result.rendered.data
+    headers["Content-Length"] = str(len(result.data))
+    body = b"" if request.method == "HEAD" else result.data
     return Response(body, headers=headers)
 
 
@@ -91,11 +102,30 @@ def create_app(settings: Settings) -> Starlette:
         )
 
     async def image(request: Request) -> Response:
-        image_request, choice = service.parse(
-            raw_path_of(request), request.headers.get("accept", "")
-        )
+        path = raw_path_of(request)
+        if path.startswith(INFO_PREFIX + "/"):
+            return await info(request, path[len(INFO_PREFIX) :])
+        image_request, choice = service.parse(path, request.headers.get("accept", ""))
         result = await service.process(image_request, choice)
         return image_response(result, request, settings)
+
+    async def info(request: Request, path: str) -> Response:
+        image_request, _ = service.parse(path, "")
+        limits = service.defaults.limits.narrowed_by(image_request.options)
+
+        async def describe() -> dict[str, object]:
+            original = await service.fetch(image_request)
+            return await pool.run(inspect, original.data, limits)
+
+        document = await service.within_deadline(describe(), image_request.source)
+        body = orjson.dumps(document)
+        headers = {
+            "Cache-Control": cache_control(
+                settings.ttl, image_request.options.expires, time.time()
+            ),
+            "Content-Type": "application/json",
+        }
+        return Response(b"" if request.method == "HEAD" else body, headers=headers)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -104,6 +134,9 @@ def create_app(settings: Settings) -> Starlette:
             log.warning("IMGPROXY_KEY and IMGPROXY_SALT are not set: URL SIGNATURES ARE OFF.")
             log.warning("Anyone can make this server fetch and process any source URL.")
             log.warning("=" * 72)
+        if settings.has_watermark:
+            mark = await load_watermark(settings, origins, pool)
+            service.defaults = defaults_from(settings, mark)
         try:
             yield
         finally:

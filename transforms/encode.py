@@ -1,4 +1,4 @@
-"""Encoding the finished image in the settled output format."""
+"""Encoding the finished image, shrinking quality until `max_bytes` fits where it can."""
 
 from __future__ import annotations
 
@@ -8,34 +8,53 @@ import pyvips
 
 from imgproxy.url.options import ImageFormat
 from transforms.job import Job
+from transforms.steps.metadata import keep_flags
 
-Saver = Callable[[pyvips.Image, Job, str], bytes]
+Saver = Callable[[pyvips.Image, Job, int, str], bytes]
+QUALITY_FORMATS = frozenset(
+    {ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.HEIC, ImageFormat.TIFF}
+)
+LOWEST_QUALITY = 10
 
 
-def _jpeg(image: pyvips.Image, job: Job, keep: str) -> bytes:
+def _jpeg(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
     return bytes(
         image.jpegsave_buffer(
-            Q=job.quality, keep=keep, optimize_coding=True, interlace=job.jpeg_progressive
+            Q=quality, keep=keep, optimize_coding=True, interlace=job.encoding.jpeg_progressive
         )
     )
 
 
-def _png(image: pyvips.Image, job: Job, keep: str) -> bytes:
-    return bytes(image.pngsave_buffer(compression=6, keep=keep))
-
-
-def _webp(image: pyvips.Image, job: Job, keep: str) -> bytes:
-    return bytes(image.webpsave_buffer(Q=job.quality, effort=4, keep=keep))
-
-
-def _avif(image: pyvips.Image, job: Job, keep: str) -> bytes:
+def _png(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
     return bytes(
-        image.heifsave_buffer(Q=job.quality, compression="av1", effort=job.avif_effort, keep=keep)
+        image.pngsave_buffer(compression=6, keep=keep, interlace=job.encoding.png_interlaced)
     )
 
 
-def _gif(image: pyvips.Image, job: Job, keep: str) -> bytes:
+def _webp(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
+    return bytes(image.webpsave_buffer(Q=quality, effort=4, keep=keep))
+
+
+def _avif(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
+    return bytes(
+        image.heifsave_buffer(
+            Q=quality, compression="av1", effort=job.encoding.avif_effort, keep=keep
+        )
+    )
+
+
+def _gif(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
     return bytes(image.gifsave_buffer(keep=keep))
+
+
+def _tiff(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
+    return bytes(
+        image.tiffsave_buffer(
+            Q=quality,
+            compression="jpeg" if image.bands in (1, 3) and image.format == "uchar" else "deflate",
+            keep=keep,
+        )
+    )
 
 
 SAVERS: dict[ImageFormat, Saver] = {
@@ -44,9 +63,23 @@ SAVERS: dict[ImageFormat, Saver] = {
     ImageFormat.WEBP: _webp,
     ImageFormat.AVIF: _avif,
     ImageFormat.GIF: _gif,
+    ImageFormat.TIFF: _tiff,
 }
 
 
 def encode(image: pyvips.Image, job: Job) -> bytes:
-    keep = "none" if job.strip_metadata else "all"
-    return SAVERS[job.output](image, job, keep)
+    saver = SAVERS[job.output]
+    keep = keep_flags(image, job)
+    quality = job.encoding.quality
+    limit = job.encoding.max_bytes
+    if not limit or job.output not in QUALITY_FORMATS:
+        return saver(image, job, quality, keep)
+    image = image.copy_memory()
+    data = saver(image, job, quality, keep)
+    while len(data) > limit and quality > LOWEST_QUALITY:
+        ratio = len(data) / limit
+        quality = max(
+            LOWEST_QUALITY, int(quality * (0.25 if ratio > 3 else 0.5 if ratio > 1.5 else 0.75))
+        )
+        data = saver(image, job, quality, keep)
+    return data

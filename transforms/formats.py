@@ -16,14 +16,15 @@ LOADERS: dict[str, ImageFormat] = {
 }
 HEIF_COMPRESSIONS = {"av1": ImageFormat.AVIF, "hevc": ImageFormat.HEIC}
 
-# Sources refused before decoding, with the reason given to the client.
-UNDECODABLE: dict[ImageFormat, str] = {
-    ImageFormat.SVG: "SVG sources are not accepted until they can be sanitized",
-    ImageFormat.HEIC: "HEIC sources are not supported yet",
-    ImageFormat.JXL: "JPEG XL sources are not supported",
-}
 WRITABLE = frozenset(
-    {ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.GIF}
+    {
+        ImageFormat.JPEG,
+        ImageFormat.PNG,
+        ImageFormat.WEBP,
+        ImageFormat.AVIF,
+        ImageFormat.GIF,
+        ImageFormat.TIFF,
+    }
 )
 
 
@@ -35,11 +36,14 @@ def format_of_loader(loader: str, heif_compression: str | None) -> ImageFormat |
 
 
 def settle_output(
-    requested: ImageFormat | None, source: ImageFormat, has_alpha: bool
+    requested: ImageFormat | None, source: ImageFormat, has_alpha: bool, *, animated: bool = False
 ) -> ImageFormat:
-    """The format to encode: asked for, else the source's if writable, else JPEG or PNG."""
+    """The format to encode: asked for, else the source's if writable, else GIF for
+    animations, PNG for alpha, JPEG otherwise (imgproxy's preferred formats)."""
     if requested is not None:
         return requested
     if source in WRITABLE:
         return source
+    if animated:
+        return ImageFormat.GIF
     return ImageFormat.PNG if has_alpha else ImageFormat.JPEG

@@ -1,23 +1,43 @@
-"""Everything the steps read: the geometry plan plus the settled output decisions."""
+"""Everything the steps read: the geometry plan, the options and the settled output."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from imgproxy.url.options import ImageFormat
+import pyvips
+
+from imgproxy.url.options import Color, ImageFormat, Options
 from transforms.plan import Plan
 
-WHITE = (255.0, 255.0, 255.0)
+WHITE = Color(255, 255, 255)
+
+
+@dataclass(frozen=True)
+class Encoding:
+    quality: int
+    avif_effort: int = 1
+    jpeg_progressive: bool = False
+    png_interlaced: bool = False
+    max_bytes: int = 0
 
 
 @dataclass(frozen=True)
 class Job:
     plan: Plan
+    options: Options
     output: ImageFormat
-    quality: int
-    strip_metadata: bool
-    auto_rotate: bool
-    colour_manage: bool = False
-    avif_effort: int = 1
-    jpeg_progressive: bool = False
-    background: tuple[float, float, float] = WHITE
+    encoding: Encoding
+    strip_metadata: bool = True
+    keep_copyright: bool = True
+    strip_color_profile: bool = True
+    watermark: pyvips.Image | None = None
+    watermark_opacity: float = 1.0
+    frames: int = 1
+
+    @property
+    def background(self) -> Color:
+        return self.options.background or WHITE
+
+    @property
+    def keeps_16_bit(self) -> bool:
+        return self.options.preserve_hdr and self.output in {ImageFormat.PNG, ImageFormat.TIFF}

@@ -3,45 +3,78 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyvips
 
-from imgproxy.errors import UndecodableSource
+from imgproxy.errors import (
+    SourceResolutionTooLarge,
+    UndecodableSource,
+    UnprocessableSource,
+    UnsupportedFormat,
+)
 from imgproxy.url.options import ImageFormat, Options
 from transforms.encode import encode
 from transforms.formats import settle_output
-from transforms.job import Job
-from transforms.load import load_scaled
-from transforms.plan import make_plan
-from transforms.probe import SourceInfo, probe
-from transforms.steps.colorspace import to_standard_colorspace
-from transforms.steps.crop import crop_to_result
-from transforms.steps.extend import extend
+from transforms.job import Encoding, Job
+from transforms.limits import Limits
+from transforms.plan import Orientation, make_plan
+from transforms.probe import SourceInfo
+from transforms.sources import Source, SvgSource, open_source
+from transforms.stages.scale_on_load import preshrink
+from transforms.stages.trim import trim
+from transforms.stages.vector_guard import vector_base_shrink
+from transforms.steps.adjust import adjust
+from transforms.steps.colorspace import to_processing_space, to_result_space
+from transforms.steps.crop import crop_source, crop_to_result
+from transforms.steps.extend import extend, extend_aspect_ratio, padding
+from transforms.steps.filters import apply_filters
+from transforms.steps.fix_size import fix_size
 from transforms.steps.flatten import flatten
+from transforms.steps.metadata import strip_metadata
+from transforms.steps.rotate import rotate_and_flip
+from transforms.steps.scale import scale
+from transforms.steps.watermark import watermark
 
 Step = Callable[[pyvips.Image, Job], pyvips.Image]
 
-# After load_scaled (scale-on-load, scale, EXIF rotation, colour to sRGB), in this order:
-STEPS: tuple[Step, ...] = (
+# Before these, in this order: vector guard scale, trim, scale-on-load (transforms/stages).
+# Run on every frame of an animation:
+MAIN_STEPS: tuple[Step, ...] = (
+    to_processing_space,
+    crop_source,
+    scale,
+    rotate_and_flip,
     crop_to_result,
+    apply_filters,
+    adjust,
     extend,
+    extend_aspect_ratio,
+    padding,
+    fix_size,
     flatten,
-    to_standard_colorspace,
+    watermark,
 )
+# Then once on the whole result, before saving:
+FINAL_STEPS: tuple[Step, ...] = (to_result_space, strip_metadata)
 
 
 @dataclass(frozen=True)
 class Defaults:
     """Server settings that fill in what the URL leaves open."""
 
-    max_src_pixels: int
+    limits: Limits
     quality: int
     format_quality: dict[ImageFormat, int]
     auto_rotate: bool
     strip_metadata: bool
-    avif_effort: int
-    jpeg_progressive: bool
+    keep_copyright: bool = True
+    strip_color_profile: bool = True
+    avif_effort: int = 1
+    jpeg_progressive: bool = False
+    png_interlaced: bool = False
+    watermark: pyvips.Image | None = None
+    watermark_opacity: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -53,39 +86,176 @@ class Rendered:
     source: SourceInfo
 
 
-def plan_job(
-    options: Options, requested: ImageFormat | None, info: SourceInfo, defaults: Defaults
+def _pick(value: bool | None, default: bool) -> bool:
+    return default if value is None else value
+
+
+def _frames(source: Source, options: Options, limits: Limits, output: ImageFormat) -> int:
+    pages = source.info.pages
+    if options.page >= pages:
+        raise UnprocessableSource(
+            f"Page {options.page} does not exist", detail=f"source has {pages} pages"
+        )
+    if options.page or not output.supports_animation:
+        return 1
+    return max(1, min(pages, limits.max_animation_frames))
+
+
+def _check_resolution(info: SourceInfo, frames: int, limits: Limits, vector: bool) -> None:
+    if vector:
+        return
+    frame_pixels = info.width * info.height
+    if limits.max_animation_frame_pixels and frames > 1:
+        too_big = frame_pixels > limits.max_animation_frame_pixels
+    else:
+        too_big = bool(limits.max_src_pixels) and frame_pixels * frames > limits.max_src_pixels
+    if too_big:
+        raise SourceResolutionTooLarge(
+            "Source image resolution is too big",
+            detail=f"{info.width}x{info.height}x{frames} frames over the limit",
+        )
+
+
+def _job(
+    options: Options,
+    output: ImageFormat,
+    defaults: Defaults,
+    *,
+    frames: int,
+    size: tuple[int, int],
+    loaded: tuple[int, int] | None,
+    source: Source,
+    orientation: Orientation,
 ) -> Job:
-    auto_rotate = defaults.auto_rotate if options.auto_rotate is None else options.auto_rotate
-    output = settle_output(requested, info.format, info.has_alpha)
-    quality = options.quality or defaults.format_quality.get(output, defaults.quality)
-    return Job(
-        plan=make_plan(options, *info.oriented_size(auto_rotate)),
-        output=output,
-        quality=quality,
-        strip_metadata=(
-            defaults.strip_metadata if options.strip_metadata is None else options.strip_metadata
-        ),
-        auto_rotate=auto_rotate,
-        colour_manage=info.has_icc_profile,
-        avif_effort=defaults.avif_effort,
-        jpeg_progressive=defaults.jpeg_progressive,
+    quality = (
+        options.quality
+        or dict(options.format_quality).get(output)
+        or defaults.format_quality.get(output, defaults.quality)
     )
+    return Job(
+        plan=make_plan(
+            options,
+            size,
+            orientation,
+            loaded=loaded,
+            vector=source.vector,
+            max_result_dimension=defaults.limits.max_result_dimension,
+        ),
+        options=options,
+        output=output,
+        encoding=Encoding(
+            quality,
+            defaults.avif_effort,
+            defaults.jpeg_progressive,
+            defaults.png_interlaced,
+            options.max_bytes,
+        ),
+        strip_metadata=_pick(options.strip_metadata, defaults.strip_metadata),
+        keep_copyright=_pick(options.keep_copyright, defaults.keep_copyright),
+        strip_color_profile=_pick(options.strip_color_profile, defaults.strip_color_profile),
+        watermark=defaults.watermark,
+        watermark_opacity=defaults.watermark_opacity,
+        frames=frames,
+    )
+
+
+def _load(
+    source: Source, options: Options, orientation: Orientation, frames: int, defaults: Defaults
+) -> tuple[pyvips.Image, tuple[int, int], tuple[int, int] | None]:
+    """Vector guard, trim, scale-on-load: the image, its planning size and its loaded size."""
+    base = vector_base_shrink(source, defaults.limits.max_src_pixels)
+    info = source.info
+    if options.trim.threshold is not None and frames == 1:
+        image = trim(source.load(base, page=options.page), options.trim)
+        return image, (image.width, image.height), None
+    size = (round(info.width / base), round(info.height / base))
+    first = make_plan(
+        options,
+        size,
+        orientation,
+        vector=source.vector,
+        max_result_dimension=defaults.limits.max_result_dimension,
+    )
+    shrink = base * preshrink(first, *size, source.vector)
+    image = source.load(shrink, page=options.page, frames=frames)
+    height = image.height // frames
+    loaded = (image.width, height) if shrink != base else None
+    return image, size, loaded
+
+
+def _split(image: pyvips.Image, frames: int) -> list[pyvips.Image]:
+    height = image.height // frames
+    return [image.crop(0, index * height, image.width, height) for index in range(frames)]
+
+
+def _join(parts: list[pyvips.Image], original: pyvips.Image) -> pyvips.Image:
+    joined = pyvips.Image.arrayjoin(parts, across=1).copy()
+    joined.set_type(pyvips.GValue.gint_type, "page-height", parts[0].height)
+    for name in ("delay", "loop"):
+        if original.get_typeof(name):
+            value = original.get(name)
+            value = value[: len(parts)] if isinstance(value, list) else value
+            kind = (
+                pyvips.GValue.array_int_type if isinstance(value, list) else pyvips.GValue.gint_type
+            )
+            joined.set_type(kind, name, value)
+    return joined
+
+
+def _passthrough(
+    data: bytes, source: Source, options: Options, requested: ImageFormat | None
+) -> bytes | None:
+    """The bytes to answer unprocessed: SVG kept as SVG (sanitized), or `skip_processing`."""
+    info = source.info
+    if info.format is ImageFormat.SVG and requested in (None, ImageFormat.SVG):
+        return source.data if isinstance(source, SvgSource) else data
+    if requested is ImageFormat.SVG:
+        raise UnsupportedFormat("SVG output needs an SVG source")
+    if info.format in options.skip_processing and requested in (None, info.format):
+        return data
+    return None
 
 
 def render(
     data: bytes, options: Options, requested: ImageFormat | None, defaults: Defaults
 ) -> Rendered:
-    """Runs in a worker thread: probe, plan, load, steps, encode."""
-    info = probe(data, defaults.max_src_pixels)
-    job = plan_job(options, requested, info, defaults)
+    """Runs in a worker thread: open, load stages, plan, steps, encode."""
+    limits = defaults.limits.narrowed_by(options)
+    defaults = replace(defaults, limits=limits)
+    source = open_source(data, max_pixels=limits.max_src_pixels)
+    info = source.info
+    unprocessed = _passthrough(data, source, options, requested)
+    if unprocessed is not None:
+        return Rendered(unprocessed, info.format, info.width, info.height, info)
+    animated_source = info.pages > 1 and limits.max_animation_frames > 1 and not options.page
+    output = settle_output(requested, info.format, info.has_alpha, animated=animated_source)
+    frames = _frames(source, options, limits, output)
+    _check_resolution(info, frames, limits, source.vector)
+    orientation = Orientation.from_exif(
+        info.orientation, _pick(options.auto_rotate, defaults.auto_rotate)
+    )
     try:
-        image = load_scaled(data, job)
-        for step in STEPS:
-            image = step(image, job)
-        encoded = encode(image, job)
+        image, size, loaded = _load(source, options, orientation, frames, defaults)
+        job = _job(
+            options,
+            output,
+            defaults,
+            frames=frames,
+            size=size,
+            loaded=loaded,
+            source=source,
+            orientation=orientation,
+        )
+        parts = _split(image, frames) if frames > 1 else [image]
+        for step in MAIN_STEPS:
+            parts = [step(part, job) for part in parts]
+        result = _join(parts, image) if frames > 1 else parts[0]
+        for step in FINAL_STEPS:
+            result = step(result, job)
+        encoded = encode(result, job)
     except pyvips.Error as error:
         raise UndecodableSource(
             "Source image cannot be decoded", detail=str(error).strip()
         ) from None
-    return Rendered(encoded, job.output, image.width, image.height, info)
+    height = result.height // frames
+    return Rendered(encoded, output, result.width, height, info)

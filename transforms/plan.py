@@ -1,37 +1,89 @@
-"""Pure geometry: from the options and the source's displayed size to every size the steps use.
+"""Pure geometry: every size and anchor the steps use, computed once after loading.
 
-Computed once, before any pixel work; steps read it and never recompute it.
+Sizes are computed in the displayed orientation (EXIF orientation and `rotate` applied), then
+the parts used before the rotate step (crop, scale) are mapped back to the stored orientation.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from imgproxy.url.options import Gravity, GravityType, Options, ResizingType
+from transforms.gravity import position, unrotate
 
-NORTHERN = frozenset({GravityType.NORTH, GravityType.NORTH_EAST, GravityType.NORTH_WEST})
-SOUTHERN = frozenset({GravityType.SOUTH, GravityType.SOUTH_EAST, GravityType.SOUTH_WEST})
-EASTERN = frozenset({GravityType.EAST, GravityType.NORTH_EAST, GravityType.SOUTH_EAST})
-WESTERN = frozenset({GravityType.WEST, GravityType.NORTH_WEST, GravityType.SOUTH_WEST})
+__all__ = ["Orientation", "Plan", "make_plan", "position", "scale"]
+
+ANGLES = {3: 180, 4: 180, 5: 90, 6: 90, 7: 270, 8: 270}
+FLIPPED = frozenset({2, 4, 5, 7})
 
 
 def scale(size: int, factor: float) -> int:
-    return math.floor(size * factor + 0.5)
+    """Round half away from zero, as imgproxy does."""
+    return 0 if size == 0 else math.floor(size * factor + 0.5)
+
+
+def min_nonzero(first: int, second: int) -> int:
+    return (first or second) if not (first and second) else min(first, second)
+
+
+@dataclass(frozen=True)
+class Orientation:
+    """EXIF orientation of the loaded image, as a rotation then a horizontal flip."""
+
+    angle: int = 0
+    flip: bool = False
+
+    @classmethod
+    def from_exif(cls, orientation: int, auto_rotate: bool) -> Orientation:
+        if not auto_rotate:
+            return cls()
+        return cls(ANGLES.get(orientation, 0), orientation in FLIPPED)
+
+
+@dataclass(frozen=True)
+class CropBox:
+    """A crop in the loaded image's stored orientation and pixels."""
+
+    width: int
+    height: int
+    gravity: Gravity
 
 
 @dataclass(frozen=True)
 class Plan:
-    scaled_width: int
-    scaled_height: int
-    crop_width: int
-    crop_height: int
+    orientation: Orientation
+    rotate: int
+    flip_x: bool
+    flip_y: bool
+    crop: CropBox | None
+    x_scale: float
+    """Resize factors along the stored axes of the (cropped) loaded image."""
+    y_scale: float
     target_width: int
     target_height: int
-    dpr_scale: float
+    result_width: int
+    """Crop of the scaled, rotated image (0: none)."""
+    result_height: int
     gravity: Gravity
+    dpr_scale: float
     extend: bool
     extend_gravity: Gravity
+    extend_ratio_width: int
+    extend_ratio_height: int
+    extend_ratio_gravity: Gravity
+    padding: tuple[int, int, int, int]
+    """Top, right, bottom, left, already scaled by dpr."""
+
+    @property
+    def swaps_axes(self) -> bool:
+        return (self.orientation.angle + self.rotate) % 180 == 90
+
+
+def _crop_size(size: int, requested: float) -> int:
+    if requested == 0:
+        return 0
+    return int(requested) if requested >= 1 else max(1, scale(size, requested))
 
 
 def _resolve_auto(
@@ -39,16 +91,14 @@ def _resolve_auto(
 ) -> ResizingType:
     if kind is not ResizingType.AUTO:
         return kind
-    same_orientation = (src[0] >= src[1]) == (dst[0] >= dst[1])
-    return ResizingType.FILL if same_orientation else ResizingType.FIT
+    same = (src[0] - src[1] >= 0) == (dst[0] - dst[1] >= 0)
+    return ResizingType.FILL if same else ResizingType.FIT
 
 
 def _shrinks(options: Options, width: int, height: int) -> tuple[float, float]:
-    """How much each axis shrinks (>1 smaller, <1 larger) before dpr and enlarge limits."""
     dst_w = float(options.width or width)
     dst_h = float(options.height or height)
-    w_shrink = width / dst_w
-    h_shrink = height / dst_h
+    w_shrink, h_shrink = width / dst_w, height / dst_h
     if w_shrink == 1 and h_shrink == 1:
         return 1.0, 1.0
     kind = _resolve_auto(options.resizing_type, (width, height), (dst_w, dst_h))
@@ -64,78 +114,152 @@ def _shrinks(options: Options, width: int, height: int) -> tuple[float, float]:
     return w_shrink, h_shrink
 
 
-def make_plan(options: Options, width: int, height: int) -> Plan:
-    """`width` x `height` is the source as displayed (after EXIF orientation)."""
+def _scales(options: Options, width: int, height: int, vector: bool) -> tuple[float, float, float]:
+    """(x scale, y scale, dpr scale) for a `width` x `height` displayed image."""
     w_shrink, h_shrink = _shrinks(options, width, height)
+    w_shrink /= options.zoom_x
+    h_shrink /= options.zoom_y
     dpr_scale = options.dpr
-    if not options.enlarge:
+    if not options.enlarge and not vector:
         least = min(w_shrink, h_shrink)
         if least < 1:
             w_shrink, h_shrink = w_shrink / least, h_shrink / least
             if not options.extend.enabled:
                 dpr_scale /= least
         dpr_scale = min(dpr_scale, w_shrink, h_shrink)
+    if options.min_width and (least_w := width / options.min_width) < w_shrink:
+        h_shrink /= w_shrink / least_w
+        w_shrink = least_w
+    if options.min_height and (least_h := height / options.min_height) < h_shrink:
+        w_shrink /= h_shrink / least_h
+        h_shrink = least_h
     w_shrink = min(w_shrink / dpr_scale, float(width))
     h_shrink = min(h_shrink / dpr_scale, float(height))
-    scaled_w = max(1, scale(width, 1 / w_shrink))
-    scaled_h = max(1, scale(height, 1 / h_shrink))
-    target_w = scale(options.width, dpr_scale)
-    target_h = scale(options.height, dpr_scale)
-    crop_w, crop_h = target_w, target_h
-    if options.resizing_type is ResizingType.FILL_DOWN and not options.enlarge:
-        crop_w, crop_h = _fill_down_crop(scaled_w, scaled_h, target_w, target_h)
+    return 1 / w_shrink, 1 / h_shrink, dpr_scale
+
+
+@dataclass(frozen=True)
+class _Sizes:
+    target: tuple[int, int]
+    scaled: tuple[int, int]
+    result: tuple[int, int]
+    ratio: tuple[int, int]
+
+
+def _sizes(
+    options: Options, to_scale: tuple[int, int], x_scale: float, y_scale: float, dpr_scale: float
+) -> _Sizes:
+    target = (
+        scale(options.width, dpr_scale * options.zoom_x),
+        scale(options.height, dpr_scale * options.zoom_y),
+    )
+    scaled = (max(1, scale(to_scale[0], x_scale)), max(1, scale(to_scale[1], y_scale)))
+    result = target
+    if options.resizing_type is ResizingType.FILL_DOWN and not options.enlarge and all(target):
+        diff_w, diff_h = target[0] / scaled[0], target[1] / scaled[1]
+        if diff_w > diff_h and diff_w > 1:
+            result = (scaled[0], scale(scaled[0], target[1] / target[0]))
+        elif diff_h > diff_w and diff_h > 1:
+            result = (scale(scaled[1], target[0] / target[1]), scaled[1])
+    ratio = (0, 0)
+    if options.extend_aspect_ratio.enabled and all(target):
+        out_w, out_h = min_nonzero(scaled[0], result[0]), min_nonzero(scaled[1], result[1])
+        diff_w, diff_h = target[0] / out_w, target[1] / out_h
+        if diff_h > diff_w:
+            ratio = (out_w, scale(out_w, target[1] / target[0]))
+        elif diff_w > diff_h:
+            ratio = (scale(out_h, target[0] / target[1]), out_h)
+    return _Sizes(target, scaled, result, ratio)
+
+
+def _padding(options: Options, dpr_scale: float) -> tuple[int, int, int, int]:
+    pad = options.padding
+    return tuple(round(side * dpr_scale) for side in (pad.top, pad.right, pad.bottom, pad.left))  # type: ignore[return-value]
+
+
+def _outer_size(options: Options, sizes: _Sizes, dpr_scale: float) -> tuple[int, int]:
+    out_w = min_nonzero(sizes.scaled[0], sizes.result[0])
+    out_h = min_nonzero(sizes.scaled[1], sizes.result[1])
+    if options.extend.enabled:
+        out_w, out_h = max(out_w, sizes.target[0]), max(out_h, sizes.target[1])
+    elif options.extend_aspect_ratio.enabled:
+        out_w, out_h = max(out_w, sizes.ratio[0]), max(out_h, sizes.ratio[1])
+    top, right, bottom, left = _padding(options, dpr_scale)
+    return out_w + left + right, out_h + top + bottom
+
+
+def make_plan(
+    options: Options,
+    source: tuple[int, int],
+    orientation: Orientation = Orientation(),
+    *,
+    loaded: tuple[int, int] | None = None,
+    max_result_dimension: int = 0,
+    vector: bool = False,
+) -> Plan:
+    """`source` is the original's stored size (after trim), `loaded` the decoded image's stored
+    size when it was shrunk on load."""
+    swapped = (orientation.angle + options.rotate) % 180 == 90
+    src_w, src_h = (source[1], source[0]) if swapped else source
+    crop_w = _crop_size(src_w, options.crop.width)
+    crop_h = _crop_size(src_h, options.crop.height)
+    to_scale = (min_nonzero(crop_w, src_w), min_nonzero(crop_h, src_h))
+    x_scale, y_scale, dpr_scale = _scales(options, *to_scale, vector)
+    sizes = _sizes(options, to_scale, x_scale, y_scale, dpr_scale)
+    if max_result_dimension > 0:
+        outer = _outer_size(options, sizes, dpr_scale)
+        if max(outer) > max_result_dimension:
+            down = max_result_dimension / max(outer)
+            x_scale = max(x_scale * down, 1 / to_scale[0])
+            y_scale = max(y_scale * down, 1 / to_scale[1])
+            dpr_scale *= down
+            sizes = _sizes(options, to_scale, x_scale, y_scale, dpr_scale)
+    crop_anchor = options.crop.gravity or options.gravity
+    if loaded is not None:
+        loaded_w, loaded_h = (loaded[1], loaded[0]) if swapped else loaded
+        pre_x, pre_y = src_w / loaded_w, src_h / loaded_h
+        x_scale, y_scale = x_scale * pre_x, y_scale * pre_y
+        crop_w = max(1, round(crop_w / pre_x)) if crop_w else 0
+        crop_h = max(1, round(crop_h / pre_y)) if crop_h else 0
+        crop_anchor = _shrink_offsets(crop_anchor, pre_x, pre_y)
+        to_scale = (min_nonzero(crop_w, loaded_w), min_nonzero(crop_h, loaded_h))
+        if scale(to_scale[0], x_scale) == to_scale[0]:
+            x_scale = 1.0
+        if scale(to_scale[1], y_scale) == to_scale[1]:
+            y_scale = 1.0
+    crop = None
+    if crop_w or crop_h:
+        anchor = unrotate(
+            crop_anchor, options.rotate, options.flip_horizontal, options.flip_vertical
+        )
+        anchor = unrotate(anchor, orientation.angle, orientation.flip)
+        crop = CropBox(*((crop_h, crop_w) if swapped else (crop_w, crop_h)), anchor)
     return Plan(
-        scaled_w,
-        scaled_h,
-        crop_w,
-        crop_h,
-        target_w,
-        target_h,
-        dpr_scale,
-        options.gravity,
-        options.extend.enabled,
-        options.extend.gravity,
+        orientation=orientation,
+        rotate=options.rotate,
+        flip_x=options.flip_horizontal,
+        flip_y=options.flip_vertical,
+        crop=crop,
+        x_scale=y_scale if swapped else x_scale,
+        y_scale=x_scale if swapped else y_scale,
+        target_width=sizes.target[0],
+        target_height=sizes.target[1],
+        result_width=sizes.result[0],
+        result_height=sizes.result[1],
+        gravity=options.gravity,
+        dpr_scale=dpr_scale,
+        extend=options.extend.enabled,
+        extend_gravity=options.extend.gravity,
+        extend_ratio_width=sizes.ratio[0],
+        extend_ratio_height=sizes.ratio[1],
+        extend_ratio_gravity=options.extend_aspect_ratio.gravity,
+        padding=_padding(options, dpr_scale),
     )
 
 
-def _fill_down_crop(scaled_w: int, scaled_h: int, target_w: int, target_h: int) -> tuple[int, int]:
-    """Keep the requested aspect ratio when the source is too small to fill the target."""
-    if not target_w or not target_h:
-        return target_w, target_h
-    diff_w, diff_h = target_w / scaled_w, target_h / scaled_h
-    if diff_w > diff_h and diff_w > 1:
-        return scaled_w, scale(scaled_w, target_h / target_w)
-    if diff_h > diff_w and diff_h > 1:
-        return scale(scaled_h, target_w / target_h), scaled_h
-    return target_w, target_h
-
-
-def _offset(offset: float, size: int, dpr_scale: float) -> int:
-    return round(offset * dpr_scale) if abs(offset) >= 1 else round(size * offset)
-
-
-def position(
-    outer: tuple[int, int], inner: tuple[int, int], anchor: Gravity, dpr_scale: float
-) -> tuple[int, int]:
-    """Top-left corner of an `inner` box placed in an `outer` one by `anchor`, kept inside."""
-    width, height = outer
-    inner_w, inner_h = inner
+def _shrink_offsets(anchor: Gravity, pre_x: float, pre_y: float) -> Gravity:
     if anchor.type is GravityType.FOCUS_POINT:
-        left = round(width * anchor.x) - inner_w // 2
-        top = round(height * anchor.y) - inner_h // 2
-    else:
-        off_x = _offset(anchor.x, width, dpr_scale)
-        off_y = _offset(anchor.y, height, dpr_scale)
-        left = round((width - inner_w + 1) / 2) + off_x
-        top = round((height - inner_h + 1) / 2) + off_y
-        if anchor.type in NORTHERN:
-            top = off_y
-        if anchor.type in SOUTHERN:
-            top = height - inner_h - off_y
-        if anchor.type in EASTERN:
-            left = width - inner_w - off_x
-        if anchor.type in WESTERN:
-            left = off_x
-    left = max(0, min(left, width - inner_w))
-    top = max(0, min(top, height - inner_h))
-    return left, top
+        return anchor
+    x = round(anchor.x / pre_x) if abs(anchor.x) >= 1 else anchor.x
+    y = round(anchor.y / pre_y) if abs(anchor.y) >= 1 else anchor.y
+    return replace(anchor, x=float(x), y=float(y))

@@ -21,7 +21,9 @@ class Original:
 
 
 class Origin(Protocol):
-    async def fetch(self, source: str) -> Original: ...
+    async def fetch(self, source: str, max_bytes: int) -> Original:
+        """The source's bytes; `max_bytes` > 0 caps them (SourceTooLarge past it)."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -32,14 +34,14 @@ class OriginRouter:
 
     by_scheme: Mapping[str, Origin]
 
-    async def fetch(self, source: str) -> Original:
+    async def fetch(self, source: str, max_bytes: int = 0) -> Original:
         scheme = urlsplit(source).scheme.lower()
         origin = self.by_scheme.get(scheme)
         if origin is None:
             raise SourceNotAllowed(
                 f"Source scheme '{scheme}' is not enabled" if scheme else "Source URL has no scheme"
             )
-        return await origin.fetch(source)
+        return await origin.fetch(source, max_bytes)
 
     async def close(self) -> None:
         for origin in set(self.by_scheme.values()):

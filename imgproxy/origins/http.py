@@ -15,14 +15,12 @@ class HttpOrigin:
     def __init__(
         self,
         *,
-        max_bytes: int,
         max_redirects: int,
         connect_timeout: float,
         read_timeout: float,
         user_agent: str,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.max_bytes = max_bytes
         self.client = httpx.AsyncClient(
             follow_redirects=max_redirects > 0,
             max_redirects=max_redirects,
@@ -32,11 +30,11 @@ class HttpOrigin:
             transport=transport,
         )
 
-    async def fetch(self, source: str) -> Original:
+    async def fetch(self, source: str, max_bytes: int = 0) -> Original:
         try:
             async with self.client.stream("GET", source) as response:
                 self._check_status(response, source)
-                data = await self._read_capped(response, source)
+                data = await self._read_capped(response, source, max_bytes)
                 headers = response.headers
                 return Original(
                     data,
@@ -64,15 +62,15 @@ class HttpOrigin:
         if not response.is_success:
             raise OriginError(f"Source answered {status}", detail=f"{source}: origin {status}")
 
-    async def _read_capped(self, response: httpx.Response, source: str) -> bytes:
+    async def _read_capped(self, response: httpx.Response, source: str, max_bytes: int) -> bytes:
         declared = response.headers.get("content-length", "")
-        if self.max_bytes and declared.isdigit() and int(declared) > self.max_bytes:
-            raise SourceTooLarge(detail=f"{source}: Content-Length {declared} > {self.max_bytes}")
+        if max_bytes and declared.isdigit() and int(declared) > max_bytes:
+            raise SourceTooLarge(detail=f"{source}: Content-Length {declared} > {max_bytes}")
         body = bytearray()
         async for chunk in response.aiter_raw():
             body += chunk
-            if self.max_bytes and len(body) > self.max_bytes:
-                raise SourceTooLarge(detail=f"{source}: body passed {self.max_bytes} bytes")
+            if max_bytes and len(body) > max_bytes:
+                raise SourceTooLarge(detail=f"{source}: body passed {max_bytes} bytes")
         return bytes(body)
 
     async def close(self) -> None:

@@ -14,9 +14,8 @@ from imgproxy.origins import Original
 
 
 class LocalOrigin:
-    def __init__(self, root: Path, *, max_bytes: int) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root.resolve(strict=True)
-        self.max_bytes = max_bytes
 
     def resolve(self, source: str) -> Path:
         """The real file a `local://` source names; refuses anything outside the root."""
@@ -31,23 +30,23 @@ class LocalOrigin:
             raise SourceNotAllowed("Source path leaves the local root", detail=source)
         return candidate
 
-    async def fetch(self, source: str) -> Original:
-        return await asyncio.to_thread(self._read, source)
+    async def fetch(self, source: str, max_bytes: int = 0) -> Original:
+        return await asyncio.to_thread(self._read, source, max_bytes)
 
-    def _read(self, source: str) -> Original:
+    def _read(self, source: str, max_bytes: int) -> Original:
         path = self.resolve(source)
         try:
             with path.open("rb") as handle:
                 stat = os.fstat(handle.fileno())
-                if self.max_bytes and stat.st_size > self.max_bytes:
-                    raise SourceTooLarge(detail=f"{source}: {stat.st_size} > {self.max_bytes}")
-                data = handle.read(self.max_bytes + 1) if self.max_bytes else handle.read()
+                if max_bytes and stat.st_size > max_bytes:
+                    raise SourceTooLarge(detail=f"{source}: {stat.st_size} > {max_bytes}")
+                data = handle.read(max_bytes + 1) if max_bytes else handle.read()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise SourceNotFound(detail=f"{source}: no such file") from None
         except PermissionError:
             raise SourceNotFound(detail=f"{source}: not readable") from None
-        if self.max_bytes and len(data) > self.max_bytes:
-            raise SourceTooLarge(detail=f"{source}: larger than {self.max_bytes}")
+        if max_bytes and len(data) > max_bytes:
+            raise SourceTooLarge(detail=f"{source}: larger than {max_bytes}")
         etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
         return Original(
             data, mimetypes.guess_type(path.name)[0], etag, formatdate(stat.st_mtime, usegmt=True)

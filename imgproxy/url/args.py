@@ -65,3 +65,13 @@ def choice(name: str, value: str, table: Mapping[str, EnumT]) -> EnumT:
         return table[value]
     except KeyError:
         raise expected(f"one of {', '.join(table)}", name, value) from None
+
+
+HEX_COLOR = re.compile(r"[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3}")
+
+
+def hex_color(name: str, value: str) -> tuple[int, int, int]:
+    if not HEX_COLOR.fullmatch(value):
+        raise expected("hex colour (RRGGBB)", name, value)
+    digits = value if len(value) == 6 else "".join(char * 2 for char in value)
+    return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)

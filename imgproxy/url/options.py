@@ -18,6 +18,14 @@ class ResizingType(StrEnum):
     AUTO = "auto"
 
 
+class ResizingAlgorithm(StrEnum):
+    NEAREST = "nearest"
+    LINEAR = "linear"
+    CUBIC = "cubic"
+    LANCZOS2 = "lanczos2"
+    LANCZOS3 = "lanczos3"
+
+
 class GravityType(StrEnum):
     CENTER = "ce"
     NORTH = "no"
@@ -30,6 +38,7 @@ class GravityType(StrEnum):
     SOUTH_WEST = "sowe"
     SMART = "sm"
     FOCUS_POINT = "fp"
+    REPLICATE = "re"
 
 
 class ImageFormat(StrEnum):
@@ -57,6 +66,10 @@ class ImageFormat(StrEnum):
     def supports_alpha(self) -> bool:
         return self not in {ImageFormat.JPEG, ImageFormat.BMP}
 
+    @property
+    def supports_animation(self) -> bool:
+        return self in {ImageFormat.GIF, ImageFormat.WEBP}
+
 
 MEDIA_TYPES = {
     ImageFormat.JPEG: "image/jpeg",
@@ -81,6 +94,17 @@ FORMAT_NAMES: dict[str, ImageFormat] = {
 
 
 @dataclass(frozen=True)
+class Color:
+    red: int
+    green: int
+    blue: int
+
+    @property
+    def hex(self) -> str:
+        return f"{self.red:02x}{self.green:02x}{self.blue:02x}"
+
+
+@dataclass(frozen=True)
 class Gravity:
     """Where a crop or an extension is anchored. Offsets >= 1 are pixels, < 1 fractions."""
 
@@ -96,20 +120,115 @@ class Extend:
 
 
 @dataclass(frozen=True)
+class Crop:
+    """Cut before resizing: sizes >= 1 are pixels, < 1 fractions, 0 the whole side."""
+
+    width: float = 0.0
+    height: float = 0.0
+    gravity: Gravity | None = None
+    """None: use the `gravity` option."""
+
+
+@dataclass(frozen=True)
+class Trim:
+    threshold: float | None = None
+    """None: trimming is off."""
+    color: Color | None = None
+    """None: the colour of the top-left pixel."""
+    equal_horizontal: bool = False
+    equal_vertical: bool = False
+
+
+@dataclass(frozen=True)
+class Padding:
+    top: int = 0
+    right: int = 0
+    bottom: int = 0
+    left: int = 0
+
+
+@dataclass(frozen=True)
+class Watermark:
+    opacity: float = 0.0
+    """0: no watermark."""
+    position: GravityType = GravityType.CENTER
+    x: float = 0.0
+    y: float = 0.0
+    scale: float = 0.0
+    """Watermark width relative to the image; 0 keeps the watermark's own size."""
+
+
+@dataclass(frozen=True)
+class Monochrome:
+    intensity: float = 0.0
+    """0: off."""
+    color: Color = field(default_factory=lambda: Color(0xB3, 0xB3, 0xB3))
+
+
+@dataclass(frozen=True)
+class SecurityLimits:
+    """Per-URL overrides of the server's limits (only with IMGPROXY_ALLOW_SECURITY_OPTIONS)."""
+
+    max_src_resolution: float | None = None
+    max_src_file_size: int | None = None
+    max_animation_frames: int | None = None
+    max_animation_frame_resolution: float | None = None
+    max_result_dimension: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Options:
+    # Geometry
     resizing_type: ResizingType = ResizingType.FIT
+    resizing_algorithm: ResizingAlgorithm = ResizingAlgorithm.LANCZOS3
     width: int = 0
     height: int = 0
+    min_width: int = 0
+    min_height: int = 0
+    zoom_x: float = 1.0
+    zoom_y: float = 1.0
     dpr: float = 1.0
     enlarge: bool = False
     extend: Extend = field(default_factory=Extend)
+    extend_aspect_ratio: Extend = field(default_factory=Extend)
     gravity: Gravity = field(default_factory=Gravity)
-    quality: int = 0
-    format: ImageFormat | None = None
+    crop: Crop = field(default_factory=Crop)
+    trim: Trim = field(default_factory=Trim)
+    padding: Padding = field(default_factory=Padding)
     auto_rotate: bool | None = None
+    rotate: int = 0
+    flip_horizontal: bool = False
+    flip_vertical: bool = False
+    page: int = 0
+    # Colour and filters
+    background: Color | None = None
+    background_alpha: float = 1.0
+    blur: float = 0.0
+    sharpen: float = 0.0
+    pixelate: int = 0
+    brightness: int = 0
+    contrast: float = 1.0
+    saturation: float = 1.0
+    monochrome: Monochrome = field(default_factory=Monochrome)
+    watermark: Watermark = field(default_factory=Watermark)
+    # Encoding
+    format: ImageFormat | None = None
+    quality: int = 0
+    format_quality: tuple[tuple[ImageFormat, int], ...] = ()
+    max_bytes: int = 0
     strip_metadata: bool | None = None
+    keep_copyright: bool | None = None
+    strip_color_profile: bool | None = None
+    preserve_hdr: bool = False
+    enforce_thumbnail: bool = False
+    # Delivery
+    skip_processing: tuple[ImageFormat, ...] = ()
+    raw: bool = False
     cachebuster: str = ""
     expires: int | None = None
+    filename: str = ""
+    return_attachment: bool = False
+    limits: SecurityLimits = field(default_factory=SecurityLimits)
 
 
 @dataclass(frozen=True)

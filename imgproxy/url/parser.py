@@ -5,17 +5,22 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from imgproxy.errors import ExpiredURL, InvalidOption, InvalidPath
-from imgproxy.url.appliers import APPLIERS, RESIZING_TYPES, apply_format
+from imgproxy.errors import ExpiredURL, Forbidden, InvalidOption, InvalidPath
+from imgproxy.url.appliers import (
+    APPLIERS,
+    PRESET_OPTIONS,
+    RESIZING_TYPES,
+    SECURITY_OPTIONS,
+    apply_format,
+)
 from imgproxy.url.args import ArgumentError
 from imgproxy.url.options import ImageRequest, Options
 from imgproxy.url.presets import Preset, RawOption, split_options
 from imgproxy.url.source import PLAIN_MARKER, decode_base64, decode_plain
 
 COLLAPSED_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/([^/])")
-PRESET_NAMES = frozenset({"preset", "pr"})
 
 
 def split_signature(path: str) -> tuple[str, str]:
@@ -50,16 +55,25 @@ class PathParser:
     separator: str = ":"
     presets: Mapping[str, Preset] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
+    allow_security_options: bool = False
+    allowed_options: frozenset[str] | None = None
+    """None allows every option; presets are exempt either way."""
+    only_presets: bool = False
 
     def parse(self, path: str) -> ImageRequest:
         segments = path.lstrip("/").split("/")
-        if segments[0] in RESIZING_TYPES:
-            raise InvalidPath("The basic URL format is not supported; use processing options")
-        raw_options, rest = split_options(segments, self.separator)
         options = (
             self.apply_preset(Options(), "default") if "default" in self.presets else Options()
         )
-        options = self.apply_all(options, raw_options, used=())
+        if self.only_presets:
+            names = segments[0].split(self.separator) if segments[0] else []
+            options = self.apply_all(options, [("preset", tuple(names))], used=(), checked=False)
+            rest = segments[1:]
+        else:
+            if segments[0] in RESIZING_TYPES:
+                raise InvalidPath("The basic URL format is not supported; use processing options")
+            raw_options, rest = split_options(segments, self.separator)
+            options = self.apply_all(options, raw_options, used=(), checked=True)
         if not rest:
             raise InvalidPath("Image URL is empty")
         try:
@@ -67,7 +81,7 @@ class PathParser:
                 source, extension = decode_plain(rest[1:])
             else:
                 source, extension = decode_base64(rest)
-            if extension:
+            if extension and not options.raw:
                 options = apply_format(options, [extension])
         except ArgumentError as error:
             raise InvalidPath(str(error)) from None
@@ -76,13 +90,17 @@ class PathParser:
         return ImageRequest(options, source)
 
     def apply_all(
-        self, options: Options, raw: Sequence[RawOption], used: tuple[str, ...]
+        self, options: Options, raw: Sequence[RawOption], used: tuple[str, ...], checked: bool
     ) -> Options:
         for name, values in raw:
-            if name in PRESET_NAMES:
+            if checked and self.allowed_options is not None and name not in self.allowed_options:
+                raise Forbidden(f"Option not allowed: {name}")
+            if name in PRESET_OPTIONS:
                 for preset in values:
                     options = self.apply_preset(options, preset, used)
                 continue
+            if name in SECURITY_OPTIONS and not self.allow_security_options:
+                raise Forbidden(f"Security option {name} is not allowed")
             applier = APPLIERS.get(name)
             if applier is None:
                 raise InvalidOption(f"Unknown option: {name}")
@@ -97,9 +115,9 @@ class PathParser:
             raise InvalidOption(f"Unknown preset: {name}")
         if name in used:
             return options
-        return self.apply_all(options, self.presets[name], (*used, name))
+        return self.apply_all(options, self.presets[name], (*used, name), checked=False)
 
     def validate_presets(self) -> None:
         """Apply every preset once so a bad one stops the server at start, not a request."""
         for name in self.presets:
-            self.apply_preset(replace(Options()), name)
+            self.apply_preset(Options(), name)

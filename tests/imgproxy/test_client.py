@@ -86,11 +86,13 @@ def test_known_signatures() -> None:
 
 OPTIONS = [
     Options(),
-    Options(ResizingType.FILL, 300, 200, format=ImageFormat.WEBP, quality=75),
     Options(
-        ResizingType.FILL_DOWN,
-        640,
-        0,
+        resizing_type=ResizingType.FILL, width=300, height=200, format=ImageFormat.WEBP, quality=75
+    ),
+    Options(
+        resizing_type=ResizingType.FILL_DOWN,
+        width=640,
+        height=0,
         dpr=2.0,
         enlarge=True,
         extend=Extend(True, Gravity(GravityType.SOUTH_WEST, 4.0, 0.25)),
@@ -160,7 +162,9 @@ def test_srcset_widths() -> None:
     for entry, width in zip(srcset.split(", "), [320, 640], strict=True):
         url, descriptor = entry.split(" ")
         assert descriptor == f"{width}w"
-        assert check(url).options == Options(ResizingType.FILL, width, 200)
+        assert check(url).options == Options(
+            resizing_type=ResizingType.FILL, width=width, height=200
+        )
 
 
 def test_srcset_dpr() -> None:
@@ -201,7 +205,14 @@ def test_cli_sign_prints_a_verifying_url() -> None:
     url = result.stdout.strip()
     assert url == expected_url(f"/rt:fill/w:300/h:200/q:75/plain/{SOURCE}@webp")
     assert check(url) == ImageRequest(
-        Options(ResizingType.FILL, 300, 200, quality=75, format=ImageFormat.WEBP), SOURCE
+        Options(
+            resizing_type=ResizingType.FILL,
+            width=300,
+            height=200,
+            quality=75,
+            format=ImageFormat.WEBP,
+        ),
+        SOURCE,
     )
 
 

@@ -10,18 +10,27 @@ from hypothesis import strategies as st
 
 from imgproxy.url.generator import generate_options, generate_path
 from imgproxy.url.options import (
+    Color,
+    Crop,
     Extend,
     Gravity,
     GravityType,
     ImageFormat,
     ImageRequest,
+    Monochrome,
     Options,
+    Padding,
+    ResizingAlgorithm,
     ResizingType,
+    SecurityLimits,
+    Trim,
+    Watermark,
 )
 from imgproxy.url.parser import PathParser
 
 NOW = 1_700_000_000
-COMPASS = [kind for kind in GravityType if kind not in {GravityType.SMART, GravityType.FOCUS_POINT}]
+SPECIAL = {GravityType.SMART, GravityType.FOCUS_POINT, GravityType.REPLICATE}
+COMPASS = [kind for kind in GravityType if kind not in SPECIAL]
 URL_SAFE = string.ascii_letters + string.digits + "-_.~"
 
 dimensions = st.integers(0, 65535)
@@ -48,21 +57,83 @@ def gravities(*, smart: bool) -> st.SearchStrategy[Gravity]:
     return st.one_of(*choices)
 
 
+colors = st.builds(Color, st.integers(0, 255), st.integers(0, 255), st.integers(0, 255))
+unit = st.floats(0.0, 1.0, allow_nan=False)
+positive = st.floats(0.0, 100.0, exclude_min=True, allow_nan=False)
+sizes = st.one_of(st.integers(0, 65535).map(float), st.floats(0.0, 0.999, allow_nan=False))
+formats = st.sampled_from(list(ImageFormat))
+
 options_strategy = st.builds(
     Options,
     resizing_type=st.sampled_from(list(ResizingType)),
+    resizing_algorithm=st.sampled_from(list(ResizingAlgorithm)),
     width=dimensions,
     height=dimensions,
+    min_width=dimensions,
+    min_height=dimensions,
+    zoom_x=positive,
+    zoom_y=positive,
     dpr=st.floats(0.0, 8.0, exclude_min=True, allow_nan=False),
     enlarge=st.booleans(),
     extend=st.builds(Extend, st.booleans(), gravities(smart=False)),
+    extend_aspect_ratio=st.builds(Extend, st.booleans(), gravities(smart=False)),
     gravity=gravities(smart=True),
-    quality=st.integers(0, 100),
-    format=st.none() | st.sampled_from(list(ImageFormat)),
+    crop=st.builds(Crop, sizes, sizes, st.none() | gravities(smart=True)),
+    trim=st.builds(
+        Trim,
+        st.none() | st.floats(0.0, 255.0, allow_nan=False),
+        st.none() | colors,
+        st.booleans(),
+        st.booleans(),
+    ),
+    padding=st.builds(Padding, dimensions, dimensions, dimensions, dimensions),
     auto_rotate=st.sampled_from([None, True, False]),
+    rotate=st.sampled_from([0, 90, 180, 270]),
+    flip_horizontal=st.booleans(),
+    flip_vertical=st.booleans(),
+    page=st.integers(0, 9999),
+    background=st.none() | colors,
+    background_alpha=unit,
+    blur=st.floats(0.0, 1000.0, allow_nan=False),
+    sharpen=st.floats(0.0, 1000.0, allow_nan=False),
+    pixelate=dimensions,
+    brightness=st.integers(-255, 255),
+    contrast=st.floats(0.0, 100.0, allow_nan=False),
+    saturation=st.floats(0.0, 100.0, allow_nan=False),
+    monochrome=st.builds(Monochrome, unit, colors),
+    watermark=st.builds(
+        Watermark,
+        unit,
+        st.sampled_from([*COMPASS, GravityType.REPLICATE]),
+        offsets,
+        offsets,
+        st.floats(0.0, 100.0, allow_nan=False),
+    ),
+    quality=st.integers(0, 100),
+    format_quality=st.dictionaries(formats, st.integers(0, 100)).map(
+        lambda table: tuple(sorted(table.items(), key=lambda item: item[0].value))
+    ),
+    max_bytes=st.integers(0, 2**31 - 1),
+    format=st.none() | formats,
     strip_metadata=st.sampled_from([None, True, False]),
+    keep_copyright=st.sampled_from([None, True, False]),
+    strip_color_profile=st.sampled_from([None, True, False]),
+    preserve_hdr=st.booleans(),
+    enforce_thumbnail=st.booleans(),
+    skip_processing=st.lists(formats, unique=True).map(tuple),
+    raw=st.booleans(),
     cachebuster=st.text(URL_SAFE, max_size=20),
     expires=st.none() | st.integers(NOW + 1, 2**62),
+    filename=st.text(st.characters(blacklist_categories=("Cs",)), max_size=20),
+    return_attachment=st.booleans(),
+    limits=st.builds(
+        SecurityLimits,
+        st.none() | st.floats(0.0, 1e6, allow_nan=False),
+        st.none() | st.integers(0, 2**62),
+        st.none() | st.integers(1, 100_000),
+        st.none() | st.floats(0.0, 1e6, allow_nan=False),
+        st.none() | dimensions,
+    ),
 )
 
 path_text = st.text(
@@ -84,7 +155,8 @@ requests = st.builds(ImageRequest, options_strategy, sources)
 def roundtrip(request: ImageRequest, separator: str, *, base64: bool) -> ImageRequest:
     path = generate_path(request, separator, base64=base64)
     assert path.startswith("/")
-    return PathParser(separator=separator, clock=lambda: NOW).parse(path.lstrip("/"))
+    parser = PathParser(separator=separator, clock=lambda: NOW, allow_security_options=True)
+    return parser.parse(path.lstrip("/"))
 
 
 @pytest.mark.parametrize("separator", [":", ","])
@@ -112,7 +184,9 @@ def test_parse_inverts_generate(request: ImageRequest, separator: str, base64: b
         ),
         (
             ImageRequest(
-                Options(ResizingType.FILL, 300, 200, format=ImageFormat.PNG),
+                Options(
+                    resizing_type=ResizingType.FILL, width=300, height=200, format=ImageFormat.PNG
+                ),
                 "http://example.com/images/curiosity.jpg",
             ),
             "/rt:fill/w:300/h:200/plain/http://example.com/images/curiosity.jpg@png",
@@ -146,8 +220,8 @@ def test_only_non_default_options_in_fixed_order() -> None:
         "dpr:2",
         "ex:1:so",
         "g:noea:10",
-        "q:75",
         "ar:0",
+        "q:75",
         "sm:1",
         "cb:v2",
         f"exp:{NOW + 60}",
@@ -159,22 +233,14 @@ def test_only_non_default_options_in_fixed_order() -> None:
 
 def test_full_lists_every_field_and_skips_unset_ones() -> None:
     assert generate_options(Options(), full=True) == [
-        "rt:fit",
-        "w:0",
-        "h:0",
-        "dpr:1",
-        "el:0",
-        "ex:0",
-        "g:ce",
-        "q:0",
-        "cb:",
-    ]
-    assert generate_options(Options(dpr=1.5), ",", full=True)[:4] == [
-        "rt,fit",
-        "w,0",
-        "h,0",
-        "dpr,1.5",
-    ]
+        "rt:fit", "ra:lanczos3", "w:0", "h:0", "mw:0", "mh:0", "z:1:1", "dpr:1", "el:0", "ex:0",
+        "exar:0", "g:ce", "c:0:0", "t:::0:0", "pd:0:0:0:0", "rot:0", "fl:0:0", "pg:0", "bga:1",
+        "bl:0", "sh:0", "pix:0", "br:0", "contrast:1", "sa:1", "mc:0:b3b3b3", "wm:0:ce:0:0",
+        "q:0", "fq:", "mb:0", "ph:0", "eth:0", "skp:", "raw:0", "cb:", "fn:", "att:0",
+    ]  # fmt: skip
+    full = "/".join(generate_options(Options(), full=True))
+    assert PathParser().parse(full + "/plain/local:///a.jpg").options == Options()
+    assert generate_options(Options(dpr=1.5), ",", full=True)[7] == "dpr,1.5"
 
 
 @pytest.mark.parametrize(

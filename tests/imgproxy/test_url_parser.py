@@ -70,15 +70,15 @@ def test_redenormalize(raw: str, fixed: str) -> None:
         (
             "rs:fill:300:200:1:1:no:5:0.5",
             Options(
-                ResizingType.FILL,
-                300,
-                200,
+                resizing_type=ResizingType.FILL,
+                width=300,
+                height=200,
                 enlarge=True,
                 extend=Extend(True, Gravity(G.NORTH, 5, 0.5)),
             ),
         ),
         ("rs::300", Options(width=300)),
-        ("rs:fill::200", Options(ResizingType.FILL, height=200)),
+        ("rs:fill::200", Options(resizing_type=ResizingType.FILL, height=200)),
         ("s:100:50:t", Options(width=100, height=50, enlarge=True)),
         ("s:::1:1", Options(enlarge=True, extend=Extend(True))),
         ("w:1/w:2", Options(width=2)),
@@ -232,9 +232,9 @@ def test_comma_separator() -> None:
     parser = PathParser(separator=",", clock=lambda: NOW)
     request = parser.parse("rs,fill,300,200/g,fp,0.5,0.5/plain/http://a.com/x:y.jpg@png")
     assert request.options == Options(
-        ResizingType.FILL,
-        300,
-        200,
+        resizing_type=ResizingType.FILL,
+        width=300,
+        height=200,
         gravity=Gravity(GravityType.FOCUS_POINT, 0.5, 0.5),
         format=ImageFormat.PNG,
     )
@@ -274,10 +274,10 @@ def test_presets_apply_in_order() -> None:
     parser = PathParser(presets=presets, clock=lambda: NOW)
     assert options("w:5", parser) == Options(width=5, quality=50, auto_rotate=False)
     assert options("w:5/pr:thumb", parser) == Options(
-        ResizingType.FILL, 100, 100, quality=70, auto_rotate=False
+        resizing_type=ResizingType.FILL, width=100, height=100, quality=70, auto_rotate=False
     )
     assert options("preset:thumb:big/q:90", parser) == Options(
-        ResizingType.FILL, 900, 100, quality=90, auto_rotate=False
+        resizing_type=ResizingType.FILL, width=900, height=100, quality=90, auto_rotate=False
     )
     assert options("pr:a", parser) == Options(width=1, height=2, quality=50, auto_rotate=False)
     parser.validate_presets()

@@ -9,10 +9,12 @@ and offsets round half to even.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from imgproxy.url.options import Extend, Gravity, GravityType, Options, ResizingType
-from transforms.plan import Plan, make_plan, position
+from transforms.plan import Plan, make_plan, position, scale
 
 FIT, FILL, FILL_DOWN, FORCE, AUTO = (
     ResizingType.FIT,
@@ -23,7 +25,39 @@ FIT, FILL, FILL_DOWN, FORCE, AUTO = (
 )
 
 
-def sizes(plan: Plan) -> tuple[int, int, int, int, int, int]:
+@dataclass(frozen=True)
+class Geometry:
+    """The plan of a `width` x `height` source, with the sizes the steps will produce."""
+
+    plan: Plan
+    width: int
+    height: int
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.plan, name)
+
+    @property
+    def scaled_width(self) -> int:
+        return max(1, scale(self.width, self.plan.x_scale))
+
+    @property
+    def scaled_height(self) -> int:
+        return max(1, scale(self.height, self.plan.y_scale))
+
+    @property
+    def crop_width(self) -> int:
+        return self.plan.result_width
+
+    @property
+    def crop_height(self) -> int:
+        return self.plan.result_height
+
+
+def planned(options: Options, width: int, height: int) -> Geometry:
+    return Geometry(make_plan(options, (width, height)), width, height)
+
+
+def sizes(plan: Geometry) -> tuple[int, int, int, int, int, int]:
     return (
         plan.scaled_width,
         plan.scaled_height,
@@ -74,7 +108,7 @@ def test_resizing_types(
     request_: tuple[int, int],
     expected: tuple[int, ...],
 ) -> None:
-    plan = make_plan(Options(kind, *request_), *source)
+    plan = planned(Options(resizing_type=kind, width=request_[0], height=request_[1]), *source)
     assert sizes(plan) == expected
     assert plan.dpr_scale == 1.0
 
@@ -91,51 +125,72 @@ def test_resizing_types(
 def test_enlarge_scales_small_sources_up(
     kind: ResizingType, request_: tuple[int, int], expected: tuple[int, ...]
 ) -> None:
-    assert sizes(make_plan(Options(kind, *request_, enlarge=True), 200, 100)) == expected
+    assert (
+        sizes(
+            planned(
+                Options(resizing_type=kind, width=request_[0], height=request_[1], enlarge=True),
+                200,
+                100,
+            )
+        )
+        == expected
+    )
 
 
 def test_dpr_multiplies_the_requested_size() -> None:
-    plan = make_plan(Options(FIT, 300, 300, dpr=2.0), 1000, 500)
+    plan = planned(Options(resizing_type=FIT, width=300, height=300, dpr=2.0), 1000, 500)
     assert sizes(plan) == (600, 300, 600, 600, 600, 600)
     assert plan.dpr_scale == 2.0
-    plan = make_plan(Options(FIT, 101, 0, dpr=1.5), 1000, 500)
+    plan = planned(Options(resizing_type=FIT, width=101, height=0, dpr=1.5), 1000, 500)
     assert (plan.target_width, plan.scaled_width, plan.scaled_height) == (152, 152, 76)
 
 
 def test_dpr_is_capped_when_not_enlarging() -> None:
     # dpr 4 would need 1200 px from a 1000 px source: capped at 1000 / 300.
-    plan = make_plan(Options(FIT, 300, 300, dpr=4.0), 1000, 500)
+    plan = planned(Options(resizing_type=FIT, width=300, height=300, dpr=4.0), 1000, 500)
     assert plan.dpr_scale == pytest.approx(1000 / 300)
     assert sizes(plan) == (1000, 500, 1000, 1000, 1000, 1000)
     # A source already too small keeps its size at any dpr.
-    plan = make_plan(Options(FIT, 400, 400, dpr=3.0), 200, 100)
+    plan = planned(Options(resizing_type=FIT, width=400, height=400, dpr=3.0), 200, 100)
     assert (plan.dpr_scale, sizes(plan)) == (1.0, (200, 100, 400, 400, 400, 400))
 
 
 def test_dpr_is_not_capped_when_enlarging() -> None:
-    plan = make_plan(Options(FIT, 400, 400, dpr=2.0, enlarge=True), 200, 100)
+    plan = planned(
+        Options(resizing_type=FIT, width=400, height=400, dpr=2.0, enlarge=True), 200, 100
+    )
     assert plan.dpr_scale == 2.0
     assert sizes(plan) == (800, 400, 800, 800, 800, 800)
 
 
 def test_small_dpr_on_a_small_source_is_compensated_unless_extending() -> None:
     # Without extend, dpr < 1 must not push a too-small image further from the target.
-    plan = make_plan(Options(FIT, 400, 400, dpr=0.5), 200, 100)
+    plan = planned(Options(resizing_type=FIT, width=400, height=400, dpr=0.5), 200, 100)
     assert (plan.dpr_scale, sizes(plan)) == (1.0, (200, 100, 400, 400, 400, 400))
     # With extend the composition stays the same at every dpr: everything halves.
-    plan = make_plan(Options(FIT, 400, 400, dpr=0.5, extend=Extend(True)), 200, 100)
+    plan = planned(
+        Options(resizing_type=FIT, width=400, height=400, dpr=0.5, extend=Extend(True)), 200, 100
+    )
     assert (plan.dpr_scale, sizes(plan)) == (0.5, (100, 50, 200, 200, 200, 200))
 
 
 def test_plan_carries_gravity_and_extend() -> None:
     anchor = Gravity(GravityType.SOUTH_EAST, 5.0, 0.5)
     extend_anchor = Gravity(GravityType.NORTH, 0.0, 3.0)
-    plan = make_plan(
-        Options(FIT, 300, 300, extend=Extend(True, extend_anchor), gravity=anchor), 1000, 500
+    plan = planned(
+        Options(
+            resizing_type=FIT,
+            width=300,
+            height=300,
+            extend=Extend(True, extend_anchor),
+            gravity=anchor,
+        ),
+        1000,
+        500,
     )
     assert (plan.gravity, plan.extend, plan.extend_gravity) == (anchor, True, extend_anchor)
     assert sizes(plan) == (300, 150, 300, 300, 300, 300)
-    assert make_plan(Options(), 10, 10).extend is False
+    assert planned(Options(), 10, 10).extend is False
 
 
 OUTER, INNER = (300, 200), (100, 52)  # centred: left 100, top 74 under any rounding

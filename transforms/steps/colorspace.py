@@ -1,14 +1,36 @@
-"""Bring the result to 8-bit sRGB (or 8-bit grey), the space every output format expects."""
+"""Bring pixels into sRGB (or grey) for processing, through the embedded ICC profile if any."""
 
 from __future__ import annotations
 
 import pyvips
 
-STANDARD_SPACES = frozenset({"srgb", "b-w"})
+from transforms.job import Job
+
+STANDARD = frozenset({"srgb", "b-w", "rgb16", "grey16"})
 
 
-def to_standard_colorspace(image: pyvips.Image, _job: object) -> pyvips.Image:
-    if image.interpretation in STANDARD_SPACES and image.format == "uchar":
+def has_profile(image: pyvips.Image) -> bool:
+    return bool(image.get_typeof("icc-profile-data"))
+
+
+def to_processing_space(image: pyvips.Image, job: Job) -> pyvips.Image:
+    depth = 16 if job.keeps_16_bit and image.format == "ushort" else 8
+    if image.interpretation == "cmyk" and not has_profile(image):
+        return image.icc_transform("srgb", input_profile="cmyk", depth=depth)
+    if has_profile(image) and (job.strip_color_profile or image.interpretation == "cmyk"):
+        try:
+            return image.icc_transform("srgb", embedded=True, depth=depth)
+        except pyvips.Error:
+            image = image.copy()
+            image.remove("icc-profile-data")
+    if image.interpretation not in STANDARD:
+        return image.colourspace("srgb")
+    return image
+
+
+def to_result_space(image: pyvips.Image, job: Job) -> pyvips.Image:
+    """8-bit output unless 16 bits were asked for and the format can hold them."""
+    if image.format == "uchar" or (job.keeps_16_bit and image.format == "ushort"):
         return image
-    target = "b-w" if image.interpretation in {"b-w", "grey16"} else "srgb"
-    return image.colourspace(target).cast("uchar")
+    grey = image.bands < 3
+    return image.colourspace("b-w" if grey else "srgb").cast("uchar")

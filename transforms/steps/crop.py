@@ -1,21 +1,36 @@
-"""Crop the scaled image to the requested result size, placed by gravity (or smart crop)."""
+"""Cropping: `crop` before scaling, and the cut to the requested result size after it."""
 
 from __future__ import annotations
 
 import pyvips
 
-from imgproxy.url.options import GravityType
+from imgproxy.url.options import Gravity, GravityType
+from transforms.gravity import position
 from transforms.job import Job
-from transforms.plan import position
+
+
+def cut(
+    image: pyvips.Image, width: int, height: int, anchor: Gravity, dpr_scale: float
+) -> pyvips.Image:
+    width = min(width or image.width, image.width)
+    height = min(height or image.height, image.height)
+    if width >= image.width and height >= image.height:
+        return image
+    if anchor.type is GravityType.SMART:
+        return image.copy_memory().smartcrop(width, height, interesting="attention")
+    left, top = position((image.width, image.height), (width, height), anchor, dpr_scale)
+    return image.crop(left, top, width, height)
+
+
+def crop_source(image: pyvips.Image, job: Job) -> pyvips.Image:
+    box = job.plan.crop
+    if box is None:
+        return image
+    return cut(image, box.width, box.height, box.gravity, 1.0)
 
 
 def crop_to_result(image: pyvips.Image, job: Job) -> pyvips.Image:
     plan = job.plan
-    width = min(plan.crop_width or image.width, image.width)
-    height = min(plan.crop_height or image.height, image.height)
-    if width >= image.width and height >= image.height:
+    if not plan.result_width and not plan.result_height:
         return image
-    if plan.gravity.type is GravityType.SMART:
-        return image.copy_memory().smartcrop(width, height, interesting="attention")
-    left, top = position((image.width, image.height), (width, height), plan.gravity, plan.dpr_scale)
-    return image.crop(left, top, width, height)
+    return cut(image, plan.result_width, plan.result_height, plan.gravity, plan.dpr_scale)

@@ -1,0 +1,126 @@
+"""Appliers for encoding, delivery and per-URL security options."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import replace
+
+from imgproxy.url import args as a
+from imgproxy.url.geometry_options import single
+from imgproxy.url.options import FORMAT_NAMES, ImageFormat, Options
+
+
+def image_format(name: str, value: str) -> ImageFormat:
+    return a.choice(name, value.lower(), FORMAT_NAMES)
+
+
+def apply_format(options: Options, values: list[str]) -> Options:
+    return replace(options, format=image_format("format", single("format", values)))
+
+
+def apply_quality(options: Options, values: list[str]) -> Options:
+    return replace(options, quality=a.integer("quality", single("quality", values), 0, 100))
+
+
+def apply_format_quality(options: Options, values: list[str]) -> Options:
+    if values == [""]:
+        return replace(options, format_quality=())
+    if len(values) % 2:
+        raise a.ArgumentError(f"Missing quality for format_quality: {values[-1]}")
+    qualities = dict(options.format_quality)
+    for name, value in zip(values[::2], values[1::2], strict=True):
+        qualities[image_format("format_quality", name)] = a.integer("format_quality", value, 0, 100)
+    ordered = tuple(sorted(qualities.items(), key=lambda item: item[0].value))
+    return replace(options, format_quality=ordered)
+
+
+def apply_max_bytes(options: Options, values: list[str]) -> Options:
+    limit = a.integer("max_bytes", single("max_bytes", values), 0, 2**31 - 1)
+    return replace(options, max_bytes=limit)
+
+
+def _flag(name: str, values: list[str]) -> bool:
+    return a.boolean(name, single(name, values))
+
+
+def apply_strip_metadata(options: Options, values: list[str]) -> Options:
+    return replace(options, strip_metadata=_flag("strip_metadata", values))
+
+
+def apply_keep_copyright(options: Options, values: list[str]) -> Options:
+    return replace(options, keep_copyright=_flag("keep_copyright", values))
+
+
+def apply_strip_color_profile(options: Options, values: list[str]) -> Options:
+    return replace(options, strip_color_profile=_flag("strip_color_profile", values))
+
+
+def apply_preserve_hdr(options: Options, values: list[str]) -> Options:
+    return replace(options, preserve_hdr=_flag("preserve_hdr", values))
+
+
+def apply_enforce_thumbnail(options: Options, values: list[str]) -> Options:
+    return replace(options, enforce_thumbnail=_flag("enforce_thumbnail", values))
+
+
+def apply_return_attachment(options: Options, values: list[str]) -> Options:
+    return replace(options, return_attachment=_flag("return_attachment", values))
+
+
+def apply_raw(options: Options, values: list[str]) -> Options:
+    return replace(options, raw=_flag("raw", values))
+
+
+def apply_skip_processing(options: Options, values: list[str]) -> Options:
+    if values == [""]:
+        return replace(options, skip_processing=())
+    formats = tuple(dict.fromkeys(image_format("skip_processing", value) for value in values))
+    return replace(options, skip_processing=formats)
+
+
+def apply_cachebuster(options: Options, values: list[str]) -> Options:
+    return replace(options, cachebuster=single("cachebuster", values))
+
+
+def apply_expires(options: Options, values: list[str]) -> Options:
+    timestamp = a.integer("expires", single("expires", values), 0, 2**63 - 1)
+    return replace(options, expires=timestamp or None)
+
+
+def apply_filename(options: Options, values: list[str]) -> Options:
+    a.check_count("filename", values, 2)
+    name = values[0]
+    if len(values) > 1 and values[1] and a.boolean("filename encoded", values[1]):
+        try:
+            padded = name + "=" * (-len(name) % 4)
+            name = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+        except (binascii.Error, UnicodeError, ValueError):
+            raise a.expected("URL-safe base64-encoded string", "filename", values[0]) from None
+    return replace(options, filename=name)
+
+
+def apply_max_src_resolution(options: Options, values: list[str]) -> Options:
+    value = a.number("max_src_resolution", single("max_src_resolution", values), high=1e6)
+    return replace(options, limits=replace(options.limits, max_src_resolution=value))
+
+
+def apply_max_src_file_size(options: Options, values: list[str]) -> Options:
+    value = a.integer("max_src_file_size", single("max_src_file_size", values), 0, 2**62)
+    return replace(options, limits=replace(options.limits, max_src_file_size=value))
+
+
+def apply_max_animation_frames(options: Options, values: list[str]) -> Options:
+    value = a.integer("max_animation_frames", single("max_animation_frames", values), 1, 100_000)
+    return replace(options, limits=replace(options.limits, max_animation_frames=value))
+
+
+def apply_max_animation_frame_resolution(options: Options, values: list[str]) -> Options:
+    name = "max_animation_frame_resolution"
+    value = a.number(name, single(name, values), high=1e6)
+    return replace(options, limits=replace(options.limits, max_animation_frame_resolution=value))
+
+
+def apply_max_result_dimension(options: Options, values: list[str]) -> Options:
+    value = a.integer("max_result_dimension", single("max_result_dimension", values))
+    return replace(options, limits=replace(options.limits, max_result_dimension=value))

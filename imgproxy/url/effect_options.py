@@ -1,0 +1,96 @@
+"""Appliers for colour, filters and watermark options."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from imgproxy.url import args as a
+from imgproxy.url.geometry_options import COMPASS, single
+from imgproxy.url.options import Color, GravityType, Monochrome, Options, Watermark
+
+WATERMARK_POSITIONS = COMPASS | {"re": GravityType.REPLICATE}
+
+
+def apply_background(options: Options, values: list[str]) -> Options:
+    if len(values) == 1:
+        if not values[0]:
+            return replace(options, background=None)
+        return replace(options, background=Color(*a.hex_color("background", values[0])))
+    if len(values) != 3:
+        raise a.ArgumentError(
+            f"Expected R:G:B or a hex colour for background but received {':'.join(values)!r}"
+        )
+    red, green, blue = (
+        a.integer(f"background {channel}", value, 0, 255)
+        for channel, value in zip("RGB", values, strict=True)
+    )
+    return replace(options, background=Color(red, green, blue))
+
+
+def apply_background_alpha(options: Options, values: list[str]) -> Options:
+    alpha = a.number("background_alpha", single("background_alpha", values), high=1.0)
+    return replace(options, background_alpha=alpha)
+
+
+def apply_blur(options: Options, values: list[str]) -> Options:
+    return replace(options, blur=a.number("blur", single("blur", values), high=1000.0))
+
+
+def apply_sharpen(options: Options, values: list[str]) -> Options:
+    return replace(options, sharpen=a.number("sharpen", single("sharpen", values), high=1000.0))
+
+
+def apply_pixelate(options: Options, values: list[str]) -> Options:
+    return replace(options, pixelate=a.integer("pixelate", single("pixelate", values)))
+
+
+def apply_brightness(options: Options, values: list[str]) -> Options:
+    brightness = a.integer("brightness", single("brightness", values), -255, 255)
+    return replace(options, brightness=brightness)
+
+
+def apply_contrast(options: Options, values: list[str]) -> Options:
+    return replace(options, contrast=a.number("contrast", single("contrast", values), high=100.0))
+
+
+def apply_saturation(options: Options, values: list[str]) -> Options:
+    value = a.number("saturation", single("saturation", values), high=100.0)
+    return replace(options, saturation=value)
+
+
+def apply_monochrome(options: Options, values: list[str]) -> Options:
+    a.check_count("monochrome", values, 2)
+    intensity = a.number("monochrome", values[0], high=1.0)
+    color = (
+        Color(*a.hex_color("monochrome color", values[1]))
+        if len(values) > 1 and values[1]
+        else Monochrome().color
+    )
+    return replace(options, monochrome=Monochrome(intensity, color))
+
+
+def apply_watermark(options: Options, values: list[str]) -> Options:
+    a.check_count("watermark", values, 5)
+    current = options.watermark
+    opacity = a.number("watermark opacity", values[0], high=1.0)
+    position = (
+        a.choice("watermark position", values[1], WATERMARK_POSITIONS)
+        if len(values) > 1 and values[1]
+        else current.position
+    )
+    x = (
+        a.number("watermark x offset", values[2], low=-a.MAX_DIMENSION)
+        if len(values) > 2 and values[2]
+        else current.x
+    )
+    y = (
+        a.number("watermark y offset", values[3], low=-a.MAX_DIMENSION)
+        if len(values) > 3 and values[3]
+        else current.y
+    )
+    scale = (
+        a.number("watermark scale", values[4], high=100.0)
+        if len(values) > 4 and values[4]
+        else current.scale
+    )
+    return replace(options, watermark=Watermark(opacity, position, x, y, scale))

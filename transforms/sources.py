@@ -1,0 +1,112 @@
+"""A source image that can be decoded at a chosen shrink, whatever decoder reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+import pyvips
+
+from imgproxy.errors import UndecodableSource, UnsupportedFormat
+from imgproxy.url.options import ImageFormat
+from transforms.probe import SourceInfo, probe
+
+JPEG_SHRINKS = (8, 4, 2)
+
+
+class Source(Protocol):
+    info: SourceInfo
+    vector: bool
+
+    def load(self, shrink: float = 1.0, *, page: int = 0, frames: int = 1) -> pyvips.Image: ...
+
+
+@dataclass
+class VipsSource:
+    """Anything libvips decodes itself, with shrink-on-load where the format allows it."""
+
+    data: bytes
+    info: SourceInfo
+    vector: bool = False
+
+    def shrink_arguments(self, shrink: float) -> dict[str, object]:
+        if self.info.format is ImageFormat.JPEG and self.info.pages == 1:
+            factor = next((value for value in JPEG_SHRINKS if shrink >= value), 1)
+            return {"shrink": factor} if factor > 1 else {}
+        if self.info.format is ImageFormat.WEBP and shrink > 1:
+            return {"scale": 1 / shrink}
+        return {}
+
+    def load(self, shrink: float = 1.0, *, page: int = 0, frames: int = 1) -> pyvips.Image:
+        arguments: dict[str, object] = {"fail_on": "error", **self.shrink_arguments(shrink)}
+        if self.info.pages > 1:
+            arguments.update(page=page, n=frames)
+        if frames == 1:
+            arguments["access"] = "sequential"
+        return pyvips.Image.new_from_buffer(self.data, "", **arguments)
+
+
+@dataclass
+class SvgSource:
+    """A sanitized SVG, rasterized at the scale the plan asks for (vectors enlarge freely)."""
+
+    data: bytes
+    info: SourceInfo
+    vector: bool = True
+
+    def load(self, shrink: float = 1.0, *, page: int = 0, frames: int = 1) -> pyvips.Image:
+        return pyvips.Image.svgload_buffer(self.data, scale=1 / shrink, unlimited=False)
+
+
+@dataclass
+class DecodedSource:
+    """Decoded once by a fallback decoder; shrinking is a resize."""
+
+    image: pyvips.Image
+    info: SourceInfo
+    vector: bool = False
+    _cache: dict[float, pyvips.Image] = field(default_factory=dict)
+
+    def load(self, shrink: float = 1.0, *, page: int = 0, frames: int = 1) -> pyvips.Image:
+        if shrink <= 1:
+            return self.image
+        return self.image.resize(1 / shrink)
+
+
+def open_source(data: bytes, *, max_pixels: int) -> Source:
+    """Pick the decoder for these bytes and read the header; pixels are not decoded yet
+    (except by the fallback decoders, which check `max_pixels` first)."""
+    from transforms import svg  # noqa: PLC0415 - optional modules, imported on demand
+    from transforms.decoders import DecodeError, pillow_fallback  # noqa: PLC0415
+
+    if svg.is_svg(data):
+        try:
+            clean = svg.sanitize(data)
+            header = pyvips.Image.svgload_buffer(clean)
+        except svg.SvgError as error:
+            raise UnsupportedFormat(error.message) from None
+        except pyvips.Error as error:
+            raise UndecodableSource(
+                "Source image cannot be decoded", detail=str(error).strip()
+            ) from None
+        info = SourceInfo(ImageFormat.SVG, header.width, header.height, 1, True)
+        return SvgSource(clean, info)
+    fallback = pillow_fallback.sniff(data)
+    if fallback is not None:
+        try:
+            fallback_header = pillow_fallback.read_header(data)
+            image = pillow_fallback.decode(data, fallback_header, max_pixels=max_pixels)
+        except DecodeError as error:
+            raise UndecodableSource(error.message) from None
+        info = SourceInfo(
+            ImageFormat(fallback_header.format.value),
+            image.width,
+            image.height,
+            1,
+            bool(image.hasalpha()),
+        )
+        return DecodedSource(image, info)
+    info = probe(data)
+    if info.format in {ImageFormat.SVG, ImageFormat.HEIC, ImageFormat.JXL}:
+        raise UnsupportedFormat(f"{info.format.value.upper()} sources are not supported")
+    return VipsSource(data, replace(info))

@@ -1,0 +1,43 @@
+"""Strip metadata (EXIF, XMP, IPTC, comments), keeping copyright fields when asked."""
+
+from __future__ import annotations
+
+import pyvips
+
+from transforms.job import Job
+
+COPYRIGHT_FIELDS = frozenset({"exif-ifd0-Copyright", "exif-ifd0-Artist"})
+DROPPED_PREFIXES = (
+    "exif-",
+    "xmp-",
+    "iptc-",
+    "photoshop-",
+    "png-comment-",
+    "gif-comment",
+    "jpeg-thumbnail-",
+    "heif-",
+)
+
+
+def strip_metadata(image: pyvips.Image, job: Job) -> pyvips.Image:
+    if not job.strip_metadata:
+        return image
+    image = image.copy()
+    keep = COPYRIGHT_FIELDS if job.keep_copyright else frozenset()
+    for name in image.get_fields():
+        dropped = name.startswith(DROPPED_PREFIXES) and name not in keep
+        if dropped or (name == "icc-profile-data" and job.strip_color_profile):
+            image.remove(name)
+    return image
+
+
+def keep_flags(image: pyvips.Image, job: Job) -> str:
+    """What the saver may write of the metadata left on the image."""
+    if not job.strip_metadata:
+        return "all"
+    kept = []
+    if any(image.get_typeof(name) for name in COPYRIGHT_FIELDS):
+        kept.append("exif")
+    if image.get_typeof("icc-profile-data"):
+        kept.append("icc")
+    return ":".join(kept) or "none"

@@ -1,0 +1,66 @@
+"""Overlay the configured watermark: placed by gravity or tiled (`re`), scaled, with opacity."""
+
+from __future__ import annotations
+
+import pyvips
+
+from imgproxy.url.options import Gravity, GravityType
+from transforms.gravity import position
+from transforms.job import Job
+
+
+def _offsets(job: Job, width: int, height: int) -> tuple[int, int]:
+    mark = job.options.watermark
+    x = round(mark.x * job.plan.dpr_scale) if abs(mark.x) >= 1 else round(width * mark.x)
+    y = round(mark.y * job.plan.dpr_scale) if abs(mark.y) >= 1 else round(height * mark.y)
+    return x, y
+
+
+def _prepared(mark: pyvips.Image, job: Job, width: int, height: int) -> pyvips.Image:
+    options = job.options.watermark
+    if options.scale > 0:
+        box_w, box_h = max(1, round(width * options.scale)), max(1, round(height * options.scale))
+        factor = min(box_w / mark.width, box_h / mark.height)
+        mark = mark.resize(factor)
+    if not mark.hasalpha():
+        mark = mark.bandjoin_const([255])
+    if options.position is GravityType.REPLICATE:
+        pad_x, pad_y = _offsets(job, width, height)
+        if pad_x > 0 or pad_y > 0:
+            mark = mark.embed(
+                max(0, pad_x) // 2,
+                max(0, pad_y) // 2,
+                mark.width + max(0, pad_x),
+                mark.height + max(0, pad_y),
+                extend="background",
+                background=[0] * mark.bands,
+            )
+        across, down = -(-width // mark.width), -(-height // mark.height)
+        mark = mark.replicate(across, down).crop(0, 0, width, height)
+    return mark
+
+
+def watermark(image: pyvips.Image, job: Job) -> pyvips.Image:
+    options = job.options.watermark
+    opacity = options.opacity * job.watermark_opacity
+    if job.watermark is None or opacity <= 0:
+        return image
+    mark = _prepared(job.watermark, job, image.width, image.height)
+    mark = mark * ([1.0] * (mark.bands - 1) + [opacity])
+    left, top = 0, 0
+    if options.position is not GravityType.REPLICATE:
+        anchor = Gravity(options.position, options.x, options.y)
+        left, top = position(
+            (image.width, image.height),
+            (mark.width, mark.height),
+            anchor,
+            job.plan.dpr_scale,
+            overflow=True,
+        )
+    had_alpha, band_format = image.hasalpha(), image.format
+    base = image if image.bands >= 3 else image.colourspace("srgb")
+    mark = mark.colourspace("srgb") if mark.bands < 3 else mark
+    result = base.composite2(mark.cast("float"), "over", x=left, y=top)
+    if not had_alpha:
+        result = result.extract_band(0, n=result.bands - 1)
+    return result.cast(band_format)
