@@ -10,15 +10,19 @@ from config.settings import Settings, SettingsError
 from imgproxy.errors import ProxyError
 from imgproxy.origins import OriginRouter
 from transforms.executor import ProcessingPool
+from transforms.sources import open_source
+
+WATERMARK_MAX_PIXELS = 50_000_000
 
 
 def decode_watermark(data: bytes) -> pyvips.Image:
+    """Any format a source may be in (BMP and HEIC included), as sRGB pixels in memory."""
     try:
-        image = pyvips.Image.new_from_buffer(data, "", access="random")
+        image = open_source(data, max_pixels=WATERMARK_MAX_PIXELS).load()
         if image.interpretation not in ("srgb", "b-w"):
             image = image.colourspace("srgb")
         return image.copy_memory()
-    except pyvips.Error as error:
+    except (pyvips.Error, ProxyError) as error:
         raise SettingsError(f"The watermark image cannot be decoded: {error}") from error
 
 
