@@ -262,7 +262,10 @@ def _presets(env: Mapping[str, str], separator: str) -> Mapping[str, Preset]:
     """Presets from IMGPROXY_PRESETS and IMGPROXY_PRESETS_PATH, each applied once to check it."""
     try:
         presets = parse_presets(_preset_lines(env), separator)
-        PathParser(separator, presets).validate_presets()
+        allow_security = _bool(
+            "IMGPROXY_ALLOW_SECURITY_OPTIONS", env.get("IMGPROXY_ALLOW_SECURITY_OPTIONS", "")
+        )
+        PathParser(separator, presets, allow_security_options=allow_security).validate_presets()
     except PresetError as error:
         raise SettingsError(str(error)) from error
     except ProxyError as error:

@@ -168,6 +168,10 @@ def _load(
     if options.trim.threshold is not None and frames == 1:
         image = trim(source.load(base, page=options.page), options.trim)
         return image, (image.width, image.height), None
+    if options.enforce_thumbnail and frames == 1:
+        image = source.load(base, page=options.page, thumbnail=True)
+        if (image.width, image.height) != (info.width, info.height):
+            return image, (image.width, image.height), None
     size = (round(info.width / base), round(info.height / base))
     first = make_plan(
         options,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import pyvips
@@ -18,7 +18,11 @@ class Source(Protocol):
     info: SourceInfo
     vector: bool
 
-    def load(self, shrink: float = 1.0, *, page: int = 0, frames: int = 1) -> pyvips.Image: ...
+    def load(
+        self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
+    ) -> pyvips.Image:
+        """Decode; `thumbnail` prefers an embedded thumbnail (AVIF) over the full image."""
+        ...
 
 
 @dataclass
@@ -37,7 +41,11 @@ class VipsSource:
             return {"scale": 1 / shrink}
         return {}
 
-    def load(self, shrink: float = 1.0, *, page: int = 0, frames: int = 1) -> pyvips.Image:
+    def load(
+        self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
+    ) -> pyvips.Image:
+        if thumbnail and self.info.format is ImageFormat.AVIF:
+            return pyvips.Image.new_from_buffer(self.data, "", fail_on="error", thumbnail=True)
         arguments: dict[str, object] = {"fail_on": "error", **self.shrink_arguments(shrink)}
         if self.info.pages > 1:
             arguments.update(page=page, n=frames)
@@ -54,7 +62,9 @@ class SvgSource:
     info: SourceInfo
     vector: bool = True
 
-    def load(self, shrink: float = 1.0, *, page: int = 0, frames: int = 1) -> pyvips.Image:
+    def load(
+        self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
+    ) -> pyvips.Image:
         return pyvips.Image.svgload_buffer(self.data, scale=1 / shrink, unlimited=False)
 
 
@@ -65,9 +75,10 @@ class DecodedSource:
     image: pyvips.Image
     info: SourceInfo
     vector: bool = False
-    _cache: dict[float, pyvips.Image] = field(default_factory=dict)
 
-    def load(self, shrink: float = 1.0, *, page: int = 0, frames: int = 1) -> pyvips.Image:
+    def load(
+        self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
+    ) -> pyvips.Image:
         if shrink <= 1:
             return self.image
         return self.image.resize(1 / shrink)

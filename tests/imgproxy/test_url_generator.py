@@ -128,7 +128,7 @@ options_strategy = st.builds(
     return_attachment=st.booleans(),
     limits=st.builds(
         SecurityLimits,
-        st.none() | st.floats(0.0, 1e6, allow_nan=False),
+        st.none() | st.floats(0.0, 1e6, exclude_min=True, allow_nan=False),
         st.none() | st.integers(0, 2**62),
         st.none() | st.integers(1, 100_000),
         st.none() | st.floats(0.0, 1e6, allow_nan=False),
