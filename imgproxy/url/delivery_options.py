@@ -101,8 +101,9 @@ def apply_filename(options: Options, values: list[str]) -> Options:
 
 
 def apply_max_src_resolution(options: Options, values: list[str]) -> Options:
-    value = a.number("max_src_resolution", single("max_src_resolution", values), high=1e6,
-                     low_inclusive=False)
+    value = a.number(
+        "max_src_resolution", single("max_src_resolution", values), high=1e6, low_inclusive=False
+    )
     return replace(options, limits=replace(options.limits, max_src_resolution=value))
 
 
