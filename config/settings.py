@@ -113,6 +113,9 @@ class Settings:
     watermark_url: str = ""
     watermark_opacity: float = 1.0
     ttl: int = 31_536_000
+    stale_while_revalidate: int = 86_400
+    stale_if_error: int = 604_800
+    not_found_ttl: int = 60
     use_etag: bool = True
     path_prefix: str = ""
 
@@ -175,6 +178,9 @@ class Settings:
             "IMGPROXY_QUALITY": ("quality", 1, 100),
             "IMGPROXY_AVIF_SPEED": ("avif_speed", 0, 9),
             "IMGPROXY_TTL": ("ttl", 0, None),
+            "IMGPROXY_STALE_WHILE_REVALIDATE": ("stale_while_revalidate", 0, None),
+            "IMGPROXY_STALE_IF_ERROR": ("stale_if_error", 0, None),
+            "IMGPROXY_NOT_FOUND_TTL": ("not_found_ttl", 0, None),
             "IMGPROXY_MAX_ANIMATION_FRAMES": ("max_animation_frames", 1, None),
             "IMGPROXY_MAX_RESULT_DIMENSION": ("max_result_dimension", 0, None),
         }

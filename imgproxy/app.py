@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from urllib.parse import quote
 
 import orjson
@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from cache.http import cache_control, error_headers, etag_matches, success_headers
+from cache.http import CachePolicy, Conditions, cache_control, error_headers, success_headers
 from config.settings import Settings
 from imgproxy.errors import InvalidPath, ProxyError
 from imgproxy.health import libvips_works
@@ -60,16 +60,33 @@ def content_disposition(result: ImageResult) -> str:
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
+def conditions_of(request: Request) -> Conditions:
+    return Conditions(
+        request.headers.get("if-none-match"), request.headers.get("if-modified-since")
+    )
+
+
+def policy_of(settings: Settings) -> CachePolicy:
+    return CachePolicy(
+        settings.ttl,
+        settings.stale_while_revalidate,
+        settings.stale_if_error,
+        settings.not_found_ttl,
+    )
+
+
 def image_response(result: ImageResult, request: Request, settings: Settings) -> Response:
     options = result.request.options
     headers = success_headers(
         media_type=result.media_type,
         etag=result.etag if settings.use_etag else None,
-        cache_control_value=cache_control(settings.ttl, options.expires, time.time()),
-        vary=result.choice.varies,
+        cache_control_value=cache_control(policy_of(settings), options.expires, time.time()),
+        vary=result.variant.choice.varies,
         disposition=content_disposition(result),
+        last_modified=result.last_modified,
+        surrogate_key=result.variant.source_key,
     )
-    if settings.use_etag and etag_matches(request.headers.get("if-none-match"), result.etag):
+    if result.not_modified:
         del headers["Content-Type"], headers["Content-Disposition"]
         return Response(status_code=304, headers=headers)
     headers["Content-Length"] = str(len(result.data))
@@ -77,14 +94,20 @@ def image_response(result: ImageResult, request: Request, settings: Settings) ->
     return Response(body, headers=headers)
 
 
-def error_response(request: Request, error: Exception) -> Response:
-    assert isinstance(error, ProxyError)
-    level = logging.WARNING if error.status >= 500 else logging.INFO
-    log.log(level, "%s %s -> %d %s", request.method, request.url.path, error.status, error.detail)
-    body = "" if request.method == "HEAD" else error.message + "\n"
-    return PlainTextResponse(
-        body, status_code=error.status, headers=error_headers(error.retry_after)
-    )
+def error_handler(settings: Settings) -> Callable[[Request, Exception], Response]:
+    policy = policy_of(settings)
+
+    def error_response(request: Request, error: Exception) -> Response:
+        assert isinstance(error, ProxyError)
+        level = logging.WARNING if error.status >= 500 else logging.INFO
+        log.log(
+            level, "%s %s -> %d %s", request.method, request.url.path, error.status, error.detail
+        )
+        body = "" if request.method == "HEAD" else error.message + "\n"
+        headers = error_headers(error.status, error.retry_after, policy)
+        return PlainTextResponse(body, status_code=error.status, headers=headers)
+
+    return error_response
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -105,12 +128,13 @@ def create_app(settings: Settings) -> Starlette:
         path = raw_path_of(request)
         if path.startswith(INFO_PREFIX + "/"):
             return await info(request, path[len(INFO_PREFIX) :])
-        image_request, choice = service.parse(path, request.headers.get("accept", ""))
-        result = await service.process(image_request, choice)
+        variant = service.parse(path, request.headers.get("accept", ""))
+        conditions = conditions_of(request) if settings.use_etag else Conditions()
+        result = await service.process(variant, conditions)
         return image_response(result, request, settings)
 
     async def info(request: Request, path: str) -> Response:
-        image_request, _ = service.parse(path, "")
+        image_request = service.parse(path, "").request
         limits = service.defaults.limits.narrowed_by(image_request.options)
 
         async def describe() -> dict[str, object]:
@@ -121,7 +145,7 @@ def create_app(settings: Settings) -> Starlette:
         body = orjson.dumps(document)
         headers = {
             "Cache-Control": cache_control(
-                settings.ttl, image_request.options.expires, time.time()
+                policy_of(settings), image_request.options.expires, time.time()
             ),
             "Content-Type": "application/json",
         }
@@ -148,6 +172,6 @@ def create_app(settings: Settings) -> Starlette:
             Route("/health", health, methods=["GET", "HEAD"]),
             Route("/{path:path}", image, methods=["GET", "HEAD"]),
         ],
-        exception_handlers={ProxyError: error_response},
+        exception_handlers={ProxyError: error_handler(settings)},
         lifespan=lifespan,
     )

@@ -11,7 +11,10 @@ from pathlib import PurePosixPath
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from cache.http import etag_of
+import pyvips
+
+from cache.http import Conditions, digest, etag_of, variant_etag
+from cache.keys import OUTPUT_SETTINGS, requested_format, settings_version, source_key, variant_key
 from config.settings import Settings
 from imgproxy.errors import DeadlineExceeded, NotFound, OriginTimeout, UnsupportedFormat
 from imgproxy.negotiation import FormatChoice, choose_format
@@ -23,7 +26,7 @@ from transforms.executor import ProcessingPool
 from transforms.formats import WRITABLE
 from transforms.limits import Limits
 from transforms.passthrough import sniff_format
-from transforms.pipeline import Defaults, Rendered, render
+from transforms.pipeline import Defaults, render
 
 log = logging.getLogger("imgproxy")
 T = TypeVar("T")
@@ -31,14 +34,29 @@ OUTPUT_FORMATS = WRITABLE | {ImageFormat.SVG}
 
 
 @dataclass(frozen=True)
-class ImageResult:
-    data: bytes
-    format: ImageFormat | None
-    """None: passed through unprocessed (`raw`) with the origin's content type."""
-    media_type: str
-    etag: str
-    choice: FormatChoice
+class Variant:
+    """A parsed request plus what identifies its result in every cache."""
+
     request: ImageRequest
+    choice: FormatChoice
+    key: str
+    source_key: str
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    variant: Variant
+    etag: str
+    data: bytes = b""
+    format: ImageFormat | None = None
+    """None: passed through unprocessed (`raw`) with a sniffed or the origin's content type."""
+    media_type: str = "application/octet-stream"
+    last_modified: str | None = None
+    not_modified: bool = False
+
+    @property
+    def request(self) -> ImageRequest:
+        return self.variant.request
 
     @property
     def filename(self) -> str:
@@ -72,11 +90,15 @@ def defaults_from(settings: Settings, watermark: object = None) -> Defaults:
     )
 
 
-def render_tagged(
-    data: bytes, request: ImageRequest, requested: ImageFormat | None, defaults: Defaults
-) -> tuple[Rendered, str]:
-    rendered = render(data, request.options, requested, defaults)
-    return rendered, etag_of(rendered.data)
+def output_settings(settings: Settings) -> dict[str, object]:
+    values: dict[str, object] = {name: getattr(settings, name) for name in OUTPUT_SETTINGS}
+    values["libvips"] = ".".join(str(pyvips.version(part)) for part in range(3))
+    return values
+
+
+def source_validator(original: Original) -> str:
+    """The origin's ETag or Last-Modified, else a digest of the bytes (worker thread)."""
+    return original.etag or original.last_modified or digest(original.data)
 
 
 class ImageService:
@@ -99,8 +121,9 @@ class ImageService:
             only_presets=settings.only_presets,
         )
         self.defaults = defaults or defaults_from(settings)
+        self.settings_version = settings_version(output_settings(settings))
 
-    def parse(self, raw_path: str, accept: str) -> tuple[ImageRequest, FormatChoice]:
+    def parse(self, raw_path: str, accept: str) -> Variant:
         """Everything checked before any I/O: route, signature, options, output format."""
         prefix = self.settings.path_prefix
         if prefix:
@@ -115,13 +138,11 @@ class ImageService:
         explicit = request.options.format
         if explicit is not None and explicit not in OUTPUT_FORMATS and not request.options.raw:
             raise UnsupportedFormat(f"Cannot write {explicit.value} images")
-        choice = choose_format(
-            request.options.format,
-            accept,
-            auto_webp=self.settings.auto_webp,
-            auto_avif=self.settings.auto_avif,
-        )
-        return request, choice
+        auto = {"auto_webp": self.settings.auto_webp, "auto_avif": self.settings.auto_avif}
+        choice = choose_format(explicit, accept, **auto)
+        requested = requested_format(explicit, accept, **auto)
+        key = variant_key(request.options, request.source, requested, self.settings_version)
+        return Variant(request, choice, key, source_key(request.source))
 
     async def fetch(self, request: ImageRequest) -> Original:
         limit = request.options.limits.max_src_file_size
@@ -145,22 +166,37 @@ class ImageService:
                 f"({time.monotonic() - started:.1f}s)"
             ) from None
 
-    async def process(self, request: ImageRequest, choice: FormatChoice) -> ImageResult:
-        return await self.within_deadline(self._process(request, choice), request.source)
+    async def process(self, variant: Variant, conditions: Conditions) -> ImageResult:
+        return await self.within_deadline(
+            self._process(variant, conditions), variant.request.source
+        )
 
-    async def _process(self, request: ImageRequest, choice: FormatChoice) -> ImageResult:
+    async def _process(self, variant: Variant, conditions: Conditions) -> ImageResult:
+        request = variant.request
         original = await self.fetch(request)
         if request.options.raw:
             found = sniff_format(original.data)
             media_type = (
                 found.media_type if found else (original.content_type or "application/octet-stream")
             )
+            etag = await self.pool.run(etag_of, original.data)
             return ImageResult(
-                original.data, found, media_type, etag_of(original.data), choice, request
+                variant, etag, original.data, found, media_type, original.last_modified
             )
-        rendered, etag = await self.pool.run(
-            render_tagged, original.data, request, choice.requested, self.defaults
+        validator = await self.pool.run(source_validator, original)
+        etag = variant_etag(variant.key, validator)
+        if conditions.satisfied_by(etag, original.last_modified):
+            return ImageResult(
+                variant, etag, last_modified=original.last_modified, not_modified=True
+            )
+        rendered = await self.pool.run(
+            render, original.data, request.options, variant.choice.requested, self.defaults
         )
         return ImageResult(
-            rendered.data, rendered.format, rendered.format.media_type, etag, choice, request
+            variant,
+            etag,
+            rendered.data,
+            rendered.format,
+            rendered.format.media_type,
+            original.last_modified,
         )

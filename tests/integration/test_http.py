@@ -145,7 +145,8 @@ class TestRoutesAndErrors:
     ) -> None:
         response = proxy.get(path)
         assert (response.status_code, response.text.strip()) == (status, message)
-        assert response.headers["cache-control"] == "no-store"
+        expected = "max-age=60" if status == 404 else "no-store"
+        assert response.headers["cache-control"] == expected
 
 
 class TestGrammarOnTheWire:
@@ -222,7 +223,9 @@ class TestNegotiation:
 class TestHeaders:
     def test_success_headers(self, proxy: httpx.Client) -> None:
         response = proxy.get(f"/_/w:40/plain/local:///{PHOTO}@webp")
-        assert response.headers["cache-control"] == "max-age=3600, public"
+        assert response.headers["cache-control"] == (
+            "public, max-age=3600, stale-while-revalidate=86400, stale-if-error=604800"
+        )
         assert (
             response.headers["content-disposition"] == 'inline; filename="jpeg-baseline-icc.webp"'
         )
