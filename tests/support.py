@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config.settings import Settings
 from imgproxy.app import create_app
@@ -27,16 +28,34 @@ def manifest() -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+class RequestLog:
+    """ASGI wrapper recording every HTTP request the proxy receives (method, raw path)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.requests: list[tuple[str, str]] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.requests.append((scope["method"], scope["raw_path"].decode()))
+        await self.app(scope, receive, send)
+
+
 @contextmanager
-def running_proxy(env: Mapping[str, str]) -> Iterator[str]:
-    """The real app under uvicorn on a loopback socket that is listening before we return."""
+def running_proxy(env: Mapping[str, str], seen: list[RequestLog] | None = None) -> Iterator[str]:
+    """The real app under uvicorn on a loopback socket that is listening before we return.
+
+    `seen`, when given, receives the RequestLog of this server."""
     settings = Settings.from_env(env)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    app = RequestLog(create_app(settings))
+    if seen is not None:
+        seen.append(app)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
 
     def serve() -> None:
