@@ -91,14 +91,16 @@ def _pick(value: bool | None, default: bool) -> bool:
 
 
 def _frames(source: Source, options: Options, limits: Limits, output: ImageFormat) -> int:
+    """Frames to process: several only when source and result can animate (then `page` is
+    ignored, as imgproxy does)."""
     pages = source.info.pages
+    if pages > 1 and output.supports_animation and limits.max_animation_frames > 1:
+        return min(pages, limits.max_animation_frames)
     if options.page >= pages:
         raise UnprocessableSource(
             f"Page {options.page} does not exist", detail=f"source has {pages} pages"
         )
-    if options.page or not output.supports_animation:
-        return 1
-    return max(1, min(pages, limits.max_animation_frames))
+    return 1
 
 
 def _check_resolution(info: SourceInfo, frames: int, limits: Limits, vector: bool) -> None:
@@ -106,10 +108,13 @@ def _check_resolution(info: SourceInfo, frames: int, limits: Limits, vector: boo
         return
     frame_pixels = info.width * info.height
     if limits.max_animation_frame_pixels and frames > 1:
-        too_big = frame_pixels > limits.max_animation_frame_pixels
-    else:
-        too_big = bool(limits.max_src_pixels) and frame_pixels * frames > limits.max_src_pixels
-    if too_big:
+        if frame_pixels > limits.max_animation_frame_pixels:
+            raise SourceResolutionTooLarge(
+                "Source image frame resolution is too big",
+                detail=f"{info.width}x{info.height} per frame over the limit",
+            )
+        return
+    if limits.max_src_pixels and frame_pixels * frames > limits.max_src_pixels:
         raise SourceResolutionTooLarge(
             "Source image resolution is too big",
             detail=f"{info.width}x{info.height}x{frames} frames over the limit",
@@ -181,7 +186,7 @@ def _load(
         max_result_dimension=defaults.limits.max_result_dimension,
     )
     shrink = base * preshrink(first, *size, source.vector)
-    image = source.load(shrink, page=options.page, frames=frames)
+    image = source.load(shrink, page=options.page if frames == 1 else 0, frames=frames)
     height = image.height // frames
     loaded = (image.width, height) if shrink != base else None
     return image, size, loaded
@@ -231,7 +236,7 @@ def render(
     unprocessed = _passthrough(data, source, options, requested)
     if unprocessed is not None:
         return Rendered(unprocessed, info.format, info.width, info.height, info)
-    animated_source = info.pages > 1 and limits.max_animation_frames > 1 and not options.page
+    animated_source = info.pages > 1 and limits.max_animation_frames > 1
     output = settle_output(requested, info.format, info.has_alpha, animated=animated_source)
     frames = _frames(source, options, limits, output)
     _check_resolution(info, frames, limits, source.vector)

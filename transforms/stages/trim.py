@@ -6,18 +6,33 @@ import pyvips
 
 from imgproxy.url.options import Trim
 
+WHITE = (255, 255, 255)
+
+
+def _probe_image(image: pyvips.Image, options: Trim) -> pyvips.Image:
+    """An 8-bit, alpha-free copy to search for the borders in: transparency becomes the trim
+    colour (so `FF00FF` trims transparent borders, as imgproxy documents)."""
+    if image.format != "uchar":
+        image = image.colourspace("srgb" if image.bands >= 3 else "b-w")
+    if image.hasalpha():
+        color = options.color
+        rgb = (color.red, color.green, color.blue) if color else WHITE
+        background = list(rgb) if image.bands > 2 else [sum(rgb) / 3]
+        image = image.flatten(background=background)
+    return image
+
 
 def trim(image: pyvips.Image, options: Trim) -> pyvips.Image:
     if options.threshold is None:
         return image
     image = image.copy_memory()
-    flat = image.flatten(background=[255] * max(1, image.bands - 1)) if image.hasalpha() else image
+    probe = _probe_image(image, options)
     if options.color is not None:
-        background = [options.color.red, options.color.green, options.color.blue]
-        background = background[: flat.bands] if flat.bands < 3 else background
+        rgb = [float(options.color.red), float(options.color.green), float(options.color.blue)]
+        background = rgb if probe.bands >= 3 else [sum(rgb) / 3]
     else:
-        background = list(flat.getpoint(0, 0))
-    left, top, width, height = flat.find_trim(threshold=options.threshold, background=background)
+        background = list(probe.getpoint(0, 0))
+    left, top, width, height = probe.find_trim(threshold=options.threshold, background=background)
     if width == 0 or height == 0:
         return image
     if options.equal_horizontal:

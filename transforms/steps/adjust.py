@@ -1,10 +1,15 @@
-"""brightness, contrast, saturation and monochrome (paid options in imgproxy, free here)."""
+"""brightness, contrast, saturation and monochrome (paid options in imgproxy, free here).
+
+The arithmetic runs on an 8-bit scale; 16-bit images are scaled down for it and back after.
+"""
 
 from __future__ import annotations
 
 import pyvips
 
 from transforms.job import Job
+
+SIXTEEN_BIT = 257
 
 
 def _split_alpha(image: pyvips.Image) -> tuple[pyvips.Image, pyvips.Image | None]:
@@ -13,33 +18,33 @@ def _split_alpha(image: pyvips.Image) -> tuple[pyvips.Image, pyvips.Image | None
     return image, None
 
 
-def _join_alpha(image: pyvips.Image, alpha: pyvips.Image | None, band_format: str) -> pyvips.Image:
-    image = image.cast(band_format)
-    return image.bandjoin(alpha) if alpha is not None else image
-
-
 def adjust(image: pyvips.Image, job: Job) -> pyvips.Image:
     options = job.options
     mono = options.monochrome
-    if (
-        options.brightness == 0
-        and options.contrast == 1
-        and options.saturation == 1
-        and mono.intensity == 0
-    ):
+    untouched = options.brightness == 0 and options.contrast == 1 and options.saturation == 1
+    if untouched and mono.intensity == 0:
         return image
-    band_format = image.format
+    wide = image.format == "ushort"
+    band_format, interpretation = image.format, image.interpretation
     color, alpha = _split_alpha(image)
+    rgb = color.bands >= 3
+    work = (color / SIXTEEN_BIT if wide else color).cast("float")
+    work = work.copy(interpretation="srgb" if rgb else "b-w")
     if options.brightness or options.contrast != 1:
-        color = (color - 128) * options.contrast + 128 + options.brightness
-    if options.saturation != 1 and color.bands >= 3:
-        lch = color.colourspace("lch")
-        color = (lch * [1, options.saturation, 1]).colourspace("srgb")
+        work = (work - 128) * options.contrast + 128 + options.brightness
+    if options.saturation != 1 and rgb:
+        lch = work.colourspace("lch") * [1, options.saturation, 1]
+        work = lch.colourspace("srgb").cast("float")
     if mono.intensity:
-        grey = color.colourspace("b-w")
-        if color.bands < 3:
-            color = color.bandjoin([color, color])
+        grey = work.colourspace("b-w").cast("float")
         tint = grey / 255 * [mono.color.red, mono.color.green, mono.color.blue]
-        color = color * (1 - mono.intensity) + tint * mono.intensity
-    color = color.copy(interpretation="srgb" if color.bands >= 3 else "b-w")
-    return _join_alpha(color, alpha, band_format)
+        work = (work if rgb else work.bandjoin([work, work])) * (1 - mono.intensity)
+        work = work + tint * mono.intensity
+        rgb = True
+    if wide:
+        work = work * SIXTEEN_BIT
+    work = work.cast(band_format)
+    if rgb and work.bands >= 3:
+        interpretation = "rgb16" if wide else "srgb"
+    work = work.copy(interpretation=interpretation)
+    return work.bandjoin(alpha) if alpha is not None else work

@@ -1,22 +1,36 @@
-"""blur, sharpen and pixelate."""
+"""blur, sharpen and pixelate (alpha premultiplied, so edges keep their colour)."""
 
 from __future__ import annotations
+
+import math
 
 import pyvips
 
 from transforms.job import Job
 
 
+def _pixelate(image: pyvips.Image, size: int) -> pyvips.Image:
+    """Average whole blocks; the last partial ones are mirror-extended to whole blocks first."""
+    width, height = image.width, image.height
+    padded = image.embed(
+        0, 0, math.ceil(width / size) * size, math.ceil(height / size) * size, extend="mirror"
+    )
+    return padded.shrink(size, size).zoom(size, size).crop(0, 0, width, height)
+
+
 def apply_filters(image: pyvips.Image, job: Job) -> pyvips.Image:
     options = job.options
     if not options.blur and not options.sharpen and options.pixelate <= 1:
         return image
+    band_format, interpretation = image.format, image.interpretation
+    alpha = image.hasalpha()
+    work = image.premultiply() if alpha else image
     if options.blur:
-        image = image.gaussblur(options.blur)
+        work = work.gaussblur(options.blur)
     if options.sharpen:
-        image = image.sharpen(sigma=options.sharpen)
+        work = work.copy(interpretation=interpretation).sharpen(sigma=options.sharpen)
     if options.pixelate > 1:
-        size = min(options.pixelate, image.width, image.height)
-        width, height = image.width, image.height
-        image = image.shrink(size, size).zoom(size, size).embed(0, 0, width, height, extend="copy")
-    return image.copy_memory()
+        work = _pixelate(work, min(options.pixelate, image.width, image.height))
+    if alpha:
+        work = work.unpremultiply()
+    return work.cast(band_format).copy(interpretation=interpretation).copy_memory()

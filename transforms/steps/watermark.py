@@ -16,6 +16,12 @@ def _offsets(job: Job, width: int, height: int) -> tuple[int, int]:
     return x, y
 
 
+def _odd_cover(size: int, tile: int) -> int:
+    """An odd number of tiles covering `size`, so one tile sits in the middle."""
+    count = -(-size // tile)
+    return count if count % 2 else count + 1
+
+
 def _prepared(mark: pyvips.Image, job: Job, width: int, height: int) -> pyvips.Image:
     options = job.options.watermark
     if options.scale > 0:
@@ -35,8 +41,10 @@ def _prepared(mark: pyvips.Image, job: Job, width: int, height: int) -> pyvips.I
                 extend="background",
                 background=[0] * mark.bands,
             )
-        across, down = -(-width // mark.width), -(-height // mark.height)
-        mark = mark.replicate(across, down).crop(0, 0, width, height)
+        across, down = _odd_cover(width, mark.width), _odd_cover(height, mark.height)
+        tiled = mark.replicate(across, down)
+        left, top = (tiled.width - width) // 2, (tiled.height - height) // 2
+        mark = tiled.crop(left, top, width, height)
     return mark
 
 

@@ -1,0 +1,138 @@
+"""watermark: opacity (times the server's), compass positions with offsets, `re` tiling with
+spacing, scale, dpr.
+
+Positions follow imgproxy's processing/calc_position.go with overflow allowed; `re` pads the
+mark by the offsets and tiles it centred on the image (vips/vips.c `vips_replicate_go`, centred:
+an odd number of tiles, cut from the middle); scale fits the mark into scale * the image size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import pyvips
+
+from tests.transforms import images as im
+from transforms.pipeline import Defaults
+
+BLUE_MARK = im.solid(20, 10, im.BLUE)
+WHITE_110x90 = im.png(im.solid(110, 90, im.WHITE))
+
+
+def with_mark(mark: pyvips.Image = BLUE_MARK, opacity: float = 1.0) -> Defaults:
+    return replace(im.defaults(), watermark=mark, watermark_opacity=opacity)
+
+
+def marked_box(image: pyvips.Image) -> tuple[int, int, int, int]:
+    """Left, top, width, height of what is not white."""
+    flat = image.flatten(background=[255, 255, 255]) if image.hasalpha() else image
+    return tuple(flat.find_trim(threshold=40, background=[255, 255, 255]))  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("path", ["", "wm:0", "wm:0:nowe"])
+def test_no_watermark_without_opacity(path):
+    image = im.decode(im.run(WHITE_110x90, path, with_mark()))
+    assert marked_box(image)[2:] == (0, 0)
+
+
+def test_no_watermark_without_a_configured_image():
+    image = im.decode(im.run(WHITE_110x90, "wm:1:nowe"))
+    assert marked_box(image)[2:] == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("position", "left_top"),
+    [
+        ("ce", (46, 40)),  # round_half_even((110 - 20 + 1) / 2), round_half_even(81 / 2)
+        ("no", (46, 0)),
+        ("so", (46, 80)),
+        ("we", (0, 40)),
+        ("ea", (90, 40)),
+        ("nowe", (0, 0)),
+        ("noea", (90, 0)),
+        ("sowe", (0, 80)),
+        ("soea", (90, 80)),
+        ("nowe:10:5", (10, 5)),
+        ("soea:10:5", (80, 75)),
+        ("ce:10:-5", (56, 35)),
+        ("ea:0.1", (79, 40)),  # 0.1 of 110 px = 11
+    ],
+)
+def test_watermark_position_and_offsets(position, left_top):
+    rendered = im.run(WHITE_110x90, f"wm:1:{position}", with_mark())
+    image = im.decode(rendered)
+    assert (rendered.width, rendered.height) == (110, 90)
+    assert marked_box(image) == (*left_top, 20, 10)
+    assert im.named(image, left_top[0] + 10, left_top[1] + 5) == "blue"
+
+
+def test_watermark_may_hang_over_the_edge():
+    image = im.decode(im.run(WHITE_110x90, "wm:1:nowe:-10:-5", with_mark()))
+    assert marked_box(image) == (0, 0, 10, 5)
+
+
+def test_watermark_offsets_follow_dpr():
+    rendered = im.run(
+        im.png(im.solid(220, 180, im.WHITE)), "w:110/dpr:2/wm:1:nowe:10:5", with_mark()
+    )
+    assert (rendered.width, rendered.height) == (220, 180)
+    assert marked_box(im.decode(rendered))[:2] == (20, 10)
+
+
+def test_watermark_is_placed_on_the_padded_image():
+    image = im.decode(im.run(WHITE_110x90, "pd:10/wm:1:nowe", with_mark(), extension="jpg"))
+    assert (image.width, image.height) == (130, 110)
+    assert marked_box(image)[:2] == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("path", "server", "color"),
+    [
+        ("wm:1:ce", 1.0, im.BLUE),
+        ("wm:0.5:ce", 1.0, (128, 128, 255)),
+        ("wm:1:ce", 0.5, (128, 128, 255)),
+        ("wm:0.5:ce", 0.5, (191, 191, 255)),  # 0.5 * 0.5
+    ],
+)
+def test_watermark_opacity_multiplies_the_servers(path, server, color):
+    image = im.decode(im.run(WHITE_110x90, path, with_mark(opacity=server)))
+    assert im.close(im.rgb(image, 55, 45), color, tolerance=3)
+    assert im.rgb(image, 5, 5) == im.WHITE
+
+
+def test_watermark_scale_fits_the_mark_to_a_share_of_the_image():
+    # box 55x45; the 20x10 mark grows by min(55 / 20, 45 / 10) = 2.75 to 55x28
+    image = im.decode(im.run(WHITE_110x90, "wm:1:nowe:0:0:0.5", with_mark()))
+    left, top, width, height = marked_box(image)
+    assert (left, top, width) == (0, 0, 55)
+    assert abs(height - 28) <= 1
+
+
+# A 20x20 tile with a red 10x10 square in its middle: centred tiling makes a symmetric picture.
+TILE = im.solid(20, 20, (0, 0, 0, 0)).insert(im.solid(10, 10, (255, 0, 0, 255)), 5, 5)
+WHITE_110 = im.png(im.solid(110, 110, im.WHITE))
+
+
+def test_replicated_watermark_covers_the_image():
+    image = im.decode(im.run(WHITE_110, "wm:1:re", with_mark(TILE)))
+    assert (image.width, image.height) == (110, 110)
+    assert abs(im.share(image, im.RED) - 0.25) < 0.05
+    assert marked_box(image)[2] >= 90
+
+
+def test_replicated_watermark_is_centred():
+    image = im.decode(im.run(WHITE_110, "wm:1:re", with_mark(TILE)))
+    assert im.mean_abs_difference(image, image.fliphor()) == 0
+    assert im.mean_abs_difference(image, image.flipver()) == 0
+    # 7 tiles (140 px) cut from the middle: pixel x shows tile column (x + 15) % 20
+    row = [im.named(image, x, 55) for x in range(110)]
+    assert row[:10] == ["white"] * 10
+    assert row[10:20] == ["red"] * 10
+
+
+def test_replicated_watermark_spacing_pads_the_tiles():
+    image = im.decode(im.run(WHITE_110, "wm:1:re:10:10", with_mark(TILE)))
+    assert abs(im.share(image, im.RED) - 100 / 900) < 0.04
+    assert im.mean_abs_difference(image, image.fliphor()) == 0
+    assert im.mean_abs_difference(image, image.flipver()) == 0
