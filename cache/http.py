@@ -73,6 +73,10 @@ class Conditions:
     if_none_match: str | None = None
     if_modified_since: str | None = None
 
+    @property
+    def present(self) -> bool:
+        return self.if_none_match is not None or self.if_modified_since is not None
+
     def satisfied_by(self, etag: str, last_modified: str | None) -> bool:
         if self.if_none_match is not None:
             return etag_matches(self.if_none_match, etag)

@@ -112,6 +112,15 @@ class Settings:
     watermark_path: Path | None = None
     watermark_url: str = ""
     watermark_opacity: float = 1.0
+    redis_url: str = ""
+    redis_timeout: float = 0.05
+    redis_breaker_reset: float = 5.0
+    cache_memory_bytes: int = 256 * 1024 * 1024
+    cache_ttl: int = 86_400
+    cache_stale_grace: int = 86_400
+    sources_cache_bytes: int = 128 * 1024 * 1024
+    sources_cache_ttl: int = 60
+    admin_token: str = ""
     ttl: int = 31_536_000
     stale_while_revalidate: int = 86_400
     stale_if_error: int = 604_800
@@ -178,6 +187,11 @@ class Settings:
             "IMGPROXY_QUALITY": ("quality", 1, 100),
             "IMGPROXY_AVIF_SPEED": ("avif_speed", 0, 9),
             "IMGPROXY_TTL": ("ttl", 0, None),
+            "IMGPROXY_CACHE_MEMORY_BYTES": ("cache_memory_bytes", 0, None),
+            "IMGPROXY_CACHE_TTL": ("cache_ttl", 0, None),
+            "IMGPROXY_CACHE_STALE_GRACE": ("cache_stale_grace", 0, None),
+            "IMGPROXY_SOURCES_CACHE_BYTES": ("sources_cache_bytes", 0, None),
+            "IMGPROXY_SOURCES_CACHE_TTL": ("sources_cache_ttl", 0, None),
             "IMGPROXY_STALE_WHILE_REVALIDATE": ("stale_while_revalidate", 0, None),
             "IMGPROXY_STALE_IF_ERROR": ("stale_if_error", 0, None),
             "IMGPROXY_NOT_FOUND_TTL": ("not_found_ttl", 0, None),
@@ -191,6 +205,8 @@ class Settings:
             "IMGPROXY_MAX_SRC_RESOLUTION": "max_src_resolution",
             "IMGPROXY_DOWNLOAD_TIMEOUT": "download_timeout",
             "IMGPROXY_CONNECT_TIMEOUT": "connect_timeout",
+            "IMGPROXY_REDIS_TIMEOUT": "redis_timeout",
+            "IMGPROXY_REDIS_BREAKER_RESET": "redis_breaker_reset",
             "IMGPROXY_TIMEOUT": "timeout",
         }
         for name, attribute in floats.items():
@@ -225,6 +241,10 @@ class Settings:
         values.update(_watermark(env))
         if has("IMGPROXY_FORMAT_QUALITY"):
             values["format_quality"] = _format_quality(env["IMGPROXY_FORMAT_QUALITY"])
+        if has("IMGPROXY_REDIS_URL"):
+            values["redis_url"] = env["IMGPROXY_REDIS_URL"].strip()
+        if has("IMGPROXY_ADMIN_TOKEN"):
+            values["admin_token"] = env["IMGPROXY_ADMIN_TOKEN"].strip()
         if has("IMGPROXY_USER_AGENT"):
             values["user_agent"] = env["IMGPROXY_USER_AGENT"]
         if has("IMGPROXY_PATH_PREFIX"):

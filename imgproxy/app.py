@@ -16,6 +16,8 @@ from starlette.routing import Route
 
 from cache.http import CachePolicy, Conditions, cache_control, error_headers, success_headers
 from config.settings import Settings
+from imgproxy.admin import purge_route
+from imgproxy.caching import build_caches
 from imgproxy.errors import InvalidPath, ProxyError
 from imgproxy.health import libvips_works
 from imgproxy.origins import Origin, OriginRouter
@@ -86,6 +88,11 @@ def image_response(result: ImageResult, request: Request, settings: Settings) ->
         last_modified=result.last_modified,
         surrogate_key=result.variant.source_key,
     )
+    headers["X-Cache"] = result.cache_status
+    if result.age is not None:
+        headers["Age"] = str(result.age)
+    if result.cache_status == "STALE":
+        headers["Warning"] = '110 - "Response is Stale"'
     if result.not_modified:
         del headers["Content-Type"], headers["Content-Disposition"]
         return Response(status_code=304, headers=headers)
@@ -114,7 +121,8 @@ def create_app(settings: Settings) -> Starlette:
     configure_libvips()
     pool = ProcessingPool(settings.workers)
     origins = build_origins(settings)
-    service = ImageService(settings, origins, pool)
+    caches = build_caches(settings)
+    service = ImageService(settings, origins, pool, caches)
 
     async def health(request: Request) -> Response:
         healthy = await pool.run(libvips_works)
@@ -161,17 +169,20 @@ def create_app(settings: Settings) -> Starlette:
         if settings.has_watermark:
             mark = await load_watermark(settings, origins, pool)
             service.defaults = defaults_from(settings, mark)
+        caches.start()
         try:
             yield
         finally:
+            await caches.close()
             await origins.close()
             pool.shutdown()
 
+    routes = [Route("/health", health, methods=["GET", "HEAD"])]
+    if settings.admin_token:
+        routes.append(Route("/_admin/purge", purge_route(settings, service), methods=["POST"]))
+    routes.append(Route("/{path:path}", image, methods=["GET", "HEAD"]))
     return Starlette(
-        routes=[
-            Route("/health", health, methods=["GET", "HEAD"]),
-            Route("/{path:path}", image, methods=["GET", "HEAD"]),
-        ],
+        routes=routes,
         exception_handlers={ProxyError: error_handler(settings)},
         lifespan=lifespan,
     )

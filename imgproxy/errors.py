@@ -89,6 +89,12 @@ class TooManyRequests(ProxyError):
     retry_after = 1
 
 
+class ServiceUnavailable(ProxyError):
+    status = 503
+    public_message = "Service unavailable"
+    retry_after = 5
+
+
 class DeadlineExceeded(ProxyError):
     status = 503
     public_message = "Timeout"

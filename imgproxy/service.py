@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TypeVar
@@ -15,12 +15,21 @@ import pyvips
 
 from cache.http import Conditions, digest, etag_of, variant_etag
 from cache.keys import OUTPUT_SETTINGS, requested_format, settings_version, source_key, variant_key
+from cache.record import CachedVariant, new_variant
 from config.settings import Settings
-from imgproxy.errors import DeadlineExceeded, NotFound, OriginTimeout, UnsupportedFormat
+from imgproxy.caching import Caches
+from imgproxy.errors import (
+    DeadlineExceeded,
+    NotFound,
+    OriginError,
+    OriginTimeout,
+    SourceTooLarge,
+    UnsupportedFormat,
+)
 from imgproxy.negotiation import FormatChoice, choose_format
 from imgproxy.origins import Original, OriginRouter
 from imgproxy.signing import Verifier
-from imgproxy.url.options import ImageFormat, ImageRequest
+from imgproxy.url.options import MEDIA_TYPES, ImageFormat, ImageRequest
 from imgproxy.url.parser import PathParser, split_signature
 from transforms.executor import ProcessingPool
 from transforms.formats import WRITABLE
@@ -31,6 +40,9 @@ from transforms.pipeline import Defaults, render
 log = logging.getLogger("imgproxy")
 T = TypeVar("T")
 OUTPUT_FORMATS = WRITABLE | {ImageFormat.SVG}
+FORMATS_BY_MEDIA_TYPE = {
+    media_type: image_format for image_format, media_type in MEDIA_TYPES.items()
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,11 @@ class ImageResult:
     media_type: str = "application/octet-stream"
     last_modified: str | None = None
     not_modified: bool = False
+    cache_status: str = "MISS"
+    """HIT (from a cache tier), MISS (processed here), WAIT (shared another request's
+    processing), STALE (kept copy served while the origin fails), REVALIDATED (304 after
+    checking the source), BYPASS (raw)."""
+    age: int | None = None
 
     @property
     def request(self) -> ImageRequest:
@@ -107,11 +124,13 @@ class ImageService:
         settings: Settings,
         origins: OriginRouter,
         pool: ProcessingPool,
+        caches: Caches,
         defaults: Defaults | None = None,
     ) -> None:
         self.settings = settings
         self.origins = origins
         self.pool = pool
+        self.caches = caches
         self.verifier = Verifier(settings.keys, settings.salts, settings.signature_size)
         self.parser = PathParser(
             settings.arguments_separator,
@@ -172,31 +191,113 @@ class ImageService:
         )
 
     async def _process(self, variant: Variant, conditions: Conditions) -> ImageResult:
-        request = variant.request
-        original = await self.fetch(request)
-        if request.options.raw:
-            found = sniff_format(original.data)
-            media_type = (
-                found.media_type if found else (original.content_type or "application/octet-stream")
-            )
-            etag = await self.pool.run(etag_of, original.data)
-            return ImageResult(
-                variant, etag, original.data, found, media_type, original.last_modified
-            )
-        validator = await self.pool.run(source_validator, original)
-        etag = variant_etag(variant.key, validator)
-        if conditions.satisfied_by(etag, original.last_modified):
-            return ImageResult(
-                variant, etag, last_modified=original.last_modified, not_modified=True
-            )
-        rendered = await self.pool.run(
-            render, original.data, request.options, variant.choice.requested, self.defaults
+        if variant.request.options.raw:
+            return await self._raw(variant)
+        now = time.time()
+        cached = await self.caches.variants.get(variant.key)
+        if cached is not None and cached.is_fresh(now):
+            return self._answer(variant, cached, conditions, "HIT", now)
+        processed_here = False
+
+        async def work() -> CachedVariant:
+            nonlocal processed_here
+            processed_here = True
+            return await self._render(variant)
+
+        try:
+            if conditions.present:
+                revalidated = await self._revalidate(variant, conditions)
+                if revalidated is not None:
+                    return revalidated
+            fresh = await self.caches.coalescer.do(variant.key, work, self._fresh(variant.key))
+        except (OriginError, OriginTimeout):
+            if cached is not None and cached.is_servable_stale(now):
+                log.warning("origin failed, serving a stale copy of %s", variant.request.source)
+                return self._answer(variant, cached, conditions, "STALE", now)
+            raise
+        status = "MISS" if processed_here else "WAIT"
+        return self._answer(variant, fresh, conditions, status, time.time())
+
+    def _answer(
+        self,
+        variant: Variant,
+        stored: CachedVariant,
+        conditions: Conditions,
+        status: str,
+        now: float,
+    ) -> ImageResult:
+        return ImageResult(
+            variant,
+            stored.etag,
+            stored.data,
+            FORMATS_BY_MEDIA_TYPE.get(stored.media_type),
+            stored.media_type,
+            stored.last_modified,
+            not_modified=conditions.satisfied_by(stored.etag, stored.last_modified),
+            cache_status=status,
+            age=stored.age(now) if status in ("HIT", "STALE") else None,
         )
+
+    def _fresh(self, key: str) -> Callable[[], Awaitable[CachedVariant | None]]:
+        async def poll() -> CachedVariant | None:
+            found = await self.caches.variants.get(key)
+            return found if found is not None and found.is_fresh(time.time()) else None
+
+        return poll
+
+    async def _original(self, request: ImageRequest) -> Original:
+        original = await self.caches.sources.fetch(request.source, lambda: self.fetch(request))
+        limit = request.options.limits.max_src_file_size
+        max_bytes = self.settings.max_src_file_size if limit is None else limit
+        if max_bytes and len(original.data) > max_bytes:
+            raise SourceTooLarge(detail=f"{request.source}: {len(original.data)} > {max_bytes}")
+        return original
+
+    async def _revalidate(self, variant: Variant, conditions: Conditions) -> ImageResult | None:
+        """A 304 without processing when the client's copy still matches the source."""
+        original = await self._original(variant.request)
+        etag = variant_etag(variant.key, await self.pool.run(source_validator, original))
+        if not conditions.satisfied_by(etag, original.last_modified):
+            return None
         return ImageResult(
             variant,
             etag,
+            last_modified=original.last_modified,
+            not_modified=True,
+            cache_status="REVALIDATED",
+        )
+
+    async def _render(self, variant: Variant) -> CachedVariant:
+        request = variant.request
+        original = await self._original(request)
+        validator = await self.pool.run(source_validator, original)
+        rendered = await self.pool.run(
+            render, original.data, request.options, variant.choice.requested, self.defaults
+        )
+        stored = new_variant(
             rendered.data,
-            rendered.format,
-            rendered.format.media_type,
+            media_type=rendered.format.media_type,
+            etag=variant_etag(variant.key, validator),
+            origin_etag=original.etag,
+            last_modified=original.last_modified,
+            now=time.time(),
+            ttl=self.settings.cache_ttl,
+            stale_grace=self.settings.cache_stale_grace,
+        )
+        await self.caches.variants.put(variant.key, stored, variant.source_key)
+        return stored
+
+    async def _raw(self, variant: Variant) -> ImageResult:
+        original = await self.fetch(variant.request)
+        found = sniff_format(original.data)
+        media_type = found.media_type if found else "application/octet-stream"
+        etag = await self.pool.run(etag_of, original.data)
+        return ImageResult(
+            variant,
+            etag,
+            original.data,
+            found,
+            media_type,
             original.last_modified,
+            cache_status="BYPASS",
         )

@@ -31,6 +31,9 @@ def proxy(root: Path) -> Iterator[httpx.Client]:
         "IMGPROXY_STALE_WHILE_REVALIDATE": "30",
         "IMGPROXY_STALE_IF_ERROR": "90",
         "IMGPROXY_NOT_FOUND_TTL": "5",
+        # No result cache: these tests watch every request reach the source.
+        "IMGPROXY_CACHE_MEMORY_BYTES": "0",
+        "IMGPROXY_SOURCES_CACHE_BYTES": "0",
     }
     with running_proxy(env) as base, httpx.Client(base_url=base, timeout=30) as client:
         yield client

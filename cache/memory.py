@@ -1,0 +1,104 @@
+"""L1: an in-process LRU bounded in bytes, with a TTL per entry (cachetools' TLRUCache).
+
+Event-loop only (no locking). An entry larger than `max_entry_bytes` (default: the whole bound)
+is skipped rather than evicting everything else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from cachetools import TLRUCache
+
+
+class _Entry(NamedTuple):
+    data: bytes
+    expires: float
+
+
+def _size(entry: _Entry) -> float:
+    return len(entry.data)
+
+
+def _expiry(_key: str, entry: _Entry, _now: float) -> float:
+    return entry.expires
+
+
+@dataclass
+class MemoryStats:
+    hits: int = 0
+    misses: int = 0
+    skipped_too_large: int = 0
+
+
+class MemoryTier:
+    def __init__(
+        self,
+        max_bytes: int,
+        *,
+        max_entry_bytes: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_bytes < 0:
+            raise ValueError(f"Expected a memory cache bound >= 0 bytes but received {max_bytes}")
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = min(max_bytes, max_entry_bytes or max_bytes)
+        self.clock = clock
+        self.stats = MemoryStats()
+        self._cache: TLRUCache[str, _Entry, float] = TLRUCache(
+            maxsize=max_bytes, ttu=_expiry, timer=clock, getsizeof=_size
+        )
+
+    @property
+    def current_bytes(self) -> int:
+        return int(self._cache.currsize)
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._cache
+
+    def _lookup(self, key: str) -> _Entry | None:
+        entry = self._cache.get(key)
+        if entry is None:
+            self.stats.misses += 1
+        else:
+            self.stats.hits += 1
+        return entry
+
+    async def get(self, key: str) -> bytes | None:
+        entry = self._lookup(key)
+        return None if entry is None else entry.data
+
+    async def get_with_ttl(self, key: str) -> tuple[bytes, float] | None:
+        entry = self._lookup(key)
+        return None if entry is None else (entry.data, entry.expires - self.clock())
+
+    async def set(self, key: str, value: bytes, ttl: float) -> None:
+        self.put(key, value, ttl)
+
+    def put(self, key: str, value: bytes, ttl: float) -> None:
+        """Synchronous `set` (for callbacks such as purge listeners)."""
+        if ttl <= 0 or len(value) > self.max_entry_bytes:
+            if ttl > 0:
+                self.stats.skipped_too_large += 1
+            self._cache.pop(key, None)  # never leave an older value behind
+            return
+        self._cache[key] = _Entry(value, self.clock() + ttl)
+
+    async def delete(self, key: str) -> None:
+        self.discard(key)
+
+    def discard(self, key: str) -> None:
+        self._cache.pop(key, None)
+
+    def discard_many(self, keys: list[str]) -> None:
+        for key in keys:
+            self._cache.pop(key, None)
+
+    def clear(self) -> None:
+        self._cache.clear()

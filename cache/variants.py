@@ -1,0 +1,53 @@
+"""Results as typed records over the tiers: decode (a corrupt blob is a miss and is dropped),
+store with the storage TTL (fresh + stale grace), index per source, purge everywhere."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from cache.memory import MemoryTier
+from cache.record import CachedVariant, encode, try_decode
+from cache.redis_tier import RedisTier
+from cache.tiered import TieredCache
+
+
+class VariantCache:
+    def __init__(
+        self,
+        l1: MemoryTier,
+        l2: RedisTier | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.l1 = l1
+        self.l2 = l2
+        self.tiers = TieredCache(l1, l2)
+        self.clock = clock
+
+    async def get(self, key: str) -> CachedVariant | None:
+        """Fresh or stale (check `is_fresh`); None on a miss."""
+        blob = await self.tiers.get(key)
+        variant = try_decode(blob)
+        if blob is not None and variant is None:
+            await self.tiers.delete(key)
+        return variant
+
+    async def put(self, key: str, variant: CachedVariant, source_key: str | None = None) -> None:
+        ttl = variant.storage_ttl(self.clock())
+        if ttl <= 0:
+            return
+        await self.tiers.set(key, encode(variant), ttl)
+        if self.l2 is not None and source_key is not None:
+            await self.l2.index(source_key, key, ttl)
+
+    async def purge(self, source_key: str) -> list[str]:
+        """Remove every variant of a source from L2 and every replica's L1. Needs Redis
+        (raises `RedisUnavailable`); without L2 only this process's L1 can be cleared."""
+        if self.l2 is None:
+            self.l1.clear()
+            return []
+        keys = await self.l2.purge(source_key)
+        self.l1.discard_many(keys)
+        await self.l2.publish_purge(keys)
+        return keys

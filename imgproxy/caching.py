@@ -1,0 +1,75 @@
+"""The cache tiers built from the settings: results (L1 + Redis), originals, coalescing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+from cache.breaker import CircuitBreaker
+from cache.memory import MemoryTier
+from cache.record import CachedVariant
+from cache.redis_guard import GuardedRedis
+from cache.redis_tier import RedisTier
+from cache.singleflight import Coalescer, DistributedLock
+from cache.sources_cache import SourcesCache
+from cache.variants import VariantCache
+from config.settings import Settings
+
+ORIGINALS_PREFIX = "imgproxy:s:"
+ORIGINAL_MAX_BYTES = 8 << 20
+
+
+@dataclass
+class Caches:
+    variants: VariantCache
+    sources: SourcesCache
+    coalescer: Coalescer[CachedVariant]
+    redis: GuardedRedis | None
+    results_l2: RedisTier | None
+    listener: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Listen for purges broadcast by other replicas (needs a running event loop)."""
+        if self.results_l2 is not None:
+            l1 = self.variants.l1
+            self.listener = asyncio.create_task(
+                self.results_l2.listen_purges(l1.discard_many, on_reconnect=l1.clear)
+            )
+
+    async def close(self) -> None:
+        if self.listener is not None:
+            self.listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.listener
+        if self.redis is not None:
+            await self.redis.close()
+
+
+def build_caches(settings: Settings) -> Caches:
+    redis = None
+    results_l2 = originals_l2 = None
+    lock = None
+    if settings.redis_url:
+        redis = GuardedRedis.from_url(
+            settings.redis_url,
+            op_timeout=settings.redis_timeout,
+            breaker=CircuitBreaker(failure_threshold=5, reset_timeout=settings.redis_breaker_reset),
+        )
+        results_l2 = RedisTier(redis)
+        originals_l2 = (
+            None
+            if not settings.sources_cache_ttl
+            else RedisTier(
+                redis, prefix=ORIGINALS_PREFIX, timeout=0.25, max_value_bytes=ORIGINAL_MAX_BYTES
+            )
+        )
+        lock = DistributedLock(redis)
+    variants = VariantCache(MemoryTier(settings.cache_memory_bytes), results_l2)
+    sources = SourcesCache(
+        MemoryTier(settings.sources_cache_bytes), originals_l2, ttl=settings.sources_cache_ttl
+    )
+    coalescer: Coalescer[CachedVariant] = Coalescer(
+        lock, lock_ttl_ms=int(settings.timeout * 1000), wait_timeout=settings.timeout
+    )
+    return Caches(variants, sources, coalescer, redis, results_l2)

@@ -1,0 +1,119 @@
+"""Variant keys: canonical (spelling-independent), and sensitive to what changes the output."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import pytest
+
+from cache.keys import (
+    OUTPUT_SETTINGS,
+    accept_class,
+    requested_format,
+    settings_version,
+    source_key,
+    variant_key,
+)
+from config.settings import Settings
+from imgproxy.url.options import ImageFormat
+from imgproxy.url.parser import PathParser
+
+PARSER = PathParser()
+SOURCE = "http://example.com/photo.jpg"
+VERSION = settings_version({"quality": 80})
+AVIF_WEBP = "image/avif,image/webp,image/apng,*/*;q=0.8"
+
+
+def key_of(path: str, requested: str = "auto:none", version: str = VERSION) -> str:
+    request = PARSER.parse(path)
+    return variant_key(request.options, request.source, requested, version)
+
+
+def test_two_spellings_of_one_request_share_a_key() -> None:
+    assert key_of(f"rs:fill:300:200/plain/{SOURCE}") == key_of(
+        f"rt:fill/w:300/h:200/plain/{SOURCE}"
+    )
+    assert key_of(f"rs:fill:300:200/q:0/plain/{SOURCE}") == key_of(
+        f"resize:fill:300:200/plain/{SOURCE}"
+    )
+
+
+def test_key_is_a_short_url_safe_digest() -> None:
+    key = key_of(f"rs:fill:300:200/plain/{SOURCE}")
+    assert len(key) == 43
+    assert set(key) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+@pytest.mark.parametrize(
+    ("path", "requested", "version"),
+    [
+        (f"rs:fill:300:201/plain/{SOURCE}", "auto:none", VERSION),  # options
+        (f"rs:fill:300:200/plain/{SOURCE}2", "auto:none", VERSION),  # source
+        (f"rs:fill:300:200/plain/{SOURCE}", "auto:webp", VERSION),  # Accept class
+        (f"rs:fill:300:200/plain/{SOURCE}", "auto:avif", VERSION),
+        (f"rs:fill:300:200/plain/{SOURCE}", "webp", VERSION),  # explicit format
+        (f"rs:fill:300:200/plain/{SOURCE}", "auto:none", settings_version({"quality": 81})),
+    ],
+)
+def test_anything_that_changes_the_output_changes_the_key(
+    path: str, requested: str, version: str
+) -> None:
+    assert key_of(path, requested, version) != key_of(f"rs:fill:300:200/plain/{SOURCE}")
+
+
+def test_explicit_extension_and_format_option_share_a_key() -> None:
+    by_extension = key_of(f"rs:fill:300:200/plain/{SOURCE}@webp", "webp")
+    assert by_extension == key_of(f"rs:fill:300:200/f:webp/plain/{SOURCE}", "webp")
+
+
+@pytest.mark.parametrize(
+    ("accept", "auto_webp", "auto_avif", "expected"),
+    [
+        (AVIF_WEBP, True, True, "avif"),
+        (AVIF_WEBP, True, False, "webp"),
+        (AVIF_WEBP, False, True, "avif"),
+        ("image/webp,*/*", True, True, "webp"),
+        ("image/webp,*/*", False, True, "none"),
+        (AVIF_WEBP, False, False, "none"),
+        ("", True, True, "none"),
+        ("*/*", True, True, "none"),
+    ],
+)
+def test_accept_class(accept: str, auto_webp: bool, auto_avif: bool, expected: str) -> None:
+    assert accept_class(accept, auto_webp, auto_avif) == expected
+
+
+def test_requested_format_is_explicit_or_auto_with_the_accept_class() -> None:
+    assert requested_format(ImageFormat.PNG, AVIF_WEBP, auto_webp=True, auto_avif=True) == "png"
+    assert requested_format(None, AVIF_WEBP, auto_webp=True, auto_avif=False) == "auto:webp"
+    assert requested_format(None, AVIF_WEBP, auto_webp=False, auto_avif=False) == "auto:none"
+
+
+def test_source_key_depends_on_the_source_only() -> None:
+    assert source_key(SOURCE) == source_key(SOURCE)
+    assert source_key(SOURCE) != source_key(SOURCE + "?v=2")
+    assert len(source_key(SOURCE)) == 43
+
+
+def test_settings_version_is_order_independent_and_digests_every_kind_of_value() -> None:
+    settings = {
+        "quality": 80,
+        "format_quality": {ImageFormat.AVIF: 65, ImageFormat.WEBP: 79},
+        "strip_metadata": True,
+        "watermark_data": b"\x89PNG...",
+        "allowed": frozenset({"rs", "q"}),
+    }
+    reordered = dict(reversed(list(settings.items())))
+    assert settings_version(settings) == settings_version(reordered)
+    assert settings_version(settings) != settings_version({**settings, "watermark_data": b"x"})
+    assert settings_version(settings) != settings_version(
+        {**settings, "format_quality": {ImageFormat.AVIF: 60, ImageFormat.WEBP: 79}}
+    )
+    assert len(settings_version(settings)) == 16
+
+
+def test_output_settings_name_fields_of_the_settings_object() -> None:
+    assert set(OUTPUT_SETTINGS) <= {field.name for field in fields(Settings)}
+    defaults = settings_version({name: getattr(Settings(), name) for name in OUTPUT_SETTINGS})
+    lower = Settings(quality=70)
+    assert defaults != settings_version({name: getattr(lower, name) for name in OUTPUT_SETTINGS})
