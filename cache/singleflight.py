@@ -27,11 +27,13 @@ _FAILED = object()
 
 class SingleFlight(Generic[T]):
     """Concurrent `do` calls with one key share one run of `work`; its result or exception
-    reaches every caller. The run is a task of its own, so a caller that is cancelled (client
-    gone) does not cancel it for the others. The next call after it ends runs again."""
+    reaches every caller. The run is a task of its own: a caller that is cancelled (client
+    gone) does not cancel it for the others, but when the last caller leaves the run is
+    cancelled too, so abandoned work frees its slot. The next call after it ends runs again."""
 
     def __init__(self) -> None:
         self._running: dict[str, asyncio.Future[T]] = {}
+        self._callers: dict[asyncio.Future[T], int] = {}
 
     def __len__(self) -> int:
         return len(self._running)
@@ -42,7 +44,17 @@ class SingleFlight(Generic[T]):
             future = asyncio.ensure_future(work())
             self._running[key] = future
             future.add_done_callback(partial(self._done, key))
-        return await asyncio.shield(future)
+        self._callers[future] = self._callers.get(future, 0) + 1
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            if self._callers.get(future) == 1 and not future.done():
+                future.cancel()
+            raise
+        finally:
+            remaining = self._callers.pop(future, 1) - 1
+            if remaining:
+                self._callers[future] = remaining
 
     def _done(self, key: str, future: asyncio.Future[T]) -> None:
         if self._running.get(key) is future:

@@ -89,6 +89,11 @@ class Settings:
     timeout: float = 10.0
     user_agent: str = "imgproxy-py/0.1"
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    requests_queue_size: int = -1
+    """-1: four times the workers."""
+    processes: int = 1
+    graceful_stop_timeout: float = 0.0
+    """0: twice IMGPROXY_TIMEOUT, as imgproxy."""
     quality: int = 80
     format_quality: Mapping[ImageFormat, int] = field(
         default_factory=lambda: dict(DEFAULT_FORMAT_QUALITY)
@@ -146,6 +151,19 @@ class Settings:
         return bool(self.keys)
 
     @property
+    def workers_per_process(self) -> int:
+        return max(1, self.workers // self.processes)
+
+    @property
+    def queue_size_per_process(self) -> int:
+        size = self.requests_queue_size if self.requests_queue_size >= 0 else 4 * self.workers
+        return max(0, size // self.processes)
+
+    @property
+    def stop_timeout(self) -> float:
+        return self.graceful_stop_timeout or 2 * self.timeout
+
+    @property
     def has_watermark(self) -> bool:
         return bool(self.watermark_data or self.watermark_path or self.watermark_url)
 
@@ -184,6 +202,8 @@ class Settings:
             "IMGPROXY_MAX_SRC_FILE_SIZE": ("max_src_file_size", 0, None),
             "IMGPROXY_MAX_REDIRECTS": ("max_redirects", 0, None),
             "IMGPROXY_WORKERS": ("workers", 1, None),
+            "IMGPROXY_REQUESTS_QUEUE_SIZE": ("requests_queue_size", 0, None),
+            "IMGPROXY_PROCESSES": ("processes", 1, 64),
             "IMGPROXY_QUALITY": ("quality", 1, 100),
             "IMGPROXY_AVIF_SPEED": ("avif_speed", 0, 9),
             "IMGPROXY_TTL": ("ttl", 0, None),
@@ -206,6 +226,7 @@ class Settings:
             "IMGPROXY_DOWNLOAD_TIMEOUT": "download_timeout",
             "IMGPROXY_CONNECT_TIMEOUT": "connect_timeout",
             "IMGPROXY_REDIS_TIMEOUT": "redis_timeout",
+            "IMGPROXY_GRACEFUL_STOP_TIMEOUT": "graceful_stop_timeout",
             "IMGPROXY_REDIS_BREAKER_RESET": "redis_breaker_reset",
             "IMGPROXY_TIMEOUT": "timeout",
         }

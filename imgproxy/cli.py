@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the proxy (settings from IMGPROXY_*)")
     serve.add_argument("--bind", help="host:port (default: IMGPROXY_BIND or :8080)")
     serve.add_argument(
+        "--workers", type=int, help="uvicorn worker processes (default: IMGPROXY_PROCESSES or 1)"
+    )
+    serve.add_argument(
         "--dev",
         action="store_true",
         help="development defaults: a generated key, the bundled sample images",
@@ -93,6 +96,8 @@ def serve_command(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     if args.bind:
         env["IMGPROXY_BIND"] = args.bind
+    if args.workers:
+        env["IMGPROXY_PROCESSES"] = str(args.workers)
     if args.dev:
         env = development_env(env)
     return serve(env)

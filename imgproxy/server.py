@@ -1,14 +1,56 @@
-"""Run the application under uvicorn with the settings read from the environment."""
+"""Run the application under uvicorn with the settings read from the environment.
+
+One process (the default) drains on SIGTERM: `/ready` and new image requests answer 503 so a
+load balancer moves on, in-flight requests finish (up to IMGPROXY_GRACEFUL_STOP_TIMEOUT), then
+it exits. With IMGPROXY_PROCESSES > 1 uvicorn's supervisor runs the workers and stops each
+gracefully (in-flight requests finish) but without the readiness flip: prefer one process per
+container and more replicas.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from collections.abc import Mapping
+from types import FrameType
 
 import uvicorn
 
 from config.settings import Settings, SettingsError
 from imgproxy.app import create_app
+from imgproxy.lifecycle import Lifecycle
+
+log = logging.getLogger("imgproxy")
+DRAIN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class DrainingServer(uvicorn.Server):
+    """On the first SIGTERM/SIGINT drain instead of closing at once; a second one stops."""
+
+    def __init__(self, config: uvicorn.Config, lifecycle: Lifecycle, grace: float) -> None:
+        super().__init__(config)
+        self.lifecycle = lifecycle
+        self.grace = grace
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig in DRAIN_SIGNALS and not self.lifecycle.draining:
+            log.info(
+                "draining: /ready answers 503, finishing %d requests", self.lifecycle.in_flight
+            )
+            self.lifecycle.start_draining(self.grace)
+            return
+        super().handle_exit(sig, frame)
+
+    async def on_tick(self, counter: int) -> bool:
+        if self.lifecycle.may_exit():
+            self.should_exit = True
+        return await super().on_tick(counter)
+
+
+def app_from_environment() -> object:
+    """The factory uvicorn's worker processes call (IMGPROXY_PROCESSES > 1)."""
+    return create_app(Settings.from_env())
 
 
 def serve(env: Mapping[str, str]) -> int:
@@ -20,14 +62,30 @@ def serve(env: Mapping[str, str]) -> int:
         settings = Settings.from_env(env)
         host, port = settings.bind_host_port
     except (SettingsError, ValueError) as error:
-        logging.getLogger("imgproxy").error("Invalid configuration: %s", error)
+        log.error("Invalid configuration: %s", error)
         return 2
-    uvicorn.run(
-        create_app(settings),
+    graceful = int(settings.stop_timeout)
+    if settings.processes > 1:
+        os.environ.update(env)
+        uvicorn.run(
+            "imgproxy.server:app_from_environment",
+            factory=True,
+            workers=settings.processes,
+            host=host,
+            port=port,
+            log_level="info",
+            server_header=False,
+            timeout_graceful_shutdown=graceful,
+        )
+        return 0
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
         host=host,
         port=port,
         log_level="info",
         server_header=False,
-        timeout_graceful_shutdown=int(settings.timeout * 2),
+        timeout_graceful_shutdown=graceful,
     )
+    DrainingServer(config, app.state.lifecycle, settings.stop_timeout).run()
     return 0

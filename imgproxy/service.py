@@ -17,6 +17,7 @@ from cache.http import Conditions, digest, etag_of, variant_etag
 from cache.keys import OUTPUT_SETTINGS, requested_format, settings_version, source_key, variant_key
 from cache.record import CachedVariant, new_variant
 from config.settings import Settings
+from imgproxy.admission import Admission
 from imgproxy.caching import Caches
 from imgproxy.errors import (
     DeadlineExceeded,
@@ -131,6 +132,7 @@ class ImageService:
         self.origins = origins
         self.pool = pool
         self.caches = caches
+        self.admission = Admission(settings.workers_per_process, settings.queue_size_per_process)
         self.verifier = Verifier(settings.keys, settings.salts, settings.signature_size)
         self.parser = PathParser(
             settings.arguments_separator,
@@ -202,7 +204,8 @@ class ImageService:
         async def work() -> CachedVariant:
             nonlocal processed_here
             processed_here = True
-            return await self._render(variant)
+            async with self.admission.slot():
+                return await self._render(variant)
 
         try:
             if conditions.present:

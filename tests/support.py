@@ -101,6 +101,7 @@ class OriginHandler(BaseHTTPRequestHandler):
             "endless": self.serve_endless,
             "declared": self.serve_declared_large,
             "hang": self.serve_hang,
+            "slow": self.serve_slow,
         }.get(route)
         if handler is None:
             self.send_error(404)
@@ -154,6 +155,12 @@ class OriginHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", size)
         self.end_headers()
         self.log.bytes_sent[self.path] = 0
+
+    def serve_slow(self, argument: str) -> None:
+        """`slow/<seconds>/<file>`: an origin that takes its time, then answers."""
+        seconds, _, name = argument.partition("/")
+        self.release.wait(timeout=float(seconds))
+        self.serve_file(name)
 
     def serve_hang(self, _: str) -> None:
         """Answers headers, then sends nothing until the test ends."""

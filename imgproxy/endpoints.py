@@ -1,0 +1,85 @@
+"""The HTTP endpoints: image, info, health, readiness."""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from cache.http import Conditions, cache_control
+from config.settings import Settings
+from imgproxy.errors import ServiceUnavailable
+from imgproxy.health import libvips_works
+from imgproxy.lifecycle import Lifecycle
+from imgproxy.responses import (
+    cancel_on_disconnect,
+    conditions_of,
+    image_response,
+    policy_of,
+    raw_path_of,
+)
+from imgproxy.service import ImageService
+from transforms.executor import ProcessingPool
+from transforms.inspect import inspect
+
+INFO_PREFIX = "/info"
+
+
+class Endpoints:
+    def __init__(
+        self, settings: Settings, service: ImageService, pool: ProcessingPool, lifecycle: Lifecycle
+    ) -> None:
+        self.settings = settings
+        self.service = service
+        self.pool = pool
+        self.lifecycle = lifecycle
+
+    async def health(self, request: Request) -> Response:
+        healthy = await self.pool.run(libvips_works)
+        return PlainTextResponse(
+            "imgproxy-py is running\n" if healthy else "libvips failed\n",
+            status_code=200 if healthy else 500,
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    async def ready(self, request: Request) -> Response:
+        status, text = (200, "ready\n") if self.lifecycle.ready else (503, "draining\n")
+        return PlainTextResponse(text, status_code=status, headers={"Cache-Control": "no-store"})
+
+    async def image(self, request: Request) -> Response:
+        if self.lifecycle.draining:
+            raise ServiceUnavailable("Draining", detail="request arrived while draining")
+        self.lifecycle.in_flight += 1
+        try:
+            return await cancel_on_disconnect(request, self.serve_image(request))
+        finally:
+            self.lifecycle.in_flight -= 1
+
+    async def serve_image(self, request: Request) -> Response:
+        path = raw_path_of(request)
+        if path.startswith(INFO_PREFIX + "/"):
+            return await self.info(request, path[len(INFO_PREFIX) :])
+        variant = self.service.parse(path, request.headers.get("accept", ""))
+        conditions = conditions_of(request) if self.settings.use_etag else Conditions()
+        result = await self.service.process(variant, conditions)
+        return image_response(result, request, self.settings)
+
+    async def info(self, request: Request, path: str) -> Response:
+        image_request = self.service.parse(path, "").request
+        limits = self.service.defaults.limits.narrowed_by(image_request.options)
+
+        async def describe() -> dict[str, object]:
+            original = await self.service.fetch(image_request)
+            return await self.pool.run(inspect, original.data, limits)
+
+        document = await self.service.within_deadline(describe(), image_request.source)
+        body = orjson.dumps(document)
+        headers = {
+            "Cache-Control": cache_control(
+                policy_of(self.settings), image_request.options.expires, time.time()
+            ),
+            "Content-Type": "application/json",
+        }
+        return Response(b"" if request.method == "HEAD" else body, headers=headers)

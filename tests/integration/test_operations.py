@@ -1,0 +1,156 @@
+"""Under load and while stopping: shedding, deadlines, disconnects, draining, processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from tests.support import CORPUS, REPO, OriginLog, running_proxy
+
+PHOTO = "jpeg-baseline-icc.jpg"
+ATTEMPTS = 300
+
+
+def eventually(check: object) -> None:
+    for _ in range(ATTEMPTS):
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.02)
+    raise AssertionError("the expected state was not reached")
+
+
+async def concurrently(base: str, paths: list[str]) -> list[httpx.Response]:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        return list(await asyncio.gather(*(client.get(path) for path in paths)))
+
+
+def test_excess_misses_are_shed_while_hits_keep_flowing(origin: tuple[str, OriginLog]) -> None:
+    base, _ = origin
+    env = {
+        "IMGPROXY_WORKERS": "1",
+        "IMGPROXY_REQUESTS_QUEUE_SIZE": "1",
+        "IMGPROXY_TIMEOUT": "1.5",
+        "IMGPROXY_DOWNLOAD_TIMEOUT": "1",
+    }
+    cached = f"/_/w:30/plain/{base}/files/{PHOTO}"
+    hanging = [f"/_/w:{width}/plain/{base}/hang/{width}" for width in range(10, 16)]
+    with running_proxy(env) as proxy, httpx.Client(base_url=proxy, timeout=30) as client:
+        assert client.get(cached).status_code == 200
+
+        async def storm() -> tuple[list[httpx.Response], list[httpx.Response]]:
+            misses = asyncio.ensure_future(concurrently(proxy, hanging))
+            await asyncio.sleep(0)
+            hits = await concurrently(proxy, [cached] * 5)
+            return await misses, hits
+
+        misses, hits = asyncio.run(storm())
+    counts = Counter(response.status_code for response in misses)
+    assert counts == {429: 4, 504: 1, 503: 1}, counts
+    for response in misses:
+        if response.status_code in (429, 503):
+            assert response.headers["retry-after"] == "1"
+    assert [(r.status_code, r.headers["x-cache"]) for r in hits] == [(200, "HIT")] * 5
+
+
+def test_a_disconnected_client_frees_its_slot(origin: tuple[str, OriginLog]) -> None:
+    base, _ = origin
+    env = {
+        "IMGPROXY_WORKERS": "1",
+        "IMGPROXY_REQUESTS_QUEUE_SIZE": "0",
+        "IMGPROXY_DOWNLOAD_TIMEOUT": "20",
+        "IMGPROXY_TIMEOUT": "30",
+    }
+    with running_proxy(env) as proxy, httpx.Client(base_url=proxy, timeout=30) as client:
+        host, port = proxy.removeprefix("http://").split(":")
+        hog = socket.create_connection((host, int(port)))
+        hog.sendall(f"GET /_/w:10/plain/{base}/hang/a HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        other = f"/_/w:11/plain/{base}/files/{PHOTO}"
+        eventually(lambda: client.get(other).status_code == 429)
+        hog.close()
+        eventually(lambda: client.get(other).status_code == 200)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "imgproxy", "serve", "--bind", f"127.0.0.1:{port}", *args],
+        cwd=REPO,
+        env={**os.environ, "IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(CORPUS), **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{base}/health", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    eventually(healthy)
+    return process, base
+
+
+def test_sigterm_drains_then_exits(tmp_path: Path, origin: tuple[str, OriginLog]) -> None:
+    origin_base, _ = origin
+    process, base = start_server(tmp_path, IMGPROXY_GRACEFUL_STOP_TIMEOUT="20")
+    try:
+        assert httpx.get(f"{base}/ready").status_code == 200
+
+        async def scenario() -> tuple[httpx.Response, int, httpx.Response]:
+            async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+                slow = asyncio.ensure_future(
+                    client.get(f"/_/w:20/plain/{origin_base}/slow/1.5/{PHOTO}")
+                )
+                for _ in range(ATTEMPTS):  # the slow request is in flight once it reaches us
+                    await asyncio.sleep(0.01)
+                    if slow.done() or len(asyncio.all_tasks()) > 1:
+                        break
+                await asyncio.sleep(0.3)
+                process.send_signal(signal.SIGTERM)
+                ready = 200
+                for _ in range(ATTEMPTS):
+                    ready = (await client.get("/ready")).status_code
+                    if ready == 503:
+                        break
+                    await asyncio.sleep(0.01)
+                refused = await client.get(f"/_/w:21/plain/local:///{PHOTO}")
+                return await slow, ready, refused
+
+        slow, ready, refused = asyncio.run(scenario())
+        assert ready == 503
+        assert (refused.status_code, refused.text.strip()) == (503, "Draining")
+        assert slow.status_code == 200
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_several_worker_processes_serve(tmp_path: Path) -> None:
+    process, base = start_server(tmp_path, "--workers", "2")
+    try:
+        response = httpx.get(f"{base}/_/w:20/plain/local:///{PHOTO}", timeout=30)
+        assert response.status_code == 200
+        children = subprocess.run(
+            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        assert len(children) >= 2
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
