@@ -13,7 +13,7 @@ from starlette.responses import Response
 from cache.http import CachePolicy, Conditions, cache_control, success_headers
 from config.settings import Settings
 from imgproxy.errors import InvalidPath
-from imgproxy.service import ImageResult
+from imgproxy.results import ImageResult
 
 
 def raw_path_of(request: Request) -> str:

@@ -6,10 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import pyvips
 
@@ -27,8 +24,9 @@ from imgproxy.errors import (
     SourceTooLarge,
     UnsupportedFormat,
 )
-from imgproxy.negotiation import FormatChoice, choose_format
+from imgproxy.negotiation import choose_format
 from imgproxy.origins import Original, OriginRouter
+from imgproxy.results import ImageResult, Variant
 from imgproxy.signing import Verifier
 from imgproxy.url.options import MEDIA_TYPES, ImageFormat, ImageRequest
 from imgproxy.url.parser import PathParser, split_signature
@@ -44,45 +42,6 @@ OUTPUT_FORMATS = WRITABLE | {ImageFormat.SVG}
 FORMATS_BY_MEDIA_TYPE = {
     media_type: image_format for image_format, media_type in MEDIA_TYPES.items()
 }
-
-
-@dataclass(frozen=True)
-class Variant:
-    """A parsed request plus what identifies its result in every cache."""
-
-    request: ImageRequest
-    choice: FormatChoice
-    key: str
-    source_key: str
-
-
-@dataclass(frozen=True)
-class ImageResult:
-    variant: Variant
-    etag: str
-    data: bytes = b""
-    format: ImageFormat | None = None
-    """None: passed through unprocessed (`raw`) with a sniffed or the origin's content type."""
-    media_type: str = "application/octet-stream"
-    last_modified: str | None = None
-    not_modified: bool = False
-    cache_status: str = "MISS"
-    """HIT (from a cache tier), MISS (processed here), WAIT (shared another request's
-    processing), STALE (kept copy served while the origin fails), REVALIDATED (304 after
-    checking the source), BYPASS (raw)."""
-    age: int | None = None
-
-    @property
-    def request(self) -> ImageRequest:
-        return self.variant.request
-
-    @property
-    def filename(self) -> str:
-        stem = (
-            self.request.options.filename or PurePosixPath(urlsplit(self.request.source).path).stem
-        )
-        extension = f".{self.format.extension}" if self.format else ""
-        return f"{stem or 'image'}{extension}"
 
 
 def defaults_from(settings: Settings, watermark: object = None) -> Defaults:
