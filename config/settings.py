@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import math
 import os
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imgproxy.errors import ProxyError
+from imgproxy.security.encryption import check_key
 from imgproxy.url.options import FORMAT_NAMES, ImageFormat
 from imgproxy.url.parser import PathParser
 from imgproxy.url.presets import Preset, PresetError, parse_presets
@@ -117,6 +119,17 @@ class Settings:
     watermark_path: Path | None = None
     watermark_url: str = ""
     watermark_opacity: float = 1.0
+    allow_loopback_sources: bool = False
+    allow_link_local_sources: bool = False
+    allow_private_sources: bool = True
+    allowed_sources: tuple[str, ...] = ()
+    source_url_encryption_key: bytes | None = None
+    secret: str = ""
+    rate_limit: float = 0.0
+    rate_limit_burst: int = 20
+    rate_limit_all: bool = False
+    trusted_proxies: tuple[str, ...] = ()
+    max_url_length: int = 8192
     redis_url: str = ""
     redis_timeout: float = 0.05
     redis_breaker_reset: float = 5.0
@@ -203,6 +216,8 @@ class Settings:
             "IMGPROXY_MAX_REDIRECTS": ("max_redirects", 0, None),
             "IMGPROXY_WORKERS": ("workers", 1, None),
             "IMGPROXY_REQUESTS_QUEUE_SIZE": ("requests_queue_size", 0, None),
+            "IMGPROXY_RATE_LIMIT_BURST": ("rate_limit_burst", 1, None),
+            "IMGPROXY_MAX_URL_LENGTH": ("max_url_length", 64, None),
             "IMGPROXY_PROCESSES": ("processes", 1, 64),
             "IMGPROXY_QUALITY": ("quality", 1, 100),
             "IMGPROXY_AVIF_SPEED": ("avif_speed", 0, 9),
@@ -247,6 +262,10 @@ class Settings:
             "IMGPROXY_PNG_INTERLACED": "png_interlaced",
             "IMGPROXY_ALLOW_SECURITY_OPTIONS": "allow_security_options",
             "IMGPROXY_ONLY_PRESETS": "only_presets",
+            "IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "allow_loopback_sources",
+            "IMGPROXY_ALLOW_LINK_LOCAL_SOURCE_ADDRESSES": "allow_link_local_sources",
+            "IMGPROXY_ALLOW_PRIVATE_SOURCE_ADDRESSES": "allow_private_sources",
+            "IMGPROXY_RATE_LIMIT_ALL": "rate_limit_all",
         }
         for name, attribute in booleans.items():
             if has(name):
@@ -262,6 +281,7 @@ class Settings:
         values.update(_watermark(env))
         if has("IMGPROXY_FORMAT_QUALITY"):
             values["format_quality"] = _format_quality(env["IMGPROXY_FORMAT_QUALITY"])
+        values.update(_source_security(env))
         if has("IMGPROXY_REDIS_URL"):
             values["redis_url"] = env["IMGPROXY_REDIS_URL"].strip()
         if has("IMGPROXY_ADMIN_TOKEN"):
@@ -271,6 +291,41 @@ class Settings:
         if has("IMGPROXY_PATH_PREFIX"):
             values["path_prefix"] = "/" + env["IMGPROXY_PATH_PREFIX"].strip("/")
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _source_security(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {
+        "allowed_sources": _list(env.get("IMGPROXY_ALLOWED_SOURCES", "")),
+        "secret": env.get("IMGPROXY_SECRET", "").strip(),
+        "trusted_proxies": _list(env.get("IMGPROXY_TRUSTED_PROXIES", "")),
+    }
+    for proxy in values["trusted_proxies"]:  # type: ignore[attr-defined]
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError as error:
+            raise SettingsError(f"IMGPROXY_TRUSTED_PROXIES has a bad network: {proxy!r}") from error
+    key = env.get("IMGPROXY_SOURCE_URL_ENCRYPTION_KEY", "").strip()
+    if key:
+        try:
+            values["source_url_encryption_key"] = bytes.fromhex(key)
+            check_key(values["source_url_encryption_key"])  # type: ignore[arg-type]
+        except ValueError as error:
+            raise SettingsError(
+                "IMGPROXY_SOURCE_URL_ENCRYPTION_KEY must be 16, 24 or 32 bytes of hex"
+            ) from error
+    rate = env.get("IMGPROXY_RATE_LIMIT", "").strip()
+    if rate:
+        try:
+            values["rate_limit"] = float(rate)
+        except ValueError:
+            values["rate_limit"] = math.nan
+        if not 0 <= values["rate_limit"] < math.inf:  # type: ignore[operator]
+            raise SettingsError(f"IMGPROXY_RATE_LIMIT must be a number >= 0, got {rate!r}")
+    return values
 
 
 def _watermark(env: Mapping[str, str]) -> dict[str, object]:

@@ -22,6 +22,9 @@ from imgproxy.origins import Origin, OriginRouter
 from imgproxy.origins.http import HttpOrigin
 from imgproxy.origins.local import LocalOrigin
 from imgproxy.responses import policy_of
+from imgproxy.security.addresses import AddressPolicy
+from imgproxy.security.allowed_sources import AllowedSources
+from imgproxy.security.secret import SecretHeaderMiddleware
 from imgproxy.service import ImageService, defaults_from
 from imgproxy.watermark import load_watermark
 from transforms.executor import ProcessingPool, configure_libvips
@@ -36,6 +39,12 @@ def build_origins(settings: Settings) -> OriginRouter:
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.download_timeout,
         user_agent=settings.user_agent,
+        policy=AddressPolicy(
+            allow_loopback=settings.allow_loopback_sources,
+            allow_link_local=settings.allow_link_local_sources,
+            allow_private=settings.allow_private_sources,
+        ),
+        allowed_sources=AllowedSources(settings.allowed_sources),
     )
     by_scheme: dict[str, Origin] = {"http": http, "https": http}
     if settings.local_filesystem_root is not None:
@@ -76,6 +85,11 @@ def create_app(settings: Settings) -> Starlette:
             log.warning("IMGPROXY_KEY and IMGPROXY_SALT are not set: URL SIGNATURES ARE OFF.")
             log.warning("Anyone can make this server fetch and process any source URL.")
             log.warning("=" * 72)
+        if settings.source_url_encryption_key and not settings.signing_enabled:
+            log.warning(
+                "Encrypted source URLs without signatures invite a padding-oracle "
+                "attack: set IMGPROXY_KEY and IMGPROXY_SALT"
+            )
         if settings.has_watermark:
             mark = await load_watermark(settings, origins, pool)
             service.defaults = defaults_from(settings, mark)
@@ -84,6 +98,7 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             await caches.close()
+            await service.limiter.close()
             await origins.close()
             pool.shutdown()
 
@@ -100,4 +115,6 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.lifecycle = lifecycle
+    if settings.secret:
+        app.add_middleware(SecretHeaderMiddleware, secret=settings.secret)
     return app

@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from cache.http import Conditions, cache_control
 from config.settings import Settings
-from imgproxy.errors import ServiceUnavailable
+from imgproxy.errors import ServiceUnavailable, UrlTooLong
 from imgproxy.health import libvips_works
 from imgproxy.lifecycle import Lifecycle
 from imgproxy.responses import (
@@ -51,6 +51,10 @@ class Endpoints:
     async def image(self, request: Request) -> Response:
         if self.lifecycle.draining:
             raise ServiceUnavailable("Draining", detail="request arrived while draining")
+        if len(request.scope.get("raw_path", b"")) > self.settings.max_url_length:
+            raise UrlTooLong(detail=f"over {self.settings.max_url_length} bytes")
+        if self.service.limiter.applies_to_all:
+            await self.service.limiter.take(self.service.limiter.key(request.scope))
         self.lifecycle.in_flight += 1
         try:
             return await cancel_on_disconnect(request, self.serve_image(request))
@@ -63,7 +67,8 @@ class Endpoints:
             return await self.info(request, path[len(INFO_PREFIX) :])
         variant = self.service.parse(path, request.headers.get("accept", ""))
         conditions = conditions_of(request) if self.settings.use_etag else Conditions()
-        result = await self.service.process(variant, conditions)
+        client = self.service.limiter.key(request.scope)
+        result = await self.service.process(variant, conditions, client)
         return image_response(result, request, self.settings)
 
     async def info(self, request: Request, path: str) -> Response:

@@ -30,6 +30,11 @@ class InvalidOption(InvalidPath):
     """An option name is unknown or one of its arguments is out of range."""
 
 
+class UrlTooLong(ProxyError):
+    status = 414
+    public_message = "URL too long"
+
+
 # 403: the request is refused.
 class Forbidden(ProxyError):
     status = 403

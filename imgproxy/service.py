@@ -24,9 +24,11 @@ from imgproxy.errors import (
     SourceTooLarge,
     UnsupportedFormat,
 )
+from imgproxy.limiting import ClientLimiter
 from imgproxy.negotiation import choose_format
 from imgproxy.origins import Original, OriginRouter
 from imgproxy.results import ImageResult, Variant
+from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.signing import Verifier
 from imgproxy.url.options import MEDIA_TYPES, ImageFormat, ImageRequest
 from imgproxy.url.parser import PathParser, split_signature
@@ -92,6 +94,8 @@ class ImageService:
         self.pool = pool
         self.caches = caches
         self.admission = Admission(settings.workers_per_process, settings.queue_size_per_process)
+        self.allowed_sources = AllowedSources(settings.allowed_sources)
+        self.limiter = ClientLimiter(settings)
         self.verifier = Verifier(settings.keys, settings.salts, settings.signature_size)
         self.parser = PathParser(
             settings.arguments_separator,
@@ -99,6 +103,8 @@ class ImageService:
             allow_security_options=settings.allow_security_options,
             allowed_options=settings.allowed_processing_options,
             only_presets=settings.only_presets,
+            # Unsigned encrypted URLs would be a padding oracle: only with signatures.
+            encryption_key=settings.source_url_encryption_key if settings.signing_enabled else None,
         )
         self.defaults = defaults or defaults_from(settings)
         self.settings_version = settings_version(output_settings(settings))
@@ -125,6 +131,7 @@ class ImageService:
         return Variant(request, choice, key, source_key(request.source))
 
     async def fetch(self, request: ImageRequest) -> Original:
+        self.allowed_sources.check(request.source)
         limit = request.options.limits.max_src_file_size
         max_bytes = self.settings.max_src_file_size if limit is None else limit
         try:
@@ -146,18 +153,22 @@ class ImageService:
                 f"({time.monotonic() - started:.1f}s)"
             ) from None
 
-    async def process(self, variant: Variant, conditions: Conditions) -> ImageResult:
+    async def process(
+        self, variant: Variant, conditions: Conditions, client: str = ""
+    ) -> ImageResult:
         return await self.within_deadline(
-            self._process(variant, conditions), variant.request.source
+            self._process(variant, conditions, client), variant.request.source
         )
 
-    async def _process(self, variant: Variant, conditions: Conditions) -> ImageResult:
+    async def _process(self, variant: Variant, conditions: Conditions, client: str) -> ImageResult:
         if variant.request.options.raw:
             return await self._raw(variant)
         now = time.time()
         cached = await self.caches.variants.get(variant.key)
         if cached is not None and cached.is_fresh(now):
             return self._answer(variant, cached, conditions, "HIT", now)
+        if not self.limiter.applies_to_all:
+            await self.limiter.take(client)  # only work that reaches the origin is limited
         processed_here = False
 
         async def work() -> CachedVariant:

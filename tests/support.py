@@ -46,7 +46,8 @@ def running_proxy(env: Mapping[str, str], seen: list[RequestLog] | None = None) 
     """The real app under uvicorn on a loopback socket that is listening before we return.
 
     `seen`, when given, receives the RequestLog of this server."""
-    settings = Settings.from_env(env)
+    # Test origins live on loopback, which production refuses by default.
+    settings = Settings.from_env({"IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "1", **env})
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

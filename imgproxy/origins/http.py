@@ -7,6 +7,9 @@ import httpx
 
 from imgproxy.errors import OriginError, OriginTimeout, SourceNotFound, SourceTooLarge
 from imgproxy.origins import Original
+from imgproxy.security.addresses import AddressPolicy
+from imgproxy.security.allowed_sources import AllowedSources
+from imgproxy.security.network import guarded_transport, source_check_hook
 
 MISSING_STATUSES = frozenset({404, 410})
 
@@ -19,15 +22,21 @@ class HttpOrigin:
         connect_timeout: float,
         read_timeout: float,
         user_agent: str,
+        policy: AddressPolicy | None = None,
+        allowed_sources: AllowedSources | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """Every connection goes through the address policy (checked on the resolved address
+        actually dialled, redirects included); every hop's URL through the allowed sources."""
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+        sources = allowed_sources or AllowedSources(())
         self.client = httpx.AsyncClient(
             follow_redirects=max_redirects > 0,
             max_redirects=max_redirects,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
             headers={"User-Agent": user_agent, "Accept-Encoding": "identity"},
-            transport=transport,
+            transport=transport or guarded_transport(policy or AddressPolicy(), limits=limits),
+            event_hooks={"request": [source_check_hook(sources.check)]},
         )
 
     async def fetch(self, source: str, max_bytes: int = 0) -> Original:

@@ -20,6 +20,7 @@ from imgproxy.url.options import ImageRequest, Options
 from imgproxy.url.presets import Preset, RawOption, split_options
 from imgproxy.url.source import PLAIN_MARKER, decode_base64, decode_plain
 
+ENCRYPTED_MARKER = "enc"
 COLLAPSED_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/([^/])")
 
 
@@ -59,6 +60,8 @@ class PathParser:
     allowed_options: frozenset[str] | None = None
     """None allows every option; presets are exempt either way."""
     only_presets: bool = False
+    encryption_key: bytes | None = None
+    """Enables `/enc/` sources (AES-CBC, imgproxy's format)."""
 
     def parse(self, path: str) -> ImageRequest:
         segments = path.lstrip("/").split("/")
@@ -79,6 +82,13 @@ class PathParser:
         try:
             if rest[0] == PLAIN_MARKER and len(rest) > 1:
                 source, extension = decode_plain(rest[1:])
+            elif rest[0] == ENCRYPTED_MARKER and len(rest) > 1:
+                if not self.encryption_key:
+                    raise InvalidPath("Encrypted source URLs are not enabled")
+                # cryptography is a server dependency; the signing helper never gets here.
+                from imgproxy.security.encryption import decode_encrypted  # noqa: PLC0415
+
+                source, extension = decode_encrypted(rest[1:], self.encryption_key)
             else:
                 source, extension = decode_base64(rest)
             if extension and not options.raw:

@@ -22,7 +22,10 @@ def decode_plain(segments: list[str]) -> tuple[str, str]:
         raise ArgumentError(f"Multiple formats are specified: {joined}")
     if BAD_ESCAPE.search(source):
         raise ArgumentError(f"Invalid percent-encoding in source URL: {source}")
-    decoded = unquote(source, errors="strict") if source else ""
+    try:
+        decoded = unquote(source, errors="strict") if source else ""
+    except UnicodeDecodeError:
+        raise ArgumentError(f"Invalid percent-encoding in source URL: {source}") from None
     return _nonempty(decoded), extensions[0] if extensions else ""
 
 

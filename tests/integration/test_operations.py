@@ -90,7 +90,12 @@ def start_server(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Pop
     process = subprocess.Popen(
         [sys.executable, "-m", "imgproxy", "serve", "--bind", f"127.0.0.1:{port}", *args],
         cwd=REPO,
-        env={**os.environ, "IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(CORPUS), **env},
+        env={
+            **os.environ,
+            "IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(CORPUS),
+            "IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "1",
+            **env,
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,0 +1,311 @@
+"""Fixtures for the security tests, and the guard that keeps them on loopback.
+
+`connect_guard` (autouse, whole package) patches `socket.socket.connect`/`connect_ex` at the
+class level, which every Python client goes through (asyncio's `sock_connect` and
+`create_connection`, anyio, httpx, redis-py), and `socket.getaddrinfo`. A connection to anything
+outside 127.0.0.0/8 and ::1 raises `AssertionError` *before* the real call, so a broken defence
+fails its test instead of sending a packet; a name other than `localhost` is never resolved.
+The guard is written with the standard library alone, independent of the code under test.
+It needs asyncio's own event loop (uvloop dials in C) and says so instead of running unguarded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ipaddress
+import os
+import select
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+GUARD_MESSAGE = "connect guard: non-loopback destination"
+DNS_GUARD_MESSAGE = "DNS guard: only localhost and IP literals may be resolved"
+LOCAL_NAMES = frozenset({"localhost", "localhost."})
+
+
+def is_loopback_host(host: object) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str):
+        return False
+    if host.lower() in LOCAL_NAMES:
+        return True
+    try:
+        address = ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+@dataclass
+class ConnectGuard:
+    blocked: list[Any] = field(default_factory=list)
+
+    def check(self, sock: socket.socket, address: Any) -> None:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return  # AF_UNIX and friends never leave the machine
+        host = address[0] if isinstance(address, tuple) and address else address
+        if not is_loopback_host(host):
+            self.blocked.append(address)
+            raise AssertionError(f"{GUARD_MESSAGE}: {address!r}")
+
+    def check_name(self, host: object) -> None:
+        if host is None or is_loopback_host(host):
+            return
+        text = host.decode("ascii", "replace") if isinstance(host, bytes) else str(host)
+        try:
+            ipaddress.ip_address(text.partition("%")[0])
+        except ValueError:
+            self.blocked.append(host)
+            raise AssertionError(f"{DNS_GUARD_MESSAGE}: {host!r}") from None
+
+
+def assert_stdlib_event_loop() -> None:
+    """uvloop dials in C, past `socket.socket.connect`: refuse to run unguarded."""
+    policy = type(asyncio.get_event_loop_policy())
+    assert policy.__module__.startswith("asyncio"), f"connect guard cannot see {policy!r}"
+
+
+@pytest.fixture(scope="package", autouse=True)
+def connect_guard() -> Iterator[ConnectGuard]:
+    assert_stdlib_event_loop()
+    guard = ConnectGuard()
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: Any) -> None:
+        guard.check(self, address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        guard.check(self, address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        guard.check_name(host)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", connect)
+        patch.setattr(socket.socket, "connect_ex", connect_ex)
+        patch.setattr(socket, "getaddrinfo", getaddrinfo)
+        yield guard
+
+
+# --- a real HTTP origin on loopback ------------------------------------------------------
+
+
+@dataclass
+class Origin:
+    port: int
+    hits: list[str]
+    routes: dict[str, tuple[int, dict[str, str], bytes]]
+    server_names: list[str | None]
+    scheme: str = "http"
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"{self.scheme}://{host}:{self.port}{path}"
+
+
+class OriginHandler(BaseHTTPRequestHandler):
+    origin: Origin
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self.origin.hits.append(self.path)
+        status, headers, body = self.origin.routes.get(self.path, (404, {}, b"missing"))
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+DEFAULT_ROUTES = {"/img": (200, {"Content-Type": "image/png"}, b"PNGDATA")}
+
+
+def serve(context: ssl.SSLContext | None = None) -> Iterator[Origin]:
+    origin = Origin(0, [], dict(DEFAULT_ROUTES), [])
+    handler = type("Handler", (OriginHandler,), {"origin": origin})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    if context is not None:
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        origin.scheme = "https"
+    origin.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield origin
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def origin_server() -> Iterator[Origin]:
+    yield from serve()
+
+
+@pytest.fixture
+def origin(origin_server: Origin) -> Origin:
+    """A plain-HTTP origin on 127.0.0.1; `hits` lists every path it was asked for (reset for
+    each test, like `routes`)."""
+    origin_server.hits.clear()
+    origin_server.routes.clear()
+    origin_server.routes.update(DEFAULT_ROUTES)
+    return origin_server
+
+
+@dataclass
+class Certificate:
+    cert_file: Path
+    key_file: Path
+
+    def client_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.cert_file))
+
+
+@pytest.fixture(scope="session")
+def localhost_certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """Self-signed, valid for the DNS name `localhost` only (no IP address in it)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    certificate = Certificate(folder / "cert.pem", folder / "key.pem")
+    certificate.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    certificate.key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return certificate
+
+
+@pytest.fixture
+def tls_origin(localhost_certificate: Certificate) -> Iterator[Origin]:
+    """An HTTPS origin on 127.0.0.1 with the `localhost` certificate; records the SNI names."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(localhost_certificate.cert_file, localhost_certificate.key_file)
+    names: list[str | None] = []
+
+    def remember(_connection, name, _context):
+        names.append(name)
+
+    context.sni_callback = remember
+    for served in serve(context):
+        served.server_names = names
+        yield served
+
+
+# --- a real redis-server on loopback --------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class RedisServer:
+    """`redis-server` on a free loopback port, without persistence; can be stopped and
+    started again on the same port."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        command += ["--appendonly", "no", "--dir", str(self.folder), "--loglevel", "notice"]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self._wait_for_log(b"Ready to accept connections")
+        for _ in range(50):  # bounded retries; each one is a whole redis-cli round trip
+            answer = subprocess.run(
+                ["redis-cli", "-p", str(self.port), "ping"],
+                capture_output=True,
+                timeout=10,
+                check=False,
+            )
+            if answer.stdout.strip() == b"PONG":
+                return
+        raise AssertionError(f"redis-server on port {self.port} never answered PING")
+
+    def _wait_for_log(self, marker: bytes, seconds: float = 15.0) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        descriptor = self.process.stdout.fileno()
+        seen = b""
+        while marker not in seen:
+            ready, _, _ = select.select([descriptor], [], [], seconds)
+            chunk = os.read(descriptor, 65536) if ready else b""
+            if not chunk:
+                raise AssertionError(f"redis-server did not start: {seen.decode(errors='replace')}")
+            seen += chunk
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            if self.process.stdout is not None:
+                self.process.stdout.close()
+            self.process = None
+
+    def pause(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGCONT)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.process is not None:
+            server.resume()
+        server.stop()
