@@ -130,6 +130,13 @@ class Settings:
     rate_limit_all: bool = False
     trusted_proxies: tuple[str, ...] = ()
     max_url_length: int = 8192
+    use_s3: bool = False
+    s3_region: str = "us-west-1"
+    s3_endpoint: str = ""
+    s3_endpoint_use_path_style: bool = True
+    aws_access_key_id: str = field(default="", repr=False)
+    aws_secret_access_key: str = field(default="", repr=False)
+    aws_session_token: str = field(default="", repr=False)
     redis_url: str = ""
     redis_timeout: float = 0.05
     redis_breaker_reset: float = 5.0
@@ -266,6 +273,8 @@ class Settings:
             "IMGPROXY_ALLOW_LINK_LOCAL_SOURCE_ADDRESSES": "allow_link_local_sources",
             "IMGPROXY_ALLOW_PRIVATE_SOURCE_ADDRESSES": "allow_private_sources",
             "IMGPROXY_RATE_LIMIT_ALL": "rate_limit_all",
+            "IMGPROXY_USE_S3": "use_s3",
+            "IMGPROXY_S3_ENDPOINT_USE_PATH_STYLE": "s3_endpoint_use_path_style",
         }
         for name, attribute in booleans.items():
             if has(name):
@@ -282,6 +291,14 @@ class Settings:
         if has("IMGPROXY_FORMAT_QUALITY"):
             values["format_quality"] = _format_quality(env["IMGPROXY_FORMAT_QUALITY"])
         values.update(_source_security(env))
+        region = env.get("IMGPROXY_S3_REGION", "").strip() or env.get("AWS_REGION", "").strip()
+        if region:
+            values["s3_region"] = region
+        if has("IMGPROXY_S3_ENDPOINT"):
+            values["s3_endpoint"] = env["IMGPROXY_S3_ENDPOINT"].strip()
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            if has(name):
+                values[name.lower()] = env[name].strip()
         if has("IMGPROXY_REDIS_URL"):
             values["redis_url"] = env["IMGPROXY_REDIS_URL"].strip()
         if has("IMGPROXY_ADMIN_TOKEN"):

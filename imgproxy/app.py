@@ -21,6 +21,7 @@ from imgproxy.lifecycle import Lifecycle
 from imgproxy.origins import Origin, OriginRouter
 from imgproxy.origins.http import HttpOrigin
 from imgproxy.origins.local import LocalOrigin
+from imgproxy.origins.s3 import S3Origin
 from imgproxy.responses import policy_of
 from imgproxy.security.addresses import AddressPolicy
 from imgproxy.security.allowed_sources import AllowedSources
@@ -47,6 +48,17 @@ def build_origins(settings: Settings) -> OriginRouter:
         allowed_sources=AllowedSources(settings.allowed_sources),
     )
     by_scheme: dict[str, Origin] = {"http": http, "https": http}
+    if settings.use_s3:
+        by_scheme["s3"] = S3Origin(
+            endpoint=settings.s3_endpoint or None,
+            region=settings.s3_region,
+            path_style=settings.s3_endpoint_use_path_style,
+            access_key=settings.aws_access_key_id or None,
+            secret_key=settings.aws_secret_access_key or None,
+            session_token=settings.aws_session_token or None,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.download_timeout,
+        )
     if settings.local_filesystem_root is not None:
         by_scheme["local"] = LocalOrigin(settings.local_filesystem_root)
     return OriginRouter(by_scheme)

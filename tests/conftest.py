@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.guard import ConnectGuard, guarded
 from tests.support import CORPUS, OriginLog, running_origin
 
 
@@ -17,3 +18,9 @@ def corpus() -> object:
 def origin() -> Iterator[tuple[str, OriginLog]]:
     with running_origin() as served:
         yield served
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_connect_guard() -> Iterator[ConnectGuard]:
+    """Every test runs with the connect guard: nothing may leave loopback."""
+    yield from guarded()

@@ -56,7 +56,7 @@ def running_proxy(env: Mapping[str, str], seen: list[RequestLog] | None = None) 
     app = RequestLog(create_app(settings))
     if seen is not None:
         seen.append(app)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", loop="asyncio")
     server = uvicorn.Server(config)
 
     def serve() -> None:

@@ -8,7 +8,7 @@ import socket
 import httpx
 import pytest
 
-from tests.security.conftest import DNS_GUARD_MESSAGE, GUARD_MESSAGE
+from tests.guard import DNS_GUARD_MESSAGE, GUARD_MESSAGE
 
 
 def test_blocks_ipv4_before_connecting(connect_guard):
