@@ -103,6 +103,7 @@ class OriginHandler(BaseHTTPRequestHandler):
             "declared": self.serve_declared_large,
             "hang": self.serve_hang,
             "slow": self.serve_slow,
+            "redirect-to": self.serve_redirect_to,
         }.get(route)
         if handler is None:
             self.send_error(404)
@@ -156,6 +157,12 @@ class OriginHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", size)
         self.end_headers()
         self.log.bytes_sent[self.path] = 0
+
+    def serve_redirect_to(self, target: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", target)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def serve_slow(self, argument: str) -> None:
         """`slow/<seconds>/<file>`: an origin that takes its time, then answers."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from imgproxy.errors import OriginError, OriginTimeout, SourceNotFound, SourceTooLarge
+from imgproxy.errors import InvalidPath, OriginError, OriginTimeout, SourceNotFound, SourceTooLarge
 from imgproxy.origins import Original
 from imgproxy.security.addresses import AddressPolicy
 from imgproxy.security.allowed_sources import AllowedSources
@@ -58,7 +58,7 @@ class HttpOrigin:
                 "Too many redirects", detail=f"{source}: too many redirects"
             ) from None
         except httpx.InvalidURL as error:
-            raise OriginError("Invalid source URL", detail=f"{source}: {error}") from None
+            raise InvalidPath("Invalid source URL", detail=f"{source}: {error}") from None
         except httpx.HTTPError as error:
             raise OriginError(detail=f"{source}: {type(error).__name__}: {error}") from None
 
