@@ -94,6 +94,11 @@ class Settings:
     requests_queue_size: int = -1
     """-1: four times the workers."""
     processes: int = 1
+    prometheus_bind: str = ""
+    """host:port for /metrics on a port of its own; empty: /metrics on the main port."""
+    prometheus_namespace: str = "imgproxy"
+    prometheus_multiproc_dir: str = ""
+    """PROMETHEUS_MULTIPROC_DIR: metrics shared by worker processes."""
     graceful_stop_timeout: float = 0.0
     """0: twice IMGPROXY_TIMEOUT, as imgproxy."""
     quality: int = 80
@@ -208,6 +213,11 @@ class Settings:
 
         if has("IMGPROXY_BIND"):
             values["bind"] = _bind(env["IMGPROXY_BIND"].strip())
+        if has("IMGPROXY_PROMETHEUS_BIND"):
+            values["prometheus_bind"] = _bind(env["IMGPROXY_PROMETHEUS_BIND"].strip())
+        if "IMGPROXY_PROMETHEUS_NAMESPACE" in env:
+            values["prometheus_namespace"] = env["IMGPROXY_PROMETHEUS_NAMESPACE"].strip()
+        values["prometheus_multiproc_dir"] = env.get("PROMETHEUS_MULTIPROC_DIR", "")
         if has("IMGPROXY_KEY") or has("IMGPROXY_SALT"):
             values["keys"] = _hex_list("IMGPROXY_KEY", env.get("IMGPROXY_KEY", ""))
             values["salts"] = _hex_list("IMGPROXY_SALT", env.get("IMGPROXY_SALT", ""))
@@ -291,14 +301,7 @@ class Settings:
         if has("IMGPROXY_FORMAT_QUALITY"):
             values["format_quality"] = _format_quality(env["IMGPROXY_FORMAT_QUALITY"])
         values.update(_source_security(env))
-        region = env.get("IMGPROXY_S3_REGION", "").strip() or env.get("AWS_REGION", "").strip()
-        if region:
-            values["s3_region"] = region
-        if has("IMGPROXY_S3_ENDPOINT"):
-            values["s3_endpoint"] = env["IMGPROXY_S3_ENDPOINT"].strip()
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            if has(name):
-                values[name.lower()] = env[name].strip()
+        values.update(_s3(env))
         if has("IMGPROXY_REDIS_URL"):
             values["redis_url"] = env["IMGPROXY_REDIS_URL"].strip()
         if has("IMGPROXY_ADMIN_TOKEN"):
@@ -308,6 +311,19 @@ class Settings:
         if has("IMGPROXY_PATH_PREFIX"):
             values["path_prefix"] = "/" + env["IMGPROXY_PATH_PREFIX"].strip("/")
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _s3(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    region = env.get("IMGPROXY_S3_REGION", "").strip() or env.get("AWS_REGION", "").strip()
+    if region:
+        values["s3_region"] = region
+    if env.get("IMGPROXY_S3_ENDPOINT", "").strip():
+        values["s3_endpoint"] = env["IMGPROXY_S3_ENDPOINT"].strip()
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        if env.get(name, "").strip():
+            values[name.lower()] = env[name].strip()
+    return values
 
 
 def _list(raw: str) -> tuple[str, ...]:

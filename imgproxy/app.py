@@ -27,6 +27,7 @@ from imgproxy.security.addresses import AddressPolicy
 from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.security.secret import SecretHeaderMiddleware
 from imgproxy.service import ImageService, defaults_from
+from imgproxy.telemetry import AccessLogMiddleware, Metrics, MetricsEndpoint, log_fields
 from imgproxy.watermark import load_watermark
 from transforms.executor import ProcessingPool, configure_libvips
 
@@ -69,6 +70,7 @@ def error_handler(settings: Settings) -> Callable[[Request, Exception], Response
 
     def error_response(request: Request, error: Exception) -> Response:
         assert isinstance(error, ProxyError)
+        log_fields(request.scope)["error"] = error.detail
         level = logging.WARNING if error.status >= 500 else logging.INFO
         log.log(
             level, "%s %s -> %d %s", request.method, request.url.path, error.status, error.detail
@@ -80,13 +82,17 @@ def error_handler(settings: Settings) -> Callable[[Request, Exception], Response
     return error_response
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
     configure_libvips()
+    metrics = metrics or Metrics(
+        settings.prometheus_namespace,
+        multiprocess_dir=settings.prometheus_multiproc_dir or None,
+    )
     pool = ProcessingPool(settings.workers_per_process)
     lifecycle = Lifecycle()
     origins = build_origins(settings)
     caches = build_caches(settings)
-    service = ImageService(settings, origins, pool, caches)
+    service = ImageService(settings, origins, pool, caches, metrics=metrics)
 
     endpoints = Endpoints(settings, service, pool, lifecycle)
 
@@ -106,9 +112,16 @@ def create_app(settings: Settings) -> Starlette:
             mark = await load_watermark(settings, origins, pool)
             service.defaults = defaults_from(settings, mark)
         caches.start()
+        metrics_server = None
+        if settings.prometheus_bind:
+            host, _, port = settings.prometheus_bind.rpartition(":")
+            metrics_server = metrics.serve(host.strip("[]") or "0.0.0.0", int(port))
         try:
             yield
         finally:
+            if metrics_server is not None:
+                metrics_server.shutdown()
+                metrics_server.server_close()
             await caches.close()
             await service.limiter.close()
             await origins.close()
@@ -118,6 +131,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/health", endpoints.health, methods=["GET", "HEAD"]),
         Route("/ready", endpoints.ready, methods=["GET", "HEAD"]),
     ]
+    if not settings.prometheus_bind:
+        routes.append(Route("/metrics", MetricsEndpoint(metrics), methods=["GET", "HEAD"]))
     if settings.admin_token:
         routes.append(Route("/_admin/purge", purge_route(settings, service), methods=["POST"]))
     routes.append(Route("/{path:path}", endpoints.image, methods=["GET", "HEAD"]))
@@ -129,4 +144,5 @@ def create_app(settings: Settings) -> Starlette:
     app.state.lifecycle = lifecycle
     if settings.secret:
         app.add_middleware(SecretHeaderMiddleware, secret=settings.secret)
+    app.add_middleware(AccessLogMiddleware, metrics=metrics)  # added last: outermost
     return app

@@ -21,6 +21,7 @@ from imgproxy.responses import (
     raw_path_of,
 )
 from imgproxy.service import ImageService
+from imgproxy.telemetry import log_fields
 from transforms.executor import ProcessingPool
 from transforms.inspect import inspect
 
@@ -69,6 +70,7 @@ class Endpoints:
         conditions = conditions_of(request) if self.settings.use_etag else Conditions()
         client = self.service.limiter.key(request.scope)
         result = await self.service.process(variant, conditions, client)
+        log_fields(request.scope)["cache"] = result.cache_status
         return image_response(result, request, self.settings)
 
     async def info(self, request: Request, path: str) -> Response:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
@@ -20,6 +23,7 @@ import uvicorn
 from config.settings import Settings, SettingsError
 from imgproxy.app import create_app
 from imgproxy.lifecycle import Lifecycle
+from imgproxy.telemetry import RequestIdFilter
 
 log = logging.getLogger("imgproxy")
 DRAIN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -50,14 +54,36 @@ class DrainingServer(uvicorn.Server):
 
 def app_from_environment() -> object:
     """The factory uvicorn's worker processes call (IMGPROXY_PROCESSES > 1)."""
+    configure_logging()  # a spawned worker starts without the parent's logging set-up
     return create_app(Settings.from_env())
 
 
-def serve(env: Mapping[str, str]) -> int:
+def configure_logging() -> None:
+    """Diagnostics on stderr with the request id; access lines as bare JSON on stdout."""
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RequestIdFilter())
     logging.getLogger("pyvips").setLevel(logging.WARNING)
+    access = logging.getLogger("imgproxy.access")
+    lines = logging.StreamHandler(sys.stdout)
+    lines.setFormatter(logging.Formatter("%(message)s"))
+    access.addHandler(lines)
+    access.propagate = False
+
+
+def shared_metrics_dir(env: dict[str, str]) -> None:
+    """Worker processes share their metrics through files: a fresh directory for this run."""
+    directory = env.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="imgproxy-metrics-")
+    for stale in Path(directory).glob("*.db"):
+        stale.unlink()
+    env["PROMETHEUS_MULTIPROC_DIR"] = directory
+
+
+def serve(env: Mapping[str, str]) -> int:
+    configure_logging()
     try:
         settings = Settings.from_env(env)
         host, port = settings.bind_host_port
@@ -66,6 +92,8 @@ def serve(env: Mapping[str, str]) -> int:
         return 2
     graceful = int(settings.stop_timeout)
     if settings.processes > 1:
+        env = dict(env)
+        shared_metrics_dir(env)
         os.environ.update(env)
         uvicorn.run(
             "imgproxy.server:app_from_environment",
@@ -75,6 +103,7 @@ def serve(env: Mapping[str, str]) -> int:
             port=port,
             log_level="info",
             server_header=False,
+            access_log=False,
             timeout_graceful_shutdown=graceful,
         )
         return 0
@@ -85,6 +114,7 @@ def serve(env: Mapping[str, str]) -> int:
         port=port,
         log_level="info",
         server_header=False,
+        access_log=False,
         timeout_graceful_shutdown=graceful,
     )
     DrainingServer(config, app.state.lifecycle, settings.stop_timeout).run()

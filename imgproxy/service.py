@@ -21,6 +21,7 @@ from imgproxy.errors import (
     NotFound,
     OriginError,
     OriginTimeout,
+    ProxyError,
     SourceTooLarge,
     UnsupportedFormat,
 )
@@ -30,6 +31,7 @@ from imgproxy.origins import Original, OriginRouter
 from imgproxy.results import ImageResult, Variant
 from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.signing import Verifier
+from imgproxy.telemetry import Metrics, error_kind
 from imgproxy.url.options import MEDIA_TYPES, ImageFormat, ImageRequest
 from imgproxy.url.parser import PathParser, split_signature
 from transforms.executor import ProcessingPool
@@ -88,12 +90,17 @@ class ImageService:
         pool: ProcessingPool,
         caches: Caches,
         defaults: Defaults | None = None,
+        *,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.origins = origins
         self.pool = pool
         self.caches = caches
-        self.admission = Admission(settings.workers_per_process, settings.queue_size_per_process)
+        self.metrics = metrics or Metrics(process_metrics=False)
+        self.admission = Admission(
+            settings.workers_per_process, settings.queue_size_per_process, self.metrics
+        )
         self.allowed_sources = AllowedSources(settings.allowed_sources)
         self.limiter = ClientLimiter(settings)
         self.verifier = Verifier(settings.keys, settings.salts, settings.signature_size)
@@ -131,6 +138,13 @@ class ImageService:
         return Variant(request, choice, key, source_key(request.source))
 
     async def fetch(self, request: ImageRequest) -> Original:
+        try:
+            return await self._fetch(request)
+        except (ProxyError, OSError) as error:
+            self.metrics.origin_error(error_kind(error))
+            raise
+
+    async def _fetch(self, request: ImageRequest) -> Original:
         self.allowed_sources.check(request.source)
         limit = request.options.limits.max_src_file_size
         max_bytes = self.settings.max_src_file_size if limit is None else limit
@@ -148,6 +162,7 @@ class ImageService:
             async with asyncio.timeout(self.settings.timeout):
                 return await work
         except TimeoutError:
+            self.metrics.shed("deadline")
             raise DeadlineExceeded(
                 detail=f"{source}: over {self.settings.timeout}s "
                 f"({time.monotonic() - started:.1f}s)"
@@ -156,15 +171,23 @@ class ImageService:
     async def process(
         self, variant: Variant, conditions: Conditions, client: str = ""
     ) -> ImageResult:
-        return await self.within_deadline(
-            self._process(variant, conditions, client), variant.request.source
-        )
+        started = time.perf_counter()
+        try:
+            return await self.within_deadline(
+                self._process(variant, conditions, client), variant.request.source
+            )
+        finally:
+            self.metrics.stage("total", time.perf_counter() - started)
 
     async def _process(self, variant: Variant, conditions: Conditions, client: str) -> ImageResult:
         if variant.request.options.raw:
             return await self._raw(variant)
         now = time.time()
+        in_l1 = variant.key in self.caches.variants.l1
         cached = await self.caches.variants.get(variant.key)
+        self.metrics.cache("l1", in_l1)
+        if not in_l1 and self.caches.variants.l2 is not None:
+            self.metrics.cache("l2", cached is not None)
         if cached is not None and cached.is_fresh(now):
             return self._answer(variant, cached, conditions, "HIT", now)
         if not self.limiter.applies_to_all:
@@ -189,6 +212,8 @@ class ImageService:
                 return self._answer(variant, cached, conditions, "STALE", now)
             raise
         status = "MISS" if processed_here else "WAIT"
+        if not processed_here:
+            self.metrics.coalesced()
         return self._answer(variant, fresh, conditions, status, time.time())
 
     def _answer(
@@ -219,7 +244,12 @@ class ImageService:
         return poll
 
     async def _original(self, request: ImageRequest) -> Original:
+        fetches = self.caches.sources.fetches
+        started = time.perf_counter()
         original = await self.caches.sources.fetch(request.source, lambda: self.fetch(request))
+        self.metrics.stage("download", time.perf_counter() - started)
+        self.metrics.cache("sources", self.caches.sources.fetches == fetches)
+        self.metrics.source_bytes(len(original.data))
         limit = request.options.limits.max_src_file_size
         max_bytes = self.settings.max_src_file_size if limit is None else limit
         if max_bytes and len(original.data) > max_bytes:
@@ -244,9 +274,12 @@ class ImageService:
         request = variant.request
         original = await self._original(request)
         validator = await self.pool.run(source_validator, original)
+        started = time.perf_counter()
         rendered = await self.pool.run(
             render, original.data, request.options, variant.choice.requested, self.defaults
         )
+        self.metrics.stage("processing", time.perf_counter() - started)
+        self.metrics.result_bytes(len(rendered.data))
         stored = new_variant(
             rendered.data,
             media_type=rendered.format.media_type,

@@ -1,0 +1,312 @@
+"""Prometheus metrics: one registry per app, every label from a fixed set, multiprocess-aware.
+
+With `multiprocess_dir` (PROMETHEUS_MULTIPROC_DIR, which must be in the environment before
+prometheus_client is first imported) values live in files shared by the worker processes and a
+scrape of any worker sums them; gauges say how (`livesum`, `livemax`), counting live processes
+only: a scrape drops the gauges of workers that have exited. Empty the directory at start.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Final, Literal, get_args
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+    values,
+)
+from prometheus_client.context_managers import InprogressTracker
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.metrics_core import Metric
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+
+from imgproxy.errors import (
+    OriginError,
+    OriginTimeout,
+    SourceNotAllowed,
+    SourceNotFound,
+    SourceTooLarge,
+)
+from imgproxy.telemetry.libvips import tracked_memory
+
+Route = Literal["image", "info", "health", "ready", "metrics", "purge", "other"]
+Stage = Literal["queue", "download", "processing", "encode", "total"]
+CacheTier = Literal["l1", "l2", "sources"]
+ShedReason = Literal["queue_full", "deadline"]
+BreakerStateName = Literal["closed", "open", "half_open"]
+OriginErrorKind = Literal[
+    "timeout", "unreachable", "not_found", "too_large", "not_allowed", "other"
+]
+
+ROUTES: Final[frozenset[str]] = frozenset(get_args(Route))
+ORIGIN_ERROR_KINDS: Final[frozenset[str]] = frozenset(get_args(OriginErrorKind))
+BREAKER_STATES: Final[tuple[BreakerStateName, ...]] = get_args(BreakerStateName)
+DEFAULT_NAMESPACE = "imgproxy"
+NAMESPACE_PATTERN = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*)?")
+
+# From cache hits (~1 ms) through typical processing (50 ms .. 2 s) to the 10 s timeout.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+SIZE_BUCKETS = tuple(float(1024 * 4**power) for power in range(10))  # 1 KiB .. 256 MiB
+SERIES_SUFFIXES: Final[Mapping[str, tuple[str, ...]]] = {
+    "counter": ("_total", "_created"),
+    "gauge": ("",),
+    "histogram": ("_bucket", "_count", "_sum", "_created"),
+}
+ERROR_KINDS: Final[tuple[tuple[tuple[type[BaseException], ...], OriginErrorKind], ...]] = (
+    ((OriginTimeout, TimeoutError), "timeout"),
+    ((SourceNotFound,), "not_found"),
+    ((SourceTooLarge,), "too_large"),
+    ((SourceNotAllowed,), "not_allowed"),
+    ((OriginError, OSError), "unreachable"),
+)
+
+
+def error_kind(error: BaseException) -> OriginErrorKind:
+    """The `origin_error` label for an exception raised while fetching a source."""
+    for types, kind in ERROR_KINDS:
+        if isinstance(error, types):
+            return kind
+    return "other"
+
+
+def breaker_state_name(state: str) -> BreakerStateName:
+    """`cache.breaker.BreakerState` values ("half-open") as label values ("half_open")."""
+    name = state.replace("-", "_")
+    for known in BREAKER_STATES:
+        if known == name:
+            return known
+    raise ValueError(f"Expected a breaker state {BREAKER_STATES} but received {state!r}")
+
+
+class Metrics:
+    def __init__(
+        self,
+        namespace: str = DEFAULT_NAMESPACE,
+        *,
+        multiprocess_dir: str | None = None,
+        process_metrics: bool = True,
+    ) -> None:
+        if not NAMESPACE_PATTERN.fullmatch(namespace):
+            raise ValueError(
+                "Expected a Prometheus name ([a-zA-Z_][a-zA-Z0-9_]*) for the metrics namespace "
+                f"but received {namespace!r}"
+            )
+        self.namespace = namespace
+        self.multiprocess_dir = multiprocess_dir
+        self.registry = CollectorRegistry()
+        if multiprocess_dir is not None:
+            _check_multiprocess(multiprocess_dir)
+            multiprocess.MultiProcessCollector(self.registry, path=multiprocess_dir)  # type: ignore[no-untyped-call]
+        elif process_metrics:
+            ProcessCollector(registry=self.registry)
+            GCCollector(registry=self.registry)
+            PlatformCollector(registry=self.registry)
+        own = None if multiprocess_dir is not None else self.registry
+        self._all: list[Counter | Gauge | Histogram] = []
+
+        def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> Counter:
+            made = Counter(name, doc, labels, namespace=namespace, registry=own)
+            self._all.append(made)
+            return made
+
+        def gauge(
+            name: str,
+            doc: str,
+            labels: tuple[str, ...] = (),
+            mode: Literal["livesum", "livemax"] = "livesum",
+        ) -> Gauge:
+            made = Gauge(
+                name, doc, labels, namespace=namespace, registry=own, multiprocess_mode=mode
+            )
+            self._all.append(made)
+            return made
+
+        def histogram(
+            name: str, doc: str, buckets: tuple[float, ...], labels: tuple[str, ...] = ()
+        ) -> Histogram:
+            made = Histogram(name, doc, labels, namespace=namespace, registry=own, buckets=buckets)
+            self._all.append(made)
+            return made
+
+        self._requests = counter("requests", "Requests answered", ("route", "status"))
+        self._duration = histogram(
+            "request_duration_seconds", "Time to answer", LATENCY_BUCKETS, ("route",)
+        )
+        self._stages = histogram(
+            "request_span_duration_seconds",
+            "Time per stage of an image",
+            LATENCY_BUCKETS,
+            ("span",),
+        )
+        self._hits = counter("cache_hits", "Cache lookups that found the entry", ("tier",))
+        self._misses = counter("cache_misses", "Cache lookups that did not", ("tier",))
+        self._coalesced = counter("coalesced_requests", "Requests that shared identical work")
+        self._shed = counter("shed_requests", "Requests refused to protect the server", ("reason",))
+        self._rate_limited = counter("rate_limited_requests", "Requests over a client's rate")
+        self._origin_errors = counter("origin_errors", "Failed source fetches", ("kind",))
+        self._redis_errors = counter("redis_errors", "Redis calls that failed or timed out")
+        self._breaker = gauge(
+            "redis_breaker_state",
+            "1 for the Redis circuit breaker's state, per process",
+            ("state",),
+        )
+        self._in_progress = gauge("requests_in_progress", "Requests being answered")
+        self._images_in_progress = gauge("images_in_progress", "Images being processed")
+        self._queue_depth = gauge("queue_depth", "Requests waiting for a worker")
+        self._workers = gauge("workers", "Processing workers")
+        self._queue_capacity = gauge("queue_capacity", "Places in the wait queue")
+        self._source_bytes = histogram("source_image_bytes", "Size of originals", SIZE_BUCKETS)
+        self._result_bytes = histogram("result_image_bytes", "Size of results", SIZE_BUCKETS)
+        self._vips_memory = gauge("vips_memory_bytes", "Memory libvips has allocated")
+        self._vips_max_memory = gauge(
+            "vips_max_memory_bytes", "Most memory libvips has held at once", mode="livemax"
+        )
+        self._vips_allocs = gauge("vips_allocs", "Live libvips allocations")
+        self._initialise_children()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Metrics:
+        """IMGPROXY_PROMETHEUS_NAMESPACE (default "imgproxy"; "" for none) and
+        PROMETHEUS_MULTIPROC_DIR."""
+        return cls(
+            env.get("IMGPROXY_PROMETHEUS_NAMESPACE", DEFAULT_NAMESPACE),
+            multiprocess_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+        )
+
+    def _initialise_children(self) -> None:
+        """Series that exist at zero from the start, so rates and ratios are defined."""
+        for tier in get_args(CacheTier):
+            self._hits.labels(tier=tier)
+            self._misses.labels(tier=tier)
+        for reason in get_args(ShedReason):
+            self._shed.labels(reason=reason)
+        for stage in get_args(Stage):
+            self._stages.labels(span=stage)
+        for state in BREAKER_STATES:
+            self._breaker.labels(state=state)
+
+    def request(self, route: Route, status: int, seconds: float) -> None:
+        route = route if route in ROUTES else "other"
+        self._requests.labels(route=route, status=str(status)).inc()
+        self._duration.labels(route=route).observe(seconds)
+        if self.multiprocess_dir is not None:
+            self.sample_libvips()  # a scrape reads only its own worker's libvips
+
+    def stage(self, name: Stage, seconds: float) -> None:
+        self._stages.labels(span=name).observe(seconds)
+
+    def cache(self, tier: CacheTier, hit: bool) -> None:
+        """Once per tier consulted: an L1 miss followed by an L2 hit is two calls."""
+        (self._hits if hit else self._misses).labels(tier=tier).inc()
+
+    def coalesced(self) -> None:
+        self._coalesced.inc()
+
+    def shed(self, reason: ShedReason) -> None:
+        self._shed.labels(reason=reason).inc()
+
+    def rate_limited(self) -> None:
+        self._rate_limited.inc()
+
+    def origin_error(self, kind: str) -> None:
+        """`kind` outside ORIGIN_ERROR_KINDS counts as "other"; see `error_kind`."""
+        self._origin_errors.labels(kind=kind if kind in ORIGIN_ERROR_KINDS else "other").inc()
+
+    def redis_error(self) -> None:
+        self._redis_errors.inc()
+
+    def breaker(self, state: BreakerStateName) -> None:
+        for name in BREAKER_STATES:
+            self._breaker.labels(state=name).set(1 if name == state else 0)
+
+    def in_flight(self) -> InprogressTracker:
+        return self._in_progress.track_inprogress()
+
+    def processing(self) -> InprogressTracker:
+        return self._images_in_progress.track_inprogress()
+
+    def queue_depth(self, n: int) -> None:
+        self._queue_depth.set(n)
+
+    def capacity(self, workers: int, queue: int) -> None:
+        self._workers.set(workers)
+        self._queue_capacity.set(queue)
+
+    def source_bytes(self, n: int) -> None:
+        self._source_bytes.observe(n)
+
+    def result_bytes(self, n: int) -> None:
+        self._result_bytes.observe(n)
+
+    def sample_libvips(self) -> None:
+        memory = tracked_memory()
+        if memory is not None:
+            self._vips_memory.set(memory.bytes)
+            self._vips_max_memory.set(memory.highwater_bytes)
+            self._vips_allocs.set(memory.allocations)
+
+    def collect(self) -> Iterable[Metric]:
+        """The Collector protocol: libvips' counters are read, then everything is collected."""
+        self.sample_libvips()
+        if self.multiprocess_dir is not None:
+            forget_exited_processes(self.multiprocess_dir)
+        return self.registry.collect()
+
+    def render(self) -> tuple[bytes, str]:
+        """The exposition (body, content type) for GET /metrics."""
+        return generate_latest(self), CONTENT_TYPE_LATEST
+
+    def serve(self, host: str, port: int) -> WSGIServer:
+        """/metrics on a port of its own (IMGPROXY_PROMETHEUS_BIND), answered from a daemon
+        thread off the event loop; `shutdown()` and `server_close()` the result to stop it."""
+        server, _thread = start_http_server(port, host, registry=self)
+        return server
+
+    def series_names(self) -> frozenset[str]:
+        """Every sample name this class can expose (for checking dashboards and alerts)."""
+        return frozenset(
+            family.name + suffix
+            for metric in self._all
+            for family in metric.describe()
+            for suffix in SERIES_SUFFIXES[family.type]
+        )
+
+
+def forget_exited_processes(directory: str) -> None:
+    """Drop the live gauges of worker processes that no longer run (their counts stay)."""
+    for path in Path(directory).glob("gauge_live*_*.db"):
+        pid = path.stem.rpartition("_")[2]
+        if pid.isdigit() and not _running(int(pid)):
+            multiprocess.mark_process_dead(int(pid), directory)  # type: ignore[no-untyped-call]
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _check_multiprocess(directory: str) -> None:
+    if not os.path.isdir(directory):
+        raise ValueError(f"Expected a directory for PROMETHEUS_MULTIPROC_DIR but got {directory!r}")
+    if values.ValueClass is values.MutexValue:
+        raise ValueError(
+            "PROMETHEUS_MULTIPROC_DIR must be in the environment before prometheus_client is "
+            "first imported; set it for the whole server process"
+        )
