@@ -89,6 +89,10 @@ class GuardedRedis:
         self.admin_timeout = admin_timeout
         self.breaker = breaker or CircuitBreaker()
         self.stats = RedisStats()
+        self.on_failure: Callable[[], None] = lambda: None
+        """Called on every failed call (for metrics)."""
+        self.on_state: Callable[[BreakerState], None] = lambda state: None
+        """Called when the breaker's state changes (for metrics)."""
 
     @classmethod
     def from_url(
@@ -136,6 +140,9 @@ class GuardedRedis:
             if isinstance(error, TimeoutError):
                 self.stats.timeouts += 1
             self.breaker.record_failure()
+            self.on_failure()
+            if self.breaker.state is not before:
+                self.on_state(self.breaker.state)
             if not isinstance(error, RedisError | OSError | TimeoutError):
                 logger.exception("Unexpected error from Redis %s", op)
             elif self.breaker.state is BreakerState.OPEN and before is not BreakerState.OPEN:
@@ -146,6 +153,7 @@ class GuardedRedis:
         self.breaker.record_success()
         if before is not BreakerState.CLOSED:
             logger.warning("Redis is back, circuit closed")
+            self.on_state(self.breaker.state)
         return result
 
     async def ping(self, time_limit: float | None = None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
@@ -22,7 +23,8 @@ from imgproxy.security.rate_limit import (
 class ClientLimiter:
     """Token buckets per client (X-Forwarded-For only from IMGPROXY_TRUSTED_PROXIES)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, on_refusal: Callable[[], None] = lambda: None) -> None:
+        self.on_refusal = on_refusal
         self.trusted = tuple(
             ipaddress.ip_network(net, strict=False) for net in settings.trusted_proxies
         )
@@ -54,8 +56,12 @@ class ClientLimiter:
 
     async def take(self, key: str) -> None:
         """Raise TooManyRequests (429 with Retry-After) when the client's bucket is empty."""
-        if self.limiter is not None:
-            (await self.limiter.take(key)).raise_if_refused(key)
+        if self.limiter is None:
+            return
+        decision = await self.limiter.take(key)
+        if not decision.allowed:
+            self.on_refusal()
+        decision.raise_if_refused(key)
 
     async def close(self) -> None:
         if self.redis is not None:

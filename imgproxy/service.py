@@ -31,7 +31,7 @@ from imgproxy.origins import Original, OriginRouter
 from imgproxy.results import ImageResult, Variant
 from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.signing import Verifier
-from imgproxy.telemetry import Metrics, error_kind
+from imgproxy.telemetry import Metrics, breaker_state_name, error_kind
 from imgproxy.url.options import MEDIA_TYPES, ImageFormat, ImageRequest
 from imgproxy.url.parser import PathParser, split_signature
 from transforms.executor import ProcessingPool
@@ -102,7 +102,13 @@ class ImageService:
             settings.workers_per_process, settings.queue_size_per_process, self.metrics
         )
         self.allowed_sources = AllowedSources(settings.allowed_sources)
-        self.limiter = ClientLimiter(settings)
+        self.limiter = ClientLimiter(settings, self.metrics.rate_limited)
+        if caches.redis is not None:
+            caches.redis.on_failure = self.metrics.redis_error
+            caches.redis.on_state = lambda state: self.metrics.breaker(
+                breaker_state_name(state.value)
+            )
+            self.metrics.breaker("closed")
         self.verifier = Verifier(settings.keys, settings.salts, settings.signature_size)
         self.parser = PathParser(
             settings.arguments_separator,
