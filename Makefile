@@ -41,7 +41,7 @@ run: $(SERVER_STAMP)
 	$(BIN)/python -m imgproxy serve --dev --bind 127.0.0.1:8080
 
 test: $(TEST_STAMP)
-	$(call apt_need,redis-server:redis-server varnishd:varnish nginx:nginx promtool:prometheus)
+	$(call apt_need,redis-server:redis-server varnishd:varnish nginx:nginx promtool:prometheus haproxy:haproxy)
 	$(MAKE) --no-print-directory lint typecheck hadolint pytest
 
 lint: $(TEST_STAMP)

@@ -99,6 +99,8 @@ class Settings:
     prometheus_namespace: str = "imgproxy"
     prometheus_multiproc_dir: str = ""
     """PROMETHEUS_MULTIPROC_DIR: metrics shared by worker processes."""
+    drain_delay: float = 0.0
+    """Least time `/ready` fails before a stopping server exits (for load balancers)."""
     graceful_stop_timeout: float = 0.0
     """0: twice IMGPROXY_TIMEOUT, as imgproxy."""
     quality: int = 80
@@ -259,6 +261,7 @@ class Settings:
             "IMGPROXY_CONNECT_TIMEOUT": "connect_timeout",
             "IMGPROXY_REDIS_TIMEOUT": "redis_timeout",
             "IMGPROXY_GRACEFUL_STOP_TIMEOUT": "graceful_stop_timeout",
+            "IMGPROXY_DRAIN_DELAY": "drain_delay",
             "IMGPROXY_REDIS_BREAKER_RESET": "redis_breaker_reset",
             "IMGPROXY_TIMEOUT": "timeout",
         }

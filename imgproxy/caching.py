@@ -70,6 +70,11 @@ def build_caches(settings: Settings) -> Caches:
         MemoryTier(settings.sources_cache_bytes), originals_l2, ttl=settings.sources_cache_ttl
     )
     coalescer: Coalescer[CachedVariant] = Coalescer(
-        lock, lock_ttl_ms=int(settings.timeout * 1000), wait_timeout=settings.timeout
+        # A holder may take the whole request deadline; a waiter gives up on it after a third
+        # of it and processes itself, so a replica that died holding the lock costs others a
+        # delay, never a failed request.
+        lock,
+        lock_ttl_ms=int(settings.timeout * 1000),
+        wait_timeout=settings.timeout / 3,
     )
     return Caches(variants, sources, coalescer, redis, results_l2)

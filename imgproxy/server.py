@@ -10,6 +10,7 @@ container and more replicas.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import sys
@@ -32,17 +33,20 @@ DRAIN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 class DrainingServer(uvicorn.Server):
     """On the first SIGTERM/SIGINT drain instead of closing at once; a second one stops."""
 
-    def __init__(self, config: uvicorn.Config, lifecycle: Lifecycle, grace: float) -> None:
+    def __init__(
+        self, config: uvicorn.Config, lifecycle: Lifecycle, grace: float, minimum: float
+    ) -> None:
         super().__init__(config)
         self.lifecycle = lifecycle
         self.grace = grace
+        self.minimum = minimum
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if sig in DRAIN_SIGNALS and not self.lifecycle.draining:
             log.info(
                 "draining: /ready answers 503, finishing %d requests", self.lifecycle.in_flight
             )
-            self.lifecycle.start_draining(self.grace)
+            self.lifecycle.start_draining(self.grace, self.minimum)
             return
         super().handle_exit(sig, frame)
 
@@ -90,7 +94,7 @@ def serve(env: Mapping[str, str]) -> int:
     except (SettingsError, ValueError) as error:
         log.error("Invalid configuration: %s", error)
         return 2
-    graceful = int(settings.stop_timeout)
+    graceful = math.ceil(settings.stop_timeout)
     if settings.processes > 1:
         env = dict(env)
         shared_metrics_dir(env)
@@ -115,7 +119,8 @@ def serve(env: Mapping[str, str]) -> int:
         log_level="info",
         server_header=False,
         access_log=False,
-        timeout_graceful_shutdown=graceful,
+        # The drain below already waited for in-flight requests; uvicorn only closes up.
+        timeout_graceful_shutdown=1,
     )
-    DrainingServer(config, app.state.lifecycle, settings.stop_timeout).run()
+    DrainingServer(config, app.state.lifecycle, settings.stop_timeout, settings.drain_delay).run()
     return 0
