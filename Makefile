@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.test-installed
 APT_STAMP := $(VENV)/.apt-updated
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck hadolint pytest bench clean
+.PHONY: run test lint typecheck hadolint pytest bench fuzz clean
 
 $(BIN)/python:
 	@if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
@@ -60,6 +60,11 @@ pytest: $(TEST_STAMP)
 bench: $(SERVER_STAMP)
 	$(call apt_need,wrk:wrk)
 	$(BIN)/python -m bench.run
+
+# Coverage-guided fuzzing of the URL parser and signature check (not part of `make test`).
+fuzz: $(TEST_STAMP)
+	$(BIN)/pip install -q -e '.[server,test,fuzz]'
+	$(BIN)/python tests/security/fuzz_parser.py -atheris_runs=$${RUNS:-200000}
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -284,7 +284,9 @@ class ImageService:
         rendered = await self.pool.run(
             render, original.data, request.options, variant.choice.requested, self.defaults
         )
-        self.metrics.stage("processing", time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        self.metrics.stage("encode", rendered.encode_seconds)
+        self.metrics.stage("processing", elapsed - rendered.encode_seconds)
         self.metrics.result_bytes(len(rendered.data))
         stored = new_variant(
             rendered.data,

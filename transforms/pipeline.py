@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -84,6 +85,8 @@ class Rendered:
     width: int
     height: int
     source: SourceInfo
+    encode_seconds: float = 0.0
+    """Time spent saving (libvips is lazy: this includes pulling the pixels through the steps)."""
 
 
 def _pick(value: bool | None, default: bool) -> bool:
@@ -261,10 +264,12 @@ def render(
         result = _join(parts, image) if frames > 1 else parts[0]
         for step in FINAL_STEPS:
             result = step(result, job)
+        encode_started = time.perf_counter()
         encoded = encode(result, job)
+        encode_seconds = time.perf_counter() - encode_started
     except pyvips.Error as error:
         raise UndecodableSource(
             "Source image cannot be decoded", detail=str(error).strip()
         ) from None
     height = result.height // frames
-    return Rendered(encoded, output, result.width, height, info)
+    return Rendered(encoded, output, result.width, height, info, encode_seconds)

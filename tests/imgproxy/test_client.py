@@ -12,6 +12,7 @@ import pytest
 
 from imgproxy.client import UrlBuilder
 from imgproxy.errors import InvalidSignature
+from imgproxy.security.encryption import decode_encrypted
 from imgproxy.signing import Verifier, sign
 from imgproxy.url.options import (
     Extend,
@@ -254,3 +255,16 @@ def test_cli_sign_keeps_the_source_as_given(source: str) -> None:
 def test_cli_sign_rejects_invalid_options(args: list[str], message: str) -> None:
     result = sign_cli(SOURCE, *args)
     assert (result.returncode, result.stdout, result.stderr) == (2, "", message + "\n")
+
+
+def test_encrypted_sources_are_deterministic_and_decrypt() -> None:
+    key = bytes(range(16)).hex()
+    builder = UrlBuilder(key=b"k".hex(), salt=b"s".hex(), encryption_key=key)
+    first = builder.path("https://example.com/cat.jpg", width=300, format=ImageFormat.WEBP)
+    assert builder.path("https://example.com/cat.jpg", width=300, format=ImageFormat.WEBP) == first
+    signature, _, rest = first.removeprefix("/").partition("/")
+    Verifier([b"k"], [b"s"]).verify(signature, "/" + rest)
+    options, _, token = rest.partition("/enc/")
+    assert options == "w:300"
+    source, extension = decode_encrypted([token], bytes.fromhex(key))
+    assert (source, extension) == ("https://example.com/cat.jpg", "webp")
