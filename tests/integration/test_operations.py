@@ -53,6 +53,10 @@ def test_excess_misses_are_shed_while_hits_keep_flowing(origin: tuple[str, Origi
             return await misses, hits
 
         misses, hits = asyncio.run(storm())
+        metrics = client.get("/metrics").text
+    assert 'imgproxy_shed_requests_total{reason="queue_full"} 4.0' in metrics
+    assert "imgproxy_queue_capacity 1.0" in metrics
+    assert "imgproxy_queue_depth 0.0" in metrics  # nothing left waiting
     counts = Counter(response.status_code for response in misses)
     assert counts == {429: 4, 504: 1, 503: 1}, counts
     for response in misses:
