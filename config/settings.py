@@ -2,74 +2,31 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imgproxy.errors import ProxyError
-from imgproxy.security.encryption import check_key
-from imgproxy.url.options import FORMAT_NAMES, ImageFormat
-from imgproxy.url.parser import PathParser
-from imgproxy.url.presets import Preset, PresetError, parse_presets
+from config.env import (
+    DEFAULT_FORMAT_QUALITY,
+    SettingsError,
+    read_bind,
+    read_bool,
+    read_float,
+    read_format_quality,
+    read_hex_list,
+    read_int,
+    read_presets,
+    read_s3,
+    read_source_security,
+    read_watermark,
+)
+from imgproxy.url.options import ImageFormat
+from imgproxy.url.presets import Preset
+
+__all__ = ["SAMPLES_DIR", "Settings", "SettingsError"]
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
-DEFAULT_FORMAT_QUALITY = {ImageFormat.WEBP: 79, ImageFormat.AVIF: 63}
-
-
-class SettingsError(ValueError):
-    """A setting has a value the server cannot start with."""
-
-
-def _hex_list(name: str, raw: str) -> tuple[bytes, ...]:
-    try:
-        return tuple(bytes.fromhex(part.strip()) for part in raw.split(",") if part.strip())
-    except ValueError as error:
-        raise SettingsError(f"{name} must be comma-separated hex strings") from error
-
-
-def _bool(name: str, raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in {"1", "t", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "f", "false", "no", "off", ""}:
-        return False
-    raise SettingsError(f"{name} must be a boolean, got {raw!r}")
-
-
-def _int(name: str, raw: str, minimum: int = 0, maximum: int | None = None) -> int:
-    try:
-        value = int(raw)
-    except ValueError as error:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from error
-    if maximum is not None and not minimum <= value <= maximum:
-        raise SettingsError(f"{name} must be {minimum}..{maximum}, got {value}")
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def _float(name: str, raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError as error:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from error
-    if not math.isfinite(value) or value <= 0:
-        raise SettingsError(f"{name} must be a positive number, got {raw!r}")
-    return value
-
-
-def _bind(raw: str) -> str:
-    """`host:port`, `:port` or `[v6]:port`, with a port 1..65535."""
-    host, colon, port = raw.rpartition(":")
-    valid_host = not host.startswith("[") or (host.endswith("]") and len(host) > 2)
-    if not colon or not port.isdigit() or not 1 <= int(port) <= 65535 or not valid_host:
-        raise SettingsError(f"IMGPROXY_BIND must be host:port, :port or [ipv6]:port, got {raw!r}")
-    return raw
 
 
 @dataclass(frozen=True)
@@ -214,19 +171,19 @@ class Settings:
             return bool(env.get(name, "").strip())
 
         if has("IMGPROXY_BIND"):
-            values["bind"] = _bind(env["IMGPROXY_BIND"].strip())
+            values["bind"] = read_bind(env["IMGPROXY_BIND"].strip())
         if has("IMGPROXY_PROMETHEUS_BIND"):
-            values["prometheus_bind"] = _bind(env["IMGPROXY_PROMETHEUS_BIND"].strip())
+            values["prometheus_bind"] = read_bind(env["IMGPROXY_PROMETHEUS_BIND"].strip())
         if "IMGPROXY_PROMETHEUS_NAMESPACE" in env:
             values["prometheus_namespace"] = env["IMGPROXY_PROMETHEUS_NAMESPACE"].strip()
         values["prometheus_multiproc_dir"] = env.get("PROMETHEUS_MULTIPROC_DIR", "")
         if has("IMGPROXY_KEY") or has("IMGPROXY_SALT"):
-            values["keys"] = _hex_list("IMGPROXY_KEY", env.get("IMGPROXY_KEY", ""))
-            values["salts"] = _hex_list("IMGPROXY_SALT", env.get("IMGPROXY_SALT", ""))
+            values["keys"] = read_hex_list("IMGPROXY_KEY", env.get("IMGPROXY_KEY", ""))
+            values["salts"] = read_hex_list("IMGPROXY_SALT", env.get("IMGPROXY_SALT", ""))
         separator = env.get("IMGPROXY_ARGUMENTS_SEPARATOR", "")
         if separator:
             values["arguments_separator"] = separator
-        values["presets"] = _presets(env, str(values.get("arguments_separator", ":")))
+        values["presets"] = read_presets(env, str(values.get("arguments_separator", ":")))
         if has("IMGPROXY_LOCAL_FILESYSTEM_ROOT"):
             values["local_filesystem_root"] = Path(env["IMGPROXY_LOCAL_FILESYSTEM_ROOT"])
         integers: dict[str, tuple[str, int, int | None]] = {
@@ -254,7 +211,7 @@ class Settings:
         }
         for name, (attribute, minimum, maximum) in integers.items():
             if has(name):
-                values[attribute] = _int(name, env[name], minimum, maximum)
+                values[attribute] = read_int(name, env[name], minimum, maximum)
         floats = {
             "IMGPROXY_MAX_SRC_RESOLUTION": "max_src_resolution",
             "IMGPROXY_DOWNLOAD_TIMEOUT": "download_timeout",
@@ -267,7 +224,7 @@ class Settings:
         }
         for name, attribute in floats.items():
             if has(name):
-                values[attribute] = _float(name, env[name])
+                values[attribute] = read_float(name, env[name])
         booleans = {
             "IMGPROXY_JPEG_PROGRESSIVE": "jpeg_progressive",
             "IMGPROXY_ENABLE_WEBP_DETECTION": "auto_webp",
@@ -291,20 +248,20 @@ class Settings:
         }
         for name, attribute in booleans.items():
             if has(name):
-                values[attribute] = _bool(name, env[name])
+                values[attribute] = read_bool(name, env[name])
         if has("IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION"):
-            values["max_animation_frame_resolution"] = _float(
+            values["max_animation_frame_resolution"] = read_float(
                 "IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION",
                 env["IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION"],
             )
         if has("IMGPROXY_ALLOWED_PROCESSING_OPTIONS"):
             names = env["IMGPROXY_ALLOWED_PROCESSING_OPTIONS"].split(",")
             values["allowed_processing_options"] = frozenset(n.strip() for n in names if n.strip())
-        values.update(_watermark(env))
+        values.update(read_watermark(env))
         if has("IMGPROXY_FORMAT_QUALITY"):
-            values["format_quality"] = _format_quality(env["IMGPROXY_FORMAT_QUALITY"])
-        values.update(_source_security(env))
-        values.update(_s3(env))
+            values["format_quality"] = read_format_quality(env["IMGPROXY_FORMAT_QUALITY"])
+        values.update(read_source_security(env))
+        values.update(read_s3(env))
         if has("IMGPROXY_REDIS_URL"):
             values["redis_url"] = env["IMGPROXY_REDIS_URL"].strip()
         if has("IMGPROXY_ADMIN_TOKEN"):
@@ -314,109 +271,3 @@ class Settings:
         if has("IMGPROXY_PATH_PREFIX"):
             values["path_prefix"] = "/" + env["IMGPROXY_PATH_PREFIX"].strip("/")
         return cls(**values)  # type: ignore[arg-type]
-
-
-def _s3(env: Mapping[str, str]) -> dict[str, object]:
-    values: dict[str, object] = {}
-    region = env.get("IMGPROXY_S3_REGION", "").strip() or env.get("AWS_REGION", "").strip()
-    if region:
-        values["s3_region"] = region
-    if env.get("IMGPROXY_S3_ENDPOINT", "").strip():
-        values["s3_endpoint"] = env["IMGPROXY_S3_ENDPOINT"].strip()
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        if env.get(name, "").strip():
-            values[name.lower()] = env[name].strip()
-    return values
-
-
-def _list(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
-
-
-def _source_security(env: Mapping[str, str]) -> dict[str, object]:
-    values: dict[str, object] = {
-        "allowed_sources": _list(env.get("IMGPROXY_ALLOWED_SOURCES", "")),
-        "secret": env.get("IMGPROXY_SECRET", "").strip(),
-        "trusted_proxies": _list(env.get("IMGPROXY_TRUSTED_PROXIES", "")),
-    }
-    for proxy in values["trusted_proxies"]:  # type: ignore[attr-defined]
-        try:
-            ipaddress.ip_network(proxy, strict=False)
-        except ValueError as error:
-            raise SettingsError(f"IMGPROXY_TRUSTED_PROXIES has a bad network: {proxy!r}") from error
-    key = env.get("IMGPROXY_SOURCE_URL_ENCRYPTION_KEY", "").strip()
-    if key:
-        try:
-            values["source_url_encryption_key"] = bytes.fromhex(key)
-            check_key(values["source_url_encryption_key"])  # type: ignore[arg-type]
-        except ValueError as error:
-            raise SettingsError(
-                "IMGPROXY_SOURCE_URL_ENCRYPTION_KEY must be 16, 24 or 32 bytes of hex"
-            ) from error
-    rate = env.get("IMGPROXY_RATE_LIMIT", "").strip()
-    if rate:
-        try:
-            values["rate_limit"] = float(rate)
-        except ValueError:
-            values["rate_limit"] = math.nan
-        if not 0 <= values["rate_limit"] < math.inf:  # type: ignore[operator]
-            raise SettingsError(f"IMGPROXY_RATE_LIMIT must be a number >= 0, got {rate!r}")
-    return values
-
-
-def _watermark(env: Mapping[str, str]) -> dict[str, object]:
-    values: dict[str, object] = {}
-    data = env.get("IMGPROXY_WATERMARK_DATA", "").strip()
-    if data:
-        try:
-            values["watermark_data"] = base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise SettingsError("IMGPROXY_WATERMARK_DATA must be base64") from error
-    if env.get("IMGPROXY_WATERMARK_PATH", "").strip():
-        values["watermark_path"] = Path(env["IMGPROXY_WATERMARK_PATH"].strip())
-    values["watermark_url"] = env.get("IMGPROXY_WATERMARK_URL", "").strip()
-    opacity = env.get("IMGPROXY_WATERMARK_OPACITY", "").strip()
-    if opacity:
-        values["watermark_opacity"] = _float("IMGPROXY_WATERMARK_OPACITY", opacity)
-        if values["watermark_opacity"] > 1:  # type: ignore[operator]
-            raise SettingsError(f"IMGPROXY_WATERMARK_OPACITY must be 0..1, got {opacity!r}")
-    return values
-
-
-def _format_quality(raw: str) -> dict[ImageFormat, int]:
-    """`webp=79,avif=63`: quality per output format over IMGPROXY_QUALITY, merged over the
-    defaults as imgproxy does."""
-    qualities: dict[ImageFormat, int] = dict(DEFAULT_FORMAT_QUALITY)
-    for pair in filter(None, (part.strip() for part in raw.split(","))):
-        name, _, value = pair.partition("=")
-        image_format = FORMAT_NAMES.get(name.strip().lower())
-        if image_format is None:
-            raise SettingsError(f"IMGPROXY_FORMAT_QUALITY names an unknown format: {name!r}")
-        qualities[image_format] = _int("IMGPROXY_FORMAT_QUALITY", value.strip(), 1, 100)
-    return qualities
-
-
-def _presets(env: Mapping[str, str], separator: str) -> Mapping[str, Preset]:
-    """Presets from IMGPROXY_PRESETS and IMGPROXY_PRESETS_PATH, each applied once to check it."""
-    try:
-        presets = parse_presets(_preset_lines(env), separator)
-        allow_security = _bool(
-            "IMGPROXY_ALLOW_SECURITY_OPTIONS", env.get("IMGPROXY_ALLOW_SECURITY_OPTIONS", "")
-        )
-        PathParser(separator, presets, allow_security_options=allow_security).validate_presets()
-    except PresetError as error:
-        raise SettingsError(str(error)) from error
-    except ProxyError as error:
-        raise SettingsError(f"Invalid preset: {error.message}") from error
-    return presets
-
-
-def _preset_lines(env: Mapping[str, str]) -> list[str]:
-    lines = [part for part in env.get("IMGPROXY_PRESETS", "").split(",") if part.strip()]
-    path = env.get("IMGPROXY_PRESETS_PATH", "").strip()
-    if path:
-        try:
-            lines.extend(Path(path).read_text(encoding="utf-8").splitlines())
-        except OSError as error:
-            raise SettingsError(f"IMGPROXY_PRESETS_PATH cannot be read: {error}") from error
-    return lines
