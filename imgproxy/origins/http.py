@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import httpx
 
-from imgproxy.errors import InvalidPath, OriginError, OriginTimeout, SourceNotFound, SourceTooLarge
+from imgproxy.errors import InvalidPath, OriginError, OriginTimeout, SourceNotFound
 from imgproxy.origins import Original
+from imgproxy.origins.streaming import read_original
 from imgproxy.security.addresses import AddressPolicy
 from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.security.network import guarded_transport, source_check_hook
@@ -43,14 +44,7 @@ class HttpOrigin:
         try:
             async with self.client.stream("GET", source) as response:
                 self._check_status(response, source)
-                data = await self._read_capped(response, source, max_bytes)
-                headers = response.headers
-                return Original(
-                    data,
-                    headers.get("content-type"),
-                    headers.get("etag"),
-                    headers.get("last-modified"),
-                )
+                return await read_original(response, source, max_bytes)
         except httpx.TimeoutException as error:
             raise OriginTimeout(detail=f"{source}: {type(error).__name__}") from None
         except httpx.TooManyRedirects:
@@ -70,17 +64,6 @@ class HttpOrigin:
             raise OriginError("Redirects are disabled", detail=f"{source}: origin redirected")
         if not response.is_success:
             raise OriginError(f"Source answered {status}", detail=f"{source}: origin {status}")
-
-    async def _read_capped(self, response: httpx.Response, source: str, max_bytes: int) -> bytes:
-        declared = response.headers.get("content-length", "")
-        if max_bytes and declared.isdigit() and int(declared) > max_bytes:
-            raise SourceTooLarge(detail=f"{source}: Content-Length {declared} > {max_bytes}")
-        body = bytearray()
-        async for chunk in response.aiter_raw():
-            body += chunk
-            if max_bytes and len(body) > max_bytes:
-                raise SourceTooLarge(detail=f"{source}: body passed {max_bytes} bytes")
-        return bytes(body)
 
     async def close(self) -> None:
         await self.client.aclose()

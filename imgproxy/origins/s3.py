@@ -20,9 +20,9 @@ from imgproxy.errors import (
     ProxyError,
     SourceNotAllowed,
     SourceNotFound,
-    SourceTooLarge,
 )
 from imgproxy.origins import Original
+from imgproxy.origins.streaming import read_original
 
 # Path style accepts legacy names (capitals, underscores); a virtual host needs a DNS label, and
 # a dotted one would not match the endpoint's wildcard TLS certificate.
@@ -115,14 +115,7 @@ class S3Origin:
             async with self.client.stream("GET", url, headers=signed) as response:
                 if response.status_code != 200:
                     raise await self._failure(response, source)
-                data = await _read_capped(response, source, max_bytes)
-                headers = response.headers
-                return Original(
-                    data,
-                    headers.get("content-type"),
-                    headers.get("etag"),
-                    headers.get("last-modified"),
-                )
+                return await read_original(response, source, max_bytes)
         except httpx.TimeoutException as error:
             raise OriginTimeout(detail=f"{source}: {type(error).__name__}") from None
         except httpx.HTTPError as error:
@@ -168,15 +161,3 @@ class S3Origin:
 
     async def close(self) -> None:
         await self.client.aclose()
-
-
-async def _read_capped(response: httpx.Response, source: str, max_bytes: int) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if max_bytes and declared.isdigit() and int(declared) > max_bytes:
-        raise SourceTooLarge(detail=f"{source}: Content-Length {declared} > {max_bytes}")
-    body = bytearray()
-    async for chunk in response.aiter_raw():
-        body += chunk
-        if max_bytes and len(body) > max_bytes:
-            raise SourceTooLarge(detail=f"{source}: body passed {max_bytes} bytes")
-    return bytes(body)

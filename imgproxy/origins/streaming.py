@@ -1,0 +1,30 @@
+"""Reading an origin's HTTP response into an `Original`, capped at `max_bytes` while streaming."""
+
+from __future__ import annotations
+
+import httpx
+
+from imgproxy.errors import SourceTooLarge
+from imgproxy.origins import Original
+
+
+async def read_capped(response: httpx.Response, source: str, max_bytes: int) -> bytes:
+    """The body, refused on a declared Content-Length over `max_bytes` (0: no cap) and cut off
+    as soon as the streamed bytes pass it."""
+    declared = response.headers.get("content-length", "")
+    if max_bytes and declared.isdigit() and int(declared) > max_bytes:
+        raise SourceTooLarge(detail=f"{source}: Content-Length {declared} > {max_bytes}")
+    body = bytearray()
+    async for chunk in response.aiter_raw():
+        body += chunk
+        if max_bytes and len(body) > max_bytes:
+            raise SourceTooLarge(detail=f"{source}: body passed {max_bytes} bytes")
+    return bytes(body)
+
+
+async def read_original(response: httpx.Response, source: str, max_bytes: int) -> Original:
+    data = await read_capped(response, source, max_bytes)
+    headers = response.headers
+    return Original(
+        data, headers.get("content-type"), headers.get("etag"), headers.get("last-modified")
+    )
