@@ -13,13 +13,7 @@ It needs asyncio's own event loop (uvloop dials in C) and says so instead of run
 from __future__ import annotations
 
 import datetime
-import os
-import select
-import shutil
-import signal
-import socket
 import ssl
-import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.cache.redis_procs import RedisProcess
 from tests.guard import ConnectGuard
 
 
@@ -165,73 +160,12 @@ def tls_origin(localhost_certificate: Certificate) -> Iterator[Origin]:
         yield served
 
 
-# --- a real redis-server on loopback --------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class RedisServer:
-    """`redis-server` on a free loopback port, without persistence; can be stopped and
-    started again on the same port."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        command += ["--appendonly", "no", "--dir", str(self.folder), "--loglevel", "notice"]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self._wait_for_log(b"Ready to accept connections")
-        for _ in range(50):  # bounded retries; each one is a whole redis-cli round trip
-            answer = subprocess.run(
-                ["redis-cli", "-p", str(self.port), "ping"],
-                capture_output=True,
-                timeout=10,
-                check=False,
-            )
-            if answer.stdout.strip() == b"PONG":
-                return
-        raise AssertionError(f"redis-server on port {self.port} never answered PING")
-
-    def _wait_for_log(self, marker: bytes, seconds: float = 15.0) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        descriptor = self.process.stdout.fileno()
-        seen = b""
-        while marker not in seen:
-            ready, _, _ = select.select([descriptor], [], [], seconds)
-            chunk = os.read(descriptor, 65536) if ready else b""
-            if not chunk:
-                raise AssertionError(f"redis-server did not start: {seen.decode(errors='replace')}")
-            seen += chunk
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            if self.process.stdout is not None:
-                self.process.stdout.close()
-            self.process = None
-
-    def pause(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGCONT)
+# --- a real redis-server on loopback (shared with the cache tests) --------------------------
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
+def redis_server(tmp_path: Path) -> Iterator[RedisProcess]:
+    server = RedisProcess(tmp_path / "redis").start()
     try:
         yield server
     finally:
