@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from imgproxy.url import args as a
 from imgproxy.url.geometry_options import single
@@ -40,36 +42,23 @@ def apply_max_bytes(options: Options, values: list[str]) -> Options:
     return replace(options, max_bytes=limit)
 
 
-def _flag(name: str, values: list[str]) -> bool:
-    return a.boolean(name, single(name, values))
+def flag_applier(attribute: str) -> Callable[[Options, list[str]], Options]:
+    """The applier of a boolean option stored in `attribute` (which is also its full name)."""
+
+    def apply(options: Options, values: list[str]) -> Options:
+        change: dict[str, Any] = {attribute: a.boolean(attribute, single(attribute, values))}
+        return replace(options, **change)
+
+    return apply
 
 
-def apply_strip_metadata(options: Options, values: list[str]) -> Options:
-    return replace(options, strip_metadata=_flag("strip_metadata", values))
-
-
-def apply_keep_copyright(options: Options, values: list[str]) -> Options:
-    return replace(options, keep_copyright=_flag("keep_copyright", values))
-
-
-def apply_strip_color_profile(options: Options, values: list[str]) -> Options:
-    return replace(options, strip_color_profile=_flag("strip_color_profile", values))
-
-
-def apply_preserve_hdr(options: Options, values: list[str]) -> Options:
-    return replace(options, preserve_hdr=_flag("preserve_hdr", values))
-
-
-def apply_enforce_thumbnail(options: Options, values: list[str]) -> Options:
-    return replace(options, enforce_thumbnail=_flag("enforce_thumbnail", values))
-
-
-def apply_return_attachment(options: Options, values: list[str]) -> Options:
-    return replace(options, return_attachment=_flag("return_attachment", values))
-
-
-def apply_raw(options: Options, values: list[str]) -> Options:
-    return replace(options, raw=_flag("raw", values))
+apply_strip_metadata = flag_applier("strip_metadata")
+apply_keep_copyright = flag_applier("keep_copyright")
+apply_strip_color_profile = flag_applier("strip_color_profile")
+apply_preserve_hdr = flag_applier("preserve_hdr")
+apply_enforce_thumbnail = flag_applier("enforce_thumbnail")
+apply_return_attachment = flag_applier("return_attachment")
+apply_raw = flag_applier("raw")
 
 
 def apply_skip_processing(options: Options, values: list[str]) -> Options:
