@@ -31,6 +31,9 @@ def server_env(corpus_dir: Path, workers: int) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("IMGPROXY_")}
     env["IMGPROXY_LOCAL_FILESYSTEM_ROOT"] = str(corpus_dir)
     env["IMGPROXY_WORKERS"] = str(workers)
+    # The processing path is what is measured: no result cache, so every request is a miss.
+    env["IMGPROXY_CACHE_MEMORY_BYTES"] = "0"
+    env["IMGPROXY_REQUESTS_QUEUE_SIZE"] = "1000"
     return env
 
 
