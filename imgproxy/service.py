@@ -77,11 +77,6 @@ def output_settings(settings: Settings) -> dict[str, object]:
     return values
 
 
-def source_validator(original: Original) -> str:
-    """The origin's ETag or Last-Modified, else a digest of the bytes (worker thread)."""
-    return original.etag or original.last_modified or digest(original.data)
-
-
 class ImageService:
     def __init__(
         self,
@@ -262,10 +257,17 @@ class ImageService:
             raise SourceTooLarge(detail=f"{request.source}: {len(original.data)} > {max_bytes}")
         return original
 
+    async def _validator(self, original: Original) -> str:
+        """The origin's ETag or Last-Modified; only without both are the bytes hashed, and
+        then in a worker thread."""
+        if original.etag or original.last_modified:
+            return original.etag or original.last_modified or ""
+        return await self.pool.run(digest, original.data)
+
     async def _revalidate(self, variant: Variant, conditions: Conditions) -> ImageResult | None:
         """A 304 without processing when the client's copy still matches the source."""
         original = await self._original(variant.request)
-        etag = variant_etag(variant.key, await self.pool.run(source_validator, original))
+        etag = variant_etag(variant.key, await self._validator(original))
         if not conditions.satisfied_by(etag, original.last_modified):
             return None
         return ImageResult(
@@ -279,7 +281,7 @@ class ImageService:
     async def _render(self, variant: Variant) -> CachedVariant:
         request = variant.request
         original = await self._original(request)
-        validator = await self.pool.run(source_validator, original)
+        validator = await self._validator(original)
         started = time.perf_counter()
         rendered = await self.pool.run(
             render, original.data, request.options, variant.choice.requested, self.defaults
