@@ -40,8 +40,16 @@ endef
 run: $(SERVER_STAMP)
 	$(BIN)/python -m imgproxy serve --dev --bind 127.0.0.1:8080
 
+NODE_CLIENT := tests/node/node_modules/@imgproxy/imgproxy-node/package.json
+
+# The official imgproxy Node client, pinned by tests/node/package-lock.json; the tests only run it.
+$(NODE_CLIENT): tests/node/package.json tests/node/package-lock.json
+	npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+	@touch $@
+
 test: $(TEST_STAMP)
-	$(call apt_need,redis-server:redis-server varnishd:varnish nginx:nginx promtool:prometheus haproxy:haproxy)
+	$(call apt_need,redis-server:redis-server varnishd:varnish nginx:nginx promtool:prometheus haproxy:haproxy chromium:chromium node:nodejs npm:npm)
+	$(MAKE) --no-print-directory $(NODE_CLIENT)
 	$(MAKE) --no-print-directory lint typecheck hadolint pytest
 
 lint: $(TEST_STAMP)
