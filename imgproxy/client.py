@@ -6,6 +6,7 @@ Standard library only.
     builder.url("https://cdn.example.com/cat.jpg", width=300, height=200,
                 resizing_type=ResizingType.FILL, format=ImageFormat.WEBP)
     builder.srcset("https://cdn.example.com/cat.jpg", widths=[320, 640, 1280])
+    builder.url("https://cdn.example.com/cat.jpg", parse_options("rs:fill:300:200", "q:75"))
 """
 
 from __future__ import annotations
@@ -15,11 +16,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypedDict, Unpack
 
+from imgproxy.errors import ProxyError
 from imgproxy.signing import sign
 from imgproxy.url.generator import generate_options, generate_path
 from imgproxy.url.options import ImageFormat, ImageRequest, Options, ResizingType
+from imgproxy.url.parser import PathParser
 
 UNSIGNED = "unsafe"
+INFO_PREFIX = "/info"
+
+
+class InvalidOptions(ValueError):
+    """Processing options that the server would refuse; the message is the server's."""
+
+
+def parse_options(*segments: str, separator: str = ":") -> Options:
+    """`Options` from option segments as written in URLs: `parse_options("rs:fill:300:200")`."""
+    try:
+        return PathParser(separator).parse("/".join([*segments, "plain", "-"])).options
+    except ProxyError as error:
+        raise InvalidOptions(error.message) from None
 
 
 class Fields(TypedDict, total=False):
@@ -82,6 +98,10 @@ class UrlBuilder:
 
     def url(self, source: str, options: Options | None = None, **fields: Unpack[Fields]) -> str:
         return self.base_url.rstrip("/") + self.path(source, options, **fields)
+
+    def info_url(self, source: str, options: Options | None = None) -> str:
+        """The signed `/info/...` URL: the source's size, format and colours as JSON."""
+        return self.base_url.rstrip("/") + INFO_PREFIX + self.path(source, options)
 
     def signature(self, path: str) -> str:
         if not self.key:
