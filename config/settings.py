@@ -116,6 +116,10 @@ class Settings:
     not_found_ttl: int = 60
     use_etag: bool = True
     path_prefix: str = ""
+    # Playground (`/`): a page that signs URLs for whoever reaches it.
+    playground: bool = False
+    playground_force: bool = False
+    """Allow the playground with an operator's IMGPROXY_KEY (it becomes a signing oracle)."""
 
     def __post_init__(self) -> None:
         if len(self.keys) != len(self.salts):
@@ -129,6 +133,11 @@ class Settings:
             raise SettingsError("IMGPROXY_ARGUMENTS_SEPARATOR must be one character, not '/'")
         if self.workers < 1:
             raise SettingsError("IMGPROXY_WORKERS must be at least 1")
+        if self.playground and self.signing_enabled and not self.playground_force:
+            raise SettingsError(
+                "IMGPROXY_PLAYGROUND signs any URL for anyone who can open /, which gives away "
+                "what IMGPROXY_KEY protects: turn it off, or set IMGPROXY_PLAYGROUND_FORCE=true"
+            )
 
     @property
     def signing_enabled(self) -> bool:
@@ -245,6 +254,8 @@ class Settings:
             "IMGPROXY_RATE_LIMIT_ALL": "rate_limit_all",
             "IMGPROXY_USE_S3": "use_s3",
             "IMGPROXY_S3_ENDPOINT_USE_PATH_STYLE": "s3_endpoint_use_path_style",
+            "IMGPROXY_PLAYGROUND": "playground",
+            "IMGPROXY_PLAYGROUND_FORCE": "playground_force",
         }
         for name, attribute in booleans.items():
             if has(name):

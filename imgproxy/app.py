@@ -22,6 +22,7 @@ from imgproxy.origins import Origin, OriginRouter
 from imgproxy.origins.http import HttpOrigin
 from imgproxy.origins.local import LocalOrigin
 from imgproxy.origins.s3 import S3Origin
+from imgproxy.playground import ServerTimingMiddleware, playground_routes
 from imgproxy.responses import policy_of
 from imgproxy.security.addresses import AddressPolicy
 from imgproxy.security.allowed_sources import AllowedSources
@@ -135,6 +136,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
         routes.append(Route("/metrics", MetricsEndpoint(metrics), methods=["GET", "HEAD"]))
     if settings.admin_token:
         routes.append(Route("/_admin/purge", purge_route(settings, service), methods=["POST"]))
+    routes.extend(playground_routes(settings))
     routes.append(Route("/{path:path}", endpoints.image, methods=["GET", "HEAD"]))
     app = Starlette(
         routes=routes,
@@ -144,5 +146,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
     app.state.lifecycle = lifecycle
     if settings.secret:
         app.add_middleware(SecretHeaderMiddleware, secret=settings.secret)
+    if settings.playground:
+        app.add_middleware(ServerTimingMiddleware)
     app.add_middleware(AccessLogMiddleware, metrics=metrics)  # added last: outermost
     return app

@@ -104,12 +104,16 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def development_env(env: dict[str, str]) -> dict[str, str]:
+    from config.env import read_bool  # noqa: PLC0415
     from config.settings import SAMPLES_DIR  # noqa: PLC0415
 
     env.setdefault("IMGPROXY_LOCAL_FILESYSTEM_ROOT", str(SAMPLES_DIR))
     if not env.get("IMGPROXY_KEY"):
         env["IMGPROXY_KEY"] = secrets.token_hex(32)
         env["IMGPROXY_SALT"] = secrets.token_hex(32)
+        # This key is thrown away with the process: the playground may sign with it.
+        env.setdefault("IMGPROXY_PLAYGROUND", "true")
+        env["IMGPROXY_PLAYGROUND_FORCE"] = "true"
     bind = env.get("IMGPROXY_BIND") or "127.0.0.1:8080"
     env["IMGPROXY_BIND"] = bind
     host, _, port = bind.rpartition(":")
@@ -125,6 +129,8 @@ def development_env(env: dict[str, str]) -> dict[str, str]:
         f"Open this example (600x400, cropped to fill):\n  {example}\n",
         flush=True,
     )
+    if read_bool("IMGPROXY_PLAYGROUND", env.get("IMGPROXY_PLAYGROUND", "")):
+        print(f"Playground (try options, get signed URLs):\n  {base}/\n", flush=True)
     return env
 
 

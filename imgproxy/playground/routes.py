@@ -1,0 +1,75 @@
+"""The playground's routes: the page, its static files, the sample list and the signer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from config.settings import SAMPLES_DIR, Settings
+from imgproxy.errors import InvalidPath, NotFound
+from imgproxy.playground.form import read_form
+from imgproxy.playground.headers import PAGE_HEADERS
+from imgproxy.playground.signer import builder_for, sign_example
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+PAGE = "index.html"
+ASSETS = frozenset(path.name for path in STATIC_DIR.iterdir() if path.name != PAGE)
+PREFIX = "/_playground"
+NO_STORE = {"Cache-Control": "no-store"}
+MAX_FORM_BYTES = 16_384
+
+
+def bundled_samples(settings: Settings) -> list[dict[str, str]]:
+    """The bundled samples that `local:///` reaches (all of them with `--dev`)."""
+    root = settings.local_filesystem_root
+    if root is None:
+        return []
+    names = sorted(path.name for path in SAMPLES_DIR.iterdir() if path.suffix != ".md")
+    return [
+        {"name": name, "source": f"local:///{name}"} for name in names if (root / name).is_file()
+    ]
+
+
+def playground_routes(settings: Settings) -> list[Route]:
+    """Mounted before the image route. Off: `/_playground/...` answers 404 for any method."""
+    if not settings.playground:
+        return [Route(PREFIX + "/{rest:path}", absent, methods=None)]
+    samples = bundled_samples(settings)
+
+    async def sample_list(request: Request) -> Response:
+        return JSONResponse({"samples": samples}, headers=NO_STORE)
+
+    async def sign(request: Request) -> Response:
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                raise InvalidPath(f"Expected a form of at most {MAX_FORM_BYTES} bytes")
+        image_request = read_form(body, settings)
+        example = sign_example(image_request, builder_for(settings, str(request.base_url)))
+        return JSONResponse(example.as_json(), headers=NO_STORE)
+
+    return [
+        Route("/", page, methods=["GET", "HEAD"]),
+        Route(PREFIX + "/static/{name}", asset, methods=["GET", "HEAD"]),
+        Route(PREFIX + "/samples", sample_list, methods=["GET"]),
+        Route(PREFIX + "/sign", sign, methods=["POST"]),
+    ]
+
+
+async def page(request: Request) -> Response:
+    return FileResponse(STATIC_DIR / PAGE, headers=dict(PAGE_HEADERS))
+
+
+async def asset(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in ASSETS:
+        raise NotFound(detail=f"No playground file {name!r}")
+    return FileResponse(STATIC_DIR / name, headers=dict(PAGE_HEADERS))
+
+
+async def absent(request: Request) -> Response:
+    raise NotFound(detail=f"Playground is off: {request.url.path}")
