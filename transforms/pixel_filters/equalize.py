@@ -1,0 +1,29 @@
+"""equalize(): histogram equalisation of each colour channel on its own."""
+
+from __future__ import annotations
+
+from itertools import accumulate
+
+import pyvips
+
+from transforms.pixel_filters.bands import join_alpha, lut, split_alpha
+from transforms.pixel_filters.spec import PixelFilter
+
+
+def _table(counts: list[int]) -> list[int]:
+    """Map each level through its cumulative share above the darkest level present."""
+    cumulative = list(accumulate(counts))
+    area = cumulative[-1]
+    lowest = next(total for total in cumulative if total)
+    if area == lowest:
+        return list(range(256))
+    return [max(0, int((total - lowest) / (area - lowest) * 255)) for total in cumulative]
+
+
+def apply(image: pyvips.Image, _filter: PixelFilter, _frame: bytes | None) -> pyvips.Image:
+    color, alpha = split_alpha(image)
+    per_band = [
+        [int(count) for count in color.hist_find(band=band).tolist()[0]]
+        for band in range(color.bands)
+    ]
+    return join_alpha(color.maplut(lut([_table(counts) for counts in per_band])), alpha)
