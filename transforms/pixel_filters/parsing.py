@@ -17,6 +17,7 @@ MAX_ARGUMENT_CHARS = 4096
 MAX_KERNEL_SIDE = 15
 MAX_KERNEL_WEIGHT = 10_000.0
 MAX_CURVE_POINTS = 256
+MAX_CURVE_CHARS = 4 * MAX_ARGUMENT_CHARS
 MAX_RADIUS = 8192
 MAX_FILL_SIDE = 8192
 MAX_SEED = 2**32 - 1
@@ -151,8 +152,8 @@ def split_top_level(text: str) -> list[str]:
 
 def _curve(name: str, raw: Sequence[str]) -> Args:
     joined = ",".join(raw)
-    if len(joined) > MAX_ARGUMENT_CHARS:
-        raise ArgumentError(f"Expected at most {MAX_ARGUMENT_CHARS} characters for {name}")
+    if len(joined) > MAX_CURVE_CHARS:
+        raise ArgumentError(f"Expected at most {MAX_CURVE_CHARS} characters for {name}")
     channels = split_top_level(joined)
     check_count(name, channels, 4, 4)
     return tuple(
