@@ -20,6 +20,7 @@ ASSETS = frozenset(path.name for path in STATIC_DIR.iterdir() if path.name != PA
 PREFIX = "/_playground"
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_FORM_BYTES = 16_384
+EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def bundled_samples(settings: Settings) -> list[dict[str, str]]:
@@ -36,7 +37,7 @@ def bundled_samples(settings: Settings) -> list[dict[str, str]]:
 def playground_routes(settings: Settings) -> list[Route]:
     """Mounted before the image route. Off: `/_playground/...` answers 404 for any method."""
     if not settings.playground:
-        return [Route(PREFIX + "/{rest:path}", absent, methods=None)]
+        return [Route(PREFIX + "/{rest:path}", absent, methods=EVERY_METHOD)]
     samples = bundled_samples(settings)
 
     async def sample_list(request: Request) -> Response:
