@@ -87,6 +87,10 @@ class Settings:
     allow_link_local_sources: bool = False
     allow_private_sources: bool = True
     allowed_sources: tuple[str, ...] = ()
+    # thumbor URLs, answered under their own prefix
+    thumbor_key: str = field(default="", repr=False)
+    thumbor_allow_unsafe: bool = False
+    thumbor_path_prefix: str = "/thumbor"
     source_url_encryption_key: bytes | None = None
     secret: str = ""
     rate_limit: float = 0.0
@@ -163,6 +167,10 @@ class Settings:
     @property
     def max_src_pixels(self) -> int:
         return int(self.max_src_resolution * 1_000_000)
+
+    @property
+    def thumbor_enabled(self) -> bool:
+        return bool(self.thumbor_key) or self.thumbor_allow_unsafe
 
     @property
     def bind_host_port(self) -> tuple[str, int]:
@@ -273,6 +281,20 @@ class Settings:
             values["format_quality"] = read_format_quality(env["IMGPROXY_FORMAT_QUALITY"])
         values.update(read_source_security(env))
         values.update(read_s3(env))
+        if "IMGPROXY_THUMBOR_KEY" in env:
+            values["thumbor_key"] = env["IMGPROXY_THUMBOR_KEY"]
+        if has("IMGPROXY_THUMBOR_ALLOW_UNSAFE"):
+            values["thumbor_allow_unsafe"] = read_bool(
+                "IMGPROXY_THUMBOR_ALLOW_UNSAFE", env["IMGPROXY_THUMBOR_ALLOW_UNSAFE"]
+            )
+        if "IMGPROXY_THUMBOR_PATH_PREFIX" in env:
+            thumbor_prefix = env["IMGPROXY_THUMBOR_PATH_PREFIX"].strip().strip("/")
+            if not thumbor_prefix:
+                raise SettingsError(
+                    "IMGPROXY_THUMBOR_PATH_PREFIX must not be empty: thumbor's /unsafe/ "
+                    "would collide with imgproxy URLs"
+                )
+            values["thumbor_path_prefix"] = "/" + thumbor_prefix
         if has("IMGPROXY_REDIS_URL"):
             values["redis_url"] = env["IMGPROXY_REDIS_URL"].strip()
         if has("IMGPROXY_ADMIN_TOKEN"):

@@ -29,6 +29,7 @@ from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.security.secret import SecretHeaderMiddleware
 from imgproxy.service import ImageService, defaults_from
 from imgproxy.telemetry import AccessLogMiddleware, Metrics, MetricsEndpoint, log_fields
+from imgproxy.thumbor.endpoint import ThumborEndpoint
 from imgproxy.watermark import load_watermark
 from transforms.executor import ProcessingPool, configure_libvips
 
@@ -137,6 +138,8 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
     if settings.admin_token:
         routes.append(Route("/_admin/purge", purge_route(settings, service), methods=["POST"]))
     routes.extend(playground_routes(settings))
+    if settings.thumbor_enabled:
+        routes.extend(ThumborEndpoint(settings, service, lifecycle).routes())
     routes.append(Route("/{path:path}", endpoints.image, methods=["GET", "HEAD"]))
     app = Starlette(
         routes=routes,

@@ -23,6 +23,7 @@ from transforms.plan import Orientation, make_plan
 from transforms.probe import SourceInfo
 from transforms.sources import Source, SvgSource, open_source
 from transforms.stages.scale_on_load import preshrink
+from transforms.stages.source_fit import decode_asset, settle, trim_of
 from transforms.stages.trim import trim
 from transforms.stages.vector_guard import vector_base_shrink
 from transforms.steps.adjust import adjust
@@ -33,13 +34,16 @@ from transforms.steps.filters import apply_filters
 from transforms.steps.fix_size import fix_size
 from transforms.steps.flatten import flatten
 from transforms.steps.metadata import strip_metadata
+from transforms.steps.pixel import pixel_filters
 from transforms.steps.rotate import rotate_and_flip
 from transforms.steps.scale import scale
+from transforms.steps.turn import turn
 from transforms.steps.watermark import watermark
 
 Step = Callable[[pyvips.Image, Job], pyvips.Image]
 
-# Before these, in this order: vector guard scale, trim, scale-on-load (transforms/stages).
+# Before these, in this order: source fit (thumbor geometry), vector guard scale, trim,
+# scale-on-load (transforms/stages).
 # Run on every frame of an animation:
 MAIN_STEPS: tuple[Step, ...] = (
     to_processing_space,
@@ -53,6 +57,8 @@ MAIN_STEPS: tuple[Step, ...] = (
     extend_aspect_ratio,
     padding,
     fix_size,
+    pixel_filters,
+    turn,
     flatten,
     watermark,
 )
@@ -174,7 +180,8 @@ def _load(
     base = vector_base_shrink(source, defaults.limits.max_src_pixels)
     info = source.info
     if options.trim.threshold is not None and frames == 1:
-        image = trim(source.load(base, page=options.page), options.trim)
+        untrimmed = source.load(base, page=options.page)
+        image = trim(untrimmed, trim_of(options, untrimmed))
         return image, (image.width, image.height), None
     if options.enforce_thumbnail and frames == 1:
         image = source.load(base, page=options.page, thumbnail=True)
@@ -246,6 +253,11 @@ def render(
     orientation = Orientation.from_exif(
         info.orientation, _pick(options.auto_rotate, defaults.auto_rotate)
     )
+    upright = (info.height, info.width) if orientation.angle % 180 else (info.width, info.height)
+    options = settle(options, *upright)
+    mark = options.asset("watermark")
+    if mark is not None:
+        defaults = replace(defaults, watermark=decode_asset(mark, "watermark"), watermark_opacity=1)
     try:
         image, size, loaded = _load(source, options, orientation, frames, defaults)
         job = _job(

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from transforms.pixel_filters.spec import PixelFilter
 
 
 class ResizingType(StrEnum):
@@ -176,6 +180,33 @@ class SecurityLimits:
     max_result_dimension: int | None = None
 
 
+@dataclass(frozen=True)
+class SourceFit:
+    """Geometry only the source can settle (thumbor URLs): resolved once its size is known."""
+
+    orig_width: bool = False
+    """`orig`: the source's width."""
+    orig_height: bool = False
+    cover: bool = False
+    """`full-fit-in`: cover the box instead of fitting inside it."""
+    adaptive: bool = False
+    """`adaptive-fit-in`: swap the box when its orientation differs from the source's."""
+    focal: tuple[int, int, int, int] | None = None
+    """left, top, right, bottom of the focal region, in source pixels."""
+    trim_bottom_right: bool = False
+    """Trim the colour of the bottom-right pixel instead of the top-left one."""
+
+
+@dataclass(frozen=True)
+class Asset:
+    """An auxiliary image a URL names (thumbor `watermark(url)`, `frame(url)`), fetched before
+    processing. Its bytes stay out of comparisons and of the canonical form; the URL is in."""
+
+    role: str
+    url: str
+    data: bytes = field(default=b"", compare=False, repr=False)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Options:
     # Geometry
@@ -229,6 +260,23 @@ class Options:
     filename: str = ""
     return_attachment: bool = False
     limits: SecurityLimits = field(default_factory=SecurityLimits)
+    # thumbor URLs only (not in the imgproxy grammar)
+    source_fit: SourceFit | None = None
+    pixel_filters: tuple[PixelFilter, ...] = ()
+    """thumbor's own pixel operations, run in order after resizing."""
+    turn: int = 0
+    """Counter-clockwise quarter turns of the result, after resizing (thumbor `rotate`)."""
+    assets: tuple[Asset, ...] = ()
+
+    def asset(self, role: str) -> bytes | None:
+        return next((item.data for item in self.assets if item.role == role), None)
+
+    @property
+    def thumbor_extras(self) -> str:
+        """The thumbor-only fields in canonical form ('' when none is set)."""
+        if self.source_fit is None and not (self.pixel_filters or self.turn or self.assets):
+            return ""
+        return repr((self.source_fit, self.pixel_filters, self.turn, self.assets))
 
 
 @dataclass(frozen=True)
