@@ -20,10 +20,13 @@ def _table(counts: list[int]) -> list[int]:
     return [max(0, int((total - lowest) / (area - lowest) * 255)) for total in cumulative]
 
 
+def _counts(histogram: pyvips.Image) -> list[int]:
+    """256 bins; libvips may stop the histogram at the highest level present."""
+    counts = [int(count) for count in histogram.tolist()[0]][:256]
+    return counts + [0] * (256 - len(counts))
+
+
 def apply(image: pyvips.Image, _filter: PixelFilter, _frame: bytes | None) -> pyvips.Image:
     color, alpha = split_alpha(image)
-    per_band = [
-        [int(count) for count in color.hist_find(band=band).tolist()[0]]
-        for band in range(color.bands)
-    ]
+    per_band = [_counts(color.hist_find(band=band)) for band in range(color.bands)]
     return join_alpha(color.maplut(lut([_table(counts) for counts in per_band])), alpha)
