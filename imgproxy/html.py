@@ -131,13 +131,7 @@ class ResponsiveImage:
                 raise ValueError(f"Expected a positive integer {name} but received {value!r}")
 
     def _url(self, options: Options, chosen: ImageFormat | None) -> str:
-        url = self.builder.url(self.source, replace(options, format=chosen))
-        if re.search(r"\s", url):
-            raise ValueError(
-                f"The URL for {self.source!r} contains whitespace, which srcset cannot carry: "
-                "percent-encode the source or use UrlBuilder(base64_source=True)"
-            )
-        return url
+        return self.builder.url(self.source, replace(options, format=chosen))
 
     def _srcset(self, found: ImageSet, chosen: ImageFormat | None) -> str:
         return ", ".join(
