@@ -1,7 +1,8 @@
 """The in-process ceiling: the same transforms straight through pyvips, with the server's threading.
 
 The server runs one libvips thread per job (VIPS_CONCURRENCY=1) with the libvips operation cache
-off, and gets its parallelism from a pool of worker threads; this does the same.
+off, and gets its parallelism from a pool of worker threads; this does the same, on source bytes
+already in memory, with the server's encoder settings (transforms/encode.py).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ os.environ["VIPS_CONCURRENCY"] = "1"
 
 import pyvips
 
-from bench.mix import Job
+from bench.scenarios import Target
 from bench.stats import percentile
 
-_SAVE_FORMAT = {"jpg": ".jpg[Q=80]", "webp": ".webp[Q=79]"}
+JPEG_SHRINKS = (8, 4, 2)
+AVIF_EFFORT = 1
+"""The server's default: 9 - IMGPROXY_AVIF_SPEED (8)."""
 
 
 def configure_vips() -> None:
@@ -38,6 +41,7 @@ class CeilingResult:
     jobs: int
     seconds: float
     job_times_ms: list[float]
+    cpu_seconds: float
 
     @property
     def images_per_sec(self) -> float:
@@ -52,46 +56,80 @@ class CeilingResult:
         return percentile(self.job_times_ms, 99)
 
 
-def transform(job: Job, source: bytes) -> Output:
-    spec = job.transform
-    options: dict[str, object] = {"height": spec.height}
-    if spec.mode == "fill":
-        options["crop"] = "centre"
-    image = pyvips.Image.thumbnail_buffer(source, spec.width, **options)
-    encoded = image.write_to_buffer(_SAVE_FORMAT[spec.ext])
+def encode(image: pyvips.Image, target: Target) -> bytes:
+    if target.format == "jpeg":
+        data = image.jpegsave_buffer(Q=target.quality, optimize_coding=True, keep="none")
+    elif target.format == "png":
+        data = image.pngsave_buffer(compression=6, keep="none")
+    elif target.format == "webp":
+        data = image.webpsave_buffer(Q=target.quality, effort=4, keep="none")
+    else:
+        data = image.heifsave_buffer(
+            Q=target.quality, compression="av1", effort=AVIF_EFFORT, keep="none"
+        )
+    return bytes(data)
+
+
+def decode_shrunk(source: bytes, target: Target) -> pyvips.Image:
+    """Shrink-on-load by the largest JPEG DCT factor (2, 4, 8) the target allows, then resize.
+
+    `thumbnail_buffer` keeps twice the target size before its final resize; the server, like
+    imgproxy, lets the decoder do as much of the shrinking as it can, which is faster.
+    """
+    header = pyvips.Image.new_from_buffer(source, "", access="sequential")
+    factor = header.width / target.width
+    if target.height:
+        factor = max(factor, header.height / target.height)
+    if factor <= 1:
+        return header
+    image = header
+    if header.get("vips-loader") == "jpegload_buffer":
+        shrink = next((s for s in JPEG_SHRINKS if factor >= s), 1)
+        if shrink > 1:
+            image = pyvips.Image.new_from_buffer(source, "", access="sequential", shrink=shrink)
+    width = round(header.width / factor)
+    return image.resize(width / image.width, vscale=round(header.height / factor) / image.height)
+
+
+def transform(source: bytes, target: Target) -> Output:
+    image = decode_shrunk(source, target)
+    encoded = encode(image, target)
     return Output(image.width, image.height, len(encoded))
 
 
-def reference_outputs(jobs: list[Job], sources: dict[str, bytes]) -> dict[str, Output]:
-    """One pass over the mix: warms libvips up and records what each job should produce."""
-    return {job.path: transform(job, sources[job.photo.file]) for job in jobs}
+def reference_outputs(sources: list[bytes], target: Target) -> list[Output]:
+    """One pass: warms libvips up and records what each source should produce."""
+    configure_vips()
+    return [transform(source, target) for source in sources]
 
 
-def _worker(jobs: list[Job], sources: dict[str, bytes], start: int, deadline: float) -> list[float]:
+def _worker(sources: list[bytes], target: Target, start: int, deadline: float) -> list[float]:
     times_ms: list[float] = []
     index = start
     while time.perf_counter() < deadline:
-        job = jobs[index % len(jobs)]
         began = time.perf_counter()
-        transform(job, sources[job.photo.file])
+        transform(sources[index % len(sources)], target)
         times_ms.append((time.perf_counter() - began) * 1000.0)
         index += 1
     return times_ms
 
 
 def run_ceiling(
-    jobs: list[Job], sources: dict[str, bytes], threads: int, duration_s: float
+    sources: list[bytes], target: Target, threads: int, duration_s: float
 ) -> CeilingResult:
     configure_vips()
-    step = max(1, len(jobs) // threads)
+    cpu_before = time.process_time()
     started = time.perf_counter()
     deadline = started + duration_s
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ceiling") as pool:
-        futures = [pool.submit(_worker, jobs, sources, i * step, deadline) for i in range(threads)]
+        futures = [
+            pool.submit(_worker, sources, target, i * max(1, len(sources) // threads), deadline)
+            for i in range(threads)
+        ]
         per_thread = [future.result() for future in futures]
     elapsed = time.perf_counter() - started
     times = [t for thread_times in per_thread for t in thread_times]
-    return CeilingResult(jobs=len(times), seconds=elapsed, job_times_ms=times)
+    return CeilingResult(len(times), elapsed, times, time.process_time() - cpu_before)
 
 
 def vips_version() -> str:

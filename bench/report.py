@@ -1,60 +1,39 @@
-"""The printed result: a header describing the run and a Markdown table."""
+"""The header of a printed result (machine, versions, load) and the method in brief."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib.metadata
 
-from bench.ceiling import CeilingResult
+from bench.ceiling import vips_version
 from bench.machine import Machine
-from bench.mix import TRANSFORMS, Photo
-from bench.wrk import WrkResult
+from bench.measure import WRK_THREADS, Load
+from bench.nginx import nginx_version
+from bench.scenario_run import redis_version
+from bench.thumbor import thumbor_installed, thumbor_version
 
 
-@dataclass(frozen=True)
-class RunSettings:
-    threads: int
-    duration_s: int
-    warmup_s: int
-    wrk_threads: int
-    connections: int
-
-
-def _fmt(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}"
-
-
-def header(machine: Machine, settings: RunSettings, photos: list[Photo], vips: str) -> list[str]:
-    formats = ", ".join(
-        f"{sum(p.format == fmt for p in photos)} {fmt.upper()}" for fmt in ("jpeg", "png")
-    )
-    transforms = ", ".join(t.label for t in TRANSFORMS)
+def header_lines(machine: Machine, cores: int, load: Load) -> list[str]:
+    thumbor = thumbor_version() if thumbor_installed() else "thumbor not installed"
     return [
         f"date:      {machine.date}",
         f"machine:   {machine.cpu_model}, nproc {machine.nproc}",
-        f"software:  Python {machine.python}, libvips {vips}, {machine.wrk}",
-        f"threads:   {settings.threads} (IMGPROXY_WORKERS / ThreadPoolExecutor), "
-        f"wrk -t{settings.wrk_threads} -c{settings.connections}",
-        f"duration:  {settings.duration_s} s each, after a {settings.warmup_s} s warm-up",
-        f"mix:       {len(photos) * len(TRANSFORMS)} URLs = {len(photos)} photos ({formats}) "
-        f"x {len(TRANSFORMS)} transforms ({transforms})",
+        f"software:  Python {machine.python}, libvips {vips_version()}, "
+        f"pyvips {importlib.metadata.version('pyvips')}, {thumbor}, nginx {nginx_version()}, "
+        f"{redis_version()}, {machine.wrk}",
+        f"cores:     {cores} (ceiling threads, thumbor instances, "
+        "our workers per process x processes)",
+        f"load:      wrk -t{WRK_THREADS}, {load.duration_s} s measured "
+        f"after a {load.warmup_s} s warm-up",
     ]
 
 
-def table(proxy: WrkResult | None, ceiling: CeilingResult) -> list[str]:
-    rows = [
-        "| measurement | images/s | p50 ms | p99 ms | images | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+def method_lines() -> list[str]:
+    return [
+        "Every server fetches the sources over HTTP from one nginx on loopback serving "
+        "`../shared/corpus/bench`. Ratios compare rows of the same scenario in the same run. "
+        "`ours ÷ ceiling` is against the pyvips in-process loop for misses and against a bare "
+        "Starlette app answering the same bytes (same process count) for hits. Peak RSS and CPU "
+        "seconds are of the server's process tree (thumbor: its instances, not its nginx front), "
+        "read from /proc. `q` is the encoder quality: thumbor's is 80, ours is chosen per scenario "
+        "so that the mean output size matches thumbor's.",
     ]
-    if proxy is not None:
-        rows.append(
-            f"| proxy (wrk, HTTP) | {_fmt(proxy.requests_per_sec)} | {_fmt(proxy.p50_ms)} "
-            f"| {_fmt(proxy.p99_ms)} | {proxy.requests} | {proxy.error_count} |"
-        )
-    rows.append(
-        f"| pyvips in-process (ceiling) | {_fmt(ceiling.images_per_sec)} "
-        f"| {_fmt(ceiling.p50_ms)} | {_fmt(ceiling.p99_ms)} | {ceiling.jobs} | 0 |"
-    )
-    if proxy is not None:
-        ratio = proxy.requests_per_sec / ceiling.images_per_sec
-        rows.append(f"| ratio proxy/ceiling (throughput) | {_fmt(ratio, 2)} | | | | |")
-    return rows

@@ -1,172 +1,120 @@
-"""`make bench`: the proxy under wrk against the same transforms straight through pyvips.
+"""`make bench`: the proxy beside thumbor and the in-process pyvips ceiling, scenario by scenario.
 
-See bench/README.md for what is measured and how to read the result.
+See bench/README.md for the method and bench/RESULTS.md for the last full run.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import sys
 import tempfile
-import time
-from dataclasses import asdict, dataclass, field
+import traceback
 from pathlib import Path
 
-from bench.ceiling import CeilingResult, Output, reference_outputs, run_ceiling, vips_version
-from bench.check import check_urls
-from bench.machine import describe
-from bench.mix import CORPUS_DIR, REPO_ROOT, Job, build_mix, load_sources, read_manifest
-from bench.report import RunSettings, header, table
-from bench.server import ProxyServer
-from bench.wrk import WrkResult, lua_script, run_wrk, wrk_binary
-
-RESULTS_DIR = REPO_ROOT / "bench" / "results"
-_LOG_PROBLEM_RE = re.compile(r"Traceback|\bERROR\b|\bCRITICAL\b|Exception", re.IGNORECASE)
-
-
-class BenchFailure(SystemExit):
-    def __init__(self, message: str) -> None:
-        super().__init__(f"\nBENCH FAILED: {message}")
-
-
-@dataclass
-class ProxyRun:
-    result: WrkResult
-    notes: list[str] = field(default_factory=list)
+from bench.machine import describe, nproc
+from bench.measure import Load
+from bench.mix import CORPUS_DIR, REPO_ROOT, read_manifest
+from bench.nginx import static_origin
+from bench.record import Row, coalescing_lines, table, verdict_lines, verdicts
+from bench.report import header_lines, method_lines
+from bench.results_file import rows_to_json, write_section
+from bench.scenario_run import Context, run_scenario
+from bench.scenarios import NAMES, by_name
+from bench.thumbor import thumbor_installed
+from bench.wrk import wrk_binary
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--duration", type=int, default=20, help="seconds per measurement")
+    parser.add_argument("--duration", type=int, default=15, help="seconds per measurement")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up, not measured")
+    parser.add_argument("--quick", action="store_true", help="4 s per measurement, 1 s warm-up")
     parser.add_argument(
-        "--threads",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="server workers and ceiling pool size (default: os.cpu_count())",
+        "--scenario", action="append", choices=NAMES, help="run only this one (repeatable)"
     )
-    parser.add_argument("--quick", action="store_true", help="5 s per measurement, a smoke run")
     parser.add_argument(
-        "--ceiling-only", action="store_true", help="skip the server, measure only pyvips"
+        "--cores", type=int, default=nproc(), help="threads, processes, thumbor instances"
+    )
+    parser.add_argument("--no-thumbor", action="store_true", help="skip thumbor")
+    parser.add_argument(
+        "--server-tree",
+        type=Path,
+        default=REPO_ROOT,
+        help="run the proxy from this source tree (default: this checkout)",
+    )
+    parser.add_argument(
+        "--write",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write bench/RESULTS.md and results.json (default: on for a full run)",
     )
     args = parser.parse_args(argv)
-    if args.threads < 1 or args.duration < 1:
-        parser.error("--threads and --duration must be at least 1")
+    if args.cores < 1 or args.duration < 1 or args.warmup < 0:
+        parser.error("--cores and --duration must be at least 1, --warmup at least 0")
     return args
-
-
-def settings_from(args: argparse.Namespace) -> RunSettings:
-    connections = 2 * args.threads
-    return RunSettings(
-        threads=args.threads,
-        duration_s=5 if args.quick else args.duration,
-        warmup_s=2 if args.quick else 3,
-        wrk_threads=min(2, connections),
-        connections=connections,
-    )
-
-
-def log_problems(log_text: str, limit: int = 5) -> list[str]:
-    lines = [line.strip() for line in log_text.splitlines() if _LOG_PROBLEM_RE.search(line)]
-    if not lines:
-        return []
-    shown = list(dict.fromkeys(lines))[:limit]
-    return [f"server log: {len(lines)} error-looking lines, e.g.", *(f"  {s}" for s in shown)]
-
-
-def _fail_with_log(server: ProxyServer, message: str) -> BenchFailure:
-    print(server.log_tail(), file=sys.stderr)
-    return BenchFailure(message)
-
-
-def measure_proxy(
-    jobs: list[Job], expected: dict[str, Output], settings: RunSettings, workdir: Path
-) -> ProxyRun:
-    server = ProxyServer(REPO_ROOT, CORPUS_DIR, settings.threads, workdir / "server.log")
-    with server:
-        print(f"server up at {server.base_url}; checking {len(jobs)} URLs once", flush=True)
-        check = check_urls(server.base_url, jobs, expected)
-        for warning in check.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        if check.failures:
-            print("\n".join(check.failures), file=sys.stderr)
-            raise _fail_with_log(server, f"{len(check.failures)} of {len(jobs)} URLs failed")
-        script = workdir / "mix.lua"
-        script.write_text(lua_script([job.path for job in jobs], settings.wrk_threads))
-
-        def wrk(duration_s: int) -> WrkResult:
-            result = run_wrk(
-                server.base_url,
-                script,
-                wrk_threads=settings.wrk_threads,
-                connections=settings.connections,
-                duration_s=duration_s,
-            )
-            if result.error_count:
-                print(result.raw, file=sys.stderr)
-                raise _fail_with_log(
-                    server,
-                    f"wrk saw {result.non_2xx} non-2xx responses and socket errors "
-                    f"{result.socket_errors or 'none'}",
-                )
-            return result
-
-        print(f"wrk warm-up {settings.warmup_s} s", flush=True)
-        wrk(settings.warmup_s)
-        print(f"wrk {settings.duration_s} s", flush=True)
-        result = wrk(settings.duration_s)
-    notes = [f"preflight: {w}" for w in check.warnings] + log_problems(server.log_text())
-    return ProxyRun(result, notes)
-
-
-def save_results(
-    lines: list[str], proxy: ProxyRun | None, ceiling: CeilingResult, settings: RunSettings
-) -> Path:
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / time.strftime("%Y%m%d-%H%M%S.json")
-    payload = {
-        "settings": asdict(settings),
-        "report": lines,
-        "wrk_output": proxy.result.raw if proxy else None,
-        "proxy_notes": proxy.notes if proxy else [],
-        "ceiling": {"jobs": ceiling.jobs, "seconds": ceiling.seconds},
-    }
-    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    return path
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    settings = settings_from(args)
-    if not args.ceiling_only:
-        wrk_binary()
+    wrk_binary()
+    with_thumbor = not args.no_thumbor
+    if with_thumbor and not thumbor_installed():
+        raise SystemExit("thumbor is not installed in bench/.thumbor-venv: run `make bench`")
+    load = Load(
+        connections=0,
+        duration_s=4 if args.quick else args.duration,
+        warmup_s=1 if args.quick else args.warmup,
+    )
+    scenarios = by_name(args.scenario) if args.scenario else by_name(list(NAMES))
+    write = args.write if args.write is not None else not (args.quick or args.scenario)
     photos = read_manifest()
-    jobs = build_mix(photos)
-    sources = load_sources(photos)
-    print(f"reference pass: {len(jobs)} transforms through pyvips", flush=True)
-    expected = reference_outputs(jobs, sources)
-
-    proxy: ProxyRun | None = None
-    if not args.ceiling_only:
-        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-            proxy = measure_proxy(jobs, expected, settings, Path(tmp))
-
-    print(f"pyvips ceiling {settings.duration_s} s on {settings.threads} threads", flush=True)
-    ceiling = run_ceiling(jobs, sources, settings.threads, settings.duration_s)
-
+    rows: list[Row] = []
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        workdir = Path(tmp)
+        with static_origin(workdir / "origin", CORPUS_DIR) as origin:
+            context = Context(
+                workdir, origin, photos, args.cores, load, with_thumbor, args.server_tree.resolve()
+            )
+            for scenario in scenarios:
+                print(f"\n== {scenario.name}: {scenario.description}", flush=True)
+                try:
+                    found, scenario_notes = run_scenario(scenario, context)
+                except Exception as error:
+                    traceback.print_exc()
+                    notes.append(f"{scenario.name}: failed: {type(error).__name__}: {error}")
+                    continue
+                rows += found
+                notes += scenario_notes
+                print("\n".join(table(found)), flush=True)
+    machine = describe()
+    header = header_lines(machine, args.cores, load)
     lines = [
-        *header(describe(), settings, photos, vips_version()),
+        *table(rows),
         "",
-        *table(proxy.result if proxy else None, ceiling),
+        "Coalescing (scenario 5):",
+        *coalescing_lines(rows),
+        "",
+        "Targets of issue 7 (reported, not asserted):",
+        *verdict_lines(verdicts(rows)),
     ]
-    print("\n" + "\n".join(lines))
-    if proxy and proxy.notes:
-        print("\nnotes:\n" + "\n".join(proxy.notes))
-    print(f"\nsaved {save_results(lines, proxy, ceiling, settings)}")
-    return 0
+    if notes:
+        lines += ["", "Notes:", *(f"- {note}" for note in notes)]
+    print("\n" + "\n".join([*header, "", *lines]))
+    if write:
+        body = "\n".join(
+            ["## make bench", "", *method_lines(), "", "```", *header, "```", "", *lines]
+        )
+        write_section(
+            "bench",
+            body,
+            {"date": machine.date, "cores": args.cores, "rows": rows_to_json(rows), "notes": notes},
+        )
+        print("\nwrote bench/RESULTS.md and bench/results.json")
+    return 0 if not any(n for n in notes if "failed" in n) else 1
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("VIPS_CONCURRENCY", "1")
     sys.exit(main())

@@ -1,4 +1,4 @@
-"""Run the proxy as a subprocess on a free loopback port for the length of a `with` block."""
+"""Servers as subprocesses on free loopback ports, for the length of a `with` block."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -14,9 +15,10 @@ from typing import IO, Self
 import httpx
 
 HOST = "127.0.0.1"
-HEALTH_ATTEMPTS = 150
-HEALTH_INTERVAL_S = 0.2
+READY_WITHIN_S = 30.0
+POLL_INTERVAL_S = 0.1
 STOP_TIMEOUT_S = 10.0
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -26,34 +28,49 @@ def free_port() -> int:
         return port
 
 
-def server_env(corpus_dir: Path, workers: int) -> dict[str, str]:
-    """No inherited IMGPROXY_* settings (so no key or salt): every run is configured alike."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("IMGPROXY_")}
-    env["IMGPROXY_LOCAL_FILESYSTEM_ROOT"] = str(corpus_dir)
-    env["IMGPROXY_WORKERS"] = str(workers)
-    # The processing path is what is measured: no result cache, so every request is a miss.
-    env["IMGPROXY_CACHE_MEMORY_BYTES"] = "0"
-    env["IMGPROXY_REQUESTS_QUEUE_SIZE"] = "1000"
-    return env
-
-
 class ServerError(RuntimeError):
     pass
 
 
-class ProxyServer:
-    def __init__(self, repo_root: Path, corpus_dir: Path, workers: int, log_path: Path) -> None:
-        self.repo_root = repo_root
-        self.corpus_dir = corpus_dir
-        self.workers = workers
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+class ManagedProcess:
+    """One command; ready when `health_url` answers 200 (or, without one, when the port accepts)."""
+
+    def __init__(
+        self,
+        command: list[str],
+        log_path: Path,
+        *,
+        health_url: str | None,
+        port: int,
+        env: Mapping[str, str] | None = None,
+        cwd: Path = REPO_ROOT,
+    ) -> None:
+        self.command = command
         self.log_path = log_path
-        self.port = free_port()
-        self._process: subprocess.Popen[bytes] | None = None
+        self.health_url = health_url
+        self.port = port
+        self.env = dict(env) if env is not None else None
+        self.cwd = cwd
+        self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise ServerError(f"{self.command[0]} is not running")
+        return self.process.pid
 
     def __enter__(self) -> Self:
         self.start()
@@ -69,46 +86,47 @@ class ProxyServer:
 
     def start(self) -> None:
         self._log = self.log_path.open("wb")
-        command = [sys.executable, "-m", "imgproxy", "serve", "--bind", f"{HOST}:{self.port}"]
-        self._process = subprocess.Popen(
-            command,
-            cwd=self.repo_root,
-            env=server_env(self.corpus_dir, self.workers),
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=self.cwd,
+            env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
         try:
-            self._wait_healthy()
+            self._wait_ready()
         except BaseException:
             self.stop()
             raise
 
-    def _wait_healthy(self) -> None:
-        url = f"{self.base_url}/health"
+    def _ready(self, client: httpx.Client) -> bool:
+        if self.health_url is None:
+            return _accepts(self.port)
+        try:
+            return client.get(self.health_url).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_WITHIN_S
         with httpx.Client(timeout=2.0) as client:
-            for _ in range(HEALTH_ATTEMPTS):
-                self._raise_if_exited()
-                try:
-                    if client.get(url).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                time.sleep(HEALTH_INTERVAL_S)
+            while time.monotonic() < deadline:
+                if self.process is not None and self.process.poll() is not None:
+                    raise ServerError(
+                        f"{self.command[0]} exited with code {self.process.returncode} "
+                        f"before it was ready\n{self.log_tail()}"
+                    )
+                if self._ready(client):
+                    return
+                time.sleep(POLL_INTERVAL_S)  # polling an external process, not synchronising
         raise ServerError(
-            f"server did not answer 200 on {url} within "
-            f"{HEALTH_ATTEMPTS * HEALTH_INTERVAL_S:.0f} s\n{self.log_tail()}"
+            f"{' '.join(self.command[:3])} was not ready within {READY_WITHIN_S:.0f} s\n"
+            f"{self.log_tail()}"
         )
 
-    def _raise_if_exited(self) -> None:
-        if self._process is not None and self._process.poll() is not None:
-            raise ServerError(
-                f"server exited with code {self._process.returncode} before it was healthy\n"
-                f"{self.log_tail()}"
-            )
-
     def stop(self) -> None:
-        process, self._process = self._process, None
+        process, self.process = self.process, None
         if process is not None and process.poll() is None:
             process.terminate()
             try:
@@ -127,4 +145,48 @@ class ProxyServer:
 
     def log_tail(self, lines: int = 40) -> str:
         tail = self.log_text().splitlines()[-lines:]
-        return "--- server log (tail) ---\n" + "\n".join(tail)
+        return f"--- {self.log_path.name} (tail) ---\n" + "\n".join(tail)
+
+
+def proxy_env(
+    corpus_dir: Path, workers: int, processes: int, extra: Mapping[str, str]
+) -> dict[str, str]:
+    """No inherited IMGPROXY_* settings (so no key or salt): every run is configured alike."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("IMGPROXY_")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env["IMGPROXY_LOCAL_FILESYSTEM_ROOT"] = str(corpus_dir)
+    env["IMGPROXY_WORKERS"] = str(workers)
+    env["IMGPROXY_PROCESSES"] = str(processes)
+    env["IMGPROXY_REQUESTS_QUEUE_SIZE"] = "1000"
+    env["IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES"] = "true"
+    env.update(extra)
+    return env
+
+
+def miss_settings() -> dict[str, str]:
+    """Every request is a full miss: no result cache, no sources cache."""
+    return {"IMGPROXY_CACHE_MEMORY_BYTES": "0", "IMGPROXY_SOURCES_CACHE_BYTES": "0"}
+
+
+class ProxyServer(ManagedProcess):
+    def __init__(
+        self,
+        corpus_dir: Path,
+        workers: int,
+        log_path: Path,
+        *,
+        processes: int = 1,
+        settings: Mapping[str, str] | None = None,
+        tree: Path = REPO_ROOT,
+    ) -> None:
+        port = free_port()
+        command = [sys.executable, "-m", "imgproxy", "serve", "--bind", f"{HOST}:{port}"]
+        super().__init__(
+            command,
+            log_path,
+            health_url=f"http://{HOST}:{port}/health",
+            port=port,
+            env=proxy_env(corpus_dir, workers, processes, settings or miss_settings()),
+            cwd=tree,
+        )
+        self.processes = processes

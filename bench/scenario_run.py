@@ -1,0 +1,410 @@
+"""Running one scenario: each server started fresh, checked once per URL, warmed up and measured."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+
+from bench.ceiling import reference_outputs, run_ceiling
+from bench.measure import Load, Preflight, drive, preflight, row_from
+from bench.mix import CORPUS_DIR, Photo
+from bench.nginx import Nginx
+from bench.procs import Sampler
+from bench.record import Row
+from bench.scenarios import (
+    LOSSY,
+    Scenario,
+    Target,
+    distinct_misses,
+    ours_path,
+    select_sources,
+    thumbor_path,
+)
+from bench.server import HOST, ManagedProcess, ProxyServer, free_port, miss_settings
+from bench.stampede import metric_value, stampede
+from bench.stats import percentile
+from bench.thumbor import ThumborCluster
+
+QUALITY_RANGE = (30, 95)
+PROCESSING_RUNS = "imgproxy_request_span_duration_seconds_count"
+
+
+@dataclass
+class Context:
+    workdir: Path
+    origin: Nginx
+    photos: list[Photo]
+    cores: int
+    load: Load
+    with_thumbor: bool
+    server_tree: Path
+
+    def scratch(self, name: str) -> Path:
+        path = self.workdir / f"{name}-{time.monotonic_ns()}"
+        path.mkdir(parents=True)
+        return path
+
+
+def _process_counts(cores: int) -> list[int]:
+    return sorted({1, cores})
+
+
+def _ours_label(processes: int) -> str:
+    return f"ours, {processes} process{'es' if processes > 1 else ''}"
+
+
+def _thumbor_label(cores: int) -> str:
+    return f"thumbor x{cores} + nginx"
+
+
+def _ours(ctx: Context, processes: int, settings: dict[str, str], name: str) -> ProxyServer:
+    workers = max(1, ctx.cores // processes)
+    return ProxyServer(
+        CORPUS_DIR,
+        workers,
+        ctx.scratch(name) / "server.log",
+        processes=processes,
+        settings=settings,
+        tree=ctx.server_tree,
+    )
+
+
+def calibrate_quality(
+    base_url: str, paths_for: dict[int, list[str]], wanted_bytes: float
+) -> tuple[int, Preflight]:
+    """The quality whose mean output size is nearest `wanted_bytes` (sizes grow with quality)."""
+    low, high = QUALITY_RANGE
+    best: tuple[float, int, Preflight] | None = None
+    while low <= high:
+        quality = (low + high) // 2
+        check = preflight(base_url, paths_for[quality])
+        gap = abs(check.mean_bytes - wanted_bytes)
+        if best is None or gap < best[0]:
+            best = (gap, quality, check)
+        if check.mean_bytes < wanted_bytes:
+            low = quality + 1
+        else:
+            high = quality - 1
+    assert best is not None
+    return best[1], best[2]
+
+
+def _measure(
+    ctx: Context,
+    scenario: Scenario,
+    label: str,
+    role: str,
+    base_url: str,
+    paths: list[str],
+    pids: list[int],
+    check: Preflight | None,
+    quality: int | None,
+    processes: int,
+) -> Row:
+    load = replace(ctx.load, connections=scenario.connections)
+    print(f"  {label}: wrk -c{load.connections} {load.duration_s} s", flush=True)
+    result, sampler = drive(base_url, paths, load, pids, ctx.scratch("wrk"))
+    row = row_from(scenario.name, label, role, result, sampler, check, quality)
+    return replace(row, processes=processes)
+
+
+def _thumbor_row(
+    ctx: Context, scenario: Scenario, files: list[str], target: Target, *, storage: bool = False
+) -> tuple[Row, Preflight]:
+    paths = [thumbor_path(ctx.origin.base_url, f, target) for f in files]
+    with ThumborCluster(ctx.scratch("thumbor"), ctx.cores, result_storage=storage) as cluster:
+        check = preflight(cluster.base_url, paths)
+        row = _measure(
+            ctx,
+            scenario,
+            _thumbor_label(ctx.cores),
+            "thumbor",
+            cluster.base_url,
+            paths,
+            cluster.pids,
+            check,
+            80 if target.format in LOSSY else None,
+            ctx.cores,
+        )
+    return row, check
+
+
+def _miss(ctx: Context, scenario: Scenario, files: list[str]) -> tuple[list[Row], list[str]]:
+    rows: list[Row] = []
+    notes: list[str] = []
+    target = scenario.target
+    thumbor_check: Preflight | None = None
+    if ctx.with_thumbor and scenario.with_thumbor:
+        thumbor_row, thumbor_check = _thumbor_row(ctx, scenario, files, target)
+        rows.append(thumbor_row)
+    for processes in _process_counts(ctx.cores):
+        with _ours(ctx, processes, miss_settings(), "ours") as server:
+            if processes == 1 and thumbor_check and target.format in LOSSY:
+                paths_for = {
+                    q: [ours_path(ctx.origin.base_url, f, target.with_quality(q)) for f in files]
+                    for q in range(QUALITY_RANGE[0], QUALITY_RANGE[1] + 1)
+                }
+                matched, _ = calibrate_quality(server.base_url, paths_for, thumbor_check.mean_bytes)
+                target = target.with_quality(matched)
+                print(f"  quality {matched} matches thumbor's mean output size", flush=True)
+            paths = [ours_path(ctx.origin.base_url, f, target) for f in files]
+            check = preflight(server.base_url, paths)
+            paths = distinct_misses(ctx.origin.base_url, files, target)
+            if thumbor_check and check.dimensions != thumbor_check.dimensions:
+                notes.append(
+                    f"{scenario.name}: output dimensions differ from thumbor's: "
+                    f"{check.dimensions} vs {thumbor_check.dimensions}"
+                )
+            quality = target.quality if target.format in LOSSY else None
+            rows.append(
+                _measure(
+                    ctx,
+                    scenario,
+                    _ours_label(processes),
+                    "ours",
+                    server.base_url,
+                    paths,
+                    [server.pid],
+                    check,
+                    quality,
+                    processes,
+                )
+            )
+    if scenario.kind == "miss":
+        rows.append(_ceiling_row(ctx, scenario, files, target))
+    return rows, notes
+
+
+def _ceiling_row(ctx: Context, scenario: Scenario, files: list[str], target: Target) -> Row:
+    sources = [(CORPUS_DIR / f).read_bytes() for f in files]
+    outputs = reference_outputs(sources, target)
+    print(f"  pyvips ceiling: {ctx.cores} threads {ctx.load.duration_s} s", flush=True)
+    result = run_ceiling(sources, target, ctx.cores, ctx.load.duration_s)
+    return Row(
+        scenario=scenario.name,
+        server=f"pyvips in-process, {ctx.cores} threads",
+        role="ceiling",
+        requests_per_sec=result.images_per_sec,
+        p50_ms=result.p50_ms,
+        p99_ms=result.p99_ms,
+        requests=result.jobs,
+        errors=0,
+        timeouts=0,
+        peak_rss_mb=None,
+        cpu_s_per_image=result.cpu_seconds / result.jobs if result.jobs else None,
+        mean_output_kb=statistics.fmean(o.size for o in outputs) / 1e3,
+        quality=target.quality if target.format in LOSSY else None,
+        processes=1,
+    )
+
+
+@contextmanager
+def redis_server(workdir: Path) -> Iterator[str]:
+    port = free_port()
+    command = [
+        "redis-server",
+        "--bind",
+        HOST,
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(workdir),
+    ]
+    with ManagedProcess(command, workdir / "redis.log", health_url=None, port=port):
+        yield f"redis://{HOST}:{port}/0"
+
+
+def _bare_row(ctx: Context, scenario: Scenario, bodies: list[bytes], processes: int) -> Row:
+    directory = ctx.scratch("bare")
+    names = []
+    for index, body in enumerate(bodies):
+        names.append(f"{index}.jpg")
+        (directory / names[-1]).write_bytes(body)
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "bench.bare",
+        "--port",
+        str(port),
+        "--dir",
+        str(directory),
+        "--processes",
+        str(processes),
+    ]
+    with ManagedProcess(
+        command, directory / "bare.log", health_url=f"http://{HOST}:{port}/health", port=port
+    ) as bare:
+        paths = [f"/{name}" for name in names]
+        check = preflight(bare.base_url, paths)
+        label = f"bare Starlette, {processes} process{'es' if processes > 1 else ''}"
+        return _measure(
+            ctx,
+            scenario,
+            label,
+            "ceiling",
+            bare.base_url,
+            paths,
+            [bare.pid],
+            check,
+            None,
+            processes,
+        )
+
+
+def _hits(ctx: Context, scenario: Scenario, files: list[str]) -> tuple[list[Row], list[str]]:
+    rows: list[Row] = []
+    target = scenario.target
+    paths = [ours_path(ctx.origin.base_url, f, target) for f in files]
+    with contextmanager_or_none(scenario.kind == "hit-l2", ctx) as redis_url:
+        settings = (
+            {}
+            if redis_url is None
+            else {"IMGPROXY_CACHE_MEMORY_BYTES": "0", "IMGPROXY_REDIS_URL": redis_url}
+        )
+        for processes in _process_counts(ctx.cores):
+            with _ours(ctx, processes, settings, "ours-hit") as server:
+                check = preflight(server.base_url, paths)
+                rows.append(
+                    _measure(
+                        ctx,
+                        scenario,
+                        _ours_label(processes),
+                        "ours",
+                        server.base_url,
+                        paths,
+                        [server.pid],
+                        check,
+                        target.quality,
+                        processes,
+                    )
+                )
+            rows.append(_bare_row(ctx, scenario, check.bodies, processes))
+    if ctx.with_thumbor and scenario.with_thumbor:
+        rows.append(_thumbor_row(ctx, scenario, files, target, storage=True)[0])
+    return rows, []
+
+
+@contextmanager
+def contextmanager_or_none(wanted: bool, ctx: Context) -> Iterator[str | None]:
+    if not wanted:
+        yield None
+        return
+    with redis_server(ctx.scratch("redis")) as url:
+        yield url
+
+
+def _origin_fetches(ctx: Context, file: str) -> int:
+    return sum(1 for line in ctx.origin.access_lines() if f"/{file} " in line)
+
+
+def _coalesce_row(
+    ctx: Context,
+    scenario: Scenario,
+    label: str,
+    role: str,
+    port: int,
+    path: str,
+    pids: list[int],
+    file: str,
+    processes: int,
+    metrics_url: str | None,
+) -> Row:
+    def runs() -> float | None:
+        if metrics_url is None:
+            return None
+        text = httpx.get(metrics_url, timeout=10.0).text
+        return metric_value(text, PROCESSING_RUNS, 'span="processing"')
+
+    fetches_before, runs_before = _origin_fetches(ctx, file), runs()
+    print(f"  {label}: {scenario.connections} identical requests at once", flush=True)
+    with Sampler(pids) as sampler:
+        result = stampede(port, path, scenario.connections)
+    runs_after = runs()
+    ok = sum(1 for s in result.statuses if s == 200)
+    return Row(
+        scenario=scenario.name,
+        server=label,
+        role=role,
+        requests_per_sec=len(result.statuses) / result.seconds,
+        p50_ms=percentile(result.latencies_ms, 50),
+        p99_ms=percentile(result.latencies_ms, 99),
+        requests=ok,
+        errors=len(result.statuses) - ok,
+        timeouts=0,
+        peak_rss_mb=sampler.peak_rss_bytes / 1e6,
+        cpu_s_per_image=sampler.cpu_seconds / max(1, ok),
+        mean_output_kb=None,
+        processes=processes,
+        origin_fetches=_origin_fetches(ctx, file) - fetches_before,
+        processing_runs=None
+        if runs_after is None or runs_before is None
+        else round(runs_after - runs_before),
+    )
+
+
+def _coalesce(ctx: Context, scenario: Scenario, files: list[str]) -> tuple[list[Row], list[str]]:
+    rows: list[Row] = []
+    file = files[0]
+    target = scenario.target
+    for processes in _process_counts(ctx.cores):
+        with _ours(ctx, processes, {}, "ours-coalesce") as server:
+            rows.append(
+                _coalesce_row(
+                    ctx,
+                    scenario,
+                    _ours_label(processes),
+                    "ours",
+                    server.port,
+                    ours_path(ctx.origin.base_url, file, target),
+                    [server.pid],
+                    file,
+                    processes,
+                    f"{server.base_url}/metrics",
+                )
+            )
+    if ctx.with_thumbor and scenario.with_thumbor:
+        with ThumborCluster(ctx.scratch("thumbor"), ctx.cores) as cluster:
+            rows.append(
+                _coalesce_row(
+                    ctx,
+                    scenario,
+                    _thumbor_label(ctx.cores),
+                    "thumbor",
+                    cluster.front.port,
+                    thumbor_path(ctx.origin.base_url, file, target),
+                    cluster.pids,
+                    file,
+                    ctx.cores,
+                    None,
+                )
+            )
+    return rows, []
+
+
+def run_scenario(scenario: Scenario, ctx: Context) -> tuple[list[Row], list[str]]:
+    files = [p.file for p in select_sources(ctx.photos, scenario.sources)]
+    if scenario.kind in ("miss", "storm"):
+        return _miss(ctx, scenario, files)
+    if scenario.kind in ("hit-l1", "hit-l2"):
+        return _hits(ctx, scenario, files)
+    return _coalesce(ctx, scenario, files)
+
+
+def redis_version() -> str:
+    completed = subprocess.run(
+        ["redis-server", "--version"], capture_output=True, text=True, check=False
+    )
+    return completed.stdout.split(" sha=")[0].strip()
