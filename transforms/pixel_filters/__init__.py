@@ -21,8 +21,13 @@ __all__ = ["KNOWN", "PixelFilter", "apply_filters", "format_filter", "parse_filt
 def apply_filters(
     image: pyvips.Image, filters: Sequence[PixelFilter], *, frame: bytes | None = None
 ) -> pyvips.Image:
-    """Run `filters` in order on an 8-bit image; alpha, band count and interpretation are kept
-    (except where a filter adds alpha: `round_corner` with transparency, `frame`)."""
+    """Run `filters` in order on one frame; the result is 8-bit sRGB or b-w.
+
+    Input that is not 8-bit sRGB or b-w (16-bit, CMYK) is converted first. Alpha passes through
+    untouched; `round_corner` with transparency adds it. Filters that paint per channel (rgb,
+    colorize, curve, round_corner with a colour, frame) turn grey into sRGB; the others keep the
+    band count. `frame` needs the nine-patch image's bytes in `frame`.
+    """
     from transforms.pixel_filters.running import run  # noqa: PLC0415 (keeps pyvips out of imports)
 
     return run(image, filters, frame=frame)
