@@ -22,7 +22,7 @@ from imgproxy.origins import Origin, OriginRouter
 from imgproxy.origins.http import HttpOrigin
 from imgproxy.origins.local import LocalOrigin
 from imgproxy.origins.s3 import S3Origin
-from imgproxy.playground import ServerTimingMiddleware, playground_routes
+from imgproxy.playground import playground_routes, server_timing
 from imgproxy.responses import policy_of
 from imgproxy.security.addresses import AddressPolicy
 from imgproxy.security.allowed_sources import AllowedSources
@@ -149,7 +149,6 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
     app.state.lifecycle = lifecycle
     if settings.secret:
         app.add_middleware(SecretHeaderMiddleware, secret=settings.secret)
-    if settings.playground:
-        app.add_middleware(ServerTimingMiddleware)
+    app.add_middleware(server_timing, enabled=settings.playground)
     app.add_middleware(AccessLogMiddleware, metrics=metrics)  # added last: outermost
     return app

@@ -29,3 +29,8 @@ class ServerTimingMiddleware:
             await send(message)
 
         await self.app(scope, receive, timed_send)
+
+
+def server_timing(app: ASGIApp, *, enabled: bool) -> ASGIApp:
+    """Middleware factory for `add_middleware`: the timing layer only when the playground is on."""
+    return ServerTimingMiddleware(app) if enabled else app
