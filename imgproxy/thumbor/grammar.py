@@ -17,10 +17,11 @@ from imgproxy.thumbor.calls import FilterCall, parse_calls
 
 MAX_SIDE = 65535
 MAX_TOLERANCE = 442
-TRIM = re.compile(r"trim(?::(top-left|bottom-right))?(?::([0-9]{1,6}))?")
-CROP = re.compile(r"([0-9]{1,6})x([0-9]{1,6}):([0-9]{1,6})x([0-9]{1,6})")
+MAX_CROP = 1_000_000
+TRIM = re.compile(r"trim(?::(top-left|bottom-right))?(?::([0-9]+))?")
+CROP = re.compile(r"([0-9]+)x([0-9]+):([0-9]+)x([0-9]+)")
 FIT_IN = re.compile(r"(adaptive-)?(full-)?fit-in")
-SIZE = re.compile(r"(-)?([0-9]{1,6}|orig)?x(-)?([0-9]{1,6}|orig)?")
+SIZE = re.compile(r"(-)?([0-9]+|orig)?x(-)?([0-9]+|orig)?")
 HALIGN = frozenset({"left", "right", "center"})
 VALIGN = frozenset({"top", "bottom", "middle"})
 FILTERS = "filters:"
@@ -56,13 +57,17 @@ class ThumborPath:
     filters: tuple[FilterCall, ...] = ()
 
 
+def _bounded(what: str, value: str, most: int) -> int:
+    number = int(value) if len(value) <= len(str(most)) else most + 1
+    if number > most:
+        raise InvalidOption(f"Expected integer 0..{most} for {what} but received '{value[:12]}'")
+    return number
+
+
 def _side(flip: str | None, value: str | None) -> Side:
     if value == "orig":
         return Side(orig=True, flip=bool(flip))
-    size = int(value) if value else 0
-    if size > MAX_SIDE:
-        raise InvalidOption(f"Expected integer 0..{MAX_SIDE} for size but received '{value}'")
-    return Side(size, flip=bool(flip))
+    return Side(_bounded("size", value, MAX_SIDE) if value else 0, flip=bool(flip))
 
 
 def parse_path(path: str) -> ThumborPath:
@@ -90,15 +95,9 @@ def parse_path(path: str) -> ThumborPath:
     found["meta"] = take("meta")
     if trim := take_match(TRIM):
         found["trim"] = trim.group(1) or "top-left"
-        tolerance = int(trim.group(2) or 0)
-        if tolerance > MAX_TOLERANCE:
-            raise InvalidOption(
-                f"Expected integer 0..{MAX_TOLERANCE} for trim tolerance but received "
-                f"'{trim.group(2)}'"
-            )
-        found["trim_tolerance"] = tolerance
+        found["trim_tolerance"] = _bounded("trim tolerance", trim.group(2) or "0", MAX_TOLERANCE)
     if crop := take_match(CROP):
-        found["crop"] = tuple(int(value) for value in crop.groups())
+        found["crop"] = tuple(_bounded("crop", value, MAX_CROP) for value in crop.groups())
     if fit := take_match(FIT_IN):
         found.update(fit_in=True, adaptive=bool(fit.group(1)), full=bool(fit.group(2)))
     if size := take_match(SIZE):
