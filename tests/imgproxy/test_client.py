@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from imgproxy.client import UrlBuilder
+from imgproxy.client import InvalidOptions, UrlBuilder, parse_options
 from imgproxy.errors import InvalidSignature
 from imgproxy.security.encryption import decode_encrypted
 from imgproxy.signing import Verifier, sign
@@ -62,6 +62,7 @@ def run(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
     [
         "import imgproxy",
         "import imgproxy.client",
+        "import imgproxy.html, imgproxy.dimensions, imgproxy.integrations.template_calls",
         "from imgproxy.cli import main; main(['sign', 'http://a.com/b.jpg', 'w:10'])",
     ],
 )
@@ -268,3 +269,35 @@ def test_encrypted_sources_are_deterministic_and_decrypt() -> None:
     assert options == "w:300"
     source, extension = decode_encrypted([token], bytes.fromhex(key))
     assert (source, extension) == ("https://example.com/cat.jpg", "webp")
+
+
+def test_info_url_is_signed_like_an_image_path() -> None:
+    builder = UrlBuilder(BASE, KEY, SALT)
+    url = builder.info_url(SOURCE)
+    assert url == f"{BASE}/info{builder.path(SOURCE)}"
+    assert check(BASE + url.removeprefix(BASE + "/info")) == ImageRequest(Options(), SOURCE)
+    assert UrlBuilder().info_url(SOURCE, Options(cachebuster="x")) == (
+        f"/info/unsafe/cb:x/plain/{SOURCE}"
+    )
+
+
+def test_parse_options_reads_url_segments() -> None:
+    assert parse_options("rs:fill:300:200", "q:75", "f:webp") == Options(
+        resizing_type=ResizingType.FILL, width=300, height=200, quality=75, format=ImageFormat.WEBP
+    )
+    assert parse_options("w,10", separator=",") == Options(width=10)
+    assert parse_options() == Options()
+
+
+@pytest.mark.parametrize(
+    ("segments", "message"),
+    [
+        (["w:abc"], "Expected integer 0..65535 for width but received 'abc'"),
+        (["zz:1"], "Unknown option: zz"),
+    ],
+)
+def test_parse_options_refuses_what_the_server_would(segments: list[str], message: str) -> None:
+    with pytest.raises(InvalidOptions) as caught:
+        parse_options(*segments)
+    assert str(caught.value) == message
+    assert isinstance(caught.value, ValueError)
