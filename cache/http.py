@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 # Served with every image, as imgproxy does: an SVG opened directly can run nothing.
@@ -88,7 +90,7 @@ def success_headers(
     media_type: str,
     etag: str | None,
     cache_control_value: str,
-    vary: bool,
+    vary: Sequence[str],
     disposition: str,
     last_modified: str | None = None,
     surrogate_key: str | None = None,
@@ -105,11 +107,30 @@ def success_headers(
     if last_modified:
         headers["Last-Modified"] = last_modified
     if vary:
-        headers["Vary"] = "Accept"
+        headers["Vary"] = ", ".join(vary)
     if surrogate_key:
         headers["Surrogate-Key"] = surrogate_key
         headers["Cache-Tag"] = surrogate_key
     return headers
+
+
+def passthrough_cache_control(
+    cache_control_header: str | None, expires_header: str | None, now: float
+) -> str | None:
+    """IMGPROXY_CACHE_CONTROL_PASSTHROUGH: the origin's Cache-Control as it is, else its
+    Expires as the seconds left; None when it sent neither (or an unreadable date)."""
+    if cache_control_header:
+        return cache_control_header
+    if not expires_header:
+        return None
+    try:
+        expires = parsedate_to_datetime(expires_header)
+    except (TypeError, ValueError):
+        return None
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    left = int(expires.timestamp() - now)
+    return f"public, max-age={left}" if left > 0 else "no-cache"
 
 
 def error_headers(status: int, retry_after: int | None, policy: CachePolicy) -> dict[str, str]:

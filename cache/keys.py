@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import PurePath
 
-from imgproxy.negotiation import choose_format
+from imgproxy.negotiation import Negotiation
 from imgproxy.url.generator import generate_options
 from imgproxy.url.options import ImageFormat, Options
 
@@ -40,6 +40,7 @@ OUTPUT_SETTINGS: tuple[str, ...] = (
     "watermark_path",
     "watermark_url",
     "watermark_opacity",
+    "preferred_formats",
 )
 """Names of `config.Settings` fields that change a result's bytes (input to `settings_version`)."""
 
@@ -62,17 +63,30 @@ def canonical_options(options: Options) -> str:
 
 def accept_class(accept: str, auto_webp: bool, auto_avif: bool) -> str:
     """Which of the `auto` answers an Accept header gets: "avif", "webp" or "none"."""
-    choice = choose_format(None, accept, auto_webp=auto_webp, auto_avif=auto_avif)
+    choice = Negotiation(auto_webp, auto_avif).choose(None, accept)
     return choice.requested.value if choice.requested is not None else "none"
 
 
 def requested_format(
-    explicit: ImageFormat | None, accept: str, *, auto_webp: bool, auto_avif: bool
+    explicit: ImageFormat | None,
+    accept: str,
+    *,
+    auto_webp: bool,
+    auto_avif: bool,
+    enforce_webp: bool = False,
+    enforce_avif: bool = False,
 ) -> str:
-    """The `requested` part of a variant key: the explicit format, else `auto:<class>`."""
-    if explicit is not None:
-        return explicit.value
-    return "auto:" + accept_class(accept, auto_webp, auto_avif)
+    """The `requested` part of a variant key: the explicit format (or the one an enforce flag
+    put in its place), else `auto:<class>`."""
+    negotiation = Negotiation(auto_webp, auto_avif, enforce_webp, enforce_avif)
+    return negotiated_format(negotiation, explicit, accept)
+
+
+def negotiated_format(negotiation: Negotiation, explicit: ImageFormat | None, accept: str) -> str:
+    requested = negotiation.choose(explicit, accept).requested
+    if explicit is not None and requested is not None:
+        return requested.value
+    return "auto:" + (requested.value if requested is not None else "none")
 
 
 def variant_key(options: Options, source: str, requested: str, settings_version: str) -> str:

@@ -29,6 +29,8 @@ class CachedVariant:
     """Fresh until this time (created_at + IMGPROXY_CACHE_TTL)."""
     stale_until: float
     """Kept until this time (expires_at + IMGPROXY_CACHE_STALE_GRACE): served if origin fails."""
+    origin_cache_control: str | None = None
+    origin_expires: str | None = None
 
     def is_fresh(self, now: float) -> bool:
         return now < self.expires_at
@@ -55,6 +57,8 @@ def new_variant(
     now: float,
     ttl: float,
     stale_grace: float,
+    origin_cache_control: str | None = None,
+    origin_expires: str | None = None,
 ) -> CachedVariant:
     return CachedVariant(
         data=data,
@@ -65,6 +69,8 @@ def new_variant(
         created_at=now,
         expires_at=now + ttl,
         stale_until=now + ttl + stale_grace,
+        origin_cache_control=origin_cache_control,
+        origin_expires=origin_expires,
     )
 
 
@@ -118,6 +124,8 @@ def encode(variant: CachedVariant) -> bytes:
         "c": variant.created_at,
         "x": variant.expires_at,
         "s": variant.stale_until,
+        "cc": variant.origin_cache_control,
+        "ex": variant.origin_expires,
     }
     return pack(header, variant.data)
 
@@ -134,6 +142,8 @@ def decode(blob: bytes) -> CachedVariant:
         created_at=_time(header, "c"),
         expires_at=_time(header, "x"),
         stale_until=_time(header, "s"),
+        origin_cache_control=_text(header, "cc", optional=True),
+        origin_expires=_text(header, "ex", optional=True),
     )
 
 

@@ -16,17 +16,23 @@ from imgproxy.origins import Original
 
 
 def encode_original(original: Original) -> bytes:
-    header = {"t": original.content_type, "e": original.etag, "lm": original.last_modified}
+    header = {
+        "t": original.content_type,
+        "e": original.etag,
+        "lm": original.last_modified,
+        "cc": original.cache_control,
+        "ex": original.expires,
+    }
     return pack(header, original.data)
 
 
 def decode_original(blob: bytes) -> Original:
     header, data = unpack(blob)
-    fields = {name: header.get(name) for name in ("t", "e", "lm")}
+    fields = {name: header.get(name) for name in ("t", "e", "lm", "cc", "ex")}
     for name, value in fields.items():
         if value is not None and not isinstance(value, str):
             raise CorruptRecord(f"Expected text for {name!r} in a source record but got {value!r}")
-    return Original(data, fields["t"], fields["e"], fields["lm"])
+    return Original(data, fields["t"], fields["e"], fields["lm"], fields["cc"], fields["ex"])
 
 
 class SourcesCache:

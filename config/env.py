@@ -15,6 +15,8 @@ from imgproxy.security.encryption import check_key
 from imgproxy.url.options import FORMAT_NAMES, ImageFormat
 from imgproxy.url.parser import PathParser
 from imgproxy.url.presets import Preset, PresetError, parse_presets
+from imgproxy.url.source import parse_url_replacements
+from transforms.formats import WRITABLE
 
 DEFAULT_FORMAT_QUALITY = {ImageFormat.WEBP: 79, ImageFormat.AVIF: 63}
 
@@ -174,3 +176,70 @@ def read_preset_lines(env: Mapping[str, str]) -> list[str]:
         except OSError as error:
             raise SettingsError(f"IMGPROXY_PRESETS_PATH cannot be read: {error}") from error
     return lines
+
+
+def read_preferred_formats(raw: str) -> tuple[ImageFormat, ...]:
+    formats = []
+    for name in filter(None, (part.strip().lower() for part in raw.split(","))):
+        image_format = FORMAT_NAMES.get(name)
+        if image_format is None or image_format not in WRITABLE:
+            raise SettingsError(
+                f"IMGPROXY_PREFERRED_FORMATS: expected formats this server writes "
+                f"({', '.join(sorted(f.value for f in WRITABLE))}) but received {name!r}"
+            )
+        formats.append(image_format)
+    if not formats:
+        raise SettingsError("IMGPROXY_PREFERRED_FORMATS names no format")
+    return tuple(dict.fromkeys(formats))
+
+
+def read_fallback(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    data = env.get("IMGPROXY_FALLBACK_IMAGE_DATA", "").strip()
+    if data:
+        try:
+            values["fallback_image_data"] = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise SettingsError("IMGPROXY_FALLBACK_IMAGE_DATA must be base64") from error
+    if env.get("IMGPROXY_FALLBACK_IMAGE_PATH", "").strip():
+        values["fallback_image_path"] = Path(env["IMGPROXY_FALLBACK_IMAGE_PATH"].strip())
+    values["fallback_image_url"] = env.get("IMGPROXY_FALLBACK_IMAGE_URL", "").strip()
+    code = env.get("IMGPROXY_FALLBACK_IMAGE_HTTP_CODE", "").strip()
+    if code:
+        values["fallback_image_http_code"] = read_int("IMGPROXY_FALLBACK_IMAGE_HTTP_CODE", code)
+        if values["fallback_image_http_code"] and not 200 <= int(code) <= 599:
+            raise SettingsError(
+                f"IMGPROXY_FALLBACK_IMAGE_HTTP_CODE must be 0 or 200..599, got {code}"
+            )
+    ttl = env.get("IMGPROXY_FALLBACK_IMAGE_TTL", "").strip()
+    if ttl:
+        values["fallback_image_ttl"] = read_int("IMGPROXY_FALLBACK_IMAGE_TTL", ttl)
+    return values
+
+
+def read_imgproxy_compat(env: Mapping[str, str]) -> dict[str, object]:
+    """Settings carried over from imgproxy: source rewriting, trusted signatures, CORS,
+    Client Hints, enforced formats, preferred formats, validators and the fallback image."""
+    values: dict[str, object] = {"base_url": env.get("IMGPROXY_BASE_URL", "").strip()}
+    replacements = env.get("IMGPROXY_URL_REPLACEMENTS", "").strip()
+    if replacements:
+        try:
+            values["url_replacements"] = parse_url_replacements(replacements)
+        except ValueError as error:
+            raise SettingsError(f"IMGPROXY_URL_REPLACEMENTS: {error}") from error
+    values["trusted_signatures"] = read_list(env.get("IMGPROXY_TRUSTED_SIGNATURES", ""))
+    values["allow_origin"] = env.get("IMGPROXY_ALLOW_ORIGIN", "").strip()
+    for name, attribute in (
+        ("IMGPROXY_ENABLE_CLIENT_HINTS", "enable_client_hints"),
+        ("IMGPROXY_ENFORCE_WEBP", "enforce_webp"),
+        ("IMGPROXY_ENFORCE_AVIF", "enforce_avif"),
+        ("IMGPROXY_CACHE_CONTROL_PASSTHROUGH", "cache_control_passthrough"),
+        ("IMGPROXY_USE_LAST_MODIFIED", "use_last_modified"),
+    ):
+        if env.get(name, "").strip():
+            values[attribute] = read_bool(name, env[name])
+    preferred = env.get("IMGPROXY_PREFERRED_FORMATS", "").strip()
+    if preferred:
+        values["preferred_formats"] = read_preferred_formats(preferred)
+    values.update(read_fallback(env))
+    return values

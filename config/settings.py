@@ -15,14 +15,17 @@ from config.env import (
     read_float,
     read_format_quality,
     read_hex_list,
+    read_imgproxy_compat,
     read_int,
     read_presets,
     read_s3,
     read_source_security,
     read_watermark,
 )
+from imgproxy.preferred import DEFAULT_PREFERRED_FORMATS
 from imgproxy.url.options import ImageFormat
 from imgproxy.url.presets import Preset
+from imgproxy.url.source import UrlReplacement
 
 __all__ = ["SAMPLES_DIR", "Settings", "SettingsError"]
 
@@ -120,6 +123,24 @@ class Settings:
     not_found_ttl: int = 60
     use_etag: bool = True
     path_prefix: str = ""
+    # Carried over from imgproxy (README: "Migrating from imgproxy")
+    base_url: str = ""
+    url_replacements: tuple[UrlReplacement, ...] = ()
+    trusted_signatures: tuple[str, ...] = field(default=(), repr=False)
+    allow_origin: str = ""
+    enable_client_hints: bool = False
+    enforce_webp: bool = False
+    enforce_avif: bool = False
+    preferred_formats: tuple[ImageFormat, ...] = DEFAULT_PREFERRED_FORMATS
+    cache_control_passthrough: bool = False
+    use_last_modified: bool = True
+    fallback_image_data: bytes | None = field(default=None, repr=False)
+    fallback_image_path: Path | None = None
+    fallback_image_url: str = ""
+    fallback_image_http_code: int = 200
+    """0: the status the failure would have had."""
+    fallback_image_ttl: int = 0
+    """`max-age` of fallback answers; 0: IMGPROXY_TTL."""
     # Playground (`/`): a page that signs URLs for whoever reaches it.
     playground: bool = False
     playground_force: bool = False
@@ -163,6 +184,10 @@ class Settings:
     @property
     def has_watermark(self) -> bool:
         return bool(self.watermark_data or self.watermark_path or self.watermark_url)
+
+    @property
+    def has_fallback_image(self) -> bool:
+        return bool(self.fallback_image_data or self.fallback_image_path or self.fallback_image_url)
 
     @property
     def max_src_pixels(self) -> int:
@@ -303,4 +328,5 @@ class Settings:
             values["user_agent"] = env["IMGPROXY_USER_AGENT"]
         if has("IMGPROXY_PATH_PREFIX"):
             values["path_prefix"] = "/" + env["IMGPROXY_PATH_PREFIX"].strip("/")
+        values.update(read_imgproxy_compat(env))
         return cls(**values)  # type: ignore[arg-type]

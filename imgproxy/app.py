@@ -15,8 +15,10 @@ from cache.http import error_headers
 from config.settings import Settings
 from imgproxy.admin import purge_route
 from imgproxy.caching import build_caches
+from imgproxy.cors import CorsMiddleware
 from imgproxy.endpoints import Endpoints
 from imgproxy.errors import ProxyError
+from imgproxy.fallback import build_fallback
 from imgproxy.lifecycle import Lifecycle
 from imgproxy.origins import Origin, OriginRouter
 from imgproxy.origins.http import HttpOrigin
@@ -113,6 +115,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
         if settings.has_watermark:
             mark = await load_watermark(settings, origins, pool)
             service.defaults = defaults_from(settings, mark)
+        service.fallback = await build_fallback(settings, origins, pool, service)
         caches.start()
         metrics_server = None
         if settings.prometheus_bind:
@@ -149,6 +152,8 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
     app.state.lifecycle = lifecycle
     if settings.secret:
         app.add_middleware(SecretHeaderMiddleware, secret=settings.secret)
+    # Outside the secret check: a CORS preflight carries no Authorization header.
+    app.add_middleware(CorsMiddleware, allow_origin=settings.allow_origin)
     app.add_middleware(server_timing, enabled=settings.playground)
     app.add_middleware(AccessLogMiddleware, metrics=metrics)  # added last: outermost
     return app

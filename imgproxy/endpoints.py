@@ -8,7 +8,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from cache.http import Conditions, cache_control
+from cache.http import cache_control
 from config.settings import Settings
 from imgproxy.errors import ServiceUnavailable, UrlTooLong
 from imgproxy.health import libvips_works
@@ -66,8 +66,8 @@ class Endpoints:
         path = raw_path_of(request)
         if path.startswith(INFO_PREFIX + "/"):
             return await self.info(request, path[len(INFO_PREFIX) :])
-        variant = self.service.parse(path, request.headers.get("accept", ""))
-        conditions = conditions_of(request) if self.settings.use_etag else Conditions()
+        variant = self.service.parse(path, request.headers.get("accept", ""), request.headers)
+        conditions = conditions_of(request, self.settings)
         client = self.service.limiter.key(request.scope)
         result = await self.service.process(variant, conditions, client)
         log_fields(request.scope)["cache"] = result.cache_status

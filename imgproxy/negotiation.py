@@ -1,4 +1,5 @@
-"""The requested output format: explicit in the URL, else chosen from `Accept` when allowed."""
+"""The requested output format: explicit in the URL, else chosen from `Accept` when allowed;
+with an enforce flag, a format the client accepts replaces even an explicit one."""
 
 from __future__ import annotations
 
@@ -15,15 +16,42 @@ class FormatChoice:
     """The answer depends on `Accept`, so every response must say `Vary: Accept`."""
 
 
+@dataclass(frozen=True)
+class Negotiation:
+    """IMGPROXY_AUTO_* (only URLs without a format) and IMGPROXY_ENFORCE_* (every URL)."""
+
+    auto_webp: bool = False
+    auto_avif: bool = False
+    enforce_webp: bool = False
+    enforce_avif: bool = False
+
+    @property
+    def enforces(self) -> bool:
+        return self.enforce_webp or self.enforce_avif
+
+    def accepted(self, accept: str, *, enforced_only: bool) -> ImageFormat | None:
+        """The modern format `Accept` lists that a flag allows, AVIF before WebP."""
+        avif = self.enforce_avif or (self.auto_avif and not enforced_only)
+        webp = self.enforce_webp or (self.auto_webp and not enforced_only)
+        if avif and "image/avif" in accept:
+            return ImageFormat.AVIF
+        if webp and "image/webp" in accept:
+            return ImageFormat.WEBP
+        return None
+
+    def choose(self, explicit: ImageFormat | None, accept: str) -> FormatChoice:
+        if explicit is ImageFormat.SVG:
+            return FormatChoice(explicit, varies=False)
+        if explicit is not None:
+            if not self.enforces:
+                return FormatChoice(explicit, varies=False)
+            return FormatChoice(self.accepted(accept, enforced_only=True) or explicit, varies=True)
+        if not (self.auto_webp or self.auto_avif or self.enforces):
+            return FormatChoice(None, varies=False)
+        return FormatChoice(self.accepted(accept, enforced_only=False), varies=True)
+
+
 def choose_format(
     explicit: ImageFormat | None, accept: str, *, auto_webp: bool, auto_avif: bool
 ) -> FormatChoice:
-    if explicit is not None:
-        return FormatChoice(explicit, varies=False)
-    if not (auto_webp or auto_avif):
-        return FormatChoice(None, varies=False)
-    if auto_avif and "image/avif" in accept:
-        return FormatChoice(ImageFormat.AVIF, varies=True)
-    if auto_webp and "image/webp" in accept:
-        return FormatChoice(ImageFormat.WEBP, varies=True)
-    return FormatChoice(None, varies=True)
+    return Negotiation(auto_webp, auto_avif).choose(explicit, accept)

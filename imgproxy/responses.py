@@ -10,9 +10,17 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cache.http import CachePolicy, Conditions, cache_control, success_headers
+from cache.http import (
+    CachePolicy,
+    Conditions,
+    cache_control,
+    passthrough_cache_control,
+    success_headers,
+)
 from config.settings import Settings
+from imgproxy.client_hints import VARY_HEADERS
 from imgproxy.errors import InvalidPath
+from imgproxy.fallback import FallbackResult
 from imgproxy.results import ImageResult
 
 
@@ -56,9 +64,14 @@ async def cancel_on_disconnect(request: Request, work: Awaitable[Response]) -> R
         watcher.cancel()
 
 
-def conditions_of(request: Request) -> Conditions:
+def conditions_of(request: Request, settings: Settings | None = None) -> Conditions:
+    """The request's validators; with `settings`, only those IMGPROXY_USE_ETAG and
+    IMGPROXY_USE_LAST_MODIFIED allow."""
+    use_etag = settings is None or settings.use_etag
+    use_last_modified = settings is None or settings.use_last_modified
     return Conditions(
-        request.headers.get("if-none-match"), request.headers.get("if-modified-since")
+        request.headers.get("if-none-match") if use_etag else None,
+        request.headers.get("if-modified-since") if use_last_modified else None,
     )
 
 
@@ -71,15 +84,32 @@ def policy_of(settings: Settings) -> CachePolicy:
     )
 
 
+def vary_of(result: ImageResult, settings: Settings) -> list[str]:
+    vary = ["Accept"] if result.variant.choice.varies else []
+    if settings.enable_client_hints:
+        vary.extend(VARY_HEADERS)
+    return vary
+
+
+def cache_control_of(result: ImageResult, settings: Settings, now: float) -> str:
+    if isinstance(result, FallbackResult):
+        return f"public, max-age={result.ttl}" if result.ttl > 0 else "no-cache"
+    expires = result.request.options.expires
+    if settings.cache_control_passthrough and expires is None:
+        passed = passthrough_cache_control(result.origin_cache_control, result.origin_expires, now)
+        if passed is not None:
+            return passed
+    return cache_control(policy_of(settings), expires, now)
+
+
 def image_response(result: ImageResult, request: Request, settings: Settings) -> Response:
-    options = result.request.options
     headers = success_headers(
         media_type=result.media_type,
         etag=result.etag if settings.use_etag else None,
-        cache_control_value=cache_control(policy_of(settings), options.expires, time.time()),
-        vary=result.variant.choice.varies,
+        cache_control_value=cache_control_of(result, settings, time.time()),
+        vary=vary_of(result, settings),
         disposition=content_disposition(result),
-        last_modified=result.last_modified,
+        last_modified=result.last_modified if settings.use_last_modified else None,
         surrogate_key=result.variant.source_key,
     )
     headers["X-Cache"] = result.cache_status
@@ -92,4 +122,5 @@ def image_response(result: ImageResult, request: Request, settings: Settings) ->
         return Response(status_code=304, headers=headers)
     headers["Content-Length"] = str(len(result.data))
     body = b"" if request.method == "HEAD" else result.data
-    return Response(body, headers=headers)
+    status = result.status if isinstance(result, FallbackResult) else 200
+    return Response(body, status_code=status, headers=headers)

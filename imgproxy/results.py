@@ -35,6 +35,9 @@ class ImageResult:
     processing), STALE (kept copy served while the origin fails), REVALIDATED (304 after
     checking the source), BYPASS (raw)."""
     age: int | None = None
+    origin_cache_control: str | None = None
+    origin_expires: str | None = None
+    """The origin's caching headers (used with IMGPROXY_CACHE_CONTROL_PASSTHROUGH)."""
 
     @property
     def request(self) -> ImageRequest:

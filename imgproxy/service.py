@@ -5,17 +5,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import TypeVar
 
 import pyvips
 
 from cache.http import Conditions, digest, etag_of, variant_etag
-from cache.keys import OUTPUT_SETTINGS, requested_format, settings_version, source_key, variant_key
+from cache.keys import (
+    OUTPUT_SETTINGS,
+    negotiated_format,
+    settings_version,
+    source_key,
+    variant_key,
+)
 from cache.record import CachedVariant, new_variant
 from config.settings import Settings
 from imgproxy.admission import Admission
 from imgproxy.caching import Caches
+from imgproxy.client_hints import ClientHints
 from imgproxy.errors import (
     DeadlineExceeded,
     NotFound,
@@ -25,20 +33,23 @@ from imgproxy.errors import (
     SourceTooLarge,
     UnsupportedFormat,
 )
+from imgproxy.fallback import FALLBACK_ERRORS, Fallback
 from imgproxy.limiting import ClientLimiter
-from imgproxy.negotiation import choose_format
+from imgproxy.negotiation import Negotiation
 from imgproxy.origins import Original, OriginRouter
+from imgproxy.rendering import render_preferred
 from imgproxy.results import ImageResult, Variant
 from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.signing import Verifier
 from imgproxy.telemetry import Metrics, breaker_state_name, error_kind
 from imgproxy.url.options import MEDIA_TYPES, ImageFormat, ImageRequest
 from imgproxy.url.parser import PathParser, split_signature
+from imgproxy.url.source import SourceRewriter
 from transforms.executor import ProcessingPool
 from transforms.formats import WRITABLE
 from transforms.limits import Limits
 from transforms.passthrough import sniff_format
-from transforms.pipeline import Defaults, render
+from transforms.pipeline import Defaults
 
 log = logging.getLogger("imgproxy")
 T = TypeVar("T")
@@ -104,7 +115,9 @@ class ImageService:
                 breaker_state_name(state.value)
             )
             self.metrics.breaker("closed")
-        self.verifier = Verifier(settings.keys, settings.salts, settings.signature_size)
+        self.verifier = Verifier(
+            settings.keys, settings.salts, settings.signature_size, settings.trusted_signatures
+        )
         self.parser = PathParser(
             settings.arguments_separator,
             settings.presets,
@@ -116,9 +129,18 @@ class ImageService:
         )
         self.defaults = defaults or defaults_from(settings)
         self.settings_version = settings_version(output_settings(settings))
+        self.negotiation = Negotiation(
+            settings.auto_webp, settings.auto_avif, settings.enforce_webp, settings.enforce_avif
+        )
+        self.rewriter = SourceRewriter(settings.base_url, settings.url_replacements)
+        self.fallback: Fallback | None = None
+        """Set at start when a fallback image is configured."""
 
-    def parse(self, raw_path: str, accept: str) -> Variant:
-        """Everything checked before any I/O: route, signature, options, output format."""
+    def parse(
+        self, raw_path: str, accept: str, headers: Mapping[str, str] | None = None
+    ) -> Variant:
+        """Everything checked before any I/O: route, signature, options, output format.
+        `headers` (lower-case names) carry the Client Hints, when those are enabled."""
         prefix = self.settings.path_prefix
         if prefix:
             if not raw_path.startswith(prefix + "/"):
@@ -129,12 +151,15 @@ class ImageService:
         signature, rest = split_signature(raw_path)
         self.verifier.verify(signature, "/" + rest)
         request = self.parser.parse(rest)
+        request = replace(request, source=self.rewriter.rewrite(request.source))
+        if self.settings.enable_client_hints and headers is not None:
+            hints = ClientHints.from_headers(headers)
+            request = replace(request, options=hints.apply(request.options))
         explicit = request.options.format
         if explicit is not None and explicit not in OUTPUT_FORMATS and not request.options.raw:
             raise UnsupportedFormat(f"Cannot write {explicit.value} images")
-        auto = {"auto_webp": self.settings.auto_webp, "auto_avif": self.settings.auto_avif}
-        choice = choose_format(explicit, accept, **auto)
-        requested = requested_format(explicit, accept, **auto)
+        choice = self.negotiation.choose(explicit, accept)
+        requested = negotiated_format(self.negotiation, explicit, accept)
         key = variant_key(request.options, request.source, requested, self.settings_version)
         return Variant(request, choice, key, source_key(request.source))
 
@@ -177,6 +202,11 @@ class ImageService:
             return await self.within_deadline(
                 self._process(variant, conditions, client), variant.request.source
             )
+        except FALLBACK_ERRORS as error:
+            if self.fallback is None or variant.request.options.raw:
+                raise
+            answer = self.fallback.answer(variant, error, self.defaults)
+            return await self.within_deadline(answer, variant.request.source)
         finally:
             self.metrics.stage("total", time.perf_counter() - started)
 
@@ -235,6 +265,8 @@ class ImageService:
             not_modified=conditions.satisfied_by(stored.etag, stored.last_modified),
             cache_status=status,
             age=stored.age(now) if status in ("HIT", "STALE") else None,
+            origin_cache_control=stored.origin_cache_control,
+            origin_expires=stored.origin_expires,
         )
 
     def _fresh(self, key: str) -> Callable[[], Awaitable[CachedVariant | None]]:
@@ -276,6 +308,8 @@ class ImageService:
             last_modified=original.last_modified,
             not_modified=True,
             cache_status="REVALIDATED",
+            origin_cache_control=original.cache_control,
+            origin_expires=original.expires,
         )
 
     async def _render(self, variant: Variant) -> CachedVariant:
@@ -284,7 +318,12 @@ class ImageService:
         validator = await self._validator(original)
         started = time.perf_counter()
         rendered = await self.pool.run(
-            render, original.data, request.options, variant.choice.requested, self.defaults
+            render_preferred,
+            original.data,
+            request.options,
+            variant.choice.requested,
+            self.defaults,
+            self.settings.preferred_formats,
         )
         elapsed = time.perf_counter() - started
         self.metrics.stage("encode", rendered.encode_seconds)
@@ -299,6 +338,8 @@ class ImageService:
             now=time.time(),
             ttl=self.settings.cache_ttl,
             stale_grace=self.settings.cache_stale_grace,
+            origin_cache_control=original.cache_control,
+            origin_expires=original.expires,
         )
         await self.caches.variants.put(variant.key, stored, variant.source_key)
         return stored

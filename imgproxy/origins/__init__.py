@@ -18,6 +18,9 @@ class Original:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    cache_control: str | None = None
+    expires: str | None = None
+    """The origin's caching headers, for IMGPROXY_CACHE_CONTROL_PASSTHROUGH."""
 
 
 class Origin(Protocol):

@@ -26,5 +26,10 @@ async def read_original(response: httpx.Response, source: str, max_bytes: int) -
     data = await read_capped(response, source, max_bytes)
     headers = response.headers
     return Original(
-        data, headers.get("content-type"), headers.get("etag"), headers.get("last-modified")
+        data,
+        headers.get("content-type"),
+        headers.get("etag"),
+        headers.get("last-modified"),
+        headers.get("cache-control"),
+        headers.get("expires"),
     )

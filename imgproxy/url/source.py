@@ -1,10 +1,12 @@
-"""Decoding and encoding of the source-URL part of a path (plain or base64url)."""
+"""Decoding and encoding of the source-URL part of a path (plain or base64url), and the
+server-side rewriting of decoded sources (IMGPROXY_URL_REPLACEMENTS, IMGPROXY_BASE_URL)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
+from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from imgproxy.url.args import ArgumentError
@@ -60,3 +62,56 @@ def encode_base64(source: str, extension: str = "") -> str:
     encoded = base64.urlsafe_b64encode(source.encode("utf-8")).decode("ascii").rstrip("=")
     suffix = f".{extension}" if extension else ""
     return f"{encoded}{suffix}"
+
+
+WILDCARD_REFERENCE = re.compile(r"\$\{(\d+)\}")
+
+
+@dataclass(frozen=True)
+class UrlReplacement:
+    """One IMGPROXY_URL_REPLACEMENTS rule: a source prefix where `*` matches anything but `/`,
+    and its replacement, where `${N}` is the Nth wildcard's text."""
+
+    pattern: str
+    replacement: str
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile("^" + "([^/]*)".join(re.escape(part) for part in self.pattern.split("*")))
+
+    def apply(self, source: str) -> str:
+        def expand(match: re.Match[str]) -> str:
+            def wildcard(reference: re.Match[str]) -> str:
+                number = int(reference.group(1))
+                return (match.group(number) or "") if 0 < number <= len(match.groups()) else ""
+
+            return WILDCARD_REFERENCE.sub(wildcard, self.replacement)
+
+        return self.regex.sub(expand, source, count=1)
+
+
+@dataclass(frozen=True)
+class SourceRewriter:
+    """What the server does to every decoded source before fetching it: the replacements in
+    order, then `base_url` prefixed unless the source already starts with it."""
+
+    base_url: str = ""
+    replacements: tuple[UrlReplacement, ...] = ()
+
+    def rewrite(self, source: str) -> str:
+        for replacement in self.replacements:
+            source = replacement.apply(source)
+        if not self.base_url or source.startswith(self.base_url):
+            return source
+        return self.base_url + source
+
+
+def parse_url_replacements(raw: str) -> tuple[UrlReplacement, ...]:
+    """`pattern=replacement;pattern=replacement`; raises ValueError on a pair without `=`."""
+    rules = []
+    for pair in filter(None, (part.strip() for part in raw.split(";"))):
+        pattern, equals, replacement = pair.partition("=")
+        if not equals or not pattern:
+            raise ValueError(f"Expected pattern=replacement but received {pair!r}")
+        rules.append(UrlReplacement(pattern, replacement))
+    return tuple(rules)

@@ -1,0 +1,157 @@
+"""The fallback image (IMGPROXY_FALLBACK_IMAGE_DATA, _PATH or _URL): answered, processed with
+the request's options, when the source cannot be fetched or decoded."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cache.http import digest
+from cache.keys import variant_key
+from cache.record import new_variant
+from cache.variants import VariantCache
+from config.settings import Settings, SettingsError
+from imgproxy.errors import (
+    OriginError,
+    OriginTimeout,
+    ProxyError,
+    SourceNotFound,
+    UnprocessableSource,
+)
+from imgproxy.origins import OriginRouter
+from imgproxy.rendering import render_preferred
+from imgproxy.results import ImageResult, Variant
+from imgproxy.url.options import MEDIA_TYPES
+from transforms.executor import ProcessingPool
+from transforms.pipeline import Defaults
+from transforms.sources import open_source
+
+if TYPE_CHECKING:
+    from imgproxy.service import ImageService
+
+log = logging.getLogger("imgproxy")
+
+FALLBACK_ERRORS: tuple[type[ProxyError], ...] = (
+    SourceNotFound,
+    OriginError,
+    OriginTimeout,
+    UnprocessableSource,
+)
+"""Failures of the source itself; refusals (403), bad URLs (400) and overload (429, 503) are
+answered as they are."""
+FALLBACK_MAX_PIXELS = 50_000_000
+
+
+@dataclass(frozen=True)
+class FallbackResult(ImageResult):
+    status: int = 200
+    ttl: int = 0
+
+
+@dataclass(frozen=True)
+class FallbackImage:
+    data: bytes
+    status: int
+    """0: the status of the failure."""
+    ttl: int
+
+    @property
+    def source(self) -> str:
+        """Stands for the failed source in cache keys: every broken source shares the result."""
+        return "fallback:" + digest(self.data)
+
+
+def check_decodable(data: bytes) -> None:
+    open_source(data, max_pixels=FALLBACK_MAX_PIXELS)
+
+
+async def load_fallback_image(
+    settings: Settings, origins: OriginRouter, pool: ProcessingPool
+) -> FallbackImage:
+    """Read once at start; a missing or undecodable image stops the server."""
+    try:
+        if settings.fallback_image_data:
+            data = settings.fallback_image_data
+        elif settings.fallback_image_path is not None:
+            data = await asyncio.to_thread(settings.fallback_image_path.read_bytes)
+        else:
+            data = (await origins.fetch(settings.fallback_image_url, 0)).data
+        await pool.run(check_decodable, data)
+    except OSError as error:
+        raise SettingsError(f"IMGPROXY_FALLBACK_IMAGE_PATH cannot be read: {error}") from error
+    except ProxyError as error:
+        raise SettingsError(f"The fallback image cannot be used: {error.detail}") from error
+    return FallbackImage(
+        data, settings.fallback_image_http_code, settings.fallback_image_ttl or settings.ttl
+    )
+
+
+@dataclass
+class Fallback:
+    image: FallbackImage
+    pool: ProcessingPool
+    variants: VariantCache
+    settings: Settings
+    settings_version: str
+
+    async def answer(self, variant: Variant, error: ProxyError, defaults: Defaults) -> ImageResult:
+        """The fallback rendered with the request's options (kept in the result cache under a
+        key of its own); if even that fails, the original error."""
+        log.warning("source failed (%s), answering the fallback image", error.detail)
+        options = variant.request.options
+        requested = variant.choice.requested
+        key = variant_key(
+            options,
+            self.image.source,
+            requested.value if requested is not None else "fallback",
+            self.settings_version,
+        )
+        now = time.time()
+        stored = await self.variants.get(key)
+        if stored is None or not stored.is_fresh(now):
+            try:
+                rendered = await self.pool.run(
+                    render_preferred,
+                    self.image.data,
+                    options,
+                    requested,
+                    defaults,
+                    self.settings.preferred_formats,
+                )
+            except ProxyError as failure:
+                log.warning("the fallback image failed too: %s", failure.detail)
+                raise error from None
+            stored = new_variant(
+                rendered.data,
+                media_type=rendered.format.media_type,
+                etag="",
+                origin_etag=None,
+                last_modified=None,
+                now=now,
+                ttl=self.settings.cache_ttl,
+                stale_grace=0,
+            )
+            await self.variants.put(key, stored)
+        return FallbackResult(
+            variant,
+            etag="",
+            data=stored.data,
+            format=next((f for f, t in MEDIA_TYPES.items() if t == stored.media_type), None),
+            media_type=stored.media_type,
+            cache_status="FALLBACK",
+            status=self.image.status or error.status,
+            ttl=self.image.ttl,
+        )
+
+
+async def build_fallback(
+    settings: Settings, origins: OriginRouter, pool: ProcessingPool, service: ImageService
+) -> Fallback | None:
+    """The service's fallback, when one is configured (called once at start)."""
+    if not settings.has_fallback_image:
+        return None
+    image = await load_fallback_image(settings, origins, pool)
+    return Fallback(image, pool, service.caches.variants, settings, service.settings_version)

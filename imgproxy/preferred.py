@@ -1,0 +1,35 @@
+"""IMGPROXY_PREFERRED_FORMATS: the output format of a URL that names none (and got no modern
+format from `Accept`). Standard library plus `imgproxy.url` only: settings import it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from imgproxy.url.options import ImageFormat
+
+DEFAULT_PREFERRED_FORMATS: tuple[ImageFormat, ...] = (
+    ImageFormat.JPEG,
+    ImageFormat.PNG,
+    ImageFormat.GIF,
+    ImageFormat.WEBP,
+    ImageFormat.AVIF,
+    ImageFormat.TIFF,
+)
+"""Every writable format, so a source keeps its own; otherwise GIF for animations, PNG for
+alpha, JPEG for the rest. imgproxy's default is `jpeg,png,gif`."""
+
+
+def preferred_output(
+    preferred: Sequence[ImageFormat], source: ImageFormat, *, has_alpha: bool, animated: bool
+) -> ImageFormat:
+    """The source's format when listed; else the first listed format that keeps the animation
+    and the alpha; else the first listed."""
+    if source in preferred:
+        return source
+    for candidate in preferred:
+        if animated and not candidate.supports_animation:
+            continue
+        if has_alpha and not candidate.supports_alpha:
+            continue
+        return candidate
+    return preferred[0]
