@@ -67,3 +67,25 @@ def test_largest_kernel_runs():
     kernel = ";".join(["1"] * 225)
     out = filtered(photo(), "convolution", kernel, "15")
     assert out.deviate() < photo().deviate()
+
+
+def test_fractional_weights_are_summed_exactly_and_truncated():
+    source = solid(3, 3, (101, 51, 255))
+    out = filtered(source, "convolution", "0;0.5;0", "3", "false")
+    assert pixel(out, 1, 1) == (50, 25, 127)
+
+
+def test_a_kernel_with_a_negative_sum_is_normalised_by_it():
+    source = photo()
+    out = filtered(source, "convolution", "0;0;0;0;-2;0;0;0;0", "3", "true")
+    assert same_pixels(out, source)
+
+
+def test_whole_and_fractional_spellings_of_one_kernel_agree_within_a_level():
+    source = photo()
+    whole = filtered(source, "convolution", BLUR, "3", "true")
+    fractions = ";".join(str(weight / 16) for weight in (1, 2, 1, 2, 4, 2, 1, 2, 1))
+    fractional = filtered(source, "convolution", fractions, "3", "false")
+    difference = (whole.cast("int") - fractional.cast("int")).abs()
+    assert difference.max() <= 1
+    assert difference.avg() < 0.6
