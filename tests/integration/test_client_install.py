@@ -13,6 +13,14 @@ from imgproxy.signing import Verifier
 from tests.support import REPO
 
 SERVER_ONLY = ("pyvips", "starlette", "uvicorn", "httpx", "orjson")
+PICTURE = """
+from imgproxy import UrlBuilder
+from imgproxy.html import ResponsiveImage
+import imgproxy.integrations.template_calls
+builder = UrlBuilder.from_env()
+print(ResponsiveImage(builder=builder, source="https://example.com/a.jpg", alt="A",
+                      widths=[320, 640]).picture())
+"""
 
 
 @pytest.mark.timeout(600)
@@ -53,3 +61,14 @@ def test_base_install_has_no_server_dependencies_and_signs(tmp_path: Path) -> No
     signature, _, path = signed.removeprefix("/").partition("/")
     assert path == "rt:fill/w:300/h:200/plain/https://example.com/a.jpg"
     Verifier([b"test-key"], [b"test-salt"]).verify(signature, "/" + path)
+    markup = subprocess.run(
+        [python, "-c", PICTURE],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    ).stdout
+    assert markup.startswith('<picture><source type="image/avif" srcset="/')
+    assert 'w:640/plain/https://example.com/a.jpg@jpg 640w" sizes="100vw" alt="A"' in markup
+    assert markup.endswith("</picture>\n")
