@@ -11,4 +11,7 @@ from transforms.pixel_filters import apply_filters
 def pixel_filters(image: pyvips.Image, job: Job) -> pyvips.Image:
     if not job.options.pixel_filters:
         return image
-    return apply_filters(image, job.options.pixel_filters, frame=job.options.asset("frame"))
+    # Some filters read the image more than once (histograms, fills): the source is decoded
+    # sequentially, so hand them the resized pixels in memory.
+    resized = image.copy_memory()
+    return apply_filters(resized, job.options.pixel_filters, frame=job.options.asset("frame"))

@@ -1,0 +1,219 @@
+"""thumbor URLs on the wire: libthumbor URLs, signatures, meta, negotiation, advisories."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from imgproxy.thumbor.signing import sign
+from tests.support import raw_get, running_proxy
+from tests.thumbor.conftest import KEY, PHOTO, Thumbor, image_of
+
+
+@pytest.mark.parametrize(
+    ("options", "size"),
+    [
+        ({"width": 300, "height": 200}, (300, 200)),
+        ({"width": 300, "height": 200, "smart": True}, (300, 200)),
+        ({"width": 150, "height": 150, "halign": "left", "valign": "top"}, (150, 150)),
+        ({"width": 300, "height": 300, "fit_in": True}, (300, 200)),
+        ({"width": 300, "height": 300, "full_fit_in": True}, (450, 300)),
+        ({"width": 200, "height": 300, "adaptive_fit_in": True}, (300, 200)),
+        ({"width": 300}, (300, 200)),
+        ({"height": 100, "horizontal_flip": True}, (150, 100)),
+        ({"width": 60, "height": 60, "crop": ((100, 100), (700, 700))}, (60, 60)),
+        ({"width": 3600, "height": 100}, (3600, 100)),
+    ],
+)
+def test_libthumbor_urls_are_served_with_the_right_size(
+    thumbor: Thumbor, options: dict[str, object], size: tuple[int, int]
+) -> None:
+    response = thumbor.signed(f"{thumbor.origin_host}/files/{PHOTO}", **options)
+    image = image_of(response)
+    assert (image.width, image.height) == size
+    assert response.headers["content-type"] == "image/jpeg"
+
+
+def test_libthumbor_filters_and_every_image_url_form(thumbor: Thumbor) -> None:
+    plain = f"{thumbor.origin_host}/files/{PHOTO}"
+    for image in (plain, f"http://{plain}", f"http%3A%2F%2F{plain.replace('/', '%2F')}"):
+        response = thumbor.signed(image, width=120, height=80, filters=["format(png)"])
+        picture = image_of(response)
+        assert (picture.width, picture.height, response.headers["content-type"]) == (
+            120,
+            80,
+            "image/png",
+        )
+
+
+def test_flip_mirrors_the_pixels(thumbor: Thumbor) -> None:
+    straight = image_of(thumbor.get(f"/unsafe/90x60/local:///{PHOTO}"))
+    flipped = image_of(thumbor.get(f"/unsafe/-90x60/local:///{PHOTO}"))
+    assert (straight.fliphor() - flipped).abs().avg() < 10
+    assert (straight - flipped).abs().avg() > 40
+
+
+def test_signatures(thumbor: Thumbor) -> None:
+    path = f"200x100/local:///{PHOTO}"
+    assert thumbor.get(f"/{sign(KEY, path)}/{path}").status_code == 200
+    assert thumbor.get(f"/{sign(KEY, path).replace('=', '%3D')}/{path}").status_code == 200
+    wrong = thumbor.get(f"/{sign('other', path)}/{path}")
+    assert (wrong.status_code, wrong.text) == (403, "Invalid signature\n")
+    assert thumbor.get(f"/{sign(KEY, path).rstrip('=')}/{path}").status_code == 403
+
+
+def test_replace_bypass_over_http(thumbor: Thumbor) -> None:
+    signed = f"300x200/local:///{PHOTO}"
+    signature = sign(KEY, signed)
+    crafted = f"/{signature}/300x200/{signature}//local:///{PHOTO}"
+    assert thumbor.get(crafted).status_code == 403
+
+
+def test_unsafe_off_and_key_required(root: Path) -> None:
+    path = f"/unsafe/200x100/local:///{PHOTO}"
+    env = {"IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(root), "IMGPROXY_THUMBOR_KEY": KEY}
+    with running_proxy(env) as base, httpx.Client(base_url=base) as client:
+        refused = client.get("/thumbor" + path)
+        assert (refused.status_code, refused.text) == (403, "Unsafe URLs are not allowed\n")
+    with running_proxy({"IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(root)}) as base:
+        status, _ = raw_get(base, "/thumbor/healthcheck")
+        assert status != 200  # thumbor routes are off without a key or unsafe
+
+
+def test_unknown_filter_is_named(thumbor: Thumbor) -> None:
+    response = thumbor.get(f"/unsafe/filters:quality(80):sepia(1)/local:///{PHOTO}")
+    assert (response.status_code, response.text) == (400, "Unknown filter: sepia\n")
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ("convolution(1;2;1,0,false)", "Expected integer 1..15 for convolution columns but"),
+        ("proportion(1000000)", "Expected number >0..1 for proportion but received '1000000'"),
+        ("convolution(" + ";".join(["1"] * 30_000) + ",3)", "Filter is longer than 4096"),
+    ],
+)
+def test_filter_advisories_answer_400_at_once(thumbor: Thumbor, filters: str, message: str) -> None:
+    """CVE-2026-53503 (columns=0), -53505 (proportion unbounded), -53504 (ReDoS matrix)."""
+    started = time.perf_counter()
+    status, body = raw_get(
+        thumbor.client.base_url.__str__().rstrip("/"),
+        f"/thumbor/unsafe/filters:{filters}/local:///{PHOTO}",
+    )
+    assert status in (400, 414)
+    if status == 400:
+        assert body.startswith(message)
+    assert time.perf_counter() - started < 2
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "local:///%252e%252e/secret.png",
+        "local:///%2e%2e/secret.png",
+        "local%3A%2F%2F%2F%252e%252e%2Fsecret.png",
+    ],
+)
+def test_double_encoded_traversal_stays_in_the_root(thumbor: Thumbor, image: str) -> None:
+    """CVE-2026-53502: `%252e%252e` reached files outside the loader root via watermark/frame."""
+    for path in (
+        f"/unsafe/filters:watermark({image},0,0,0)/local:///{PHOTO}",
+        f"/unsafe/filters:frame({image})/local:///{PHOTO}",
+        f"/unsafe/{image}",
+    ):
+        status, body = raw_get(str(thumbor.client.base_url).rstrip("/"), "/thumbor" + path)
+        assert status in (403, 404), (path, status, body)
+
+
+def test_watermark_source_obeys_the_allow_list(root: Path) -> None:
+    env = {
+        "IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(root),
+        "IMGPROXY_THUMBOR_ALLOW_UNSAFE": "1",
+        "IMGPROXY_ALLOWED_SOURCES": "local:///",
+    }
+    with running_proxy(env) as base, httpx.Client(base_url=base) as client:
+        path = f"/thumbor/unsafe/filters:watermark(127.0.0.1:9/w.png,0,0,0)/local:///{PHOTO}"
+        assert client.get(path).status_code == 403
+
+
+def test_meta_answers_thumbor_json(thumbor: Thumbor) -> None:
+    response = thumbor.signed(
+        f"{thumbor.origin_host}/files/{PHOTO}", meta=True, width=300, height=300
+    )
+    assert response.headers["content-type"] == "application/json"
+    document = orjson.loads(response.content)
+    assert document == {
+        "thumbor": {
+            "source": {
+                "url": f"http://{thumbor.origin_host}/files/{PHOTO}",
+                "width": 1800,
+                "height": 1200,
+                "frameCount": 1,
+            },
+            "operations": [
+                {"type": "resize", "width": 450, "height": 300},
+                {"type": "crop", "left": 76, "top": 0, "right": 376, "bottom": 300},
+            ],
+            "target": {"width": 300, "height": 300},
+        }
+    }
+    fit = orjson.loads(thumbor.get(f"/unsafe/meta/fit-in/-300x300/local:///{PHOTO}").content)
+    assert fit["thumbor"]["operations"] == [
+        {"type": "resize", "width": 300, "height": 200},
+        {"type": "flip_horizontally"},
+    ]
+    assert fit["thumbor"]["target"] == {"width": 300, "height": 200}
+
+
+def test_meta_with_focal_and_callback(thumbor: Thumbor) -> None:
+    response = thumbor.get(
+        f"/unsafe/meta/100x100/filters:focal(0x0:200x200)/local:///{PHOTO}?callback=show"
+    )
+    assert response.headers["content-type"].startswith("text/javascript")
+    body = response.text
+    assert body.startswith("show(") and body.endswith(");")
+    document = orjson.loads(body[len("show(") : -2])
+    assert document["thumbor"]["focal_points"][0]["origin"] == "Explicit"
+    assert document["thumbor"]["operations"][1] == {
+        "type": "crop",
+        "left": 0,
+        "top": 0,
+        "right": 100,
+        "bottom": 100,
+    }
+
+
+def test_negotiation_and_vary(thumbor: Thumbor) -> None:
+    path = f"/unsafe/120x80/local:///{PHOTO}"
+    webp = thumbor.get(path, accept="image/webp,*/*")
+    assert webp.headers["content-type"] == "image/webp"
+    assert webp.headers["vary"] == "Accept"
+    jpeg = thumbor.get(path, accept="image/*")
+    assert jpeg.headers["content-type"] == "image/jpeg"
+    assert jpeg.headers["vary"] == "Accept"
+    explicit = thumbor.get(
+        f"/unsafe/120x80/filters:format(png)/local:///{PHOTO}", accept="image/webp"
+    )
+    assert explicit.headers["content-type"] == "image/png"
+    assert "vary" not in explicit.headers
+
+
+def test_healthcheck(thumbor: Thumbor) -> None:
+    for path in ("/thumbor/healthcheck", "/healthcheck"):
+        response = thumbor.client.get(path)
+        assert (response.status_code, response.text) == (200, "WORKING")
+
+
+def test_equivalent_imgproxy_url_shares_the_cache_entry(thumbor: Thumbor) -> None:
+    first = thumbor.client.get(f"/insecure/rs:fill:211:97:1/plain/local:///{PHOTO}")
+    assert first.status_code == 200, first.text
+    assert first.headers["x-cache"] == "MISS"
+    second = thumbor.get(f"/unsafe/211x97/local:///{PHOTO}")
+    assert second.headers["x-cache"] == "HIT"
+    assert second.content == first.content
+    filtered = thumbor.get(f"/unsafe/211x97/filters:equalize()/local:///{PHOTO}")
+    assert filtered.headers["x-cache"] == "MISS"
