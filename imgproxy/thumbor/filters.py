@@ -14,7 +14,7 @@ from imgproxy.thumbor.colors import parse_color
 from imgproxy.thumbor.draft import Draft
 from imgproxy.thumbor.image_url import source_url
 from imgproxy.thumbor.watermark import watermark_options
-from imgproxy.url.args import ArgumentError, check_count, expected, integer, number
+from imgproxy.url.args import ArgumentError, boolean, check_count, expected, integer, number
 from imgproxy.url.options import FORMAT_NAMES, Extend, ResizingType
 from transforms.pixel_filters import KNOWN, parse_filter
 
@@ -60,6 +60,8 @@ def sharpen(draft: Draft, args: tuple[str, ...]) -> None:
     check_count("sharpen", list(args), 3)
     amount = number("sharpen amount", args[0], high=10)
     radius = number("sharpen radius", args[1], high=50)
+    if len(args) > 2:
+        boolean("sharpen luminance_only", args[2])
     draft.set(sharpen=radius if amount > 0 else 0.0)
 
 
@@ -165,6 +167,8 @@ def fill(draft: Draft, args: tuple[str, ...]) -> None:
             parse_filter(f"fill_{kind}", (str(width), str(height), *args[1:]))
         )
         return
+    if len(args) > 1:
+        boolean("fill fill_transparent", args[1])
     extend = Extend(True)
     if kind == "transparent":
         draft.set(extend=extend, background=None, background_alpha=0.0)
