@@ -36,7 +36,7 @@ class ClientHints:
         if self.dpr is not None and options.dpr == 1.0:
             changes["dpr"] = self.dpr
         if self.width is not None and options.width == 0:
-            changes["width"] = max(1, round(self.width / dpr))
+            changes["width"] = max(1, math.floor(self.width / dpr + 0.5))  # halves up, as imgproxy
         return replace(options, **changes) if changes else options  # type: ignore[arg-type]
 
 
