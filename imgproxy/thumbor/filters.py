@@ -57,7 +57,7 @@ def blur(draft: Draft, args: tuple[str, ...]) -> None:
 
 
 def sharpen(draft: Draft, args: tuple[str, ...]) -> None:
-    check_count("sharpen", list(args), 3)
+    check_count("sharpen", list(args), 3, 3)
     amount = number("sharpen amount", args[0], high=10)
     radius = number("sharpen radius", args[1], high=50)
     if len(args) > 2:

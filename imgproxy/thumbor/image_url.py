@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from imgproxy.errors import InvalidPath
 
@@ -13,6 +13,14 @@ SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,15}):(/*)")
 
 
 def source_url(image: str) -> str:
+    source = _normalized(image)
+    parts = urlsplit(source)
+    if parts.scheme in ("http", "https") and not parts.hostname:
+        raise InvalidPath("Image URL has no host", detail=f"image URL {image!r}")
+    return source
+
+
+def _normalized(image: str) -> str:
     if ENCODED_SCHEME.match(image):
         image = unquote(image)
     match = SCHEME.match(image)

@@ -141,3 +141,10 @@ def test_redos_shaped_input_is_refused_at_once() -> None:
 )
 def test_image_url_forms(image: str, source: str) -> None:
     assert source_url(image) == source
+
+
+@pytest.mark.parametrize("image", ["/", "//a.jpg", "/a.jpg"])
+def test_image_url_without_host(image: str) -> None:
+    with pytest.raises(InvalidPath) as caught:
+        source_url(image)
+    assert caught.value.message == "Image URL has no host"

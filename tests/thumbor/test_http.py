@@ -217,3 +217,26 @@ def test_equivalent_imgproxy_url_shares_the_cache_entry(thumbor: Thumbor) -> Non
     assert second.content == first.content
     filtered = thumbor.get(f"/unsafe/211x97/filters:equalize()/local:///{PHOTO}")
     assert filtered.headers["x-cache"] == "MISS"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/thumbor/unsafe/",
+        "/thumbor/unsafe//",
+        "/thumbor/unsafe/filters:/i.jpg",
+        "/thumbor/unsafe/filters:()/i.jpg",
+        "/thumbor/unsafe/filters:sharpen(1)/local:///i.jpg",
+        "/thumbor/unsafe/filters:watermark()/local:///i.jpg",
+        "/thumbor/unsafe/filters:quality(%FF)/local:///i.jpg",
+        "/thumbor/unsafe/300x200/%E2%82",
+        "/thumbor/unsafe/300x200/ftp://host/i.jpg",
+        "/thumbor/unsafe/300x200/local:///",
+        "/thumbor/unsafe/meta/300x200/local:///missing.jpg",
+        "/thumbor/%ZZ/300x200/local:///i.jpg",
+        "/thumbor/unsafe/filters:format(svg)/local:///i.jpg",
+    ],
+)
+def test_hostile_paths_are_client_errors(thumbor: Thumbor, path: str) -> None:
+    status, _ = raw_get(str(thumbor.client.base_url).rstrip("/"), path)
+    assert 400 <= status < 500, (path, status)
