@@ -12,11 +12,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from cache.http import Conditions, cache_control
-from cache.keys import requested_format, source_key, variant_key
+from cache.keys import negotiated_format, source_key, variant_key
 from config.settings import Settings
 from imgproxy.errors import InvalidPath, ServiceUnavailable, UnsupportedFormat, UrlTooLong
 from imgproxy.lifecycle import Lifecycle
-from imgproxy.negotiation import choose_format
 from imgproxy.origins import Original
 from imgproxy.responses import (
     cancel_on_disconnect,
@@ -98,9 +97,9 @@ class ThumborEndpoint:
 
     def variant(self, options: Options, source: str, accept: str) -> Variant:
         """As `ImageService.parse` builds it, with thumbor's own fields in the key."""
-        auto = {"auto_webp": self.settings.auto_webp, "auto_avif": self.settings.auto_avif}
-        choice = choose_format(options.format, accept, **auto)
-        requested = requested_format(options.format, accept, **auto)
+        negotiation = self.service.negotiation
+        choice = negotiation.choose(options.format, accept)
+        requested = negotiated_format(negotiation, options.format, accept)
         if options.thumbor_extras:
             requested += "|thumbor:" + options.thumbor_extras
         key = variant_key(options, source, requested, self.service.settings_version)
