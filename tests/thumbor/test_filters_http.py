@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 import pyvips
 
+from tests.support import running_proxy
 from tests.thumbor.conftest import PHOTO, Thumbor, image_of
 
 BASELINE = "120x80"
@@ -100,12 +103,22 @@ def test_rotate_turns_the_result(thumbor: Thumbor, plain: pyvips.Image) -> None:
     assert (turned - plain.rot90()).abs().avg() > 20
 
 
-def test_strip_icc_and_strip_exif(thumbor: Thumbor) -> None:
-    kept = picture(thumbor, "", src="jpeg-baseline-icc.jpg")
-    assert "icc-profile-data" not in kept.get_fields()  # the server strips by default
-    stripped = picture(thumbor, "strip_icc():strip_exif()", src="jpeg-baseline-icc.jpg")
-    assert "icc-profile-data" not in stripped.get_fields()
-    assert "exif-data" not in stripped.get_fields()
+def test_strip_icc_and_strip_exif(root: Path) -> None:
+    env = {
+        "IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(root),
+        "IMGPROXY_THUMBOR_ALLOW_UNSAFE": "1",
+        "IMGPROXY_STRIP_COLOR_PROFILE": "false",
+        "IMGPROXY_STRIP_METADATA": "false",
+    }
+    with running_proxy(env) as base, httpx.Client(base_url=base + "/thumbor/unsafe") as client:
+        kept = image_of(client.get("/60x40/local:///jpeg-baseline-icc.jpg"))
+        assert "icc-profile-data" in kept.get_fields()
+        no_icc = image_of(client.get("/60x40/filters:strip_icc()/local:///jpeg-baseline-icc.jpg"))
+        assert "icc-profile-data" not in no_icc.get_fields()
+        with_exif = image_of(client.get(f"/60x40/local:///{PHOTO}"))
+        assert "exif-data" in with_exif.get_fields()
+        no_exif = image_of(client.get(f"/60x40/filters:strip_exif()/local:///{PHOTO}"))
+        assert "exif-data" not in no_exif.get_fields()
 
 
 def test_upscale_no_upscale_stretch_proportion(thumbor: Thumbor, plain: pyvips.Image) -> None:
