@@ -256,3 +256,31 @@ def test_an_undecodable_fallback_stops_the_server(tmp_path: Path) -> None:
         assert (image.status, image.ttl) == (200, Settings().ttl)
     finally:
         pool.shutdown()
+
+
+# The README's migration table
+
+
+def migration_rows() -> list[tuple[list[str], str]]:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Migrating from imgproxy", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`IMGPROXY_"):
+            rows.append(([name.strip("` ") for name in cells[0].split(",")], cells[1]))
+    return rows
+
+
+def test_the_migration_table_says_what_the_settings_read() -> None:
+    config = Path(__file__).resolve().parents[2] / "config"
+    read = "".join(path.read_text(encoding="utf-8") for path in config.glob("*.py"))
+    rows = migration_rows()
+    assert len([name for names, _ in rows for name in names]) >= 290
+    for names, status in rows:
+        assert status in {"supported", "supported differently", "not supported"}, names
+        for name in names:
+            if status == "supported":
+                assert f'"{name}"' in read, f"{name} is marked supported but never read"
+            if status == "not supported":
+                assert f'"{name}"' not in read, f"{name} is read but marked not supported"
