@@ -243,3 +243,23 @@ def read_imgproxy_compat(env: Mapping[str, str]) -> dict[str, object]:
         values["preferred_formats"] = read_preferred_formats(preferred)
     values.update(read_fallback(env))
     return values
+
+
+def read_thumbor(env: Mapping[str, str]) -> dict[str, object]:
+    """The thumbor dialect: key, unsafe URLs, and the path prefix it is served under."""
+    values: dict[str, object] = {}
+    if "IMGPROXY_THUMBOR_KEY" in env:
+        values["thumbor_key"] = env["IMGPROXY_THUMBOR_KEY"]
+    if env.get("IMGPROXY_THUMBOR_ALLOW_UNSAFE", "").strip():
+        values["thumbor_allow_unsafe"] = read_bool(
+            "IMGPROXY_THUMBOR_ALLOW_UNSAFE", env["IMGPROXY_THUMBOR_ALLOW_UNSAFE"]
+        )
+    if "IMGPROXY_THUMBOR_PATH_PREFIX" in env:
+        prefix = env["IMGPROXY_THUMBOR_PATH_PREFIX"].strip().strip("/")
+        if not prefix:
+            raise SettingsError(
+                "IMGPROXY_THUMBOR_PATH_PREFIX must not be empty: thumbor's /unsafe/ "
+                "would collide with imgproxy URLs"
+            )
+        values["thumbor_path_prefix"] = "/" + prefix
+    return values

@@ -20,6 +20,7 @@ from config.env import (
     read_presets,
     read_s3,
     read_source_security,
+    read_thumbor,
     read_watermark,
 )
 from imgproxy.preferred import DEFAULT_PREFERRED_FORMATS
@@ -306,26 +307,15 @@ class Settings:
             values["format_quality"] = read_format_quality(env["IMGPROXY_FORMAT_QUALITY"])
         values.update(read_source_security(env))
         values.update(read_s3(env))
-        if "IMGPROXY_THUMBOR_KEY" in env:
-            values["thumbor_key"] = env["IMGPROXY_THUMBOR_KEY"]
-        if has("IMGPROXY_THUMBOR_ALLOW_UNSAFE"):
-            values["thumbor_allow_unsafe"] = read_bool(
-                "IMGPROXY_THUMBOR_ALLOW_UNSAFE", env["IMGPROXY_THUMBOR_ALLOW_UNSAFE"]
-            )
-        if "IMGPROXY_THUMBOR_PATH_PREFIX" in env:
-            thumbor_prefix = env["IMGPROXY_THUMBOR_PATH_PREFIX"].strip().strip("/")
-            if not thumbor_prefix:
-                raise SettingsError(
-                    "IMGPROXY_THUMBOR_PATH_PREFIX must not be empty: thumbor's /unsafe/ "
-                    "would collide with imgproxy URLs"
-                )
-            values["thumbor_path_prefix"] = "/" + thumbor_prefix
-        if has("IMGPROXY_REDIS_URL"):
-            values["redis_url"] = env["IMGPROXY_REDIS_URL"].strip()
-        if has("IMGPROXY_ADMIN_TOKEN"):
-            values["admin_token"] = env["IMGPROXY_ADMIN_TOKEN"].strip()
-        if has("IMGPROXY_USER_AGENT"):
-            values["user_agent"] = env["IMGPROXY_USER_AGENT"]
+        values.update(read_thumbor(env))
+        strings = {
+            "IMGPROXY_REDIS_URL": "redis_url",
+            "IMGPROXY_ADMIN_TOKEN": "admin_token",
+            "IMGPROXY_USER_AGENT": "user_agent",
+        }
+        for name, attribute in strings.items():
+            if has(name):
+                values[attribute] = env[name].strip()
         if has("IMGPROXY_PATH_PREFIX"):
             values["path_prefix"] = "/" + env["IMGPROXY_PATH_PREFIX"].strip("/")
         values.update(read_imgproxy_compat(env))

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from cache.http import error_headers
 from config.settings import Settings
@@ -86,6 +86,41 @@ def error_handler(settings: Settings) -> Callable[[Request, Exception], Response
     return error_response
 
 
+def warn_about_unsigned_urls(settings: Settings) -> None:
+    if not settings.signing_enabled:
+        log.warning("=" * 72)
+        log.warning("IMGPROXY_KEY and IMGPROXY_SALT are not set: URL SIGNATURES ARE OFF.")
+        log.warning("Anyone can make this server fetch and process any source URL.")
+        log.warning("=" * 72)
+    if settings.source_url_encryption_key and not settings.signing_enabled:
+        log.warning(
+            "Encrypted source URLs without signatures invite a padding-oracle "
+            "attack: set IMGPROXY_KEY and IMGPROXY_SALT"
+        )
+
+
+def build_routes(
+    settings: Settings,
+    service: ImageService,
+    endpoints: Endpoints,
+    metrics: Metrics,
+    lifecycle: Lifecycle,
+) -> list[BaseRoute]:
+    routes: list[BaseRoute] = [
+        Route("/health", endpoints.health, methods=["GET", "HEAD"]),
+        Route("/ready", endpoints.ready, methods=["GET", "HEAD"]),
+    ]
+    if not settings.prometheus_bind:
+        routes.append(Route("/metrics", MetricsEndpoint(metrics), methods=["GET", "HEAD"]))
+    if settings.admin_token:
+        routes.append(Route("/_admin/purge", purge_route(settings, service), methods=["POST"]))
+    routes.extend(playground_routes(settings))
+    if settings.thumbor_enabled:
+        routes.extend(ThumborEndpoint(settings, service, lifecycle).routes())
+    routes.append(Route("/{path:path}", endpoints.image, methods=["GET", "HEAD"]))
+    return routes
+
+
 def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
     configure_libvips()
     metrics = metrics or Metrics(
@@ -102,16 +137,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        if not settings.signing_enabled:
-            log.warning("=" * 72)
-            log.warning("IMGPROXY_KEY and IMGPROXY_SALT are not set: URL SIGNATURES ARE OFF.")
-            log.warning("Anyone can make this server fetch and process any source URL.")
-            log.warning("=" * 72)
-        if settings.source_url_encryption_key and not settings.signing_enabled:
-            log.warning(
-                "Encrypted source URLs without signatures invite a padding-oracle "
-                "attack: set IMGPROXY_KEY and IMGPROXY_SALT"
-            )
+        warn_about_unsigned_urls(settings)
         if settings.has_watermark:
             mark = await load_watermark(settings, origins, pool)
             service.defaults = defaults_from(settings, mark)
@@ -132,18 +158,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
             await origins.close()
             pool.shutdown()
 
-    routes = [
-        Route("/health", endpoints.health, methods=["GET", "HEAD"]),
-        Route("/ready", endpoints.ready, methods=["GET", "HEAD"]),
-    ]
-    if not settings.prometheus_bind:
-        routes.append(Route("/metrics", MetricsEndpoint(metrics), methods=["GET", "HEAD"]))
-    if settings.admin_token:
-        routes.append(Route("/_admin/purge", purge_route(settings, service), methods=["POST"]))
-    routes.extend(playground_routes(settings))
-    if settings.thumbor_enabled:
-        routes.extend(ThumborEndpoint(settings, service, lifecycle).routes())
-    routes.append(Route("/{path:path}", endpoints.image, methods=["GET", "HEAD"]))
+    routes = build_routes(settings, service, endpoints, metrics, lifecycle)
     app = Starlette(
         routes=routes,
         exception_handlers={ProxyError: error_handler(settings)},
