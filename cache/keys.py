@@ -52,13 +52,16 @@ def _digest(parts: Iterable[object]) -> str:
 
 
 def canonical_options(options: Options) -> str:
-    """Every option in one fixed order and spelling (the generator's), defaults included."""
+    """Every option in one fixed order and spelling (the generator's), defaults included,
+    then the thumbor-only fields when a thumbor URL set any."""
     try:
-        return "/".join(generate_options(options, full=True))
+        text = "/".join(generate_options(options, full=True))
     except ValueError:
         # A value the path grammar cannot write back (only possible with a custom
         # separator): the frozen dataclass repr is canonical too.
         return repr(options)
+    extras = options.thumbor_extras
+    return f"{text}|thumbor:{extras}" if extras else text
 
 
 def accept_class(accept: str, auto_webp: bool, auto_avif: bool) -> str:

@@ -96,12 +96,10 @@ class ThumborEndpoint:
         return response
 
     def variant(self, options: Options, source: str, accept: str) -> Variant:
-        """As `ImageService.parse` builds it, with thumbor's own fields in the key."""
+        """As `ImageService.parse` builds it (thumbor's own fields are in `canonical_options`)."""
         negotiation = self.service.negotiation
         choice = negotiation.choose(options.format, accept)
         requested = negotiated_format(negotiation, options.format, accept)
-        if options.thumbor_extras:
-            requested += "|thumbor:" + options.thumbor_extras
         key = variant_key(options, source, requested, self.service.settings_version)
         return Variant(ImageRequest(options, source), choice, key, source_key(source))
 

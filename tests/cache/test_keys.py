@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import pytest
 
 from cache.keys import (
     OUTPUT_SETTINGS,
     accept_class,
+    canonical_options,
     requested_format,
     settings_version,
     source_key,
     variant_key,
 )
 from config.settings import Settings
-from imgproxy.url.options import ImageFormat
+from imgproxy.url.options import ImageFormat, Options
 from imgproxy.url.parser import PathParser
+from transforms.pixel_filters.spec import PixelFilter
 
 PARSER = PathParser()
 SOURCE = "http://example.com/photo.jpg"
@@ -117,3 +119,17 @@ def test_output_settings_name_fields_of_the_settings_object() -> None:
     defaults = settings_version({name: getattr(Settings(), name) for name in OUTPUT_SETTINGS})
     lower = Settings(quality=70)
     assert defaults != settings_version({name: getattr(lower, name) for name in OUTPUT_SETTINGS})
+
+
+def test_thumbor_only_fields_change_the_key_and_leave_plain_options_alone() -> None:
+    plain = Options(width=300)
+    assert canonical_options(plain) == canonical_options(replace(plain, pixel_filters=()))
+    keys = {
+        canonical_options(plain),
+        canonical_options(replace(plain, pixel_filters=(PixelFilter("equalize", ()),))),
+        canonical_options(replace(plain, pixel_filters=(PixelFilter("noise", (10.0, 0.0)),))),
+        canonical_options(replace(plain, pixel_filters=(PixelFilter("noise", (10.0, 1.0)),))),
+        canonical_options(replace(plain, turn=1)),
+    }
+    assert len(keys) == 5
+    assert "|thumbor:" not in canonical_options(plain)
