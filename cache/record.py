@@ -124,9 +124,12 @@ def encode(variant: CachedVariant) -> bytes:
         "c": variant.created_at,
         "x": variant.expires_at,
         "s": variant.stale_until,
-        "cc": variant.origin_cache_control,
-        "ex": variant.origin_expires,
     }
+    # Only with IMGPROXY_CACHE_CONTROL_PASSTHROUGH: left out otherwise, to keep records small.
+    if variant.origin_cache_control is not None:
+        header["cc"] = variant.origin_cache_control
+    if variant.origin_expires is not None:
+        header["ex"] = variant.origin_expires
     return pack(header, variant.data)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from cache.record import (
@@ -37,6 +39,17 @@ def test_round_trip_keeps_bytes_and_metadata() -> None:
 
 def test_record_is_compact() -> None:
     assert len(encode(VARIANT)) - len(DATA) < 220
+
+
+def test_origin_cache_headers_round_trip_and_cost_nothing_when_absent() -> None:
+    passed_through = replace(
+        VARIANT,
+        origin_cache_control="public, max-age=600",
+        origin_expires="Wed, 21 Oct 2015 08:28:00 GMT",
+    )
+    assert decode(encode(passed_through)) == passed_through
+    assert b'"cc"' not in encode(VARIANT)
+    assert len(encode(passed_through)) > len(encode(VARIANT))
 
 
 @pytest.mark.parametrize(
