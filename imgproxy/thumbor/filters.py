@@ -95,8 +95,7 @@ def rotate(draft: Draft, args: tuple[str, ...]) -> None:
 
 def strip_icc(draft: Draft, args: tuple[str, ...]) -> None:
     _none("strip_icc", args)
-    # The metadata step drops the profile only while stripping metadata.
-    draft.set(strip_color_profile=True, strip_metadata=True)
+    draft.set(strip_color_profile=True)
 
 
 def strip_exif(draft: Draft, args: tuple[str, ...]) -> None:

@@ -119,6 +119,8 @@ def test_strip_icc_and_strip_exif(root: Path) -> None:
         assert "exif-data" in with_exif.get_fields()
         no_exif = image_of(client.get(f"/60x40/filters:strip_exif()/local:///{PHOTO}"))
         assert "exif-data" not in no_exif.get_fields()
+        exif_kept = image_of(client.get(f"/60x40/filters:strip_icc()/local:///{PHOTO}"))
+        assert "exif-data" in exif_kept.get_fields()
 
 
 def test_upscale_no_upscale_stretch_proportion(thumbor: Thumbor, plain: pyvips.Image) -> None:

@@ -190,6 +190,15 @@ def test_strip_color_profile_converts_to_srgb(extension):
 
 
 @pytest.mark.parametrize("extension", ["jpg", "png"])
+def test_strip_color_profile_holds_when_metadata_is_kept(extension):
+    rendered = im.run(NON_SRGB, "w:100/sm:0/scp:1", extension=extension)
+    assert not im.decode(rendered).get_typeof("icc-profile-data")
+    assert im.share(top_band(rendered), (200, 0, 0), tolerance=130) > 0.2
+    kept_exif = im.decode(im.run(tagged_jpeg(), "sm:0/scp:1", extension=extension))
+    assert kept_exif.get_typeof("exif-ifd0-Make")
+
+
+@pytest.mark.parametrize("extension", ["jpg", "png"])
 def test_keeping_the_color_profile_keeps_pixels_and_profile(extension):
     rendered = im.run(NON_SRGB, "w:100/scp:0", extension=extension)
     image = im.decode(rendered)

@@ -20,13 +20,16 @@ DROPPED_PREFIXES = (
 
 
 def strip_metadata(image: pyvips.Image, job: Job) -> pyvips.Image:
-    if not job.strip_metadata:
+    """Drop metadata when `strip_metadata`, and the ICC profile when `strip_color_profile`
+    (the pixels are in sRGB by then), each independently of the other."""
+    drops_profile = job.strip_color_profile and bool(image.get_typeof("icc-profile-data"))
+    if not (job.strip_metadata or drops_profile):
         return image
     image = image.copy()
     keep = COPYRIGHT_FIELDS if job.keep_copyright else frozenset()
     for name in image.get_fields():
-        dropped = name.startswith(DROPPED_PREFIXES) and name not in keep
-        if dropped or (name == "icc-profile-data" and job.strip_color_profile):
+        dropped = job.strip_metadata and name.startswith(DROPPED_PREFIXES) and name not in keep
+        if dropped or (name == "icc-profile-data" and drops_profile):
             image.remove(name)
     return image
 
