@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.test-installed
 APT_STAMP := $(VENV)/.apt-updated
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck hadolint pytest bench fuzz clean
+.PHONY: run test lint typecheck hadolint pytest bench soak fuzz clean
 
 $(BIN)/python:
 	@if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
@@ -65,9 +65,23 @@ hadolint: $(TEST_STAMP)
 pytest: $(TEST_STAMP)
 	$(BIN)/pytest
 
-bench: $(SERVER_STAMP)
-	$(call apt_need,wrk:wrk)
+# Benchmarks (bench/README.md): thumbor 7.8 in a virtual environment of its own, ignored by git.
+THUMBOR_VENV := bench/.thumbor-venv
+THUMBOR_STAMP := $(THUMBOR_VENV)/.installed
+
+$(THUMBOR_STAMP):
+	$(PYTHON) -m venv $(THUMBOR_VENV)
+	$(THUMBOR_VENV)/bin/pip install -q --upgrade pip
+	$(THUMBOR_VENV)/bin/pip install -q thumbor==7.8.0 pycurl
+	@touch $@
+
+bench: $(SERVER_STAMP) $(THUMBOR_STAMP)
+	$(call apt_need,wrk:wrk nginx:nginx redis-server:redis-server)
 	$(BIN)/python -m bench.run
+
+soak: $(SERVER_STAMP)
+	$(call apt_need,wrk:wrk nginx:nginx)
+	$(BIN)/python -m bench.soak
 
 # Coverage-guided fuzzing of the URL parser and signature check (not part of `make test`).
 fuzz: $(TEST_STAMP)

@@ -186,7 +186,9 @@ class ProxyServer(ManagedProcess):
             log_path,
             health_url=f"http://{HOST}:{port}/health",
             port=port,
-            env=proxy_env(corpus_dir, workers, processes, settings or miss_settings()),
+            env=proxy_env(
+                corpus_dir, workers, processes, miss_settings() if settings is None else settings
+            ),
             cwd=tree,
         )
         self.processes = processes
