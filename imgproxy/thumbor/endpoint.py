@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from cache.http import Conditions, cache_control
+from cache.http import cache_control
 from cache.keys import negotiated_format, source_key, variant_key
 from config.settings import Settings
 from imgproxy.errors import InvalidPath, ServiceUnavailable, UnsupportedFormat, UrlTooLong
@@ -85,7 +85,7 @@ class ThumborEndpoint:
         if parsed.asset_urls:
             options = replace(options, assets=await self.assets(parsed.asset_urls))
         variant = self.variant(options, parsed.source, request.headers.get("accept", ""))
-        conditions = conditions_of(request) if self.settings.use_etag else Conditions()
+        conditions = conditions_of(request, self.settings)
         client = self.service.limiter.key(request.scope)
         result = await self.service.process(variant, conditions, client)
         log_fields(request.scope)["cache"] = result.cache_status

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+import pyvips
 
 from imgproxy.thumbor.signing import sign
 from tests.support import raw_get, running_proxy
@@ -240,3 +241,18 @@ def test_equivalent_imgproxy_url_shares_the_cache_entry(thumbor: Thumbor) -> Non
 def test_hostile_paths_are_client_errors(thumbor: Thumbor, path: str) -> None:
     status, _ = raw_get(str(thumbor.client.base_url).rstrip("/"), path)
     assert 400 <= status < 500, (path, status)
+
+
+def test_fallback_image_answers_a_missing_thumbor_source(root: Path) -> None:
+    env = {
+        "IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(root),
+        "IMGPROXY_THUMBOR_ALLOW_UNSAFE": "1",
+        "IMGPROXY_FALLBACK_IMAGE_PATH": str(root / PHOTO),
+        "IMGPROXY_FALLBACK_IMAGE_HTTP_CODE": "404",
+    }
+    with running_proxy(env) as base, httpx.Client(base_url=base + "/thumbor") as client:
+        response = client.get("/unsafe/60x40/filters:format(png)/local:///missing.jpg")
+        status_and_type = (response.status_code, response.headers["content-type"])
+        assert status_and_type == (404, "image/png")
+        image = pyvips.Image.new_from_buffer(response.content, "")
+        assert (image.width, image.height) == (60, 40)
