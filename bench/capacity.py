@@ -4,9 +4,14 @@
 for today's traffic beside two kinds of 10x growth. Everything here is arithmetic on a frozen
 `Model`; `plan(model) -> CapacityPlan` is pure. Where the inputs come from:
 
-* images/s per core: the "proxy (wrk, HTTP)" row of bench/README.md divided by its thread count
-  (`read_bench_rate`), else `DEFAULT_IMAGES_PER_CORE`. That row is a mix of 3 JPEG and 1 WebP
-  outputs (`bench.mix.TRANSFORMS`), so it is converted to JPEG-equivalents with `FORMAT_COST`.
+* measured by `make bench` and read from bench/results.json (`bench.measured`) when it holds a
+  run: JPEG misses per core (the faster of our two process layouts in scenario `miss-jpeg`,
+  divided by the cores), the cost of WebP, AVIF and PNG misses relative to JPEG (the same
+  server's rate in `miss-webp`, `miss-avif`, `miss-png`), and L1 and L2 hits per core
+  (`hit-l1`, `hit-l2`). Flags override each of them.
+* otherwise the defaults below: `DEFAULT_IMAGES_PER_CORE` is a rate on the old bench mix of 3
+  JPEG and 1 WebP outputs (`bench.mix.TRANSFORMS`, `BENCH_MIX_FORMATS`), converted to
+  JPEG-equivalents with `FORMAT_COST`.
 * `FORMAT_COST`: the cost of a whole miss (decode, resize, encode) relative to JPEG. Measured on
   2026-11-24 on the bench machine (2 vCPU EPYC, libvips 8.18.7) with the server's encoder
   settings (transforms/encode.py: JPEG Q80 optimize_coding, WebP Q79 effort 4, AVIF Q63 effort 1
@@ -27,13 +32,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
+from typing import Any
 
+from bench.measured import Measured, measured
 from bench.mix import TRANSFORMS
+from bench.results_file import read_json
 from cache.http import variant_etag
 from cache.record import encode, new_variant
 from config.settings import Settings
@@ -41,15 +47,14 @@ from imgproxy.caching import ORIGINAL_MAX_BYTES
 
 SECONDS_PER_DAY = 86_400
 GB = 1e9
-FORMAT_COST: dict[str, float] = {"jpeg": 1.0, "webp": 1.6, "avif": 4.0}
+FORMAT_COST: dict[str, float] = {"jpeg": 1.0, "webp": 1.6, "avif": 4.0, "png": 2.5}
 DEFAULT_FORMAT_MIX = (("jpeg", 0.5), ("webp", 0.3), ("avif", 0.2))
 DEFAULT_IMAGES_PER_CORE = 20.0
-"""Bench-mix images/s per core when bench/README.md has no result (41.3 / 2 on 2026-11-24)."""
+"""Bench-mix images/s per core without a run in bench/results.json (41.3 / 2 on 2026-11-24)."""
 L1_HITS_PER_CORE = 2000.0
 L2_HITS_PER_CORE = 1400.0
 KEY_AND_INDEX_BYTES = 320
 """Redis key, expiry and purge-index membership per variant (measured, see the module doc)."""
-BENCH_README = Path(__file__).with_name("README.md")
 BENCH_MIX_FORMATS = tuple("jpeg" if t.ext == "jpg" else t.ext for t in TRANSFORMS)
 _DEFAULTS = Settings()
 
@@ -100,9 +105,13 @@ class Model:
     distinct_sources: float = 2_000_000
     """Sources requested within a storage lifetime (cache TTL + stale grace)."""
     images_per_core_per_second: float = DEFAULT_IMAGES_PER_CORE
-    """Bench-mix images/s per core (3 JPEG : 1 WebP outputs)."""
+    """Images/s per core on `rate_formats` outputs."""
     l1_hits_per_core_per_second: float = L1_HITS_PER_CORE
     l2_hits_per_core_per_second: float = L2_HITS_PER_CORE
+    format_cost: tuple[tuple[str, float], ...] = tuple(FORMAT_COST.items())
+    """Seconds per miss relative to JPEG, per output format."""
+    rate_formats: tuple[str, ...] = BENCH_MIX_FORMATS
+    """The outputs `images_per_core_per_second` was measured on, in equal shares."""
     target_utilisation: float = 0.6
     cores_per_replica: int = 8
     l1_bytes_per_replica: float = _DEFAULTS.cache_memory_bytes
@@ -121,11 +130,12 @@ class Model:
         for name in ("target_utilisation", "images_per_core_per_second", "cores_per_replica"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"Expected {name} > 0 but received {getattr(self, name)}")
-        unknown = [name for name, _ in self.format_mix if name not in FORMAT_COST]
+        costs = dict(self.format_cost)
+        unknown = [name for name, _ in self.format_mix if name not in costs]
         total = sum(share for _, share in self.format_mix)
         if unknown or abs(total - 1) > 1e-3 or any(share < 0 for _, share in self.format_mix):
             raise ValueError(
-                f"Expected shares of {', '.join(FORMAT_COST)} adding up to 1 but received "
+                f"Expected shares of {', '.join(costs)} adding up to 1 but received "
                 + ",".join(f"{name}={share}" for name, share in self.format_mix)
             )
 
@@ -177,8 +187,11 @@ def plan(model: Model) -> CapacityPlan:
     l2_hits = (proxy - l1_hits) * model.l2_hit_ratio
     misses = proxy - l1_hits - l2_hits
     fetches = misses * (1 - model.sources_hit_ratio)
-    cost = mix_cost(model.format_mix)
-    bench_cost = mix_cost([(name, 1 / len(BENCH_MIX_FORMATS)) for name in BENCH_MIX_FORMATS])
+    costs = dict(model.format_cost)
+    cost = mix_cost(model.format_mix, costs)
+    bench_cost = mix_cost(
+        [(name, 1 / len(model.rate_formats)) for name in model.rate_formats], costs
+    )
     jpeg_per_core = model.images_per_core_per_second * bench_cost
     busy = (
         misses * cost / jpeg_per_core
@@ -244,22 +257,21 @@ def repeat_views(model: Model, factor: float = 10) -> Model:
     )
 
 
-def read_bench_rate(text: str) -> tuple[float, str] | None:
-    """Per-core images/s from a bench report: the proxy row over the thread count."""
-    row = re.search(r"^\|\s*proxy \(wrk, HTTP\)\s*\|\s*([0-9]+(?:\.[0-9]+)?)\s*\|", text, re.M)
-    threads = re.search(r"^threads:\s*([0-9]+)\b", text, re.M)
-    if row is None or threads is None or int(threads.group(1)) == 0:
-        return None
-    rate, count = float(row.group(1)), int(threads.group(1))
-    return rate / count, f"bench/README.md: {rate:g} images/s / {count} threads"
-
-
-def bench_rate(path: Path = BENCH_README) -> tuple[float, str]:
-    try:
-        found = read_bench_rate(path.read_text(encoding="utf-8"))
-    except OSError:
-        found = None
-    return found or (DEFAULT_IMAGES_PER_CORE, "default (no result in bench/README.md)")
+def measured_overrides(found: Measured | None, given: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Model fields from a bench run, for those the flags did not set; and where they came from."""
+    if found is None:
+        return {}, "default (no run in bench/results.json)"
+    overrides: dict[str, Any] = {
+        "images_per_core_per_second": found.jpeg_per_core,
+        "rate_formats": ("jpeg",),
+        "format_cost": tuple({**FORMAT_COST, **found.format_cost}.items()),
+    }
+    if found.l1_hits_per_core:
+        overrides["l1_hits_per_core_per_second"] = found.l1_hits_per_core
+    if found.l2_hits_per_core:
+        overrides["l2_hits_per_core_per_second"] = found.l2_hits_per_core
+    kept = {k: v for k, v in overrides.items() if k not in given}
+    return kept, f"bench/results.json, {found.date}, {found.cores} cores"
 
 
 def parse_shares(text: str) -> tuple[tuple[str, float], ...]:
@@ -362,7 +374,13 @@ def parser() -> argparse.ArgumentParser:
     args = argparse.ArgumentParser(prog="python -m bench.capacity", description=__doc__)
     defaults = Model()
     for spec in fields(Model):
-        if spec.name in ("format_mix", "record_overhead_bytes", "key_and_index_bytes"):
+        if spec.name in (
+            "format_mix",
+            "format_cost",
+            "rate_formats",
+            "record_overhead_bytes",
+            "key_and_index_bytes",
+        ):
             continue
         flag = "--" + spec.name.replace("_", "-")
         kind = int if spec.name == "cores_per_replica" else float
@@ -378,7 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = {k: v for k, v in vars(options).items() if v is not None and k != "format_mix"}
     source = "--images-per-core-per-second"
     if options.images_per_core_per_second is None:
-        given["images_per_core_per_second"], source = bench_rate()
+        overrides, source = measured_overrides(measured(read_json()), given)
+        given.update(overrides)
     try:
         model = Model(format_mix=parse_shares(options.format_mix), **given)
     except ValueError as error:
@@ -386,14 +405,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     base, new, repeat = plan(model), plan(new_content(model)), plan(repeat_views(model))
     mix = ", ".join(
-        f"{name} {share:.0%} x{FORMAT_COST[name]:g}" for name, share in model.format_mix
+        f"{name} {share:.0%} x{dict(model.format_cost)[name]:.2f}"
+        for name, share in model.format_mix
     )
     print(
         f"model: {model.requests_per_day:,.0f} requests/day, peak x{model.peak_factor:g}, "
         f"CDN {model.cdn_hit_ratio:.0%}, L1 {model.l1_hit_ratio:.0%}, "
         f"L2 {model.l2_hit_ratio:.0%} of L1 misses, sources {model.sources_hit_ratio:.0%}"
     )
-    print(f"formats: {mix}; {model.images_per_core_per_second:.2f} images/s per core ({source})")
+    measured_on = "/".join(dict.fromkeys(model.rate_formats))
+    print(
+        f"formats: {mix}; {model.images_per_core_per_second:.2f} {measured_on} images/s per core, "
+        f"{model.l1_hits_per_core_per_second:,.0f} L1 and {model.l2_hits_per_core_per_second:,.0f} "
+        f"L2 hits/s per core ({source})"
+    )
     print(
         f"results {model.mean_result_bytes:,.0f} B, sources {model.mean_source_bytes:,.0f} B, "
         f"{model.distinct_sources:,.0f} sources x {model.variants_per_source:g} variants, "

@@ -6,31 +6,34 @@ import sys
 import pytest
 
 from bench.capacity import (
-    BENCH_MIX_FORMATS,
-    BENCH_README,
     RECORD_OVERHEAD,
     Model,
     allocator_slack,
     main,
+    measured_overrides,
     new_content,
     parse_shares,
     plan,
-    read_bench_rate,
     repeat_views,
 )
+from bench.measured import measured
 from cache.record import encode, new_variant
 from tests.support import REPO
 
 # Defaults, with the two measured inputs pinned so the arithmetic below stays by hand.
 MODEL = Model(images_per_core_per_second=20.0, record_overhead_bytes=200)
 
-REPORT = """threads:   2 (IMGPROXY_WORKERS / ThreadPoolExecutor), wrk -t2 -c4
-
-| measurement | images/s | p50 ms | p99 ms | images | errors |
-| --- | ---: | ---: | ---: | ---: | ---: |
-| proxy (wrk, HTTP) | 41.3 | 88.7 | 239.0 | 828 | 0 |
-| pyvips in-process (ceiling) | 47.4 | 33.5 | 162.2 | 949 | 0 |
-"""
+ROW = {
+    "role": "ours",
+    "p50_ms": 1.0,
+    "p99_ms": 2.0,
+    "requests": 100,
+    "errors": 0,
+    "timeouts": 0,
+    "peak_rss_mb": 100.0,
+    "cpu_s_per_image": 0.01,
+    "mean_output_kb": 30.0,
+}
 
 
 def test_traffic_through_the_tiers() -> None:
@@ -113,17 +116,64 @@ def test_record_overhead_comes_from_the_record_layout() -> None:
     assert RECORD_OVERHEAD < 220  # what tests/cache/test_record.py allows
 
 
-def test_bench_rate_is_the_proxy_row_over_the_threads() -> None:
-    assert BENCH_MIX_FORMATS == ("jpeg", "jpeg", "jpeg", "webp")
-    assert read_bench_rate(REPORT) == (
-        pytest.approx(20.65),
-        "bench/README.md: 41.3 images/s / 2 threads",
-    )
-    assert read_bench_rate(REPORT.replace("proxy (wrk, HTTP)", "proxy")) is None
-    assert read_bench_rate(REPORT.replace("threads:   2", "threads: ?")) is None
-    found = read_bench_rate(BENCH_README.read_text(encoding="utf-8"))
+BENCH_JSON = {
+    "bench": {
+        "date": "2026-11-24 05:00 UTC",
+        "cores": 2,
+        "rows": [
+            {**ROW, "scenario": "miss-jpeg", "server": "ours, 1 process", "requests_per_sec": 80.0},
+            {
+                **ROW,
+                "scenario": "miss-jpeg",
+                "server": "ours, 2 processes",
+                "requests_per_sec": 60.0,
+            },
+            {
+                **ROW,
+                "scenario": "miss-jpeg",
+                "server": "thumbor",
+                "role": "thumbor",
+                "requests_per_sec": 500.0,
+            },
+            {**ROW, "scenario": "miss-webp", "server": "ours, 1 process", "requests_per_sec": 40.0},
+            {
+                **ROW,
+                "scenario": "miss-webp",
+                "server": "ours, 2 processes",
+                "requests_per_sec": 50.0,
+            },
+            {**ROW, "scenario": "miss-avif", "server": "ours, 1 process", "requests_per_sec": 20.0},
+            {
+                **ROW,
+                "scenario": "hit-l1",
+                "server": "ours, 2 processes",
+                "requests_per_sec": 3000.0,
+            },
+        ],
+    }
+}
+
+
+def test_measured_figures_come_from_the_best_layout_of_our_proxy() -> None:
+    found = measured(BENCH_JSON)
     assert found is not None
-    assert found[0] > 0
+    assert found.jpeg_per_core == 40.0  # 80 / 2 cores; thumbor's row is not ours
+    assert found.format_cost == {"jpeg": 1.0, "webp": 2.0, "avif": 4.0}  # same server's rows
+    assert (found.l1_hits_per_core, found.l2_hits_per_core) == (1500.0, None)
+    assert measured({}) is None
+    assert measured({"bench": {"rows": []}}) is None
+
+
+def test_measured_figures_feed_the_model_unless_a_flag_sets_them() -> None:
+    found = measured(BENCH_JSON)
+    overrides, source = measured_overrides(found, {"l1_hits_per_core_per_second": 10.0})
+    assert source == "bench/results.json, 2026-11-24 05:00 UTC, 2 cores"
+    assert "l1_hits_per_core_per_second" not in overrides
+    model = Model(**overrides)
+    p = plan(model)
+    assert p.jpeg_per_core == 40.0  # measured on JPEG alone: no bench-mix conversion
+    assert p.miss_cost == pytest.approx(0.5 + 0.3 * 2.0 + 0.2 * 4.0)
+    assert measured_overrides(None, {}) == ({}, "default (no run in bench/results.json)")
 
 
 def test_bad_inputs_are_refused() -> None:
