@@ -193,10 +193,12 @@ def raw_get(base: str, path: str) -> tuple[int, str]:
 
 
 @contextmanager
-def running_origin() -> Iterator[tuple[str, OriginLog]]:
+def running_origin(
+    handler_class: type[OriginHandler] = OriginHandler,
+) -> Iterator[tuple[str, OriginLog]]:
     log = OriginLog([], {})
     release = threading.Event()
-    handler = type("Handler", (OriginHandler,), {"log": log, "release": release})
+    handler = type("Handler", (handler_class,), {"log": log, "release": release})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)

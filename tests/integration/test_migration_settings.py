@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import base64
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from email.utils import formatdate
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -17,7 +15,7 @@ import pytest
 import pyvips
 
 from imgproxy.signing import sign
-from tests.support import CORPUS, OriginHandler, OriginLog, running_proxy
+from tests.support import CORPUS, OriginHandler, OriginLog, running_origin, running_proxy
 
 PHOTO = "jpeg-baseline-icc.jpg"  # 290x442
 WEBP = "webp-lossy.webp"  # 550x368, no alpha
@@ -50,20 +48,8 @@ class HeaderOrigin(OriginHandler):
         self.wfile.write(data)
 
 
-@contextmanager
-def header_origin() -> Iterator[tuple[str, OriginLog]]:
-    log = OriginLog([], {})
-    handler = type("Handler", (HeaderOrigin,), {"log": log, "release": threading.Event()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", log
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+def header_origin() -> AbstractContextManager[tuple[str, OriginLog]]:
+    return running_origin(HeaderOrigin)
 
 
 @pytest.fixture(scope="module")
