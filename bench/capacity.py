@@ -349,7 +349,7 @@ def table(plans: Sequence[tuple[str, CapacityPlan]]) -> str:
     return "\n".join(lines)
 
 
-def bends(base: CapacityPlan, new: CapacityPlan, repeat: CapacityPlan) -> str:
+def bends(base: CapacityPlan, new: CapacityPlan, repeat: CapacityPlan, l1_per_core: float) -> str:
     return "\n".join(
         [
             "Where it bends at 10x:",
@@ -364,7 +364,7 @@ def bends(base: CapacityPlan, new: CapacityPlan, repeat: CapacityPlan) -> str:
             f"* Linear in the catalogue, not in requests: Redis {_si(base.redis_bytes, 'B')} -> "
             f"{_si(new.redis_bytes, 'B')} ({base.shards} -> {new.shards} shards) with new "
             f"content, {_si(repeat.redis_bytes, 'B')} with repeat views.",
-            f"* Per replica: one event loop serves about {L1_HITS_PER_CORE:,.0f} L1 hits/s; "
+            f"* Per core: about {l1_per_core:,.0f} L1 hits/s; "
             f"each replica sees {_si(new.proxy_rps_per_replica, '/s')} at 10x new content.",
         ]
     )
@@ -429,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(table([("today", base), ("10x new content", new), ("10x repeat views", repeat)]))
     print()
-    print(bends(base, new, repeat))
+    print(bends(base, new, repeat, model.l1_hits_per_core_per_second))
     return 0
 
 
