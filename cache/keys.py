@@ -94,9 +94,12 @@ def negotiated_format(negotiation: Negotiation, explicit: ImageFormat | None, ac
 
 def variant_key(options: Options, source: str, requested: str, settings_version: str) -> str:
     """The result cache key of one variant (43 characters, base64url of a SHA-256)."""
-    return _digest(
-        ("variant", KEY_SCHEMA, canonical_options(options), source, requested, settings_version)
-    )
+    return variant_key_of(canonical_options(options), source, requested, settings_version)
+
+
+def variant_key_of(canonical: str, source: str, requested: str, settings_version: str) -> str:
+    """`variant_key` from options already in canonical form."""
+    return _digest(("variant", KEY_SCHEMA, canonical, source, requested, settings_version))
 
 
 def source_key(source: str) -> str:

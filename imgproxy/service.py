@@ -14,10 +14,11 @@ import pyvips
 from cache.http import Conditions, digest, etag_of, variant_etag
 from cache.keys import (
     OUTPUT_SETTINGS,
+    canonical_options,
     negotiated_format,
     settings_version,
     source_key,
-    variant_key,
+    variant_key_of,
 )
 from cache.record import CachedVariant, new_variant
 from config.settings import Settings
@@ -26,7 +27,6 @@ from imgproxy.caching import Caches
 from imgproxy.client_hints import ClientHints
 from imgproxy.errors import (
     DeadlineExceeded,
-    NotFound,
     OriginError,
     OriginTimeout,
     ProxyError,
@@ -43,8 +43,9 @@ from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.signing import Verifier
 from imgproxy.telemetry import Metrics, breaker_state_name, error_kind
 from imgproxy.url.options import MEDIA_TYPES, ImageFormat, ImageRequest
-from imgproxy.url.parser import PathParser, split_signature
+from imgproxy.url.parser import PathParser
 from imgproxy.url.source import SourceRewriter
+from imgproxy.verified_paths import VerifiedPaths
 from transforms.executor import ProcessingPool
 from transforms.formats import WRITABLE
 from transforms.limits import Limits
@@ -133,6 +134,7 @@ class ImageService:
             settings.auto_webp, settings.auto_avif, settings.enforce_webp, settings.enforce_avif
         )
         self.rewriter = SourceRewriter(settings.base_url, settings.url_replacements)
+        self.paths = VerifiedPaths(settings.path_prefix, self.verifier, self.parser, self.rewriter)
         self.fallback: Fallback | None = None
         """Set at start when a fallback image is configured."""
 
@@ -141,26 +143,20 @@ class ImageService:
     ) -> Variant:
         """Everything checked before any I/O: route, signature, options, output format.
         `headers` (lower-case names) carry the Client Hints, when those are enabled."""
-        prefix = self.settings.path_prefix
-        if prefix:
-            if not raw_path.startswith(prefix + "/"):
-                raise NotFound(detail=f"Path outside {prefix}: {raw_path}")
-            raw_path = raw_path[len(prefix) :]
-        if raw_path.strip("/").count("/") == 0:
-            raise NotFound(detail=f"No route for {raw_path}")
-        signature, rest = split_signature(raw_path)
-        self.verifier.verify(signature, "/" + rest)
-        request = self.parser.parse(rest)
-        request = replace(request, source=self.rewriter.rewrite(request.source))
+        read = self.paths.read(raw_path)
+        request, canonical = read.request, read.canonical
         if self.settings.enable_client_hints and headers is not None:
             hints = ClientHints.from_headers(headers)
-            request = replace(request, options=hints.apply(request.options))
+            hinted = hints.apply(request.options)
+            if hinted != request.options:
+                request = replace(request, options=hinted)
+                canonical = canonical_options(hinted)
         explicit = request.options.format
         if explicit is not None and explicit not in OUTPUT_FORMATS and not request.options.raw:
             raise UnsupportedFormat(f"Cannot write {explicit.value} images")
         choice = self.negotiation.choose(explicit, accept)
         requested = negotiated_format(self.negotiation, explicit, accept)
-        key = variant_key(request.options, request.source, requested, self.settings_version)
+        key = variant_key_of(canonical, request.source, requested, self.settings_version)
         return Variant(request, choice, key, source_key(request.source))
 
     async def fetch(self, request: ImageRequest) -> Original:
