@@ -60,6 +60,8 @@ class Settings:
     prometheus_namespace: str = "imgproxy"
     prometheus_multiproc_dir: str = ""
     """PROMETHEUS_MULTIPROC_DIR: metrics shared by worker processes."""
+    free_memory_interval: float = 10.0
+    """Seconds between handing freed memory back to the system (malloc_trim); 0: never."""
     drain_delay: float = 0.0
     """Least time `/ready` fails before a stopping server exits (for load balancers)."""
     graceful_stop_timeout: float = 0.0
@@ -262,6 +264,7 @@ class Settings:
             "IMGPROXY_REDIS_TIMEOUT": "redis_timeout",
             "IMGPROXY_GRACEFUL_STOP_TIMEOUT": "graceful_stop_timeout",
             "IMGPROXY_DRAIN_DELAY": "drain_delay",
+            "IMGPROXY_FREE_MEMORY_INTERVAL": "free_memory_interval",
             "IMGPROXY_REDIS_BREAKER_RESET": "redis_breaker_reset",
             "IMGPROXY_TIMEOUT": "timeout",
         }

@@ -20,6 +20,7 @@ from imgproxy.endpoints import Endpoints
 from imgproxy.errors import ProxyError
 from imgproxy.fallback import build_fallback
 from imgproxy.lifecycle import Lifecycle
+from imgproxy.memory_release import memory_released_every
 from imgproxy.origins import Origin, OriginRouter
 from imgproxy.origins.http import HttpOrigin
 from imgproxy.origins.local import LocalOrigin
@@ -148,7 +149,8 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
             host, _, port = settings.prometheus_bind.rpartition(":")
             metrics_server = metrics.serve(host.strip("[]") or "0.0.0.0", int(port))
         try:
-            yield
+            async with memory_released_every(settings.free_memory_interval):
+                yield
         finally:
             if metrics_server is not None:
                 metrics_server.shutdown()

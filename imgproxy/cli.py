@@ -92,7 +92,9 @@ def health_command(args: argparse.Namespace) -> int:
 
 def serve_command(args: argparse.Namespace) -> int:
     from imgproxy.server import serve  # noqa: PLC0415 - keeps `sign` free of server deps
+    from transforms.allocator import limit_arenas  # noqa: PLC0415
 
+    limit_arenas()  # before any thread starts, so that every thread shares the capped arenas
     env = dict(os.environ)
     if args.bind:
         env["IMGPROXY_BIND"] = args.bind

@@ -10,12 +10,16 @@ from typing import ParamSpec, TypeVar
 
 import pyvips
 
+from transforms.allocator import limit_arenas
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def configure_libvips() -> None:
-    """One libvips thread per job (parallelism comes from the pool) and no operation cache."""
+    """One libvips thread per job (parallelism comes from the pool), no operation cache, and
+    few malloc arenas for its threads."""
+    limit_arenas()
     pyvips.cache_set_max(0)
     pyvips.concurrency_set(int(os.environ.get("VIPS_CONCURRENCY", "1")))
 
