@@ -15,6 +15,8 @@ import pyvips
 from imgproxy.url.options import ImageFormat
 from tests.transforms import images as im
 from transforms.pipeline import Rendered
+from transforms.steps import colorspace
+from transforms.steps.colorspace import is_standard_srgb
 
 QUAD = im.png(im.quadrants())
 PHOTO = im.corpus("jpeg-baseline-icc.jpg")  # 290x442
@@ -175,7 +177,8 @@ def test_strip_metadata_removes_camera_exif_from_a_photo():
     assert im.decode(im.run(photo, "w:100/sm:0")).get_typeof("exif-ifd0-Make")
 
 
-NON_SRGB = im.corpus("jpeg-icc-nonsrgb.jpg")  # red at 12 o'clock only through its profile
+NON_SRGB_NAME = "jpeg-icc-nonsrgb.jpg"
+NON_SRGB = im.corpus(NON_SRGB_NAME)  # red at 12 o'clock only through its profile
 
 
 def top_band(rendered: Rendered) -> pyvips.Image:
@@ -206,6 +209,31 @@ def test_keeping_the_color_profile_keeps_pixels_and_profile(extension):
     assert im.share(top_band(rendered), (200, 0, 0), tolerance=130) == 0
     shown = top_band(rendered).icc_transform("srgb", embedded=True)
     assert im.share(shown, (200, 0, 0), tolerance=130) > 0.2
+
+
+STANDARD_SRGB = "bench/jpeg-kde-path-1920x1080.jpg"  # embeds the sRGB IEC61966-2.1 profile
+
+
+def test_the_standard_srgb_profile_is_recognised_and_no_other():
+    assert is_standard_srgb(pyvips.Image.new_from_buffer(im.corpus(STANDARD_SRGB), ""))
+    for other in (
+        "jpeg-baseline-icc.jpg",
+        "bench/jpeg-canon-adobergb-2000x1072.jpg",
+        NON_SRGB_NAME,
+    ):
+        assert not is_standard_srgb(pyvips.Image.new_from_buffer(im.corpus(other), ""))
+
+
+def test_standard_srgb_sources_skip_the_conversion_with_the_same_pixels(monkeypatch):
+    data = im.corpus(STANDARD_SRGB)
+    skipped = im.decode(im.run(data, "w:300/q:100", extension="png"))
+    monkeypatch.setattr(colorspace, "is_standard_srgb", lambda _image: False)
+    converted = im.decode(im.run(data, "w:300/q:100", extension="png"))
+    assert not skipped.get_typeof("icc-profile-data")
+    assert (skipped.width, skipped.height) == (converted.width, converted.height) == (300, 169)
+    difference = (skipped - converted).abs()
+    assert difference.avg() < 0.5
+    assert difference.max() <= 3
 
 
 def test_cmyk_sources_become_srgb():
