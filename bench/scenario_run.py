@@ -66,7 +66,7 @@ def _thumbor_label(cores: int) -> str:
 
 
 def _ours(ctx: Context, processes: int, settings: dict[str, str], name: str) -> ProxyServer:
-    workers = max(1, ctx.cores // processes)
+    workers = 2 * ctx.cores  # the server's default (twice the cores), split across processes
     return ProxyServer(
         CORPUS_DIR,
         workers,

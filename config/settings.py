@@ -51,7 +51,8 @@ class Settings:
     connect_timeout: float = 2.0
     timeout: float = 10.0
     user_agent: str = "imgproxy-py/0.1"
-    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    workers: int = field(default_factory=lambda: 2 * (os.cpu_count() or 1))
+    """Twice the CPU count, as imgproxy: while one image downloads, another renders."""
     requests_queue_size: int = -1
     """-1: four times the workers."""
     processes: int = 1

@@ -37,7 +37,7 @@ def test_defaults() -> None:
     assert (settings.max_redirects, settings.download_timeout) == (10, 5.0)
     assert (settings.connect_timeout, settings.timeout) == (2.0, 10.0)
     assert settings.user_agent == "imgproxy-py/0.1"
-    assert settings.workers == (os.cpu_count() or 1)
+    assert settings.workers == 2 * (os.cpu_count() or 1)
     assert settings.quality == 80
     assert settings.format_quality == {ImageFormat.WEBP: 79, ImageFormat.AVIF: 63}
     assert (settings.avif_speed, settings.jpeg_progressive) == (8, False)
