@@ -38,6 +38,7 @@ L1_BYTES = 2 * 1024 * 1024
 SLOW_DELAY_S = 0.3
 SAMPLE_EVERY_S = 5.0
 WARMUP_SHARE = 0.2
+WINDOW_SHARE = 0.2
 EXPECTED_5XX = 502
 """What the proxy answers when the origin answers 500 (imgproxy.errors.OriginError)."""
 
@@ -141,12 +142,19 @@ def unexpected_5xx(statuses: dict[int, int], failing_sent: int) -> int:
     return other + max(0, statuses.get(EXPECTED_5XX, 0) - failing_sent)
 
 
-def rss_growth(samples: list[float], warmup_share: float = WARMUP_SHARE) -> tuple[float, float]:
-    """RSS at the end of warm-up and growth from there to the end, in percent."""
-    if not samples:
-        return 0.0, 0.0
-    start = samples[min(len(samples) - 1, int(len(samples) * warmup_share))]
-    return start, (samples[-1] - start) / start * 100.0 if start else 0.0
+def rss_growth(
+    samples: list[float], warmup_share: float = WARMUP_SHARE, window_share: float = WINDOW_SHARE
+) -> tuple[float, float, float]:
+    """RSS just after warm-up, at the end, and the growth between, in percent: medians of the
+    first and of the last `window_share` of the samples after warm-up, because RSS saws up and
+    down between two `malloc_trim` calls and a single sample lands anywhere in that band."""
+    measured = samples[int(len(samples) * warmup_share) :]
+    if not measured:
+        return 0.0, 0.0, 0.0
+    window = max(1, int(len(measured) * window_share))
+    start = statistics.median(measured[:window])
+    end = statistics.median(measured[-window:])
+    return start, end, (end - start) / start * 100.0 if start else 0.0
 
 
 CHUNK_S = 60
@@ -241,7 +249,7 @@ def run(requests: int, workdir: Path) -> SoakResult:
     for chunk in chunks:
         total.add(chunk)
     samples = [rss / 1e6 for _, rss in sampler.samples]
-    start, growth = rss_growth(samples)
+    start, end, growth = rss_growth(samples)
     return SoakResult(
         requests=total.requests,
         seconds=total.seconds,
@@ -253,7 +261,7 @@ def run(requests: int, workdir: Path) -> SoakResult:
         unexpected_5xx=unexpected_5xx(total.statuses, total.failing_sent),
         socket_errors=total.socket_errors,
         rss_mb_after_warmup=start,
-        rss_mb_end=samples[-1] if samples else 0.0,
+        rss_mb_end=end,
         rss_mb_peak=max(samples, default=0.0),
         rss_growth_percent=growth,
         distinct_urls=mix.distinct,
@@ -276,7 +284,8 @@ def report(result: SoakResult, date: str) -> list[str]:
         f"- RSS after warm-up {result.rss_mb_after_warmup:.0f} MB, at the end "
         f"{result.rss_mb_end:.0f} MB, peak {result.rss_mb_peak:.0f} MB: growth "
         f"{result.rss_growth_percent:+.1f} % (sampled every {SAMPLE_EVERY_S:g} s, "
-        f"{len(result.rss_samples_mb)} samples; warm-up = first {WARMUP_SHARE:.0%})",
+        f"{len(result.rss_samples_mb)} samples; warm-up = first {WARMUP_SHARE:.0%}; medians "
+        f"of the first and last {WINDOW_SHARE:.0%} after it)",
     ]
 
 

@@ -136,9 +136,15 @@ def test_a_section_is_replaced_in_place_or_appended() -> None:
 def test_soak_accounting_of_5xx_and_rss() -> None:
     assert unexpected_5xx({200: 1000, 502: 40}, failing_sent=40) == 0
     assert unexpected_5xx({200: 1000, 502: 45, 503: 2}, failing_sent=40) == 7
-    start, growth = rss_growth([100.0, 150.0, 200.0, 200.0, 210.0], warmup_share=0.4)
-    assert (start, growth) == (200.0, pytest.approx(5.0))
-    assert rss_growth([]) == (0.0, 0.0)
+    start, end, growth = rss_growth([100.0, 150.0, 200.0, 200.0, 210.0], warmup_share=0.4)
+    assert (start, end, growth) == (200.0, 210.0, pytest.approx(5.0))
+    assert rss_growth([]) == (0.0, 0.0, 0.0)
+    sawtooth = [50.0] * 10 + [100.0, 140.0, 110.0, 135.0, 105.0] * 8  # flat, trimmed every sample
+    assert rss_growth(sawtooth)[2] == pytest.approx(0.0)
+    leaking = [50.0] * 10 + [100.0 + n for n in range(40)]
+    start, end, growth = rss_growth(leaking)
+    assert (start, end) == (103.5, 135.5)
+    assert growth == pytest.approx(30.9, abs=0.1)
 
 
 def test_the_soak_mix_is_mostly_hot_with_each_other_url_once() -> None:
