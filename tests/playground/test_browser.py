@@ -41,9 +41,11 @@ ENV = {
 }
 WAIT_MS = 30_000
 
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None, reason="Debian chromium is not installed (make test does)"
-)
+
+@pytest.fixture(autouse=True)
+def chromium_installed() -> None:
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
 
 
 @dataclass
