@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 import orjson
 from starlette.requests import Request
@@ -28,6 +29,29 @@ from transforms.inspect import inspect
 INFO_PREFIX = "/info"
 
 
+async def guarded(
+    request: Request,
+    serve: Callable[[Request], Awaitable[Response]],
+    settings: Settings,
+    service: ImageService,
+    lifecycle: Lifecycle,
+) -> Response:
+    """What every image route (imgproxy's and thumbor's) does around its own work: refuse while
+    draining and past the URL length, rate-limit everything when asked, count the request in
+    flight, and cancel the work when the client goes away."""
+    if lifecycle.draining:
+        raise ServiceUnavailable("Draining", detail="request arrived while draining")
+    if len(request.scope.get("raw_path", b"")) > settings.max_url_length:
+        raise UrlTooLong(detail=f"over {settings.max_url_length} bytes")
+    if service.limiter.applies_to_all:
+        await service.limiter.take(service.limiter.key(request.scope))
+    lifecycle.in_flight += 1
+    try:
+        return await cancel_on_disconnect(request, serve(request))
+    finally:
+        lifecycle.in_flight -= 1
+
+
 class Endpoints:
     def __init__(
         self, settings: Settings, service: ImageService, pool: ProcessingPool, lifecycle: Lifecycle
@@ -50,17 +74,7 @@ class Endpoints:
         return PlainTextResponse(text, status_code=status, headers={"Cache-Control": "no-store"})
 
     async def image(self, request: Request) -> Response:
-        if self.lifecycle.draining:
-            raise ServiceUnavailable("Draining", detail="request arrived while draining")
-        if len(request.scope.get("raw_path", b"")) > self.settings.max_url_length:
-            raise UrlTooLong(detail=f"over {self.settings.max_url_length} bytes")
-        if self.service.limiter.applies_to_all:
-            await self.service.limiter.take(self.service.limiter.key(request.scope))
-        self.lifecycle.in_flight += 1
-        try:
-            return await cancel_on_disconnect(request, self.serve_image(request))
-        finally:
-            self.lifecycle.in_flight -= 1
+        return await guarded(request, self.serve_image, self.settings, self.service, self.lifecycle)
 
     async def serve_image(self, request: Request) -> Response:
         path = raw_path_of(request)

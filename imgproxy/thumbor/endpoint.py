@@ -14,11 +14,11 @@ from starlette.routing import Route
 from cache.http import cache_control
 from cache.keys import negotiated_format, source_key, variant_key
 from config.settings import Settings
-from imgproxy.errors import InvalidPath, ServiceUnavailable, UnsupportedFormat, UrlTooLong
+from imgproxy.endpoints import guarded
+from imgproxy.errors import InvalidPath, UnsupportedFormat
 from imgproxy.lifecycle import Lifecycle
 from imgproxy.origins import Original
 from imgproxy.responses import (
-    cancel_on_disconnect,
     conditions_of,
     image_response,
     policy_of,
@@ -54,18 +54,7 @@ class ThumborEndpoint:
         return PlainTextResponse("WORKING", headers={"Cache-Control": "no-cache"})
 
     async def image(self, request: Request) -> Response:
-        if self.lifecycle.draining:
-            raise ServiceUnavailable("Draining", detail="request arrived while draining")
-        if len(request.scope.get("raw_path", b"")) > self.settings.max_url_length:
-            raise UrlTooLong(detail=f"over {self.settings.max_url_length} bytes")
-        limiter = self.service.limiter
-        if limiter.applies_to_all:
-            await limiter.take(limiter.key(request.scope))
-        self.lifecycle.in_flight += 1
-        try:
-            return await cancel_on_disconnect(request, self.serve(request))
-        finally:
-            self.lifecycle.in_flight -= 1
+        return await guarded(request, self.serve, self.settings, self.service, self.lifecycle)
 
     def parse(self, request: Request) -> ThumborRequest:
         raw = raw_path_of(request)
