@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from imgproxy.client import UrlBuilder
 from imgproxy.url.options import Options
-from transforms.plan import Orientation, make_plan, min_nonzero, scale
+from transforms.plan import Orientation, make_plan, result_size
 
 DEFAULT_TIMEOUT = 2.0
 VECTOR_FORMATS = frozenset({"svg"})
@@ -101,21 +101,4 @@ def rendered_size(source: SourceSize, options: Options) -> Size:
         orientation,
         vector=source.format in VECTOR_FORMATS,
     )
-    crop = plan.crop
-    stored = (
-        (min_nonzero(crop.width, source.width), min_nonzero(crop.height, source.height))
-        if crop
-        else (source.width, source.height)
-    )
-    scaled = (max(1, scale(stored[0], plan.x_scale)), max(1, scale(stored[1], plan.y_scale)))
-    if plan.swaps_axes:
-        scaled = (scaled[1], scaled[0])
-    width = min_nonzero(scaled[0], plan.result_width)
-    height = min_nonzero(scaled[1], plan.result_height)
-    if plan.extend:
-        width, height = max(width, plan.target_width), max(height, plan.target_height)
-    elif plan.extend_ratio_width:
-        width = max(width, plan.extend_ratio_width)
-        height = max(height, plan.extend_ratio_height)
-    top, right, bottom, left = plan.padding
-    return Size(width + left + right, height + top + bottom)
+    return Size(*result_size(plan, (source.width, source.height)))

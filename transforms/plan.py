@@ -263,3 +263,26 @@ def _shrink_offsets(anchor: Gravity, pre_x: float, pre_y: float) -> Gravity:
     x = round(anchor.x / pre_x) if abs(anchor.x) >= 1 else anchor.x
     y = round(anchor.y / pre_y) if abs(anchor.y) >= 1 else anchor.y
     return replace(anchor, x=float(x), y=float(y))
+
+
+def result_size(plan: Plan, source: tuple[int, int]) -> tuple[int, int]:
+    """The result's width and height when `plan` runs on a source of this stored size, before
+    anything that depends on the pixels (trim)."""
+    crop = plan.crop
+    stored = (
+        (min_nonzero(crop.width, source[0]), min_nonzero(crop.height, source[1]))
+        if crop
+        else source
+    )
+    scaled = (max(1, scale(stored[0], plan.x_scale)), max(1, scale(stored[1], plan.y_scale)))
+    if plan.swaps_axes:
+        scaled = (scaled[1], scaled[0])
+    width = min_nonzero(scaled[0], plan.result_width)
+    height = min_nonzero(scaled[1], plan.result_height)
+    if plan.extend:
+        width, height = max(width, plan.target_width), max(height, plan.target_height)
+    elif plan.extend_ratio_width:
+        width = max(width, plan.extend_ratio_width)
+        height = max(height, plan.extend_ratio_height)
+    top, right, bottom, left = plan.padding
+    return width + left + right, height + top + bottom
