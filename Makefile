@@ -1,6 +1,8 @@
 # Two commands set everything up on a fresh Debian machine with python3 and make:
 #   make run   - create .venv, install the server, serve on 127.0.0.1:8080 with a development key
+#                (another address: make run PORT=9000, or make run BIND=127.0.0.1:9000)
 #   make test  - install what the tests need (redis-server, hadolint, ...) and run the whole suite
+# Every Python install comes from the hash-locked files in requirements/ (make lock rewrites them).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,8 +11,14 @@ SERVER_STAMP := $(VENV)/.server-installed
 TEST_STAMP := $(VENV)/.test-installed
 APT_STAMP := $(VENV)/.apt-updated
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PORT ?= 8080
+BIND ?= 127.0.0.1:$(PORT)
+# Locked installs: every package pinned with its hashes, the project itself without dependencies
+# and without an isolated build environment, so nothing unpinned slips in.
+PIP_LOCKED := $(BIN)/python -m pip install -q --require-hashes --no-deps -r
+PIP_PROJECT := $(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 
-.PHONY: run test lint typecheck hadolint pytest bench soak fuzz clean
+.PHONY: run test lint typecheck hadolint pytest bench soak fuzz lock clean
 
 $(BIN)/python:
 	@if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
@@ -18,14 +26,14 @@ $(BIN)/python:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv; \
 	fi
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 
-$(SERVER_STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[server]'
+$(SERVER_STAMP): $(BIN)/python pyproject.toml requirements/server.txt
+	$(PIP_LOCKED) requirements/server.txt
+	$(PIP_PROJECT)
 	@touch $@
 
-$(TEST_STAMP): $(SERVER_STAMP) pyproject.toml
-	$(BIN)/pip install -q -e '.[server,test]'
+$(TEST_STAMP): $(SERVER_STAMP) requirements/test.txt
+	$(PIP_LOCKED) requirements/test.txt
 	@touch $@
 
 # Debian packages the suite starts for real. Installed only when missing.
@@ -38,7 +46,7 @@ define apt_need
 endef
 
 run: $(SERVER_STAMP)
-	$(BIN)/python -m imgproxy serve --dev --bind 127.0.0.1:8080
+	$(BIN)/python -m imgproxy serve --dev --bind $(BIND)
 
 NODE_CLIENT := tests/node/node_modules/@imgproxy/imgproxy-node/package.json
 
@@ -69,10 +77,9 @@ pytest: $(TEST_STAMP)
 THUMBOR_VENV := bench/.thumbor-venv
 THUMBOR_STAMP := $(THUMBOR_VENV)/.installed
 
-$(THUMBOR_STAMP):
+$(THUMBOR_STAMP): requirements/thumbor.txt
 	$(PYTHON) -m venv $(THUMBOR_VENV)
-	$(THUMBOR_VENV)/bin/pip install -q --upgrade pip
-	$(THUMBOR_VENV)/bin/pip install -q thumbor==7.8.0 pycurl
+	$(THUMBOR_VENV)/bin/python -m pip install -q --require-hashes --no-deps -r requirements/thumbor.txt
 	@touch $@
 
 bench: $(SERVER_STAMP) $(THUMBOR_STAMP)
@@ -85,8 +92,24 @@ soak: $(SERVER_STAMP)
 
 # Coverage-guided fuzzing of the URL parser and signature check (not part of `make test`).
 fuzz: $(TEST_STAMP)
-	$(BIN)/pip install -q -e '.[server,test,fuzz]'
+	$(PIP_LOCKED) requirements/fuzz.txt
 	$(BIN)/python tests/security/fuzz_parser.py -atheris_runs=$${RUNS:-200000}
+
+# Rewrites the lock files from pyproject.toml's ranges: on purpose only, and commit the result.
+# Each later lock is constrained by the one before, so the installs layered in .venv agree.
+UV_TOOL := $(VENV)/.uv-tool
+LOCK := $(UV_TOOL)/bin/uv pip compile --quiet --universal --generate-hashes --python-version 3.11
+
+lock: $(BIN)/python
+	$(PYTHON) -m venv $(UV_TOOL)
+	$(UV_TOOL)/bin/python -m pip install -q --require-hashes --no-deps -r requirements/uv.txt
+	$(LOCK) --upgrade pyproject.toml requirements/build.in --extra server -o requirements/server.txt
+	$(LOCK) --upgrade pyproject.toml requirements/build.in --extra server --extra test \
+		-c requirements/server.txt -o requirements/test.txt
+	$(LOCK) --upgrade pyproject.toml requirements/build.in --extra server --extra test --extra fuzz \
+		-c requirements/test.txt -o requirements/fuzz.txt
+	$(LOCK) --upgrade requirements/thumbor.in -o requirements/thumbor.txt
+	$(LOCK) --upgrade requirements/uv.in -o requirements/uv.txt
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -186,7 +186,7 @@ class RedisTier:
                 _flag(lost, subscribed)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, max_backoff)
 
