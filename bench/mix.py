@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus" / "bench"
+CORPUS_DIR = REPO_ROOT / "bench" / "photos"
 SOURCE_FORMATS = frozenset({"jpeg", "png"})
 
 Mode = Literal["fit", "fill"]

@@ -30,7 +30,7 @@ def header_lines(machine: Machine, cores: int, load: Load) -> list[str]:
 def method_lines() -> list[str]:
     return [
         "Every server fetches the sources over HTTP from one nginx on loopback serving "
-        "`../shared/corpus/bench`. Ratios compare rows of the same scenario in the same run. "
+        "`bench/photos`. Ratios compare rows of the same scenario in the same run. "
         "`ours ÷ ceiling` is against the pyvips in-process loop for misses and against a bare "
         "Starlette app answering the same bytes (same process count) for hits. Peak RSS and CPU "
         "seconds are of the server's process tree (thumbor: its instances, not its nginx front), "

@@ -20,7 +20,7 @@ from config.settings import Settings
 from imgproxy.app import create_app
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "tests" / "images"
 
 
 def manifest() -> list[dict[str, str]]:

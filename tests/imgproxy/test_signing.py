@@ -1,4 +1,4 @@
-"""Signature vectors from ../shared/reference/imgproxy.md §1, rotation and unsigned mode."""
+"""Signature vectors from imgproxy's docs (signing the URL), rotation and unsigned mode."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ import pyvips
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "tests" / "images"
 SAMPLE = "jpeg-baseline-icc.jpg"
 READY_DEADLINE_S = 60.0
 DOCKER_STOP_GRACE_S = 10.0

@@ -18,7 +18,7 @@ from imgproxy.security.encryption import (
     encrypt_source,
 )
 
-# docs/usage/encrypting_source_url.mdx, checked in shared/reference/imgproxy.md section 1
+# The test vector of imgproxy's docs/usage/encrypting_source_url.mdx
 KEY = bytes.fromhex("1eb5b0e971ad7f45324c1bb15c947cb207c43152fa5c6c7f35c4f36e0c18e0f1")
 IV = bytes.fromhex("a79563a2b35d86cee6451c3c800f535a")
 URL = "http://example.com/images/curiosity.jpg"

@@ -17,7 +17,7 @@ from imgproxy.service import defaults_from
 from imgproxy.url.parser import PathParser
 from transforms.pipeline import Defaults, Rendered, render
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "images"
 
 RED = (255, 0, 0)
 GREEN = (0, 255, 0)

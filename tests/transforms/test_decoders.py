@@ -21,7 +21,7 @@ from transforms.decoders.pillow_fallback import (
     sniff,
 )
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "images"
 HEIC, BMP, ICO = FallbackFormat.HEIC, FallbackFormat.BMP, FallbackFormat.ICO
 
 

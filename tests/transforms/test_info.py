@@ -15,7 +15,7 @@ from tests.transforms.test_blurhash import decode, decode83
 from transforms.blurhash import BASE83
 from transforms.info import describe
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "images"
 
 TYPES = {
     "width": int,

@@ -12,7 +12,7 @@ import pyvips
 
 from transforms.svg import SvgError, is_svg, sanitize
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "images"
 SVG_FILES = sorted(path.name for path in CORPUS.glob("svg*.svg*"))
 SAFE_CORPUS = [name for name in SVG_FILES if name != "svg-nested-use-bomb.svg"]
 HEAD = (
