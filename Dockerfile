@@ -22,13 +22,18 @@ RUN groupadd --system --gid 10001 imgproxy \
 
 # The sources are copied to a build directory outside the runtime working directory, so
 # `python -m imgproxy` imports the installed package (with its package data), not a source tree.
+# The dependencies come from the hash-locked requirements/server.txt (the build backend too); the
+# project itself then installs with neither dependencies nor an isolated build environment.
+COPY requirements/server.txt /tmp/imgproxy-py/requirements/
+RUN pip install --no-cache-dir --require-hashes --no-deps -r /tmp/imgproxy-py/requirements/server.txt
+
 COPY pyproject.toml README.md /tmp/imgproxy-py/
 COPY imgproxy /tmp/imgproxy-py/imgproxy
 COPY transforms /tmp/imgproxy-py/transforms
 COPY cache /tmp/imgproxy-py/cache
 COPY config /tmp/imgproxy-py/config
 
-RUN pip install --no-cache-dir '/tmp/imgproxy-py[server]' \
+RUN pip install --no-cache-dir --no-deps --no-build-isolation /tmp/imgproxy-py \
     && rm -rf /tmp/imgproxy-py
 
 WORKDIR /srv/imgproxy
