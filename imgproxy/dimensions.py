@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from imgproxy.client import UrlBuilder
+from imgproxy.geometry import Orientation, make_plan, result_size
 from imgproxy.url.options import Options
-from transforms.plan import Orientation, make_plan, result_size
 
 DEFAULT_TIMEOUT = 2.0
 VECTOR_FORMATS = frozenset({"svg"})
