@@ -1,8 +1,7 @@
-"""Gravity arithmetic: placing a box in another, and mapping an anchor through rotation/flip."""
+"""Gravity arithmetic: placing a box in another (mapping an anchor through rotation and flip is
+in imgproxy/geometry.py, which the URL helper shares)."""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from imgproxy.url.options import Gravity, GravityType
 
@@ -11,35 +10,6 @@ NORTHERN = frozenset({G.NORTH, G.NORTH_EAST, G.NORTH_WEST})
 SOUTHERN = frozenset({G.SOUTH, G.SOUTH_EAST, G.SOUTH_WEST})
 EASTERN = frozenset({G.EAST, G.NORTH_EAST, G.SOUTH_EAST})
 WESTERN = frozenset({G.WEST, G.NORTH_WEST, G.SOUTH_WEST})
-
-# Where each compass point goes when the image is rotated back by the angle.
-ROTATED = {
-    90: {G.NORTH: G.WEST, G.EAST: G.NORTH, G.SOUTH: G.EAST, G.WEST: G.SOUTH,
-         G.NORTH_WEST: G.SOUTH_WEST, G.NORTH_EAST: G.NORTH_WEST, G.SOUTH_WEST: G.SOUTH_EAST,
-         G.SOUTH_EAST: G.NORTH_EAST},
-    180: {G.NORTH: G.SOUTH, G.EAST: G.WEST, G.SOUTH: G.NORTH, G.WEST: G.EAST,
-          G.NORTH_WEST: G.SOUTH_EAST, G.NORTH_EAST: G.SOUTH_WEST, G.SOUTH_WEST: G.NORTH_EAST,
-          G.SOUTH_EAST: G.NORTH_WEST},
-    270: {G.NORTH: G.EAST, G.EAST: G.SOUTH, G.SOUTH: G.WEST, G.WEST: G.NORTH,
-          G.NORTH_WEST: G.NORTH_EAST, G.NORTH_EAST: G.SOUTH_EAST, G.SOUTH_WEST: G.NORTH_WEST,
-          G.SOUTH_EAST: G.SOUTH_WEST},
-}  # fmt: skip
-FLIPPED_X = {
-    G.EAST: G.WEST,
-    G.WEST: G.EAST,
-    G.NORTH_WEST: G.NORTH_EAST,
-    G.NORTH_EAST: G.NORTH_WEST,
-    G.SOUTH_WEST: G.SOUTH_EAST,
-    G.SOUTH_EAST: G.SOUTH_WEST,
-}
-FLIPPED_Y = {
-    G.NORTH: G.SOUTH,
-    G.SOUTH: G.NORTH,
-    G.NORTH_WEST: G.SOUTH_WEST,
-    G.NORTH_EAST: G.SOUTH_EAST,
-    G.SOUTH_WEST: G.NORTH_WEST,
-    G.SOUTH_EAST: G.NORTH_EAST,
-}
 
 
 def _offset(offset: float, size: int, dpr_scale: float) -> int:
@@ -81,40 +51,3 @@ def position(
     else:
         low_x, high_x, low_y, high_y = 0, width - inner_w, 0, height - inner_h
     return max(low_x, min(left, high_x)), max(low_y, min(top, high_y))
-
-
-def unrotate(anchor: Gravity, angle: int, flip_x: bool, flip_y: bool = False) -> Gravity:
-    """The anchor that, applied before rotating by `angle` and flipping, lands where `anchor`
-    lands after. Crops run before rotation for speed; this keeps their meaning."""
-    kind, x, y = anchor.type, anchor.x, anchor.y
-    if flip_x:
-        kind = FLIPPED_X.get(kind, kind)
-        if kind in (G.CENTER, G.NORTH, G.SOUTH):
-            x = -x
-        elif kind is G.FOCUS_POINT:
-            x = 1.0 - x
-    if flip_y:
-        kind = FLIPPED_Y.get(kind, kind)
-        if kind in (G.CENTER, G.EAST, G.WEST):
-            y = -y
-        elif kind is G.FOCUS_POINT:
-            y = 1.0 - y
-    angle %= 360
-    if angle:
-        kind = ROTATED[angle].get(kind, kind)
-        x, y = _rotate_offsets(kind, angle, x, y)
-    return replace(anchor, type=kind, x=x, y=y)
-
-
-def _rotate_offsets(kind: GravityType, angle: int, x: float, y: float) -> tuple[float, float]:
-    if kind is G.FOCUS_POINT:
-        return {90: (y, 1.0 - x), 180: (1.0 - x, 1.0 - y), 270: (1.0 - y, x)}[angle]
-    if angle == 90:
-        return (y, -x) if kind in (G.CENTER, G.EAST, G.WEST) else (y, x)
-    if angle == 180:
-        if kind is G.CENTER:
-            return -x, -y
-        if kind in (G.NORTH, G.SOUTH):
-            return -x, y
-        return (x, -y) if kind in (G.EAST, G.WEST) else (x, y)
-    return (-y, x) if kind in (G.CENTER, G.NORTH, G.SOUTH) else (y, x)
