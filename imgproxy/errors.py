@@ -42,7 +42,13 @@ class Forbidden(ProxyError):
 
 
 class InvalidSignature(Forbidden):
-    pass
+    public_message = "Invalid signature"
+
+
+class MissingSignature(InvalidSignature):
+    """Signing is on but the path carries no signature (`unsafe`, `_`, or options first)."""
+
+    public_message = "Missing signature"
 
 
 class SourceNotAllowed(Forbidden):

@@ -13,33 +13,50 @@ import logging
 import math
 import os
 import signal
+import socket
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from config.settings import Settings, SettingsError
 from imgproxy.app import create_app
 from imgproxy.lifecycle import Lifecycle
+from imgproxy.startup_checks import check
 from imgproxy.telemetry import RequestIdFilter
 
 log = logging.getLogger("imgproxy")
 DRAIN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+BACKLOG = 2048
+Announce = Callable[[str, int], None]
+"""Called with the bound host and port once the server listens."""
 
 
 class DrainingServer(uvicorn.Server):
     """On the first SIGTERM/SIGINT drain instead of closing at once; a second one stops."""
 
     def __init__(
-        self, config: uvicorn.Config, lifecycle: Lifecycle, grace: float, minimum: float
+        self,
+        config: uvicorn.Config,
+        lifecycle: Lifecycle,
+        grace: float,
+        minimum: float,
+        on_started: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__(config)
         self.lifecycle = lifecycle
         self.grace = grace
         self.minimum = minimum
+        self.on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.on_started()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if sig in DRAIN_SIGNALS and not self.lifecycle.draining:
@@ -86,41 +103,91 @@ def shared_metrics_dir(env: dict[str, str]) -> None:
     env["PROMETHEUS_MULTIPROC_DIR"] = directory
 
 
-def serve(env: Mapping[str, str]) -> int:
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port, made as uvicorn makes its own."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def serve(env: Mapping[str, str], announce: Announce | None = None) -> int:
+    """Listen, then `announce` the address (after binding, so it never points at another
+    server), then serve until stopped."""
     configure_logging()
     try:
         settings = Settings.from_env(env)
+        check(settings)
         host, port = settings.bind_host_port
     except (SettingsError, ValueError) as error:
         log.error("Invalid configuration: %s", error)
         return 2
-    graceful = math.ceil(settings.stop_timeout)
-    if settings.processes > 1:
-        env = dict(env)
-        shared_metrics_dir(env)
-        os.environ.update(env)
-        uvicorn.run(
-            "imgproxy.server:app_from_environment",
-            factory=True,
-            workers=settings.processes,
-            host=host,
-            port=port,
-            log_level="info",
-            server_header=False,
-            access_log=False,
-            timeout_graceful_shutdown=graceful,
-        )
-        return 0
-    app = create_app(settings)
+    try:
+        sock = listening_socket(host, port)
+    except OSError as error:
+        reason = (error.strerror or str(error)).lower()
+        print(f"Cannot listen on {address(host, port)}: {reason}", file=sys.stderr, flush=True)
+        return 1
+    host, port = sock.getsockname()[:2]
+
+    def started() -> None:
+        log.info("Listening on http://%s", address(host, port))
+        if announce is not None:
+            announce(host, port)
+
+    with sock:
+        if settings.processes > 1:
+            run_workers(env, settings, sock, started)
+        else:
+            run_one(settings, sock, started)
+    return 0
+
+
+def run_workers(
+    env: Mapping[str, str], settings: Settings, sock: socket.socket, started: Callable[[], None]
+) -> None:
+    """uvicorn's supervisor over IMGPROXY_PROCESSES workers sharing `sock`."""
+    env = dict(env)
+    shared_metrics_dir(env)
+    os.environ.update(env)
     config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
+        "imgproxy.server:app_from_environment",
+        factory=True,
+        workers=settings.processes,
         log_level="info",
         server_header=False,
         access_log=False,
+        backlog=BACKLOG,
+        timeout_graceful_shutdown=math.ceil(settings.stop_timeout),
+    )
+    started()  # the workers accept on `sock`, which already listens
+    # uvicorn's supervisor given the TCP socket itself: its `fd=` path would take the socket
+    # for a Unix one, and the workers would then answer without TCP_NODELAY.
+    Multiprocess(config, sockets=[sock]).run()
+
+
+def run_one(settings: Settings, sock: socket.socket, started: Callable[[], None]) -> None:
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        log_level="info",
+        server_header=False,
+        access_log=False,
+        backlog=BACKLOG,
         # The drain below already waited for in-flight requests; uvicorn only closes up.
         timeout_graceful_shutdown=1,
     )
-    DrainingServer(config, app.state.lifecycle, settings.stop_timeout, settings.drain_delay).run()
-    return 0
+    lifecycle = app.state.lifecycle
+    server = DrainingServer(config, lifecycle, settings.stop_timeout, settings.drain_delay, started)
+    server.run(sockets=[sock])

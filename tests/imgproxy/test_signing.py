@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from imgproxy.errors import InvalidSignature
+from imgproxy.errors import InvalidSignature, MissingSignature
 from imgproxy.signing import SIGNATURE_LOOKS_LIKE_OPTION, Verifier, sign
 
 DOCS_KEY = bytes.fromhex("736563726574")
@@ -63,8 +63,9 @@ def test_key_of_one_pair_with_salt_of_another_does_not_verify() -> None:
 def test_wrong_truncated_padded_or_garbled_signatures_fail(signature: str) -> None:
     with pytest.raises(InvalidSignature) as caught:
         Verifier([b"test-key"], [b"test-salt"]).verify(signature, "/asd")
-    assert caught.value.message == "Forbidden"
-    assert caught.value.status == 403
+    assert type(caught.value) is InvalidSignature
+    assert (caught.value.status, caught.value.message) == (403, "Invalid signature")
+    assert "oWaL7QoW5TsgbuiS9-5-DI8S3Ibbo1gdB2SteJh3a20" not in caught.value.message
 
 
 def test_truncated_size_accepts_only_the_truncated_form() -> None:
@@ -90,3 +91,25 @@ def test_unsigned_mode_refuses_an_option_in_place_of_the_signature() -> None:
     with pytest.raises(InvalidSignature) as caught:
         Verifier().verify("rs:fit:300:300", "/plain/http://example.com/a.jpg")
     assert caught.value.message == SIGNATURE_LOOKS_LIKE_OPTION
+
+
+@pytest.mark.parametrize("signature", ["unsafe", "insecure", "_", "rs:fit:300:300", "plain"])
+def test_signed_mode_names_a_missing_signature(signature: str) -> None:
+    with pytest.raises(MissingSignature) as caught:
+        Verifier([b"test-key"], [b"test-salt"]).verify(signature, "/w:100/plain/local:///a.jpg")
+    assert (caught.value.status, caught.value.message) == (403, "Missing signature")
+
+
+def test_refusals_keep_the_key_and_the_expected_signature_out_of_the_message() -> None:
+    expected = sign("/asd", b"test-key", b"test-salt")
+    for signature in ("unsafe", "AAAA", "!!!", expected[:-1] + "A"):
+        with pytest.raises(InvalidSignature) as caught:
+            Verifier([b"test-key"], [b"test-salt"]).verify(signature, "/asd")
+        error = caught.value
+        for secret in (expected, "test-key", b"test-key".hex(), "test-salt"):
+            assert secret not in error.message
+            assert secret not in error.detail
+
+
+def test_a_trusted_signature_is_accepted_even_if_it_reads_as_unsigned() -> None:
+    Verifier([b"test-key"], [b"test-salt"], trusted=["unsafe"]).verify("unsafe", "/asd")

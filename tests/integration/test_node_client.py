@@ -247,4 +247,4 @@ def test_unsigned_urls(servers: tuple[str, str, str]) -> None:
     assert (status, content_type) == (200, "image/webp")
     assert (decode(body).width, decode(body).height) == (90, 60)
     status, _, body = fetch(urls["refused"])
-    assert (status, body) == (403, b"Forbidden\n")
+    assert (status, body) == (403, b"Missing signature\n")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from config.settings import SAMPLES_DIR, Settings, SettingsError
-from imgproxy.cli import development_env
+from imgproxy.cli import development_banner, development_env
 
 KEY = {"IMGPROXY_KEY": "6b6579", "IMGPROXY_SALT": "73616c74"}
 REFUSAL = (
@@ -46,28 +46,28 @@ def test_bad_boolean_names_the_variable() -> None:
     assert str(error.value) == "IMGPROXY_PLAYGROUND must be a boolean, got 'sometimes'"
 
 
-def test_dev_mode_turns_it_on_with_its_generated_key(capsys: pytest.CaptureFixture[str]) -> None:
+def test_dev_mode_turns_it_on_with_its_generated_key() -> None:
     env = development_env({"IMGPROXY_BIND": "127.0.0.1:9123"})
     settings = Settings.from_env(env)
     assert settings.playground and settings.signing_enabled
     assert settings.local_filesystem_root == SAMPLES_DIR
     assert "Playground (try options, get signed URLs):\n  http://127.0.0.1:9123/\n" in (
-        capsys.readouterr().out
+        development_banner(env, "http://127.0.0.1:9123")
     )
 
 
-def test_dev_mode_can_leave_it_off(capsys: pytest.CaptureFixture[str]) -> None:
+def test_dev_mode_can_leave_it_off() -> None:
     env = development_env({"IMGPROXY_PLAYGROUND": "false"})
     assert Settings.from_env(env).playground is False
-    assert "Playground" not in capsys.readouterr().out
+    assert "Playground" not in development_banner(env, "http://127.0.0.1:8080")
 
 
-def test_dev_mode_keeps_it_off_with_an_operator_key(capsys: pytest.CaptureFixture[str]) -> None:
+def test_dev_mode_keeps_it_off_with_an_operator_key() -> None:
     env = development_env(dict(KEY))
     settings = Settings.from_env(env)
     assert settings.keys == (bytes.fromhex(KEY["IMGPROXY_KEY"]),)
     assert settings.playground is False
-    assert "Playground" not in capsys.readouterr().out
+    assert "Playground" not in development_banner(env, "http://127.0.0.1:8080")
 
 
 def test_dev_mode_still_refuses_an_operator_key_unforced(
