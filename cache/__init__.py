@@ -11,6 +11,5 @@
 - `tiered`: L1 then L2 as one tier; an L2 hit fills L1.
 - `variants`: typed results over the tiers (decode, storage TTL with stale grace, purge).
 - `singleflight`: one run per key in a process, a Redis lock across replicas, both together.
-- `sources_cache`: originals kept briefly, fetched once for all concurrent variants.
 - `http`: Cache-Control, ETag and Vary for the CDN tier.
 """

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from config.env import (
-    DEFAULT_FORMAT_QUALITY,
-    SettingsError,
-    read_bind,
-    read_bool,
-    read_float,
-    read_format_quality,
-    read_hex_list,
-    read_imgproxy_compat,
-    read_int,
-    read_presets,
-    read_s3,
-    read_source_security,
-    read_thumbor,
-    read_watermark,
-)
-from imgproxy.preferred import DEFAULT_PREFERRED_FORMATS
+from config.declared import read_declared
+from config.env import DEFAULT_FORMAT_QUALITY, SettingsError
+from imgproxy.url.formats import DEFAULT_PREFERRED_FORMATS
 from imgproxy.url.options import ImageFormat
 from imgproxy.url.presets import Preset
 from imgproxy.url.source import UrlReplacement
@@ -151,19 +137,24 @@ class Settings:
     """Allow the playground with an operator's IMGPROXY_KEY (it becomes a signing oracle)."""
 
     def __post_init__(self) -> None:
+        problems = list(self._conflicts())
+        if problems:
+            raise SettingsError(*problems)
+
+    def _conflicts(self) -> Iterator[str]:
         if len(self.keys) != len(self.salts):
-            raise SettingsError(
+            yield (
                 f"IMGPROXY_KEY has {len(self.keys)} entries but IMGPROXY_SALT has "
                 f"{len(self.salts)}: they are used in pairs"
             )
         if not 1 <= self.signature_size <= 32:
-            raise SettingsError(f"IMGPROXY_SIGNATURE_SIZE must be 1..32, got {self.signature_size}")
+            yield f"IMGPROXY_SIGNATURE_SIZE must be 1..32, got {self.signature_size}"
         if len(self.arguments_separator) != 1 or self.arguments_separator == "/":
-            raise SettingsError("IMGPROXY_ARGUMENTS_SEPARATOR must be one character, not '/'")
+            yield "IMGPROXY_ARGUMENTS_SEPARATOR must be one character, not '/'"
         if self.workers < 1:
-            raise SettingsError("IMGPROXY_WORKERS must be at least 1")
+            yield "IMGPROXY_WORKERS must be at least 1"
         if self.playground and self.signing_enabled and not self.playground_force:
-            raise SettingsError(
+            yield (
                 "IMGPROXY_PLAYGROUND signs any URL for anyone who can open /, which gives away "
                 "what IMGPROXY_KEY protects: turn it off, or set IMGPROXY_PLAYGROUND_FORCE=true"
             )
@@ -209,118 +200,6 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read every IMGPROXY_* variable; unknown ones are ignored, bad values raise."""
-        env = os.environ if env is None else env
-        values: dict[str, object] = {}
-
-        def has(name: str) -> bool:
-            return bool(env.get(name, "").strip())
-
-        if has("IMGPROXY_BIND"):
-            values["bind"] = read_bind(env["IMGPROXY_BIND"].strip())
-        if has("IMGPROXY_PROMETHEUS_BIND"):
-            values["prometheus_bind"] = read_bind(env["IMGPROXY_PROMETHEUS_BIND"].strip())
-        if "IMGPROXY_PROMETHEUS_NAMESPACE" in env:
-            values["prometheus_namespace"] = env["IMGPROXY_PROMETHEUS_NAMESPACE"].strip()
-        values["prometheus_multiproc_dir"] = env.get("PROMETHEUS_MULTIPROC_DIR", "")
-        if has("IMGPROXY_KEY") or has("IMGPROXY_SALT"):
-            values["keys"] = read_hex_list("IMGPROXY_KEY", env.get("IMGPROXY_KEY", ""))
-            values["salts"] = read_hex_list("IMGPROXY_SALT", env.get("IMGPROXY_SALT", ""))
-        separator = env.get("IMGPROXY_ARGUMENTS_SEPARATOR", "")
-        if separator:
-            values["arguments_separator"] = separator
-        values["presets"] = read_presets(env, str(values.get("arguments_separator", ":")))
-        if has("IMGPROXY_LOCAL_FILESYSTEM_ROOT"):
-            values["local_filesystem_root"] = Path(env["IMGPROXY_LOCAL_FILESYSTEM_ROOT"])
-        integers: dict[str, tuple[str, int, int | None]] = {
-            "IMGPROXY_SIGNATURE_SIZE": ("signature_size", 1, 32),
-            "IMGPROXY_MAX_SRC_FILE_SIZE": ("max_src_file_size", 0, None),
-            "IMGPROXY_MAX_REDIRECTS": ("max_redirects", 0, None),
-            "IMGPROXY_WORKERS": ("workers", 1, None),
-            "IMGPROXY_REQUESTS_QUEUE_SIZE": ("requests_queue_size", 0, None),
-            "IMGPROXY_RATE_LIMIT_BURST": ("rate_limit_burst", 1, None),
-            "IMGPROXY_MAX_URL_LENGTH": ("max_url_length", 64, None),
-            "IMGPROXY_PROCESSES": ("processes", 1, 64),
-            "IMGPROXY_QUALITY": ("quality", 1, 100),
-            "IMGPROXY_AVIF_SPEED": ("avif_speed", 0, 9),
-            "IMGPROXY_TTL": ("ttl", 0, None),
-            "IMGPROXY_CACHE_MEMORY_BYTES": ("cache_memory_bytes", 0, None),
-            "IMGPROXY_CACHE_TTL": ("cache_ttl", 0, None),
-            "IMGPROXY_CACHE_STALE_GRACE": ("cache_stale_grace", 0, None),
-            "IMGPROXY_SOURCES_CACHE_BYTES": ("sources_cache_bytes", 0, None),
-            "IMGPROXY_SOURCES_CACHE_TTL": ("sources_cache_ttl", 0, None),
-            "IMGPROXY_STALE_WHILE_REVALIDATE": ("stale_while_revalidate", 0, None),
-            "IMGPROXY_STALE_IF_ERROR": ("stale_if_error", 0, None),
-            "IMGPROXY_NOT_FOUND_TTL": ("not_found_ttl", 0, None),
-            "IMGPROXY_MAX_ANIMATION_FRAMES": ("max_animation_frames", 1, None),
-            "IMGPROXY_MAX_RESULT_DIMENSION": ("max_result_dimension", 0, None),
-        }
-        for name, (attribute, minimum, maximum) in integers.items():
-            if has(name):
-                values[attribute] = read_int(name, env[name], minimum, maximum)
-        floats = {
-            "IMGPROXY_MAX_SRC_RESOLUTION": "max_src_resolution",
-            "IMGPROXY_DOWNLOAD_TIMEOUT": "download_timeout",
-            "IMGPROXY_CONNECT_TIMEOUT": "connect_timeout",
-            "IMGPROXY_REDIS_TIMEOUT": "redis_timeout",
-            "IMGPROXY_GRACEFUL_STOP_TIMEOUT": "graceful_stop_timeout",
-            "IMGPROXY_DRAIN_DELAY": "drain_delay",
-            "IMGPROXY_FREE_MEMORY_INTERVAL": "free_memory_interval",
-            "IMGPROXY_REDIS_BREAKER_RESET": "redis_breaker_reset",
-            "IMGPROXY_TIMEOUT": "timeout",
-        }
-        for name, attribute in floats.items():
-            if has(name):
-                values[attribute] = read_float(name, env[name])
-        booleans = {
-            "IMGPROXY_JPEG_PROGRESSIVE": "jpeg_progressive",
-            "IMGPROXY_ENABLE_WEBP_DETECTION": "auto_webp",
-            "IMGPROXY_AUTO_WEBP": "auto_webp",
-            "IMGPROXY_ENABLE_AVIF_DETECTION": "auto_avif",
-            "IMGPROXY_AUTO_AVIF": "auto_avif",
-            "IMGPROXY_AUTO_ROTATE": "auto_rotate",
-            "IMGPROXY_STRIP_METADATA": "strip_metadata",
-            "IMGPROXY_USE_ETAG": "use_etag",
-            "IMGPROXY_KEEP_COPYRIGHT": "keep_copyright",
-            "IMGPROXY_STRIP_COLOR_PROFILE": "strip_color_profile",
-            "IMGPROXY_PNG_INTERLACED": "png_interlaced",
-            "IMGPROXY_ALLOW_SECURITY_OPTIONS": "allow_security_options",
-            "IMGPROXY_ONLY_PRESETS": "only_presets",
-            "IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "allow_loopback_sources",
-            "IMGPROXY_ALLOW_LINK_LOCAL_SOURCE_ADDRESSES": "allow_link_local_sources",
-            "IMGPROXY_ALLOW_PRIVATE_SOURCE_ADDRESSES": "allow_private_sources",
-            "IMGPROXY_RATE_LIMIT_ALL": "rate_limit_all",
-            "IMGPROXY_USE_S3": "use_s3",
-            "IMGPROXY_S3_ENDPOINT_USE_PATH_STYLE": "s3_endpoint_use_path_style",
-            "IMGPROXY_PLAYGROUND": "playground",
-            "IMGPROXY_PLAYGROUND_FORCE": "playground_force",
-        }
-        for name, attribute in booleans.items():
-            if has(name):
-                values[attribute] = read_bool(name, env[name])
-        if has("IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION"):
-            values["max_animation_frame_resolution"] = read_float(
-                "IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION",
-                env["IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION"],
-            )
-        if has("IMGPROXY_ALLOWED_PROCESSING_OPTIONS"):
-            names = env["IMGPROXY_ALLOWED_PROCESSING_OPTIONS"].split(",")
-            values["allowed_processing_options"] = frozenset(n.strip() for n in names if n.strip())
-        values.update(read_watermark(env))
-        if has("IMGPROXY_FORMAT_QUALITY"):
-            values["format_quality"] = read_format_quality(env["IMGPROXY_FORMAT_QUALITY"])
-        values.update(read_source_security(env))
-        values.update(read_s3(env))
-        values.update(read_thumbor(env))
-        strings = {
-            "IMGPROXY_REDIS_URL": "redis_url",
-            "IMGPROXY_ADMIN_TOKEN": "admin_token",
-            "IMGPROXY_USER_AGENT": "user_agent",
-        }
-        for name, attribute in strings.items():
-            if has(name):
-                values[attribute] = env[name].strip()
-        if has("IMGPROXY_PATH_PREFIX"):
-            values["path_prefix"] = "/" + env["IMGPROXY_PATH_PREFIX"].strip("/")
-        values.update(read_imgproxy_compat(env))
-        return cls(**values)  # type: ignore[arg-type]
+        """Read every variable in `config.declared`; unknown ones are ignored, bad values raise
+        one SettingsError naming them all."""
+        return cls(**read_declared(os.environ if env is None else env))  # type: ignore[arg-type]

@@ -1,18 +1,19 @@
 """Originals kept briefly (L1 bytes-bounded, optional L2), keyed by source URL, so the ten
 srcset widths of one photo fetch it from the origin once. Concurrent misses for one source
-share one fetch; fetch errors are not cached."""
+share one fetch; fetch errors are not cached. `CachingOrigin` puts this in front of any
+`Origin`, behind the same protocol."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
 from cache.keys import source_key
-from cache.memory import MemoryTier
 from cache.record import CorruptRecord, pack, unpack
-from cache.redis_tier import RedisTier
 from cache.singleflight import SingleFlight
+from cache.tier import TimedTier
 from cache.tiered import TieredCache
-from imgproxy.origins import Original
+from imgproxy.errors import SourceTooLarge
+from imgproxy.origins import Origin, Original
 
 
 def encode_original(original: Original) -> bytes:
@@ -35,14 +36,15 @@ def decode_original(blob: bytes) -> Original:
     return Original(data, fields["t"], fields["e"], fields["lm"], fields["cc"], fields["ex"])
 
 
-class SourcesCache:
-    def __init__(self, l1: MemoryTier, l2: RedisTier | None = None, *, ttl: float = 60.0) -> None:
+class OriginalsCache:
+    def __init__(self, l1: TimedTier, l2: TimedTier | None = None, *, ttl: float = 60.0) -> None:
         """Give `l2` its own prefix (e.g. "imgproxy:s:"), a larger timeout and a
         `max_value_bytes`: originals are bigger than results."""
         self.tiers = TieredCache(l1, l2)
         self.ttl = ttl
         self.flight: SingleFlight[Original] = SingleFlight()
         self.fetches = 0
+        """Calls of a `load` so far: a caller that sees it unchanged was answered from cache."""
 
     async def get(self, source: str) -> Original | None:
         key = source_key(source)
@@ -58,16 +60,34 @@ class SourcesCache:
     async def put(self, source: str, original: Original) -> None:
         await self.tiers.set(source_key(source), encode_original(original), self.ttl)
 
-    async def fetch(self, source: str, fetch: Callable[[], Awaitable[Original]]) -> Original:
-        """The cached original, else one shared `fetch()` whose result is kept. Callers with a
+    async def fetch(self, source: str, load: Callable[[], Awaitable[Original]]) -> Original:
+        """The cached original, else one shared `load()` whose result is kept. Callers with a
         per-request size limit must check `len(original.data)` themselves."""
-        return await self.flight.do(source_key(source), lambda: self._load(source, fetch))
+        return await self.flight.do(source_key(source), lambda: self._load(source, load))
 
-    async def _load(self, source: str, fetch: Callable[[], Awaitable[Original]]) -> Original:
+    async def _load(self, source: str, load: Callable[[], Awaitable[Original]]) -> Original:
         cached = await self.get(source)
         if cached is not None:
             return cached
         self.fetches += 1
-        original = await fetch()
+        original = await load()
         await self.put(source, original)
         return original
+
+
+class CachingOrigin:
+    """An `Origin` answering from `originals` and asking `origin` only on a miss. Concurrent
+    misses share the first caller's fetch, its `max_bytes` included."""
+
+    def __init__(self, origin: Origin, originals: OriginalsCache) -> None:
+        self.origin = origin
+        self.originals = originals
+
+    async def fetch(self, source: str, max_bytes: int = 0) -> Original:
+        original = await self.originals.fetch(source, lambda: self.origin.fetch(source, max_bytes))
+        if max_bytes and len(original.data) > max_bytes:
+            raise SourceTooLarge(detail=f"{source}: {len(original.data)} > {max_bytes}")
+        return original
+
+    async def close(self) -> None:
+        await self.origin.close()

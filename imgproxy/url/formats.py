@@ -1,11 +1,22 @@
-"""IMGPROXY_PREFERRED_FORMATS: the output format of a URL that names none (and got no modern
-format from `Accept`). Standard library plus `imgproxy.url` only: settings import it."""
+"""Output formats as values: which ones this server writes, and which one a URL that names none
+gets (IMGPROXY_PREFERRED_FORMATS). Standard library plus `imgproxy.url` only: settings import it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from imgproxy.url.options import ImageFormat
+
+WRITABLE = frozenset(
+    {
+        ImageFormat.JPEG,
+        ImageFormat.PNG,
+        ImageFormat.WEBP,
+        ImageFormat.AVIF,
+        ImageFormat.GIF,
+        ImageFormat.TIFF,
+    }
+)
 
 DEFAULT_PREFERRED_FORMATS: tuple[ImageFormat, ...] = (
     ImageFormat.JPEG,
