@@ -55,3 +55,32 @@ def choose_format(
     explicit: ImageFormat | None, accept: str, *, auto_webp: bool, auto_avif: bool
 ) -> FormatChoice:
     return Negotiation(auto_webp, auto_avif).choose(explicit, accept)
+
+
+def negotiated_format(negotiation: Negotiation, explicit: ImageFormat | None, accept: str) -> str:
+    """The `requested` part of a variant key: the explicit format (or the one an enforce flag
+    put in its place), else `auto:` plus the Accept class."""
+    requested = negotiation.choose(explicit, accept).requested
+    if explicit is not None and requested is not None:
+        return requested.value
+    return "auto:" + (requested.value if requested is not None else "none")
+
+
+def requested_format(
+    explicit: ImageFormat | None,
+    accept: str,
+    *,
+    auto_webp: bool,
+    auto_avif: bool,
+    enforce_webp: bool = False,
+    enforce_avif: bool = False,
+) -> str:
+    """`negotiated_format` from the flags themselves."""
+    negotiation = Negotiation(auto_webp, auto_avif, enforce_webp, enforce_avif)
+    return negotiated_format(negotiation, explicit, accept)
+
+
+def accept_class(accept: str, auto_webp: bool, auto_avif: bool) -> str:
+    """Which of the `auto` answers an Accept header gets: "avif", "webp" or "none"."""
+    choice = Negotiation(auto_webp, auto_avif).choose(None, accept)
+    return choice.requested.value if choice.requested is not None else "none"

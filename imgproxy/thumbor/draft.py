@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from imgproxy.url.options import Options, SourceFit
-from transforms.pixel_filters import PixelFilter
+from imgproxy.url.pixel_filters import PixelFilter
 
 
 @dataclass

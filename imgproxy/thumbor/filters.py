@@ -16,7 +16,7 @@ from imgproxy.thumbor.image_url import source_url
 from imgproxy.thumbor.watermark import watermark_options
 from imgproxy.url.args import ArgumentError, boolean, check_count, expected, integer, number
 from imgproxy.url.options import FORMAT_NAMES, Extend, ResizingType
-from transforms.pixel_filters import KNOWN, parse_filter
+from imgproxy.url.pixel_filters import KNOWN, parse_filter
 
 Handler = Callable[[Draft, tuple[str, ...]], None]
 THUMBOR_FORMATS = ("png", "jpeg", "jpg", "gif", "webp", "avif", "heic", "heif")
@@ -232,7 +232,7 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def apply_filters(draft: Draft, calls: tuple[FilterCall, ...]) -> None:
+def read_filters(draft: Draft, calls: tuple[FilterCall, ...]) -> None:
     for call in calls:
         handler = HANDLERS.get(call.name)
         if handler is None:

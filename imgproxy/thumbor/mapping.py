@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from imgproxy.errors import ProxyError
 from imgproxy.thumbor.draft import Draft
-from imgproxy.thumbor.filters import apply_filters
+from imgproxy.thumbor.filters import read_filters
 from imgproxy.thumbor.grammar import ThumborPath, parse_path
 from imgproxy.thumbor.image_url import source_url
 from imgproxy.thumbor.signing import split_signature
@@ -99,7 +99,7 @@ def to_request(path: ThumborPath) -> ThumborRequest:
         trim_bottom_right=path.trim == "bottom-right",
     )
     draft = Draft(geometry(path), source_url(image), fit, box=(path.width.size, path.height.size))
-    apply_filters(draft, path.filters)
+    read_filters(draft, path.filters)
     options = replace(
         draft.options,
         source_fit=draft.fit if draft.fit != SourceFit() else None,

@@ -1,4 +1,4 @@
-"""Appliers for encoding, delivery and per-URL security options."""
+"""Readers (URL arguments onto `Options`) for encoding, delivery and per-URL security options."""
 
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ def image_format(name: str, value: str) -> ImageFormat:
     return a.choice(name, value.lower(), FORMAT_NAMES)
 
 
-def apply_format(options: Options, values: list[str]) -> Options:
+def read_format(options: Options, values: list[str]) -> Options:
     return replace(options, format=image_format("format", single("format", values)))
 
 
-def apply_quality(options: Options, values: list[str]) -> Options:
+def read_quality(options: Options, values: list[str]) -> Options:
     return replace(options, quality=a.integer("quality", single("quality", values), 0, 100))
 
 
-def apply_format_quality(options: Options, values: list[str]) -> Options:
+def read_format_quality(options: Options, values: list[str]) -> Options:
     if values == [""]:
         return replace(options, format_quality=())
     if len(values) % 2:
@@ -37,47 +37,47 @@ def apply_format_quality(options: Options, values: list[str]) -> Options:
     return replace(options, format_quality=ordered)
 
 
-def apply_max_bytes(options: Options, values: list[str]) -> Options:
+def read_max_bytes(options: Options, values: list[str]) -> Options:
     limit = a.integer("max_bytes", single("max_bytes", values), 0, 2**31 - 1)
     return replace(options, max_bytes=limit)
 
 
-def flag_applier(attribute: str) -> Callable[[Options, list[str]], Options]:
-    """The applier of a boolean option stored in `attribute` (which is also its full name)."""
+def flag_reader(attribute: str) -> Callable[[Options, list[str]], Options]:
+    """The reader of a boolean option stored in `attribute` (which is also its full name)."""
 
-    def apply(options: Options, values: list[str]) -> Options:
+    def read(options: Options, values: list[str]) -> Options:
         change: dict[str, Any] = {attribute: a.boolean(attribute, single(attribute, values))}
         return replace(options, **change)
 
-    return apply
+    return read
 
 
-apply_strip_metadata = flag_applier("strip_metadata")
-apply_keep_copyright = flag_applier("keep_copyright")
-apply_strip_color_profile = flag_applier("strip_color_profile")
-apply_preserve_hdr = flag_applier("preserve_hdr")
-apply_enforce_thumbnail = flag_applier("enforce_thumbnail")
-apply_return_attachment = flag_applier("return_attachment")
-apply_raw = flag_applier("raw")
+read_strip_metadata = flag_reader("strip_metadata")
+read_keep_copyright = flag_reader("keep_copyright")
+read_strip_color_profile = flag_reader("strip_color_profile")
+read_preserve_hdr = flag_reader("preserve_hdr")
+read_enforce_thumbnail = flag_reader("enforce_thumbnail")
+read_return_attachment = flag_reader("return_attachment")
+read_raw = flag_reader("raw")
 
 
-def apply_skip_processing(options: Options, values: list[str]) -> Options:
+def read_skip_processing(options: Options, values: list[str]) -> Options:
     if values == [""]:
         return replace(options, skip_processing=())
     formats = tuple(dict.fromkeys(image_format("skip_processing", value) for value in values))
     return replace(options, skip_processing=formats)
 
 
-def apply_cachebuster(options: Options, values: list[str]) -> Options:
+def read_cachebuster(options: Options, values: list[str]) -> Options:
     return replace(options, cachebuster=single("cachebuster", values))
 
 
-def apply_expires(options: Options, values: list[str]) -> Options:
+def read_expires(options: Options, values: list[str]) -> Options:
     timestamp = a.integer("expires", single("expires", values), 0, 2**63 - 1)
     return replace(options, expires=timestamp or None)
 
 
-def apply_filename(options: Options, values: list[str]) -> Options:
+def read_filename(options: Options, values: list[str]) -> Options:
     a.check_count("filename", values, 2)
     name = values[0]
     if len(values) > 1 and values[1] and a.boolean("filename encoded", values[1]):
@@ -89,29 +89,29 @@ def apply_filename(options: Options, values: list[str]) -> Options:
     return replace(options, filename=name)
 
 
-def apply_max_src_resolution(options: Options, values: list[str]) -> Options:
+def read_max_src_resolution(options: Options, values: list[str]) -> Options:
     value = a.number(
         "max_src_resolution", single("max_src_resolution", values), high=1e6, low_inclusive=False
     )
     return replace(options, limits=replace(options.limits, max_src_resolution=value))
 
 
-def apply_max_src_file_size(options: Options, values: list[str]) -> Options:
+def read_max_src_file_size(options: Options, values: list[str]) -> Options:
     value = a.integer("max_src_file_size", single("max_src_file_size", values), 0, 2**62)
     return replace(options, limits=replace(options.limits, max_src_file_size=value))
 
 
-def apply_max_animation_frames(options: Options, values: list[str]) -> Options:
+def read_max_animation_frames(options: Options, values: list[str]) -> Options:
     value = a.integer("max_animation_frames", single("max_animation_frames", values), 1, 100_000)
     return replace(options, limits=replace(options.limits, max_animation_frames=value))
 
 
-def apply_max_animation_frame_resolution(options: Options, values: list[str]) -> Options:
+def read_max_animation_frame_resolution(options: Options, values: list[str]) -> Options:
     name = "max_animation_frame_resolution"
     value = a.number(name, single(name, values), high=1e6)
     return replace(options, limits=replace(options.limits, max_animation_frame_resolution=value))
 
 
-def apply_max_result_dimension(options: Options, values: list[str]) -> Options:
+def read_max_result_dimension(options: Options, values: list[str]) -> Options:
     value = a.integer("max_result_dimension", single("max_result_dimension", values))
     return replace(options, limits=replace(options.limits, max_result_dimension=value))

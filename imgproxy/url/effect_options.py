@@ -1,4 +1,4 @@
-"""Appliers for colour, filters and watermark options."""
+"""Readers (URL arguments onto `Options`) for colour, filters and watermark options."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from imgproxy.url.options import Color, GravityType, Monochrome, Options, Waterm
 WATERMARK_POSITIONS = COMPASS | {"re": GravityType.REPLICATE}
 
 
-def apply_background(options: Options, values: list[str]) -> Options:
+def read_background(options: Options, values: list[str]) -> Options:
     if len(values) == 1:
         if not values[0]:
             return replace(options, background=None)
@@ -27,38 +27,38 @@ def apply_background(options: Options, values: list[str]) -> Options:
     return replace(options, background=Color(red, green, blue))
 
 
-def apply_background_alpha(options: Options, values: list[str]) -> Options:
+def read_background_alpha(options: Options, values: list[str]) -> Options:
     alpha = a.number("background_alpha", single("background_alpha", values), high=1.0)
     return replace(options, background_alpha=alpha)
 
 
-def apply_blur(options: Options, values: list[str]) -> Options:
+def read_blur(options: Options, values: list[str]) -> Options:
     return replace(options, blur=a.number("blur", single("blur", values), high=1000.0))
 
 
-def apply_sharpen(options: Options, values: list[str]) -> Options:
+def read_sharpen(options: Options, values: list[str]) -> Options:
     return replace(options, sharpen=a.number("sharpen", single("sharpen", values), high=1000.0))
 
 
-def apply_pixelate(options: Options, values: list[str]) -> Options:
+def read_pixelate(options: Options, values: list[str]) -> Options:
     return replace(options, pixelate=a.integer("pixelate", single("pixelate", values)))
 
 
-def apply_brightness(options: Options, values: list[str]) -> Options:
+def read_brightness(options: Options, values: list[str]) -> Options:
     brightness = a.integer("brightness", single("brightness", values), -255, 255)
     return replace(options, brightness=brightness)
 
 
-def apply_contrast(options: Options, values: list[str]) -> Options:
+def read_contrast(options: Options, values: list[str]) -> Options:
     return replace(options, contrast=a.number("contrast", single("contrast", values), high=100.0))
 
 
-def apply_saturation(options: Options, values: list[str]) -> Options:
+def read_saturation(options: Options, values: list[str]) -> Options:
     value = a.number("saturation", single("saturation", values), high=100.0)
     return replace(options, saturation=value)
 
 
-def apply_monochrome(options: Options, values: list[str]) -> Options:
+def read_monochrome(options: Options, values: list[str]) -> Options:
     a.check_count("monochrome", values, 2)
     intensity = a.number("monochrome", values[0], high=1.0)
     color = (
@@ -69,7 +69,7 @@ def apply_monochrome(options: Options, values: list[str]) -> Options:
     return replace(options, monochrome=Monochrome(intensity, color))
 
 
-def apply_watermark(options: Options, values: list[str]) -> Options:
+def read_watermark(options: Options, values: list[str]) -> Options:
     a.check_count("watermark", values, 5)
     current = options.watermark
     opacity = a.number("watermark opacity", values[0], high=1.0)

@@ -1,4 +1,4 @@
-"""Appliers for the options that decide the result's geometry."""
+"""Readers (URL arguments onto `Options`) for the options that decide the result's geometry."""
 
 from __future__ import annotations
 
@@ -53,35 +53,35 @@ def single(name: str, values: list[str]) -> str:
     return values[0]
 
 
-def apply_resizing_type(options: Options, values: list[str]) -> Options:
+def read_resizing_type(options: Options, values: list[str]) -> Options:
     kind = a.choice("resizing_type", single("resizing_type", values), RESIZING_TYPES)
     return replace(options, resizing_type=kind)
 
 
-def apply_resizing_algorithm(options: Options, values: list[str]) -> Options:
+def read_resizing_algorithm(options: Options, values: list[str]) -> Options:
     value = single("resizing_algorithm", values)
     return replace(
         options, resizing_algorithm=a.choice("resizing_algorithm", value, RESIZING_ALGORITHMS)
     )
 
 
-def apply_width(options: Options, values: list[str]) -> Options:
+def read_width(options: Options, values: list[str]) -> Options:
     return replace(options, width=a.integer("width", single("width", values)))
 
 
-def apply_height(options: Options, values: list[str]) -> Options:
+def read_height(options: Options, values: list[str]) -> Options:
     return replace(options, height=a.integer("height", single("height", values)))
 
 
-def apply_min_width(options: Options, values: list[str]) -> Options:
+def read_min_width(options: Options, values: list[str]) -> Options:
     return replace(options, min_width=a.integer("min-width", single("min-width", values)))
 
 
-def apply_min_height(options: Options, values: list[str]) -> Options:
+def read_min_height(options: Options, values: list[str]) -> Options:
     return replace(options, min_height=a.integer("min-height", single("min-height", values)))
 
 
-def apply_enlarge(options: Options, values: list[str]) -> Options:
+def read_enlarge(options: Options, values: list[str]) -> Options:
     return replace(options, enlarge=a.boolean("enlarge", single("enlarge", values)))
 
 
@@ -96,33 +96,33 @@ def extend_value(name: str, values: list[str], current: Extend) -> Extend:
     return Extend(enabled, anchor)
 
 
-def apply_extend(options: Options, values: list[str]) -> Options:
+def read_extend(options: Options, values: list[str]) -> Options:
     return replace(options, extend=extend_value("extend", values, options.extend))
 
 
-def apply_extend_aspect_ratio(options: Options, values: list[str]) -> Options:
+def read_extend_aspect_ratio(options: Options, values: list[str]) -> Options:
     value = extend_value("extend_aspect_ratio", values, options.extend_aspect_ratio)
     return replace(options, extend_aspect_ratio=value)
 
 
-def apply_size(options: Options, values: list[str]) -> Options:
+def read_size(options: Options, values: list[str]) -> Options:
     a.check_count("size", values, 7)
-    for step, value in zip((apply_width, apply_height, apply_enlarge), values, strict=False):
+    for step, value in zip((read_width, read_height, read_enlarge), values, strict=False):
         if value:
             options = step(options, [value])
     if len(values) > 3 and values[3]:
-        options = apply_extend(options, values[3:])
+        options = read_extend(options, values[3:])
     return options
 
 
-def apply_resize(options: Options, values: list[str]) -> Options:
+def read_resize(options: Options, values: list[str]) -> Options:
     a.check_count("resize", values, 8)
     if values[0]:
-        options = apply_resizing_type(options, values[:1])
-    return apply_size(options, values[1:]) if len(values) > 1 else options
+        options = read_resizing_type(options, values[:1])
+    return read_size(options, values[1:]) if len(values) > 1 else options
 
 
-def apply_zoom(options: Options, values: list[str]) -> Options:
+def read_zoom(options: Options, values: list[str]) -> Options:
     a.check_count("zoom", values, 2)
     zoom_x = a.number("zoom", values[0], low=0.0, high=100.0, low_inclusive=False)
     zoom_y = (
@@ -133,16 +133,16 @@ def apply_zoom(options: Options, values: list[str]) -> Options:
     return replace(options, zoom_x=zoom_x, zoom_y=zoom_y)
 
 
-def apply_dpr(options: Options, values: list[str]) -> Options:
+def read_dpr(options: Options, values: list[str]) -> Options:
     dpr = a.number("dpr", single("dpr", values), low=0.0, high=8.0, low_inclusive=False)
     return replace(options, dpr=dpr)
 
 
-def apply_gravity(options: Options, values: list[str]) -> Options:
+def read_gravity(options: Options, values: list[str]) -> Options:
     return replace(options, gravity=gravity("gravity", values, CROP_GRAVITIES))
 
 
-def apply_crop(options: Options, values: list[str]) -> Options:
+def read_crop(options: Options, values: list[str]) -> Options:
     a.check_count("crop", values, 5)
     width = a.number("crop width", values[0], high=a.MAX_DIMENSION) if values[0] else 0.0
     height = (
@@ -158,7 +158,7 @@ def apply_crop(options: Options, values: list[str]) -> Options:
     return replace(options, crop=Crop(width, height, anchor))
 
 
-def apply_trim(options: Options, values: list[str]) -> Options:
+def read_trim(options: Options, values: list[str]) -> Options:
     a.check_count("trim", values, 4)
     threshold = a.number("trim threshold", values[0], high=255.0) if values[0] else None
     color = a.hex_color("trim color", values[1]) if len(values) > 1 and values[1] else None
@@ -167,7 +167,7 @@ def apply_trim(options: Options, values: list[str]) -> Options:
     return replace(options, trim=Trim(threshold, Color(*color) if color else None, *flags))
 
 
-def apply_padding(options: Options, values: list[str]) -> Options:
+def read_padding(options: Options, values: list[str]) -> Options:
     a.check_count("padding", values, 4)
     sides: list[int | None] = [
         a.integer("padding", value) if value else None for value in values
@@ -179,23 +179,23 @@ def apply_padding(options: Options, values: list[str]) -> Options:
     return replace(options, padding=Padding(top, right, bottom, left))
 
 
-def apply_auto_rotate(options: Options, values: list[str]) -> Options:
+def read_auto_rotate(options: Options, values: list[str]) -> Options:
     return replace(options, auto_rotate=a.boolean("auto_rotate", single("auto_rotate", values)))
 
 
-def apply_rotate(options: Options, values: list[str]) -> Options:
+def read_rotate(options: Options, values: list[str]) -> Options:
     angle = a.integer("rotate", single("rotate", values), -360 * 100, 360 * 100)
     if angle % 90:
         raise a.ArgumentError("Rotation angle must be a multiple of 90")
     return replace(options, rotate=angle % 360)
 
 
-def apply_flip(options: Options, values: list[str]) -> Options:
+def read_flip(options: Options, values: list[str]) -> Options:
     a.check_count("flip", values, 2)
     horizontal = a.boolean("flip", values[0]) if values[0] else False
     vertical = a.boolean("flip", values[1]) if len(values) > 1 and values[1] else False
     return replace(options, flip_horizontal=horizontal, flip_vertical=vertical)
 
 
-def apply_page(options: Options, values: list[str]) -> Options:
+def read_page(options: Options, values: list[str]) -> Options:
     return replace(options, page=a.integer("page", single("page", values), 0, 9999))

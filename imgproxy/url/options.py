@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from transforms.pixel_filters.spec import PixelFilter
+from imgproxy.url.pixel_filters import PixelFilter
 
 
 class ResizingType(StrEnum):
@@ -199,12 +197,11 @@ class SourceFit:
 
 @dataclass(frozen=True)
 class Asset:
-    """An auxiliary image a URL names (thumbor `watermark(url)`, `frame(url)`), fetched before
-    processing. Its bytes stay out of comparisons and of the canonical form; the URL is in."""
+    """An auxiliary image a URL names (thumbor `watermark(url)`, `frame(url)`): its URL is part
+    of the request; its bytes are fetched on a miss and handed to rendering beside the options."""
 
     role: str
     url: str
-    data: bytes = field(default=b"", compare=False, repr=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -267,16 +264,6 @@ class Options:
     turn: int = 0
     """Counter-clockwise quarter turns of the result, after resizing (thumbor `rotate`)."""
     assets: tuple[Asset, ...] = ()
-
-    def asset(self, role: str) -> bytes | None:
-        return next((item.data for item in self.assets if item.role == role), None)
-
-    @property
-    def thumbor_extras(self) -> str:
-        """The thumbor-only fields in canonical form ('' when none is set)."""
-        if self.source_fit is None and not (self.pixel_filters or self.turn or self.assets):
-            return ""
-        return repr((self.source_fit, self.pixel_filters, self.turn, self.assets))
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from imgproxy.errors import ExpiredURL, Forbidden, InvalidOption, InvalidPath
-from imgproxy.url.appliers import (
-    APPLIERS,
-    PRESET_OPTIONS,
-    RESIZING_TYPES,
-    SECURITY_OPTIONS,
-    apply_format,
-)
 from imgproxy.url.args import ArgumentError
+from imgproxy.url.delivery_options import read_format
+from imgproxy.url.geometry_options import RESIZING_TYPES
 from imgproxy.url.options import ImageRequest, Options
 from imgproxy.url.presets import Preset, RawOption, split_options
+from imgproxy.url.registry import BY_NAME, PRESET_OPTIONS, SECURITY_OPTIONS
 from imgproxy.url.source import PLAIN_MARKER, decode_base64, decode_plain
 
 ENCRYPTED_MARKER = "enc"
@@ -65,18 +61,16 @@ class PathParser:
 
     def parse(self, path: str) -> ImageRequest:
         segments = path.lstrip("/").split("/")
-        options = (
-            self.apply_preset(Options(), "default") if "default" in self.presets else Options()
-        )
+        options = self.read_preset(Options(), "default") if "default" in self.presets else Options()
         if self.only_presets:
             names = segments[0].split(self.separator) if segments[0] else []
-            options = self.apply_all(options, [("preset", tuple(names))], used=(), checked=False)
+            options = self.read_all(options, [("preset", tuple(names))], used=(), checked=False)
             rest = segments[1:]
         else:
             if segments[0] in RESIZING_TYPES:
                 raise InvalidPath("The basic URL format is not supported; use processing options")
             raw_options, rest = split_options(segments, self.separator)
-            options = self.apply_all(options, raw_options, used=(), checked=True)
+            options = self.read_all(options, raw_options, used=(), checked=True)
         if not rest:
             raise InvalidPath("Image URL is empty")
         try:
@@ -92,14 +86,14 @@ class PathParser:
             else:
                 source, extension = decode_base64(rest)
             if extension and not options.raw:
-                options = apply_format(options, [extension])
+                options = read_format(options, [extension])
         except ArgumentError as error:
             raise InvalidPath(str(error)) from None
         if options.expires is not None and options.expires < self.clock():
             raise ExpiredURL()
         return ImageRequest(options, source)
 
-    def apply_all(
+    def read_all(
         self, options: Options, raw: Sequence[RawOption], used: tuple[str, ...], checked: bool
     ) -> Options:
         for name, values in raw:
@@ -107,27 +101,27 @@ class PathParser:
                 raise Forbidden(f"Option not allowed: {name}")
             if name in PRESET_OPTIONS:
                 for preset in values:
-                    options = self.apply_preset(options, preset, used)
+                    options = self.read_preset(options, preset, used)
                 continue
             if name in SECURITY_OPTIONS and not self.allow_security_options:
                 raise Forbidden(f"Security option {name} is not allowed")
-            applier = APPLIERS.get(name)
-            if applier is None:
+            row = BY_NAME.get(name)
+            if row is None or row.read is None:
                 raise InvalidOption(f"Unknown option: {name}")
             try:
-                options = applier(options, list(values))
+                options = row.read(options, list(values))
             except ArgumentError as error:
                 raise InvalidOption(str(error)) from None
         return options
 
-    def apply_preset(self, options: Options, name: str, used: tuple[str, ...] = ()) -> Options:
+    def read_preset(self, options: Options, name: str, used: tuple[str, ...] = ()) -> Options:
         if name not in self.presets:
             raise InvalidOption(f"Unknown preset: {name}")
         if name in used:
             return options
-        return self.apply_all(options, self.presets[name], (*used, name), checked=False)
+        return self.read_all(options, self.presets[name], (*used, name), checked=False)
 
     def validate_presets(self) -> None:
-        """Apply every preset once so a bad one stops the server at start, not a request."""
+        """Read every preset once so a bad one stops the server at start, not a request."""
         for name in self.presets:
-            self.apply_preset(Options(), name)
+            self.read_preset(Options(), name)

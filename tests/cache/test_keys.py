@@ -8,9 +8,7 @@ import pytest
 
 from cache.keys import (
     OUTPUT_SETTINGS,
-    accept_class,
     canonical_options,
-    requested_format,
     settings_version,
     source_key,
     variant_key,
@@ -18,12 +16,11 @@ from cache.keys import (
 from config.settings import Settings
 from imgproxy.url.options import ImageFormat, Options
 from imgproxy.url.parser import PathParser
-from transforms.pixel_filters.spec import PixelFilter
+from imgproxy.url.pixel_filters import PixelFilter
 
 PARSER = PathParser()
 SOURCE = "http://example.com/photo.jpg"
 VERSION = settings_version({"quality": 80})
-AVIF_WEBP = "image/avif,image/webp,image/apng,*/*;q=0.8"
 
 
 def key_of(path: str, requested: str = "auto:none", version: str = VERSION) -> str:
@@ -66,29 +63,6 @@ def test_anything_that_changes_the_output_changes_the_key(
 def test_explicit_extension_and_format_option_share_a_key() -> None:
     by_extension = key_of(f"rs:fill:300:200/plain/{SOURCE}@webp", "webp")
     assert by_extension == key_of(f"rs:fill:300:200/f:webp/plain/{SOURCE}", "webp")
-
-
-@pytest.mark.parametrize(
-    ("accept", "auto_webp", "auto_avif", "expected"),
-    [
-        (AVIF_WEBP, True, True, "avif"),
-        (AVIF_WEBP, True, False, "webp"),
-        (AVIF_WEBP, False, True, "avif"),
-        ("image/webp,*/*", True, True, "webp"),
-        ("image/webp,*/*", False, True, "none"),
-        (AVIF_WEBP, False, False, "none"),
-        ("", True, True, "none"),
-        ("*/*", True, True, "none"),
-    ],
-)
-def test_accept_class(accept: str, auto_webp: bool, auto_avif: bool, expected: str) -> None:
-    assert accept_class(accept, auto_webp, auto_avif) == expected
-
-
-def test_requested_format_is_explicit_or_auto_with_the_accept_class() -> None:
-    assert requested_format(ImageFormat.PNG, AVIF_WEBP, auto_webp=True, auto_avif=True) == "png"
-    assert requested_format(None, AVIF_WEBP, auto_webp=True, auto_avif=False) == "auto:webp"
-    assert requested_format(None, AVIF_WEBP, auto_webp=False, auto_avif=False) == "auto:none"
 
 
 def test_source_key_depends_on_the_source_only() -> None:

@@ -11,15 +11,14 @@ from pathlib import Path
 import pytest
 
 from cache.http import passthrough_cache_control
-from cache.keys import negotiated_format
 from config.settings import Settings, SettingsError
 from imgproxy.client_hints import ClientHints
 from imgproxy.errors import InvalidSignature
 from imgproxy.fallback import load_fallback_image
-from imgproxy.negotiation import Negotiation
+from imgproxy.negotiation import Negotiation, negotiated_format
 from imgproxy.origins import OriginRouter
-from imgproxy.preferred import DEFAULT_PREFERRED_FORMATS, preferred_output
 from imgproxy.signing import Verifier, sign
+from imgproxy.url.formats import DEFAULT_PREFERRED_FORMATS, preferred_output
 from imgproxy.url.options import ImageFormat, Options
 from imgproxy.url.source import SourceRewriter, UrlReplacement, parse_url_replacements
 from tests.support import CORPUS

@@ -4,7 +4,7 @@ The names, aliases and argument grammar come from imgproxy's own documentation,
 `docs/usage/processing.mdx` in imgproxy/imgproxy-docs (HEAD 752e7bb). Each name and each alias
 has one row with example arguments in the documented grammar; every row must parse, give the
 same `Options` as the option's full name with the same arguments, and give the value pinned in
-`EXPECTED`. Every name in `APPLIERS` must have a row, so an option added without a documented
+`EXPECTED`. Every name in `BY_NAME` must have a row, so an option added without a documented
 row fails here. Pro options we do not implement must be refused as unknown, and the security
 options must be refused unless IMGPROXY_ALLOW_SECURITY_OPTIONS is on.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 import pytest
 
 from imgproxy.errors import Forbidden, InvalidOption, ProxyError
-from imgproxy.url.appliers import APPLIERS, PRESET_OPTIONS, SECURITY_OPTIONS
 from imgproxy.url.options import (
     Color,
     Crop,
@@ -33,6 +32,7 @@ from imgproxy.url.options import (
 )
 from imgproxy.url.parser import PathParser
 from imgproxy.url.presets import parse_presets
+from imgproxy.url.registry import BY_NAME, PRESET_OPTIONS, SECURITY_OPTIONS
 
 SOURCE = "plain/http://example.com/a.jpg"
 # The presets of the docs' presets-only example (`thumbnail:blurry:watermarked`).
@@ -431,17 +431,17 @@ def test_every_row_of_one_option_uses_the_same_arguments() -> None:
     assert set(arguments) == set(EXPECTED)
 
 
-def test_every_name_in_appliers_has_a_documented_row() -> None:
+def test_every_name_in_the_registry_has_a_documented_row() -> None:
     names = [name for name, _, _ in TABLE]
     assert len(names) == len(set(names))
-    assert set(APPLIERS) - set(names) == set()
-    assert set(names) - set(APPLIERS) == set(PRESET_OPTIONS)
+    assert set(BY_NAME) - set(names) == set()
+    assert set(names) - set(BY_NAME) == set(PRESET_OPTIONS)
 
 
-def test_full_names_are_what_the_table_of_appliers_says() -> None:
+def test_full_names_are_what_the_registry_says() -> None:
     for name, full, _ in TABLE:
         if name not in PRESET_OPTIONS:
-            assert APPLIERS[name] is APPLIERS[full], name
+            assert BY_NAME[name] is BY_NAME[full], name
 
 
 def test_table_and_refusals_cover_every_documented_name() -> None:

@@ -21,7 +21,7 @@ from imgproxy.url.options import (
     Trim,
     Watermark,
 )
-from transforms.pixel_filters import PixelFilter
+from imgproxy.url.pixel_filters import PixelFilter
 
 G = GravityType
 STOCK_FILTERS = {

@@ -1,7 +1,7 @@
-"""thumbor's pixel filters in libvips: parse and bound the arguments, then apply them in order.
+"""thumbor's pixel filters in libvips, run in order; their grammar is `imgproxy.url.pixel_filters`.
 
 Importing this package loads only the standard library; pyvips is loaded on the first
-`apply_filters` call, so `Options` can hold `PixelFilter` values without the server's dependencies.
+`apply_filters` call.
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from transforms.pixel_filters.parsing import KNOWN, format_filter, parse_filter
-from transforms.pixel_filters.spec import PixelFilter
+from imgproxy.url.pixel_filters import PixelFilter
 
 if TYPE_CHECKING:
     import pyvips
 
-__all__ = ["KNOWN", "PixelFilter", "apply_filters", "format_filter", "parse_filter"]
+__all__ = ["apply_filters"]
 
 
 def apply_filters(

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pyvips
 
+from imgproxy.url.pixel_filters import PixelFilter
 from transforms.pixel_filters.bands import join_alpha, split_alpha
-from transforms.pixel_filters.spec import PixelFilter
 
 
 def kernel_of(weights: list[float], columns: int, normalize: bool) -> tuple[pyvips.Image, str]:

@@ -10,8 +10,8 @@ from itertools import pairwise
 
 import pyvips
 
+from imgproxy.url.pixel_filters import PixelFilter
 from transforms.pixel_filters.bands import as_rgb, join_alpha, lut, split_alpha
-from transforms.pixel_filters.spec import PixelFilter
 
 
 def points_of(spelled: str) -> list[tuple[int, int]]:

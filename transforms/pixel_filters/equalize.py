@@ -6,8 +6,8 @@ from itertools import accumulate
 
 import pyvips
 
+from imgproxy.url.pixel_filters import PixelFilter
 from transforms.pixel_filters.bands import join_alpha, lut, split_alpha
-from transforms.pixel_filters.spec import PixelFilter
 
 
 def _table(counts: list[int]) -> list[int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyvips
 
-from transforms.pixel_filters.spec import PixelFilter
+from imgproxy.url.pixel_filters import PixelFilter
 
 BLUR_SIGMA = 50.0
 BLUR_SHRINK = 10.0

@@ -14,8 +14,8 @@ from functools import reduce
 import pyvips
 
 from imgproxy.errors import UnprocessableSource
+from imgproxy.url.pixel_filters import PixelFilter
 from transforms.pixel_filters.bands import as_8bit, as_rgb, split_alpha
-from transforms.pixel_filters.spec import PixelFilter
 
 MAX_FRAME_SIDE = 2048
 MAX_RUNS = 32

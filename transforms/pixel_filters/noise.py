@@ -10,8 +10,8 @@ import random
 
 import pyvips
 
+from imgproxy.url.pixel_filters import PixelFilter
 from transforms.pixel_filters.bands import join_alpha, split_alpha
-from transforms.pixel_filters.spec import PixelFilter
 
 
 def apply(image: pyvips.Image, pixel_filter: PixelFilter, _frame: bytes | None) -> pyvips.Image:

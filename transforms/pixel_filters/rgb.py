@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyvips
 
+from imgproxy.url.pixel_filters import PixelFilter
 from transforms.pixel_filters.bands import as_rgb, join_alpha, split_alpha
-from transforms.pixel_filters.spec import PixelFilter
 
 
 def apply(image: pyvips.Image, pixel_filter: PixelFilter, _frame: bytes | None) -> pyvips.Image:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pyvips
 
+from imgproxy.url.pixel_filters import PixelFilter
 from transforms.pixel_filters.bands import as_rgb, join_alpha, split_alpha
-from transforms.pixel_filters.spec import PixelFilter
 
 
 def coverage(width: int, height: int, a_radius: int, b_radius: int) -> pyvips.Image:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import pyvips
 
+from imgproxy.url.pixel_filters import PixelFilter
 from transforms.pixel_filters import (
     colorize,
     convolution,
@@ -18,7 +19,6 @@ from transforms.pixel_filters import (
     round_corner,
 )
 from transforms.pixel_filters.bands import as_8bit
-from transforms.pixel_filters.spec import PixelFilter
 
 Applier = Callable[[pyvips.Image, PixelFilter, bytes | None], pyvips.Image]
 

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 import pyvips
 
-from tests.support import CORPUS
-from transforms.pixel_filters import apply_filters, parse_filter
+from imgproxy.url.pixel_filters import parse_filter
+from tests.support import BENCH_PHOTOS, CORPUS
+from transforms.pixel_filters import apply_filters
 
-PHOTO = CORPUS / "bench" / "jpeg-kde-path-1920x1080.jpg"
+PHOTO = BENCH_PHOTOS / "jpeg-kde-path-1920x1080.jpg"
 RGBA_PHOTO = CORPUS / "png-rgba8-photo.png"
 GREY_PHOTO = CORPUS / "jpeg-grayscale-icc.jpg"
 

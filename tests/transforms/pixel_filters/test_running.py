@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pyvips
 
+from imgproxy.url.pixel_filters import PixelFilter, parse_filter
 from tests.support import CORPUS
 from tests.transforms.pixel_filters.pictures import pixel, solid
-from transforms.pixel_filters import PixelFilter, apply_filters, parse_filter
+from transforms.pixel_filters import apply_filters
 
 
 def test_no_filters_returns_the_image_itself():

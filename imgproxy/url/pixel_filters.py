@@ -1,17 +1,32 @@
-"""Argument validation for every pixel filter: thumbor's spellings in, bounded values out.
+"""thumbor's pixel filter calls as values: their grammar, bounds and canonical spelling.
 
-Standard library only. Each parser receives the raw strings between the parentheses, already
-split at top-level commas, and returns the canonical argument tuple of `PixelFilter`. Nothing
-here uses a backtracking regular expression on unbounded input: every raw argument is length
-checked first and lists are split with `str.split`.
+Standard library only: `Options` holds `PixelFilter` values and the URL-signing helper imports
+this. Each parser receives the raw strings between the parentheses, already split at top-level
+commas, and returns the canonical argument tuple of `PixelFilter`. Nothing here uses a
+backtracking regular expression on unbounded input: every raw argument is length checked first
+and lists are split with `str.split`. The libvips operations are in `transforms.pixel_filters`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from imgproxy.url.args import ArgumentError, boolean, check_count, hex_color, integer, number
-from transforms.pixel_filters.spec import PixelFilter
+
+
+@dataclass(frozen=True, slots=True)
+class PixelFilter:
+    """One thumbor filter call, validated and bounded.
+
+    `args` follow the thumbor argument order, each in one canonical spelling (numbers as floats,
+    lists such as a convolution matrix or a curve as normalised strings), so equal requests
+    compare and hash equal.
+    """
+
+    name: str
+    args: tuple[float | str, ...]
+
 
 MAX_ARGUMENT_CHARS = 4096
 MAX_KERNEL_SIDE = 15

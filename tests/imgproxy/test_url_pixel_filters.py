@@ -1,4 +1,5 @@
-"""Argument validation: canonical values, pinned messages, bounds, and no slow paths."""
+"""The pixel filter grammar (`imgproxy.url.pixel_filters`): canonical values, pinned messages,
+bounds, and no slow paths."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 
 import pytest
 
-from transforms.pixel_filters import KNOWN, PixelFilter, format_filter, parse_filter
+from imgproxy.url.pixel_filters import KNOWN, PixelFilter, format_filter, parse_filter
 
 CURVE = "[(0,0),(255,255)]"
 
@@ -280,11 +281,10 @@ def test_the_largest_allowed_arguments_parse_quickly():
         parse_filter("curve", [f"[{points}]"] * 4)
 
 
-def test_spec_and_parsing_import_with_the_standard_library_alone():
+def test_the_grammar_imports_with_the_standard_library_alone():
     script = (
         "import sys\n"
-        "from transforms.pixel_filters.spec import PixelFilter\n"
-        "from transforms.pixel_filters import KNOWN, parse_filter\n"
+        "from imgproxy.url.pixel_filters import KNOWN, PixelFilter, parse_filter\n"
         "parse_filter('rgb', ['1', '2', '3'])\n"
         "loaded = sorted(n for n in ('pyvips', 'starlette', 'httpx') if n in sys.modules)\n"
         "print(','.join(loaded))\n"

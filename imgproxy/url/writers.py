@@ -1,0 +1,89 @@
+"""Values written back as path arguments: the inverse of the readers, one spelling each."""
+
+from __future__ import annotations
+
+import base64
+
+from imgproxy.url.options import (
+    Color,
+    Crop,
+    Extend,
+    Gravity,
+    GravityType,
+    ImageFormat,
+    Monochrome,
+    Padding,
+    Trim,
+    Watermark,
+)
+
+SAFE_FILENAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+
+def number(value: float) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def flag(value: bool | None) -> str:
+    return "1" if value else "0"
+
+
+def color(value: Color | None) -> str:
+    return value.hex if value else ""
+
+
+def gravity_args(anchor: Gravity) -> list[str]:
+    if anchor.type is GravityType.SMART:
+        return [anchor.type.value]
+    offsets = [anchor.x, anchor.y]
+    if anchor.type is not GravityType.FOCUS_POINT and anchor.y == 0.0:
+        offsets = [anchor.x] if anchor.x else []
+    return [anchor.type.value, *map(number, offsets)]
+
+
+def extend_args(extend: Extend) -> list[str]:
+    tail = gravity_args(extend.gravity) if extend.gravity != Gravity() else []
+    return [flag(extend.enabled), *tail]
+
+
+def crop_args(crop: Crop) -> list[str]:
+    tail = gravity_args(crop.gravity) if crop.gravity is not None else []
+    return [number(crop.width), number(crop.height), *tail]
+
+
+def trim_args(trim: Trim) -> list[str]:
+    threshold = "" if trim.threshold is None else number(trim.threshold)
+    return [threshold, color(trim.color), flag(trim.equal_horizontal), flag(trim.equal_vertical)]
+
+
+def padding_args(padding: Padding) -> list[str]:
+    return [str(side) for side in (padding.top, padding.right, padding.bottom, padding.left)]
+
+
+def monochrome_args(monochrome: Monochrome) -> list[str]:
+    return [number(monochrome.intensity), color(monochrome.color)]
+
+
+def watermark_args(mark: Watermark) -> list[str]:
+    head = [number(mark.opacity), mark.position.value, number(mark.x), number(mark.y)]
+    return [*head, number(mark.scale)] if mark.scale else head
+
+
+def format_quality_args(qualities: tuple[tuple[ImageFormat, int], ...]) -> list[str]:
+    return [part for name, quality in qualities for part in (name.value, str(quality))] or [""]
+
+
+def formats_args(formats: tuple[ImageFormat, ...]) -> list[str]:
+    return [name.value for name in formats] or [""]
+
+
+def format_args(value: ImageFormat | None) -> list[str]:
+    return [value.value if value else ""]
+
+
+def filename_args(name: str) -> list[str]:
+    if set(name) <= SAFE_FILENAME_CHARS:
+        return [name]
+    encoded = base64.urlsafe_b64encode(name.encode("utf-8")).decode("ascii").rstrip("=")
+    return [encoded, "1"]
