@@ -10,9 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cache.keys import source_key
-from cache.redis_guard import RedisUnavailable
 from config.settings import Settings
-from imgproxy.errors import Forbidden, InvalidPath, ServiceUnavailable
+from imgproxy.errors import Forbidden, InvalidPath
 from imgproxy.service import ImageService
 
 BEARER = "Bearer "
@@ -33,12 +32,9 @@ def purge_route(
             raise InvalidPath('Expected a JSON body {"source": "<source URL>"}') from None
         if not isinstance(source, str) or not source:
             raise InvalidPath('Expected a JSON body {"source": "<source URL>"}')
+        purged = await service.purge(source)
         key = source_key(source)
-        try:
-            purged = await service.caches.variants.purge(key)
-        except RedisUnavailable:
-            raise ServiceUnavailable("Redis is unavailable; nothing was purged") from None
-        body = orjson.dumps({"source": source, "surrogate_key": key, "purged": len(purged)})
+        body = orjson.dumps({"source": source, "surrogate_key": key, "purged": purged})
         return Response(
             body,
             media_type="application/json",

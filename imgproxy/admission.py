@@ -1,7 +1,9 @@
-"""Admission control: at most `workers` images in processing, a bounded queue in front.
+"""Bounded stages: at most so many requests inside, a bounded queue in front.
 
 A request that finds the queue full is refused at once (429); one still queued when its
-deadline passes is refused by the request's timeout (503). Cache hits never come here.
+deadline passes is refused by the request's timeout (503). Two gates use this: downloads of
+originals (`imgproxy.downloads`) and processing (`Admission`, which a download never holds).
+Cache hits pass neither.
 """
 
 from __future__ import annotations
@@ -13,36 +15,66 @@ from collections.abc import AsyncIterator
 
 from imgproxy.errors import TooManyRequests
 from imgproxy.telemetry import Metrics
+from imgproxy.telemetry.metrics import Stage
 
 
-class Admission:
-    def __init__(self, workers: int, queue_size: int, metrics: Metrics | None = None) -> None:
-        self.workers = workers
+class Gate:
+    def __init__(
+        self, slots: int, queue_size: int, metrics: Metrics, *, what: str, wait_stage: Stage
+    ) -> None:
+        self.slots = slots
         self.queue_size = queue_size
-        self._slots = asyncio.Semaphore(workers)
+        self.metrics = metrics
+        self.what = what
+        self.wait_stage: Stage = wait_stage
+        self._slots = asyncio.Semaphore(slots)
         self.admitted = 0
         self.shed = 0
-        self.metrics = metrics or Metrics(process_metrics=False)
-        self.metrics.capacity(workers, queue_size)
 
     @property
     def queued(self) -> int:
-        return max(0, self.admitted - self.workers)
+        return max(0, self.admitted - self.slots)
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        if self.admitted >= self.workers + self.queue_size:
+        if self.admitted >= self.slots + self.queue_size:
             self.shed += 1
             self.metrics.shed("queue_full")
-            raise TooManyRequests(detail=f"queue full ({self.queue_size} waiting)")
+            raise TooManyRequests(detail=f"{self.what} queue full ({self.queue_size} waiting)")
         self.admitted += 1
-        self.metrics.queue_depth(self.queued)
+        self._queue_changed()
         waiting = time.perf_counter()
         try:
             async with self._slots:
-                self.metrics.stage("queue", time.perf_counter() - waiting)
-                with self.metrics.processing():
+                self.metrics.stage(self.wait_stage, time.perf_counter() - waiting)
+                with self._holding():
                     yield
         finally:
             self.admitted -= 1
-            self.metrics.queue_depth(self.queued)
+            self._queue_changed()
+
+    def _queue_changed(self) -> None:
+        return None
+
+    def _holding(self) -> contextlib.AbstractContextManager[object]:
+        return contextlib.nullcontext()
+
+
+class Admission(Gate):
+    """Processing: `workers` images at once; `images_in_progress` and `queue_depth` say how
+    full it is."""
+
+    def __init__(self, workers: int, queue_size: int, metrics: Metrics | None = None) -> None:
+        metrics = metrics or Metrics(process_metrics=False)
+        super().__init__(workers, queue_size, metrics, what="processing", wait_stage="queue")
+        metrics.capacity(workers, queue_size)
+
+    @property
+    def workers(self) -> int:
+        return self.slots
+
+    def _queue_changed(self) -> None:
+        self.metrics.queue_depth(self.queued)
+
+    def _holding(self) -> contextlib.AbstractContextManager[object]:
+        return self.metrics.processing()

@@ -13,61 +13,19 @@ from starlette.routing import BaseRoute, Route
 
 from cache.http import error_headers
 from config.settings import Settings
-from imgproxy.admin import purge_route
-from imgproxy.caching import build_caches
+from imgproxy.building import Edge, Handler, started
 from imgproxy.cors import CorsMiddleware
-from imgproxy.endpoints import Endpoints
 from imgproxy.errors import ProxyError
-from imgproxy.fallback import build_fallback
 from imgproxy.lifecycle import Lifecycle
 from imgproxy.memory_release import memory_released_every
-from imgproxy.origins import Origin, OriginRouter
-from imgproxy.origins.http import HttpOrigin
-from imgproxy.origins.local import LocalOrigin
-from imgproxy.origins.s3 import S3Origin
 from imgproxy.playground import playground_routes, server_timing
 from imgproxy.responses import policy_of
-from imgproxy.security.addresses import AddressPolicy
-from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.security.secret import SecretHeaderMiddleware
-from imgproxy.service import ImageService, defaults_from
 from imgproxy.telemetry import AccessLogMiddleware, Metrics, MetricsEndpoint, log_fields
-from imgproxy.thumbor.endpoint import ThumborEndpoint
-from imgproxy.watermark import load_watermark
-from transforms.executor import ProcessingPool, configure_libvips
+from imgproxy.thumbor.endpoint import healthcheck
+from transforms.executor import configure_libvips
 
 log = logging.getLogger("imgproxy")
-INFO_PREFIX = "/info"
-
-
-def build_origins(settings: Settings) -> OriginRouter:
-    http = HttpOrigin(
-        max_redirects=settings.max_redirects,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.download_timeout,
-        user_agent=settings.user_agent,
-        policy=AddressPolicy(
-            allow_loopback=settings.allow_loopback_sources,
-            allow_link_local=settings.allow_link_local_sources,
-            allow_private=settings.allow_private_sources,
-        ),
-        allowed_sources=AllowedSources(settings.allowed_sources),
-    )
-    by_scheme: dict[str, Origin] = {"http": http, "https": http}
-    if settings.use_s3:
-        by_scheme["s3"] = S3Origin(
-            endpoint=settings.s3_endpoint or None,
-            region=settings.s3_region,
-            path_style=settings.s3_endpoint_use_path_style,
-            access_key=settings.aws_access_key_id or None,
-            secret_key=settings.aws_secret_access_key or None,
-            session_token=settings.aws_session_token or None,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.download_timeout,
-        )
-    if settings.local_filesystem_root is not None:
-        by_scheme["local"] = LocalOrigin(settings.local_filesystem_root)
-    return OriginRouter(by_scheme)
 
 
 def error_handler(settings: Settings) -> Callable[[Request, Exception], Response]:
@@ -100,25 +58,35 @@ def warn_about_unsigned_urls(settings: Settings) -> None:
         )
 
 
-def build_routes(
-    settings: Settings,
-    service: ImageService,
-    endpoints: Endpoints,
-    metrics: Metrics,
-    lifecycle: Lifecycle,
-) -> list[BaseRoute]:
+def on_edge(pick: Callable[[Edge], Handler]) -> Handler:
+    """A route to a handler of the parts built at start (the lifespan's state)."""
+
+    async def handle(request: Request) -> Response:
+        edge: Edge = request.state.edge
+        return await pick(edge)(request)
+
+    return handle
+
+
+def build_routes(settings: Settings, metrics: Metrics) -> list[BaseRoute]:
+    read = ["GET", "HEAD"]
     routes: list[BaseRoute] = [
-        Route("/health", endpoints.health, methods=["GET", "HEAD"]),
-        Route("/ready", endpoints.ready, methods=["GET", "HEAD"]),
+        Route("/health", on_edge(lambda edge: edge.endpoints.health), methods=read),
+        Route("/ready", on_edge(lambda edge: edge.endpoints.ready), methods=read),
     ]
     if not settings.prometheus_bind:
-        routes.append(Route("/metrics", MetricsEndpoint(metrics), methods=["GET", "HEAD"]))
+        routes.append(Route("/metrics", MetricsEndpoint(metrics), methods=read))
     if settings.admin_token:
-        routes.append(Route("/_admin/purge", purge_route(settings, service), methods=["POST"]))
+        routes.append(Route("/_admin/purge", on_edge(lambda edge: edge.purge), methods=["POST"]))
     routes.extend(playground_routes(settings))
     if settings.thumbor_enabled:
-        routes.extend(ThumborEndpoint(settings, service, lifecycle).routes())
-    routes.append(Route("/{path:path}", endpoints.image, methods=["GET", "HEAD"]))
+        prefix = settings.thumbor_path_prefix
+        routes += [
+            Route(prefix + "/healthcheck", healthcheck, methods=read),
+            Route("/healthcheck", healthcheck, methods=read),
+            Route(prefix + "/{path:path}", on_edge(lambda edge: edge.thumbor.image), methods=read),
+        ]
+    routes.append(Route("/{path:path}", on_edge(lambda edge: edge.endpoints.image), methods=read))
     return routes
 
 
@@ -128,41 +96,26 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
         settings.prometheus_namespace,
         multiprocess_dir=settings.prometheus_multiproc_dir or None,
     )
-    pool = ProcessingPool(settings.workers_per_process)
     lifecycle = Lifecycle()
-    origins = build_origins(settings)
-    caches = build_caches(settings)
-    service = ImageService(settings, origins, pool, caches, metrics=metrics)
-
-    endpoints = Endpoints(settings, service, pool, lifecycle)
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Edge]]:
         warn_about_unsigned_urls(settings)
-        if settings.has_watermark:
-            mark = await load_watermark(settings, origins, pool)
-            service.defaults = defaults_from(settings, mark)
-        service.fallback = await build_fallback(settings, origins, pool, service)
-        caches.start()
-        metrics_server = None
-        if settings.prometheus_bind:
-            host, _, port = settings.prometheus_bind.rpartition(":")
-            metrics_server = metrics.serve(host.strip("[]") or "0.0.0.0", int(port))
-        try:
-            async with memory_released_every(settings.free_memory_interval):
-                yield
-        finally:
-            if metrics_server is not None:
-                metrics_server.shutdown()
-                metrics_server.server_close()
-            await caches.close()
-            await service.limiter.close()
-            await origins.close()
-            pool.shutdown()
+        async with started(settings, metrics, lifecycle) as edge:
+            metrics_server = None
+            if settings.prometheus_bind:
+                host, _, port = settings.prometheus_bind.rpartition(":")
+                metrics_server = metrics.serve(host.strip("[]") or "0.0.0.0", int(port))
+            try:
+                async with memory_released_every(settings.free_memory_interval):
+                    yield {"edge": edge}
+            finally:
+                if metrics_server is not None:
+                    metrics_server.shutdown()
+                    metrics_server.server_close()
 
-    routes = build_routes(settings, service, endpoints, metrics, lifecycle)
     app = Starlette(
-        routes=routes,
+        routes=build_routes(settings, metrics),
         exception_handlers={ProxyError: error_handler(settings)},
         lifespan=lifespan,
     )

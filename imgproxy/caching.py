@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from cache.breaker import CircuitBreaker
@@ -12,41 +13,54 @@ from cache.record import CachedVariant
 from cache.redis_guard import GuardedRedis
 from cache.redis_tier import RedisTier
 from cache.singleflight import Coalescer, DistributedLock
-from cache.sources_cache import SourcesCache
 from cache.variants import VariantCache
 from config.settings import Settings
+from imgproxy.origins.caching import OriginalsCache
+from imgproxy.telemetry import Metrics, breaker_state_name
 
 ORIGINALS_PREFIX = "imgproxy:s:"
 ORIGINAL_MAX_BYTES = 8 << 20
 
 
-@dataclass
+@dataclass(frozen=True)
 class Caches:
     variants: VariantCache
-    sources: SourcesCache
+    sources: OriginalsCache
     coalescer: Coalescer[CachedVariant]
     redis: GuardedRedis | None
+    """The one Redis client, shared by every Redis user (the rate limiter too)."""
     results_l2: RedisTier | None
-    listener: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Listen for purges broadcast by other replicas (needs a running event loop)."""
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Listening for purges broadcast by other replicas (needs a running event loop)."""
+        listener = None
         if self.results_l2 is not None:
             l1 = self.variants.l1
-            self.listener = asyncio.create_task(
+            listener = asyncio.create_task(
                 self.results_l2.listen_purges(l1.discard_many, on_reconnect=l1.clear)
             )
+        try:
+            yield
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
 
     async def close(self) -> None:
-        if self.listener is not None:
-            self.listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.listener
         if self.redis is not None:
             await self.redis.close()
 
 
-def build_caches(settings: Settings) -> Caches:
+def watch_redis(redis: GuardedRedis, metrics: Metrics) -> None:
+    """Failed calls and the breaker's state into the metrics."""
+    redis.on_failure = metrics.redis_error
+    redis.on_state = lambda state: metrics.breaker(breaker_state_name(state.value))
+    metrics.breaker("closed")
+
+
+def build_caches(settings: Settings, metrics: Metrics | None = None) -> Caches:
     redis = None
     results_l2 = originals_l2 = None
     lock = None
@@ -56,6 +70,8 @@ def build_caches(settings: Settings) -> Caches:
             op_timeout=settings.redis_timeout,
             breaker=CircuitBreaker(failure_threshold=5, reset_timeout=settings.redis_breaker_reset),
         )
+        if metrics is not None:
+            watch_redis(redis, metrics)
         results_l2 = RedisTier(redis)
         originals_l2 = (
             None
@@ -66,7 +82,7 @@ def build_caches(settings: Settings) -> Caches:
         )
         lock = DistributedLock(redis)
     variants = VariantCache(MemoryTier(settings.cache_memory_bytes), results_l2)
-    sources = SourcesCache(
+    sources = OriginalsCache(
         MemoryTier(settings.sources_cache_bytes), originals_l2, ttl=settings.sources_cache_ttl
     )
     coalescer: Coalescer[CachedVariant] = Coalescer(

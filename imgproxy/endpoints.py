@@ -12,8 +12,9 @@ from starlette.responses import PlainTextResponse, Response
 from cache.http import cache_control
 from config.settings import Settings
 from imgproxy.errors import ServiceUnavailable, UrlTooLong
-from imgproxy.health import libvips_works
 from imgproxy.lifecycle import Lifecycle
+from imgproxy.limiting import ClientLimiter
+from imgproxy.reader import RequestReader
 from imgproxy.responses import (
     cancel_on_disconnect,
     conditions_of,
@@ -23,8 +24,6 @@ from imgproxy.responses import (
 )
 from imgproxy.service import ImageService
 from imgproxy.telemetry import log_fields
-from transforms.executor import ProcessingPool
-from transforms.inspect import inspect
 
 INFO_PREFIX = "/info"
 
@@ -33,7 +32,7 @@ async def guarded(
     request: Request,
     serve: Callable[[Request], Awaitable[Response]],
     settings: Settings,
-    service: ImageService,
+    limiter: ClientLimiter,
     lifecycle: Lifecycle,
 ) -> Response:
     """What every image route (imgproxy's and thumbor's) does around its own work: refuse while
@@ -43,8 +42,7 @@ async def guarded(
         raise ServiceUnavailable("Draining", detail="request arrived while draining")
     if len(request.scope.get("raw_path", b"")) > settings.max_url_length:
         raise UrlTooLong(detail=f"over {settings.max_url_length} bytes")
-    if service.limiter.applies_to_all:
-        await service.limiter.take(service.limiter.key(request.scope))
+    await limiter.limit_every_request(request.scope)
     lifecycle.in_flight += 1
     try:
         return await cancel_on_disconnect(request, serve(request))
@@ -54,15 +52,21 @@ async def guarded(
 
 class Endpoints:
     def __init__(
-        self, settings: Settings, service: ImageService, pool: ProcessingPool, lifecycle: Lifecycle
+        self,
+        settings: Settings,
+        reader: RequestReader,
+        service: ImageService,
+        limiter: ClientLimiter,
+        lifecycle: Lifecycle,
     ) -> None:
         self.settings = settings
+        self.reader = reader
         self.service = service
-        self.pool = pool
+        self.limiter = limiter
         self.lifecycle = lifecycle
 
     async def health(self, request: Request) -> Response:
-        healthy = await self.pool.run(libvips_works)
+        healthy = await self.service.healthy()
         return PlainTextResponse(
             "imgproxy-py is running\n" if healthy else "libvips failed\n",
             status_code=200 if healthy else 500,
@@ -74,28 +78,22 @@ class Endpoints:
         return PlainTextResponse(text, status_code=status, headers={"Cache-Control": "no-store"})
 
     async def image(self, request: Request) -> Response:
-        return await guarded(request, self.serve_image, self.settings, self.service, self.lifecycle)
+        return await guarded(request, self.serve_image, self.settings, self.limiter, self.lifecycle)
 
     async def serve_image(self, request: Request) -> Response:
         path = raw_path_of(request)
         if path.startswith(INFO_PREFIX + "/"):
             return await self.info(request, path[len(INFO_PREFIX) :])
-        variant = self.service.parse(path, request.headers.get("accept", ""), request.headers)
+        variant = self.reader.read(path, request.headers.get("accept", ""), request.headers)
         conditions = conditions_of(request, self.settings)
-        client = self.service.limiter.key(request.scope)
+        client = self.limiter.key(request.scope)
         result = await self.service.process(variant, conditions, client)
         log_fields(request.scope)["cache"] = result.cache_status
         return image_response(result, request, self.settings)
 
     async def info(self, request: Request, path: str) -> Response:
-        image_request = self.service.parse(path, "").request
-        limits = self.service.defaults.limits.narrowed_by(image_request.options)
-
-        async def describe() -> dict[str, object]:
-            original = await self.service.fetch(image_request)
-            return await self.pool.run(inspect, original.data, limits)
-
-        document = await self.service.within_deadline(describe(), image_request.source)
+        image_request = self.reader.read(path, "").request
+        document = await self.service.info(image_request)
         body = orjson.dumps(document)
         headers = {
             "Cache-Control": cache_control(

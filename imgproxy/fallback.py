@@ -7,7 +7,6 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from cache.http import digest
 from cache.keys import variant_key
@@ -21,16 +20,12 @@ from imgproxy.errors import (
     SourceNotFound,
     UnprocessableSource,
 )
-from imgproxy.origins import OriginRouter
-from imgproxy.rendering import render_preferred
+from imgproxy.origins import Origin, Original
+from imgproxy.renderer import Renderer
 from imgproxy.results import ImageResult, Variant
 from imgproxy.url.options import MEDIA_TYPES
 from transforms.executor import ProcessingPool
-from transforms.pipeline import Defaults
 from transforms.sources import open_source
-
-if TYPE_CHECKING:
-    from imgproxy.service import ImageService
 
 log = logging.getLogger("imgproxy")
 
@@ -63,13 +58,17 @@ class FallbackImage:
         """Stands for the failed source in cache keys: every broken source shares the result."""
         return "fallback:" + digest(self.data)
 
+    @property
+    def original(self) -> Original:
+        return Original(self.data)
+
 
 def check_decodable(data: bytes) -> None:
     open_source(data, max_pixels=FALLBACK_MAX_PIXELS)
 
 
 async def load_fallback_image(
-    settings: Settings, origins: OriginRouter, pool: ProcessingPool
+    settings: Settings, origins: Origin, pool: ProcessingPool
 ) -> FallbackImage:
     """Read once at start; a missing or undecodable image stops the server."""
     try:
@@ -89,22 +88,31 @@ async def load_fallback_image(
     )
 
 
-@dataclass
 class Fallback:
-    image: FallbackImage
-    pool: ProcessingPool
-    variants: VariantCache
-    settings: Settings
-    settings_version: str
+    """Answers a request whose source failed: the fallback image rendered like its source
+    would have been (kept in the result cache under a key of its own); if even that fails,
+    the original error."""
 
-    async def answer(self, variant: Variant, error: ProxyError, defaults: Defaults) -> ImageResult:
-        """The fallback rendered with the request's options (kept in the result cache under a
-        key of its own); if even that fails, the original error."""
+    def __init__(
+        self,
+        image: FallbackImage,
+        renderer: Renderer,
+        variants: VariantCache,
+        *,
+        settings_version: str,
+        cache_ttl: int,
+    ) -> None:
+        self.image = image
+        self.renderer = renderer
+        self.variants = variants
+        self.settings_version = settings_version
+        self.cache_ttl = cache_ttl
+
+    async def answer(self, variant: Variant, error: ProxyError) -> ImageResult:
         log.warning("source failed (%s), answering the fallback image", error.detail)
-        options = variant.request.options
         requested = variant.choice.requested
         key = variant_key(
-            options,
+            variant.request.options,
             self.image.source,
             requested.value if requested is not None else "fallback",
             self.settings_version,
@@ -113,14 +121,7 @@ class Fallback:
         stored = await self.variants.get(key)
         if stored is None or not stored.is_fresh(now):
             try:
-                rendered = await self.pool.run(
-                    render_preferred,
-                    self.image.data,
-                    options,
-                    requested,
-                    defaults,
-                    self.settings.preferred_formats,
-                )
+                rendered = await self.renderer.render(variant, self.image.original)
             except ProxyError as failure:
                 log.warning("the fallback image failed too: %s", failure.detail)
                 raise error from None
@@ -131,7 +132,7 @@ class Fallback:
                 origin_etag=None,
                 last_modified=None,
                 now=now,
-                ttl=self.settings.cache_ttl,
+                ttl=self.cache_ttl,
                 stale_grace=0,
             )
             await self.variants.put(key, stored)
@@ -145,13 +146,3 @@ class Fallback:
             status=self.image.status or error.status,
             ttl=self.image.ttl,
         )
-
-
-async def build_fallback(
-    settings: Settings, origins: OriginRouter, pool: ProcessingPool, service: ImageService
-) -> Fallback | None:
-    """The service's fallback, when one is configured (called once at start)."""
-    if not settings.has_fallback_image:
-        return None
-    image = await load_fallback_image(settings, origins, pool)
-    return Fallback(image, pool, service.caches.variants, settings, service.settings_version)

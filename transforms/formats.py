@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from imgproxy.url.formats import WRITABLE
 from imgproxy.url.options import ImageFormat
+
+__all__ = ["HEIF_COMPRESSIONS", "LOADERS", "WRITABLE", "format_of_loader", "settle_output"]
 
 LOADERS: dict[str, ImageFormat] = {
     "jpegload": ImageFormat.JPEG,
@@ -15,17 +18,6 @@ LOADERS: dict[str, ImageFormat] = {
     "jxlload": ImageFormat.JXL,
 }
 HEIF_COMPRESSIONS = {"av1": ImageFormat.AVIF, "hevc": ImageFormat.HEIC}
-
-WRITABLE = frozenset(
-    {
-        ImageFormat.JPEG,
-        ImageFormat.PNG,
-        ImageFormat.WEBP,
-        ImageFormat.AVIF,
-        ImageFormat.GIF,
-        ImageFormat.TIFF,
-    }
-)
 
 
 def format_of_loader(loader: str, heif_compression: str | None) -> ImageFormat | None:

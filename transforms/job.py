@@ -32,6 +32,8 @@ class Job:
     strip_color_profile: bool = True
     watermark: pyvips.Image | None = None
     watermark_opacity: float = 1.0
+    frame: bytes | None = None
+    """thumbor `frame(url)`: the nine-patch image's bytes."""
     frames: int = 1
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pyvips
 
@@ -14,18 +14,22 @@ from imgproxy.errors import (
     UnprocessableSource,
     UnsupportedFormat,
 )
+from imgproxy.url.formats import DEFAULT_PREFERRED_FORMATS, preferred_output
 from imgproxy.url.options import ImageFormat, Options
+from transforms.assets import NO_ASSETS, Assets, decode_asset
 from transforms.encode import encode
-from transforms.formats import settle_output
 from transforms.job import Encoding, Job
 from transforms.limits import Limits
-from transforms.plan import Orientation, make_plan
+from transforms.plan import Orientation, Plan
 from transforms.probe import SourceInfo
 from transforms.sources import Source, SvgSource, open_source
-from transforms.stages.scale_on_load import preshrink
-from transforms.stages.source_fit import decode_asset, settle, trim_of
-from transforms.stages.trim import trim
-from transforms.stages.vector_guard import vector_base_shrink
+from transforms.stages.loading import Loading, LoadStage
+from transforms.stages.planning import plan_geometry
+from transforms.stages.scale_on_load import shrink_on_load
+from transforms.stages.source_fit import fit_source
+from transforms.stages.thumbnail import enforce_thumbnail
+from transforms.stages.trim import trim_source
+from transforms.stages.vector_guard import guard_vector
 from transforms.steps.adjust import adjust
 from transforms.steps.colorspace import to_processing_space, to_result_space
 from transforms.steps.crop import crop_source, crop_to_result
@@ -42,9 +46,17 @@ from transforms.steps.watermark import watermark
 
 Step = Callable[[pyvips.Image, Job], pyvips.Image]
 
-# Before these, in this order: source fit (thumbor geometry), vector guard scale, trim,
-# scale-on-load (transforms/stages).
-# Run on every frame of an animation:
+# First, once per source: settle the geometry, decode (each loader returns early when an
+# earlier one decoded already) and make the plan.
+LOAD_STAGES: tuple[LoadStage, ...] = (
+    fit_source,
+    guard_vector,
+    trim_source,
+    enforce_thumbnail,
+    plan_geometry,
+    shrink_on_load,
+)
+# Then on every frame of an animation:
 MAIN_STEPS: tuple[Step, ...] = (
     to_processing_space,
     crop_source,
@@ -82,6 +94,8 @@ class Defaults:
     png_interlaced: bool = False
     watermark: pyvips.Image | None = None
     watermark_opacity: float = 1.0
+    preferred_formats: tuple[ImageFormat, ...] = DEFAULT_PREFERRED_FORMATS
+    """The output of a URL that names no format, when the source's own is not listed."""
 
 
 @dataclass(frozen=True)
@@ -130,16 +144,34 @@ def _check_resolution(info: SourceInfo, frames: int, limits: Limits, vector: boo
         )
 
 
+def _output(
+    requested: ImageFormat | None, info: SourceInfo, limits: Limits, defaults: Defaults
+) -> ImageFormat:
+    """The one place the output format is settled: asked for, else from the preferred list."""
+    if requested is not None:
+        return requested
+    animated = info.pages > 1 and limits.max_animation_frames > 1
+    return preferred_output(
+        defaults.preferred_formats, info.format, has_alpha=info.has_alpha, animated=animated
+    )
+
+
+def _watermark(defaults: Defaults, assets: Assets) -> tuple[pyvips.Image | None, float]:
+    """The request's own (thumbor `watermark(url)`, at full opacity), else the server's."""
+    if assets.watermark is None:
+        return defaults.watermark, defaults.watermark_opacity
+    return decode_asset(assets.watermark, "watermark"), 1.0
+
+
 def _job(
+    plan: Plan,
     options: Options,
     output: ImageFormat,
     defaults: Defaults,
     *,
+    watermark: tuple[pyvips.Image | None, float],
+    frame: bytes | None,
     frames: int,
-    size: tuple[int, int],
-    loaded: tuple[int, int] | None,
-    source: Source,
-    orientation: Orientation,
 ) -> Job:
     quality = (
         options.quality
@@ -147,14 +179,7 @@ def _job(
         or defaults.format_quality.get(output, defaults.quality)
     )
     return Job(
-        plan=make_plan(
-            options,
-            size,
-            orientation,
-            loaded=loaded,
-            vector=source.vector,
-            max_result_dimension=defaults.limits.max_result_dimension,
-        ),
+        plan=plan,
         options=options,
         output=output,
         encoding=Encoding(
@@ -167,39 +192,11 @@ def _job(
         strip_metadata=_pick(options.strip_metadata, defaults.strip_metadata),
         keep_copyright=_pick(options.keep_copyright, defaults.keep_copyright),
         strip_color_profile=_pick(options.strip_color_profile, defaults.strip_color_profile),
-        watermark=defaults.watermark,
-        watermark_opacity=defaults.watermark_opacity,
+        watermark=watermark[0],
+        watermark_opacity=watermark[1],
+        frame=frame,
         frames=frames,
     )
-
-
-def _load(
-    source: Source, options: Options, orientation: Orientation, frames: int, defaults: Defaults
-) -> tuple[pyvips.Image, tuple[int, int], tuple[int, int] | None]:
-    """Vector guard, trim, scale-on-load: the image, its planning size and its loaded size."""
-    base = vector_base_shrink(source, defaults.limits.max_src_pixels)
-    info = source.info
-    if options.trim.threshold is not None and frames == 1:
-        untrimmed = source.load(base, page=options.page)
-        image = trim(untrimmed, trim_of(options, untrimmed))
-        return image, (image.width, image.height), None
-    if options.enforce_thumbnail and frames == 1:
-        image = source.load(base, page=options.page, thumbnail=True)
-        if (image.width, image.height) != (info.width, info.height):
-            return image, (image.width, image.height), None
-    size = (round(info.width / base), round(info.height / base))
-    first = make_plan(
-        options,
-        size,
-        orientation,
-        vector=source.vector,
-        max_result_dimension=defaults.limits.max_result_dimension,
-    )
-    shrink = base * preshrink(first, *size, source.vector)
-    image = source.load(shrink, page=options.page if frames == 1 else 0, frames=frames)
-    height = image.height // frames
-    loaded = (image.width, height) if shrink != base else None
-    return image, size, loaded
 
 
 def _split(image: pyvips.Image, frames: int) -> list[pyvips.Image]:
@@ -236,39 +233,39 @@ def _passthrough(
 
 
 def render(
-    data: bytes, options: Options, requested: ImageFormat | None, defaults: Defaults
+    data: bytes,
+    options: Options,
+    requested: ImageFormat | None,
+    defaults: Defaults,
+    assets: Assets = NO_ASSETS,
 ) -> Rendered:
-    """Runs in a worker thread: open, load stages, plan, steps, encode."""
+    """Runs in a worker thread: open, load stages, steps, encode."""
     limits = defaults.limits.narrowed_by(options)
-    defaults = replace(defaults, limits=limits)
     source = open_source(data, max_pixels=limits.max_src_pixels)
     info = source.info
     unprocessed = _passthrough(data, source, options, requested)
     if unprocessed is not None:
         return Rendered(unprocessed, info.format, info.width, info.height, info)
-    animated_source = info.pages > 1 and limits.max_animation_frames > 1
-    output = settle_output(requested, info.format, info.has_alpha, animated=animated_source)
+    output = _output(requested, info, limits, defaults)
     frames = _frames(source, options, limits, output)
     _check_resolution(info, frames, limits, source.vector)
     orientation = Orientation.from_exif(
         info.orientation, _pick(options.auto_rotate, defaults.auto_rotate)
     )
-    upright = (info.height, info.width) if orientation.angle % 180 else (info.width, info.height)
-    options = settle(options, *upright)
-    mark = options.asset("watermark")
-    if mark is not None:
-        defaults = replace(defaults, watermark=decode_asset(mark, "watermark"), watermark_opacity=1)
+    watermark = _watermark(defaults, assets)
+    loading = Loading(source, options, orientation, frames, limits, geometry=options)
     try:
-        image, size, loaded = _load(source, options, orientation, frames, defaults)
+        for stage in LOAD_STAGES:
+            loading = stage(loading)
+        image, plan = loading.loaded()
         job = _job(
+            plan,
             options,
             output,
             defaults,
+            watermark=watermark,
+            frame=assets.frame,
             frames=frames,
-            size=size,
-            loaded=loaded,
-            source=source,
-            orientation=orientation,
         )
         parts = _split(image, frames) if frames > 1 else [image]
         for step in MAIN_STEPS:

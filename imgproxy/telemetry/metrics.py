@@ -42,7 +42,7 @@ from imgproxy.errors import (
 from imgproxy.telemetry.libvips import tracked_memory
 
 Route = Literal["image", "info", "health", "ready", "metrics", "purge", "other"]
-Stage = Literal["queue", "download", "processing", "encode", "total"]
+Stage = Literal["queue", "download_queue", "download", "processing", "encode", "total"]
 CacheTier = Literal["l1", "l2", "sources"]
 ShedReason = Literal["queue_full", "deadline"]
 BreakerStateName = Literal["closed", "open", "half_open"]

@@ -6,7 +6,7 @@ load to the origins at once: a key may only change on purpose, with the file reg
 
 Requests go in as a client sends them (path plus headers) and come out through the functions
 the server itself calls; everything that knows those entry points is in the adapter section
-below (`ImageService.parse`, `ThumborEndpoint.parse` and `.variant`, `Fallback.answer`,
+below (`RequestReader.read`, `.read_thumbor` and `.thumbor_variant`, `Fallback.answer`,
 `build_caches`), so a refactor that moves them updates that section only. libvips' version,
 part of the settings version, is fixed here so the keys do not depend on the machine.
 
@@ -30,26 +30,27 @@ import pytest
 import pyvips
 from starlette.requests import Request
 
-from cache.keys import canonical_options, negotiated_format, source_key
+from cache.keys import canonical_options, source_key
 from cache.record import CachedVariant, new_variant
 from config.settings import Settings
+from imgproxy.building import Parts, Shared, assemble, edge_of
 from imgproxy.caching import build_caches
-from imgproxy.endpoints import Endpoints
 from imgproxy.errors import SourceNotFound
 from imgproxy.fallback import Fallback, FallbackImage
 from imgproxy.lifecycle import Lifecycle
+from imgproxy.negotiation import Negotiation, negotiated_format
 from imgproxy.origins import Original, OriginRouter
 from imgproxy.responses import raw_path_of
 from imgproxy.results import Variant
+from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.security.encryption import encode_encrypted
-from imgproxy.service import ImageService
 from imgproxy.signing import sign
 from imgproxy.telemetry import Metrics
-from imgproxy.thumbor.endpoint import ThumborEndpoint
 from imgproxy.thumbor.signing import sign as thumbor_sign
-from imgproxy.url.appliers import APPLIERS, PRESET_OPTIONS
-from imgproxy.url.options import Asset, ImageFormat
+from imgproxy.url.options import ImageFormat
 from imgproxy.url.presets import parse_presets
+from imgproxy.url.registry import BY_NAME as APPLIERS
+from imgproxy.url.registry import PRESET_OPTIONS
 from imgproxy.url.source import parse_url_replacements
 from tests.cache.redis_procs import RedisProcess, cli
 from transforms.executor import ProcessingPool
@@ -626,16 +627,35 @@ def fixed_libvips() -> Iterator[None]:
         yield
 
 
-def build_service(settings: Settings, origins: OriginRouter | None = None) -> ImageService:
-    """As `imgproxy.app.create_app` builds it (no watermark, fallback or listeners started)."""
+@dataclass(frozen=True)
+class Server:
+    """The parts `imgproxy.building` assembles (no watermark, fallback or listeners started)."""
+
+    settings: Settings
+    parts: Parts
+
+    @property
+    def settings_version(self) -> str:
+        return self.parts.reader.settings_version
+
+    @property
+    def negotiation(self) -> Negotiation:
+        return self.parts.reader.negotiation
+
+    @property
+    def pool(self) -> ProcessingPool:
+        return self.parts.shared.pool
+
+
+def build_service(settings: Settings, origins: OriginRouter | None = None) -> Server:
+    shared = Shared(
+        ProcessingPool(1),
+        AllowedSources(settings.allowed_sources),
+        origins or OriginRouter({}),
+        build_caches(settings),
+    )
     with fixed_libvips():
-        return ImageService(
-            settings,
-            origins or OriginRouter({}),
-            ProcessingPool(1),
-            build_caches(settings),
-            metrics=Metrics(process_metrics=False),
-        )
+        return Server(settings, assemble(settings, Metrics(process_metrics=False), shared))
 
 
 def http_request(path: str, headers: tuple[tuple[str, str], ...]) -> Request:
@@ -668,22 +688,20 @@ class Resolved:
     assets: tuple[tuple[str, str], ...] = ()
 
 
-def resolve(service: ImageService, path: str, headers: tuple[tuple[str, str], ...]) -> Resolved:
+def resolve(service: Server, path: str, headers: tuple[tuple[str, str], ...]) -> Resolved:
     request = http_request(path, headers)
     accept_header = request.headers.get("accept", "")
+    reader = service.parts.reader
     prefix = service.settings.thumbor_path_prefix + "/"
     if service.settings.thumbor_enabled and path.startswith(prefix):
-        endpoint = ThumborEndpoint(service.settings, service, Lifecycle())
-        parsed = endpoint.parse(request)
+        # `ThumborEndpoint.serve`
+        parsed = reader.read_thumbor(raw_path_of(request))
         if parsed.meta:  # `ThumborEndpoint.meta`: only the original, through the sources cache
             return Resolved(None, accept_header, parsed.source)
-        # `ThumborEndpoint.serve` puts the fetched assets in first; their bytes are not in keys.
-        assets = tuple(Asset(role, url) for role, url in parsed.asset_urls)
-        options = replace(parsed.options, assets=assets)
-        variant = endpoint.variant(options, parsed.source, accept_header)
+        variant = reader.thumbor_variant(parsed, accept_header)
         return Resolved(variant, accept_header, parsed.source, parsed.asset_urls)
     # `Endpoints.serve_image`
-    variant = service.parse(raw_path_of(request), accept_header, request.headers)
+    variant = reader.read(raw_path_of(request), accept_header, request.headers)
     return Resolved(variant, accept_header, variant.request.source)
 
 
@@ -710,19 +728,19 @@ class KeyRecorder:
         self.keys.append(key)
 
 
-async def fallback_key(service: ImageService, variant: Variant) -> str:
-    """The key `Fallback.answer` keeps the fallback's rendering under (as `build_fallback`
-    builds it, with the result cache replaced by a recorder)."""
+async def fallback_key(service: Server, variant: Variant) -> str:
+    """The key `Fallback.answer` keeps the fallback's rendering under (as `assemble` builds
+    it, with the result cache replaced by a recorder)."""
     recorder = KeyRecorder()
     image = FallbackImage(FALLBACK_BYTES, 200, 60)
     fallback = Fallback(
         image,
-        service.pool,
+        service.parts.renderer,
         recorder,  # type: ignore[arg-type]
-        service.settings,
-        service.settings_version,
+        settings_version=service.settings_version,
+        cache_ttl=service.settings.cache_ttl,
     )
-    await fallback.answer(variant, SourceNotFound(), service.defaults)
+    await fallback.answer(variant, SourceNotFound())
     assert len(set(recorder.keys)) == 1, recorder.keys
     return recorder.keys[0]
 
@@ -757,9 +775,9 @@ class Services:
     """One service per settings variant, built on first use."""
 
     def __init__(self) -> None:
-        self.built: dict[str, ImageService] = {}
+        self.built: dict[str, Server] = {}
 
-    def __getitem__(self, name: str) -> ImageService:
+    def __getitem__(self, name: str) -> Server:
         if name not in self.built:
             self.built[name] = build_service(Settings(**SETTINGS[name]))  # type: ignore[arg-type]
         return self.built[name]
@@ -918,13 +936,12 @@ async def test_the_pinned_names_are_what_the_cache_writes(
 ) -> None:
     settings = Settings(**BASE, redis_url=redis_url, redis_timeout=2.0)  # type: ignore[arg-type]
     service = build_service(settings, OriginRouter({"http": StubOrigin()}))
-    endpoints = Endpoints(settings, service, service.pool, Lifecycle())
-    thumbor_endpoint = ThumborEndpoint(settings, service, Lifecycle())
+    edge = edge_of(settings, service.parts, Lifecycle())
     try:
         written: set[str] = set()
         for case_id, serve in (
-            ("imgproxy/plain", endpoints.serve_image),
-            ("thumbor/watermark", thumbor_endpoint.serve),
+            ("imgproxy/plain", edge.endpoints.serve_image),
+            ("thumbor/watermark", edge.thumbor.serve),
         ):
             response = await serve(http_request(BY_ID[case_id].path, ()))
             assert response.status_code == 200, case_id
@@ -934,7 +951,7 @@ async def test_the_pinned_names_are_what_the_cache_writes(
             assert scan(redis_server) - written == pinned, case_id
             written |= pinned
     finally:
-        await service.caches.close()
+        await service.parts.shared.caches.close()
         service.pool.shutdown()
 
 

@@ -190,6 +190,7 @@ def test_watermark_from_url_is_fetched_at_start(root: Path, origin: tuple[str, O
         "IMGPROXY_WATERMARK_URL": f"{base_url}/files/png-rgba8-photo.png",
     }
     with running_proxy(env) as base, httpx.Client(base_url=base, timeout=30) as client:
+        assert client.get("/health").status_code == 200  # answered once start-up is over
         assert "/files/png-rgba8-photo.png" in log.paths
         image = decoded(client.get("/_/w:100/wm:0.8:re/plain/local:///bmp-rgb24.bmp@png"))
         assert image.width == 100

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyvips
 
 from config.settings import Settings
-from imgproxy.service import defaults_from
+from imgproxy.renderer import defaults_from
 from imgproxy.url.parser import PathParser
 from transforms.pipeline import Defaults, Rendered, render
 

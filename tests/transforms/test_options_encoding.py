@@ -13,6 +13,7 @@ import pytest
 import pyvips
 
 from imgproxy.url.options import ImageFormat
+from tests.support import BENCH_PHOTOS
 from tests.transforms import images as im
 from transforms.pipeline import Rendered
 from transforms.steps import colorspace
@@ -211,21 +212,21 @@ def test_keeping_the_color_profile_keeps_pixels_and_profile(extension):
     assert im.share(shown, (200, 0, 0), tolerance=130) > 0.2
 
 
-STANDARD_SRGB = "bench/jpeg-kde-path-1920x1080.jpg"  # embeds the sRGB IEC61966-2.1 profile
+STANDARD_SRGB = BENCH_PHOTOS / "jpeg-kde-path-1920x1080.jpg"  # embeds the sRGB IEC61966-2.1 profile
 
 
 def test_the_standard_srgb_profile_is_recognised_and_no_other():
-    assert is_standard_srgb(pyvips.Image.new_from_buffer(im.corpus(STANDARD_SRGB), ""))
+    assert is_standard_srgb(pyvips.Image.new_from_buffer(STANDARD_SRGB.read_bytes(), ""))
     for other in (
-        "jpeg-baseline-icc.jpg",
-        "bench/jpeg-canon-adobergb-2000x1072.jpg",
-        NON_SRGB_NAME,
+        im.corpus("jpeg-baseline-icc.jpg"),
+        (BENCH_PHOTOS / "jpeg-canon-adobergb-2000x1072.jpg").read_bytes(),
+        im.corpus(NON_SRGB_NAME),
     ):
-        assert not is_standard_srgb(pyvips.Image.new_from_buffer(im.corpus(other), ""))
+        assert not is_standard_srgb(pyvips.Image.new_from_buffer(other, ""))
 
 
 def test_standard_srgb_sources_skip_the_conversion_with_the_same_pixels(monkeypatch):
-    data = im.corpus(STANDARD_SRGB)
+    data = STANDARD_SRGB.read_bytes()
     skipped = im.decode(im.run(data, "w:300/q:100", extension="png"))
     monkeypatch.setattr(colorspace, "is_standard_srgb", lambda _image: False)
     converted = im.decode(im.run(data, "w:300/q:100", extension="png"))

@@ -1,1 +1,1 @@
-"""Loading stages that run before the plan exists: vector guard, trim, scale-on-load."""
+"""Load stages: from the opened source to the decoded image and its plan (order: pipeline.py)."""

@@ -6,11 +6,8 @@ from dataclasses import replace
 
 import pyvips
 
-from imgproxy.errors import ProxyError, UndecodableSource
 from imgproxy.url.options import Color, Gravity, GravityType, Options, Trim
-from transforms.sources import open_source
-
-ASSET_MAX_PIXELS = 50_000_000
+from transforms.stages.loading import Loading
 
 
 def _box(options: Options, width: int, height: int) -> tuple[int, int]:
@@ -61,14 +58,12 @@ def trim_of(options: Options, image: pyvips.Image) -> Trim:
     return replace(options.trim, color=Color(red, green, blue))
 
 
-def decode_asset(data: bytes, what: str) -> pyvips.Image:
-    """An auxiliary image (watermark, frame) as sRGB pixels in memory."""
-    try:
-        image = open_source(data, max_pixels=ASSET_MAX_PIXELS).load()
-        if image.interpretation not in ("srgb", "b-w"):
-            image = image.colourspace("srgb")
-        return image.copy_memory()
-    except (pyvips.Error, ProxyError) as error:
-        raise UndecodableSource(
-            f"The {what} image cannot be decoded", detail=f"{what}: {error}"
-        ) from None
+def fit_source(state: Loading) -> Loading:
+    """The geometry of thumbor's `orig`, `full-fit-in`, `adaptive-fit-in` and focal points,
+    for the source as displayed."""
+    if state.options.source_fit is None:
+        return state
+    info = state.source.info
+    swapped = state.orientation.angle % 180
+    upright = (info.height, info.width) if swapped else (info.width, info.height)
+    return replace(state, geometry=settle(state.options, *upright))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyvips
 
 from imgproxy.url.options import Trim
+from transforms.stages.loading import Loading
+from transforms.stages.source_fit import trim_of
 
 WHITE = (255, 255, 255)
 
@@ -42,3 +46,12 @@ def trim(image: pyvips.Image, options: Trim) -> pyvips.Image:
         side = min(top, image.height - top - height)
         top, height = side, image.height - 2 * side
     return image.crop(left, top, width, height).copy_memory()
+
+
+def trim_source(state: Loading) -> Loading:
+    """Loads one frame whole (trim needs every pixel); the plan is then made for what is left."""
+    if state.options.trim.threshold is None or state.frames != 1 or state.image is not None:
+        return state
+    untrimmed = state.source.load(state.shrink, page=state.options.page)
+    image = trim(untrimmed, trim_of(state.options, untrimmed))
+    return replace(state, image=image, size=(image.width, image.height))

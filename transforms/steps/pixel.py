@@ -14,4 +14,4 @@ def pixel_filters(image: pyvips.Image, job: Job) -> pyvips.Image:
     # Some filters read the image more than once (histograms, fills): the source is decoded
     # sequentially, so hand them the resized pixels in memory.
     resized = image.copy_memory()
-    return apply_filters(resized, job.options.pixel_filters, frame=job.options.asset("frame"))
+    return apply_filters(resized, job.options.pixel_filters, frame=job.frame)

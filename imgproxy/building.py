@@ -1,0 +1,197 @@
+"""Everything the routes call, built once at start and never assigned afterwards: the shared
+clients first (one Redis client, one allow-list, the origins, the pool), then what start-up
+must read (the watermark, the fallback image), then the parts that take them."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import pyvips
+from starlette.requests import Request
+from starlette.responses import Response
+
+from config.settings import Settings
+from imgproxy.admin import purge_route
+from imgproxy.admission import Admission
+from imgproxy.caching import Caches, build_caches
+from imgproxy.downloads import DownloadingOrigin, Downloads, download_slots
+from imgproxy.endpoints import Endpoints
+from imgproxy.fallback import Fallback, FallbackImage, load_fallback_image
+from imgproxy.lifecycle import Lifecycle
+from imgproxy.limiting import ClientLimiter
+from imgproxy.origins import Origin, OriginRouter
+from imgproxy.origins.http import HttpOrigin
+from imgproxy.origins.local import LocalOrigin
+from imgproxy.origins.s3 import S3Origin
+from imgproxy.reader import RequestReader, version_of
+from imgproxy.renderer import Renderer, defaults_from
+from imgproxy.security.addresses import AddressPolicy
+from imgproxy.security.allowed_sources import AllowedSources
+from imgproxy.service import ImageService
+from imgproxy.telemetry import Metrics
+from imgproxy.thumbor.endpoint import ThumborEndpoint
+from imgproxy.watermark import load_watermark
+from transforms.executor import ProcessingPool
+
+
+def build_origins(settings: Settings, allowed: AllowedSources) -> OriginRouter:
+    http = HttpOrigin(
+        max_redirects=settings.max_redirects,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.download_timeout,
+        user_agent=settings.user_agent,
+        policy=AddressPolicy(
+            allow_loopback=settings.allow_loopback_sources,
+            allow_link_local=settings.allow_link_local_sources,
+            allow_private=settings.allow_private_sources,
+        ),
+        allowed_sources=allowed,
+    )
+    by_scheme: dict[str, Origin] = {"http": http, "https": http}
+    if settings.use_s3:
+        by_scheme["s3"] = S3Origin(
+            endpoint=settings.s3_endpoint or None,
+            region=settings.s3_region,
+            path_style=settings.s3_endpoint_use_path_style,
+            access_key=settings.aws_access_key_id or None,
+            secret_key=settings.aws_secret_access_key or None,
+            session_token=settings.aws_session_token or None,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.download_timeout,
+        )
+    if settings.local_filesystem_root is not None:
+        by_scheme["local"] = LocalOrigin(settings.local_filesystem_root)
+    return OriginRouter(by_scheme)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Built once, handed to every part that uses them."""
+
+    pool: ProcessingPool
+    allowed: AllowedSources
+    origins: Origin
+    """By scheme, unbounded: start-up reads through it, requests through the download bound."""
+    caches: Caches
+
+
+def build_shared(settings: Settings, metrics: Metrics) -> Shared:
+    allowed = AllowedSources(settings.allowed_sources)
+    return Shared(
+        ProcessingPool(settings.workers_per_process),
+        allowed,
+        build_origins(settings, allowed),
+        build_caches(settings, metrics),
+    )
+
+
+@dataclass(frozen=True)
+class Parts:
+    shared: Shared
+    reader: RequestReader
+    renderer: Renderer
+    service: ImageService
+    limiter: ClientLimiter
+
+
+def assemble(
+    settings: Settings,
+    metrics: Metrics,
+    shared: Shared,
+    *,
+    watermark: pyvips.Image | None = None,
+    fallback_image: FallbackImage | None = None,
+) -> Parts:
+    """The parts, given what start-up read (`started` reads it)."""
+    version = version_of(settings)
+    caches, pool = shared.caches, shared.pool
+    queue_size = settings.queue_size_per_process
+    downloads = Downloads(download_slots(settings), queue_size, metrics)
+    renderer = Renderer(
+        settings,
+        DownloadingOrigin(
+            shared.origins, shared.allowed, downloads, metrics, timeout=settings.download_timeout
+        ),
+        originals=caches.sources,
+        variants=caches.variants,
+        pool=pool,
+        admission=Admission(settings.workers_per_process, queue_size, metrics),
+        defaults=defaults_from(settings, watermark),
+        metrics=metrics,
+    )
+    fallback = None
+    if fallback_image is not None:
+        fallback = Fallback(
+            fallback_image,
+            renderer,
+            caches.variants,
+            settings_version=version,
+            cache_ttl=settings.cache_ttl,
+        )
+    redis = None if caches.redis is None else caches.redis.client
+    limiter = ClientLimiter(settings, metrics.rate_limited, redis)
+    service = ImageService(
+        settings,
+        renderer,
+        variants=caches.variants,
+        coalescer=caches.coalescer,
+        limiter=limiter,
+        pool=pool,
+        metrics=metrics,
+        fallback=fallback,
+    )
+    return Parts(shared, RequestReader(settings, version), renderer, service, limiter)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """What the routes call."""
+
+    endpoints: Endpoints
+    thumbor: ThumborEndpoint
+    purge: Handler
+
+
+def edge_of(settings: Settings, parts: Parts, lifecycle: Lifecycle) -> Edge:
+    reader, service, limiter = parts.reader, parts.service, parts.limiter
+    return Edge(
+        Endpoints(settings, reader, service, limiter, lifecycle),
+        ThumborEndpoint(settings, reader, service, limiter, lifecycle),
+        purge_route(settings, service),
+    )
+
+
+async def read_at_start(
+    settings: Settings, shared: Shared
+) -> tuple[pyvips.Image | None, FallbackImage | None]:
+    """The watermark and the fallback image, when configured; either failing stops the
+    server (SettingsError)."""
+    watermark = fallback_image = None
+    if settings.has_watermark:
+        watermark = await load_watermark(settings, shared.origins, shared.pool)
+    if settings.has_fallback_image:
+        fallback_image = await load_fallback_image(settings, shared.origins, shared.pool)
+    return watermark, fallback_image
+
+
+@contextlib.asynccontextmanager
+async def started(
+    settings: Settings, metrics: Metrics, lifecycle: Lifecycle
+) -> AsyncIterator[Edge]:
+    """Built and running while inside; closed on the way out, also when start-up fails."""
+    shared = build_shared(settings, metrics)
+    async with contextlib.AsyncExitStack() as stack:
+        stack.callback(shared.pool.shutdown)
+        stack.push_async_callback(shared.origins.close)
+        stack.push_async_callback(shared.caches.close)
+        watermark, fallback_image = await read_at_start(settings, shared)
+        parts = assemble(
+            settings, metrics, shared, watermark=watermark, fallback_image=fallback_image
+        )
+        await stack.enter_async_context(shared.caches.running())
+        yield edge_of(settings, parts, lifecycle)

@@ -1,0 +1,154 @@
+"""A miss, from original to stored result: the original (and any asset) fetched under the
+download bound, then a processing slot for the pipeline in a worker thread, then the result
+stored. The fallback image goes through the same `render`, as just another original."""
+
+from __future__ import annotations
+
+import time
+
+import pyvips
+
+from cache.http import digest, variant_etag
+from cache.record import CachedVariant, new_variant
+from cache.variants import VariantCache
+from config.settings import Settings
+from imgproxy.admission import Admission
+from imgproxy.origins import Origin, Original
+from imgproxy.origins.caching import CachingOrigin, OriginalsCache
+from imgproxy.results import Variant
+from imgproxy.telemetry import Metrics
+from imgproxy.url.options import ImageRequest, Options
+from transforms import pipeline
+from transforms.assets import NO_ASSETS, Assets
+from transforms.executor import ProcessingPool
+from transforms.limits import Limits
+from transforms.pipeline import Defaults, Rendered
+
+
+def defaults_from(settings: Settings, watermark: pyvips.Image | None = None) -> Defaults:
+    return Defaults(
+        limits=Limits(
+            max_src_pixels=settings.max_src_pixels,
+            max_src_file_size=settings.max_src_file_size,
+            max_animation_frames=settings.max_animation_frames,
+            max_animation_frame_pixels=int(settings.max_animation_frame_resolution * 1e6),
+            max_result_dimension=settings.max_result_dimension,
+        ),
+        quality=settings.quality,
+        format_quality=dict(settings.format_quality),
+        auto_rotate=settings.auto_rotate,
+        strip_metadata=settings.strip_metadata,
+        keep_copyright=settings.keep_copyright,
+        strip_color_profile=settings.strip_color_profile,
+        avif_effort=max(0, min(9, 9 - settings.avif_speed)),
+        jpeg_progressive=settings.jpeg_progressive,
+        png_interlaced=settings.png_interlaced,
+        watermark=watermark,
+        watermark_opacity=settings.watermark_opacity,
+        preferred_formats=tuple(settings.preferred_formats),
+    )
+
+
+class Renderer:
+    def __init__(
+        self,
+        settings: Settings,
+        origin: Origin,
+        *,
+        originals: OriginalsCache,
+        variants: VariantCache,
+        pool: ProcessingPool,
+        admission: Admission,
+        defaults: Defaults,
+        metrics: Metrics,
+    ) -> None:
+        """`origin` fetches under the download bound (`imgproxy.downloads`); `originals`
+        keeps what it fetched for the next variants of the same source."""
+        self.settings = settings
+        self.origin = origin
+        self.originals = originals
+        self.caching = CachingOrigin(origin, originals)
+        self.variants = variants
+        self.pool = pool
+        self.admission = admission
+        self.defaults = defaults
+        self.metrics = metrics
+
+    def limits(self, options: Options) -> Limits:
+        return self.defaults.limits.narrowed_by(options)
+
+    def max_bytes(self, options: Options) -> int:
+        limit = options.limits.max_src_file_size
+        return self.settings.max_src_file_size if limit is None else limit
+
+    async def fetch(self, request: ImageRequest) -> Original:
+        """From the origin itself, kept nowhere (raw answers, `/info`)."""
+        return await self.origin.fetch(request.source, self.max_bytes(request.options))
+
+    async def original(self, request: ImageRequest) -> Original:
+        """Through the originals cache, timed and counted."""
+        fetches = self.originals.fetches
+        started = time.perf_counter()
+        original = await self.caching.fetch(request.source, self.max_bytes(request.options))
+        self.metrics.stage("download", time.perf_counter() - started)
+        self.metrics.cache("sources", self.originals.fetches == fetches)
+        self.metrics.source_bytes(len(original.data))
+        return original
+
+    async def cached(self, source: str) -> Original:
+        """Through the originals cache under the server's size limit (assets, thumbor `meta`)."""
+        return await self.caching.fetch(source, self.settings.max_src_file_size)
+
+    async def assets(self, options: Options) -> Assets:
+        if not options.assets:
+            return NO_ASSETS
+        found = {asset.role: (await self.cached(asset.url)).data for asset in options.assets}
+        return Assets(watermark=found.get("watermark"), frame=found.get("frame"))
+
+    async def validator(self, original: Original) -> str:
+        """The origin's ETag or Last-Modified; only without both are the bytes hashed, and
+        then in a worker thread."""
+        if original.etag or original.last_modified:
+            return original.etag or original.last_modified or ""
+        return await self.pool.run(digest, original.data)
+
+    async def render(self, variant: Variant, original: Original) -> Rendered:
+        """`original` with the variant's options; its assets are fetched before a processing
+        slot is taken."""
+        options = variant.request.options
+        assets = await self.assets(options)
+        async with self.admission.slot():
+            started = time.perf_counter()
+            rendered = await self.pool.run(
+                pipeline.render,
+                original.data,
+                options,
+                variant.choice.requested,
+                self.defaults,
+                assets,
+            )
+            elapsed = time.perf_counter() - started
+        self.metrics.stage("encode", rendered.encode_seconds)
+        self.metrics.stage("processing", elapsed - rendered.encode_seconds)
+        self.metrics.result_bytes(len(rendered.data))
+        return rendered
+
+    async def produce(self, variant: Variant) -> CachedVariant:
+        """A miss: fetch, render, store."""
+        original = await self.original(variant.request)
+        validator = await self.validator(original)
+        rendered = await self.render(variant, original)
+        stored = new_variant(
+            rendered.data,
+            media_type=rendered.format.media_type,
+            etag=variant_etag(variant.key, validator),
+            origin_etag=original.etag,
+            last_modified=original.last_modified,
+            now=time.time(),
+            ttl=self.settings.cache_ttl,
+            stale_grace=self.settings.cache_stale_grace,
+            origin_cache_control=original.cache_control,
+            origin_expires=original.expires,
+        )
+        await self.variants.put(variant.key, stored, variant.source_key)
+        return stored

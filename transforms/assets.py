@@ -1,0 +1,37 @@
+"""Images a URL names besides its source (thumbor `watermark(url)`, `frame(url)`): fetched
+before rendering and handed in beside the options, decoded here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyvips
+
+from imgproxy.errors import ProxyError, UndecodableSource
+from transforms.sources import open_source
+
+ASSET_MAX_PIXELS = 50_000_000
+
+
+@dataclass(frozen=True)
+class Assets:
+    watermark: bytes | None = None
+    """Replaces the configured watermark image (at full opacity)."""
+    frame: bytes | None = None
+    """The nine-patch `frame` draws around the result."""
+
+
+NO_ASSETS = Assets()
+
+
+def decode_asset(data: bytes, what: str) -> pyvips.Image:
+    """An auxiliary image as sRGB pixels in memory."""
+    try:
+        image = open_source(data, max_pixels=ASSET_MAX_PIXELS).load()
+        if image.interpretation not in ("srgb", "b-w"):
+            image = image.colourspace("srgb")
+        return image.copy_memory()
+    except (pyvips.Error, ProxyError) as error:
+        raise UndecodableSource(
+            f"The {what} image cannot be decoded", detail=f"{what}: {error}"
+        ) from None
