@@ -21,6 +21,7 @@ from imgproxy.app import create_app
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "images"
+BENCH_PHOTOS = REPO / "bench" / "photos"
 
 
 def manifest() -> list[dict[str, str]]:
