@@ -93,7 +93,7 @@ soak: $(SERVER_STAMP)
 # Coverage-guided fuzzing of the URL parser and signature check (not part of `make test`).
 fuzz: $(TEST_STAMP)
 	$(PIP_LOCKED) requirements/fuzz.txt
-	$(BIN)/python tests/security/fuzz_parser.py -atheris_runs=$${RUNS:-200000}
+	$(BIN)/python tests/imgproxy/security/fuzz_parser.py -atheris_runs=$${RUNS:-200000}
 
 # Rewrites the lock files from pyproject.toml's ranges: on purpose only, and commit the result.
 # Each later lock is constrained by the one before, so the installs layered in .venv agree.

@@ -11,28 +11,28 @@ from tests.support import CORPUS, REPO, OriginLog, running_origin
 INTEGRATION_MODULES = frozenset(
     {
         "tests/cache/test_redis_tier.py",
-        "tests/imgproxy/test_s3_origin.py",
+        "tests/imgproxy/origins/test_s3.py",
         "tests/imgproxy/test_helper_isolation.py",
-        "tests/playground/test_browser.py",
-        "tests/telemetry/test_prometheus.py",
-        "tests/telemetry/test_alerts.py",
-        "tests/telemetry/test_multiprocess.py",
+        "tests/imgproxy/playground/test_browser.py",
+        "tests/imgproxy/telemetry/test_prometheus.py",
+        "tests/imgproxy/telemetry/test_alerts.py",
+        "tests/imgproxy/telemetry/test_multiprocess.py",
         "tests/test_standalone_clone.py",
         "tests/imgproxy/test_cli_sign.py",
         "tests/imgproxy/test_client.py",
-        "tests/playground/test_routes.py",
-        "tests/thumbor/test_filters_http.py",
-        "tests/thumbor/test_http.py",
+        "tests/imgproxy/playground/test_routes.py",
+        "tests/imgproxy/thumbor/test_filters_http.py",
+        "tests/imgproxy/thumbor/test_http.py",
     }
 )
 # Property-based or whole-corpus modules that take seconds each.
 SLOW_MODULES = frozenset(
     {
-        "tests/imgproxy/test_url_generator.py",
+        "tests/imgproxy/url/test_generator.py",
         "tests/imgproxy/test_client_dimensions.py",
         "tests/imgproxy/test_html.py",
-        "tests/security/test_hostile_urls.py",
-        "tests/imgproxy/test_url_canonical.py",
+        "tests/imgproxy/security/test_hostile_urls.py",
+        "tests/imgproxy/url/test_canonical.py",
         "tests/transforms/test_options_crop.py",
         "tests/transforms/test_options_encoding.py",
         "tests/transforms/test_options_resize.py",

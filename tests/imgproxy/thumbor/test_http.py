@@ -11,8 +11,8 @@ import pytest
 import pyvips
 
 from imgproxy.thumbor.signing import sign
+from tests.imgproxy.thumbor.conftest import KEY, PHOTO, Thumbor, image_of
 from tests.support import raw_get, running_proxy
-from tests.thumbor.conftest import KEY, PHOTO, Thumbor, image_of
 
 
 @pytest.mark.parametrize(

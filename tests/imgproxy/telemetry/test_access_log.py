@@ -21,7 +21,7 @@ from imgproxy.telemetry import (
     classify_route,
     log_fields,
 )
-from tests.telemetry.promql import value
+from tests.imgproxy.telemetry.promql import value
 
 ACCESS = "imgproxy.access"
 CORE_FIELDS = ("time", "request_id", "method", "route", "path", "status", "bytes", "duration_ms")

@@ -9,15 +9,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.telemetry.promql import samples, value
+from tests.imgproxy.telemetry.promql import samples, value
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def start(directory: Path, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)}
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.telemetry.multiprocess_worker", *args],
+        [sys.executable, "-m", "tests.imgproxy.telemetry.multiprocess_worker", *args],
         cwd=REPO,
         env=env,
         stdin=subprocess.PIPE,

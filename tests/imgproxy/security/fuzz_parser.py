@@ -1,6 +1,6 @@
 """Coverage-guided fuzz target (atheris) for everything that reads a request path.
 
-    .venv/bin/python tests/security/fuzz_parser.py -atheris_runs=10000
+    .venv/bin/python tests/imgproxy/security/fuzz_parser.py -atheris_runs=10000
 
 Any exception other than a 4xx `ProxyError` or an `ArgumentError` is a finding: atheris stops
 and writes the input to `crash-<sha1>`. Replay one with `... fuzz_parser.py crash-<sha1>`.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import atheris
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 with atheris.instrument_imports():
     from imgproxy.errors import ProxyError

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-CONFIG = Path(__file__).resolve().parents[2] / "config" / "prometheus"
+CONFIG = Path(__file__).resolve().parents[3] / "config" / "prometheus"
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 import pyvips
 
+from tests.imgproxy.thumbor.conftest import PHOTO, Thumbor, image_of
 from tests.support import running_proxy
-from tests.thumbor.conftest import PHOTO, Thumbor, image_of
 
 BASELINE = "120x80"
 

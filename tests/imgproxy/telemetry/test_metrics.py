@@ -20,7 +20,7 @@ from imgproxy.errors import (
 )
 from imgproxy.telemetry import Metrics, MetricsEndpoint, breaker_state_name, error_kind
 from imgproxy.telemetry.metrics import LATENCY_BUCKETS
-from tests.telemetry.promql import samples, value
+from tests.imgproxy.telemetry.promql import samples, value
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from imgproxy.url.canonical import canonical_options
 from imgproxy.url.generator import generate_options
 from imgproxy.url.options import Asset, Options, SourceFit
 from imgproxy.url.pixel_filters import PixelFilter
-from tests.imgproxy.test_url_generator import options_strategy
+from tests.imgproxy.url.test_generator import options_strategy
 
 
 def spelled_with_repr(options: Options) -> str:

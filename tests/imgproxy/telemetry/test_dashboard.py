@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from imgproxy.telemetry import Metrics
-from tests.telemetry.promql import PROMETHEUS_SERIES, metric_names
+from tests.imgproxy.telemetry.promql import PROMETHEUS_SERIES, metric_names
 
-DASHBOARD = Path(__file__).resolve().parents[2] / "config" / "grafana" / "imgproxy-py.json"
+DASHBOARD = Path(__file__).resolve().parents[3] / "config" / "grafana" / "imgproxy-py.json"
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 
 

@@ -35,7 +35,7 @@ from imgproxy.origins.s3 import S3Origin
 from imgproxy.url.source import decode_plain, encode_plain
 from tests.support import running_proxy
 
-CORPUS = Path(__file__).resolve().parents[1] / "images"
+CORPUS = Path(__file__).resolve().parents[2] / "images"
 LOOPBACK = "127.0.0.1"
 REGION = "us-east-1"
 BUCKET = "images"

@@ -18,10 +18,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from imgproxy.telemetry import AccessLogMiddleware, Metrics, MetricsEndpoint
-from tests.telemetry.promql import PROMETHEUS_SERIES, metric_names
-from tests.telemetry.servers import poll, running_prometheus, serving
+from tests.imgproxy.telemetry.promql import PROMETHEUS_SERIES, metric_names
+from tests.imgproxy.telemetry.servers import poll, running_prometheus, serving
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 RULES = REPO / "config" / "prometheus" / "alerts.yml"
 DASHBOARD = REPO / "config" / "grafana" / "imgproxy-py.json"
 JOB = "imgproxy-py"
