@@ -21,6 +21,7 @@ from imgproxy.memory_release import memory_released_every
 from imgproxy.playground import playground_routes, server_timing
 from imgproxy.responses import policy_of
 from imgproxy.security.secret import SecretHeaderMiddleware
+from imgproxy.startup_checks import check
 from imgproxy.telemetry import AccessLogMiddleware, Metrics, MetricsEndpoint, log_fields
 from imgproxy.thumbor.endpoint import healthcheck
 from transforms.executor import configure_libvips
@@ -91,6 +92,7 @@ def build_routes(settings: Settings, metrics: Metrics) -> list[BaseRoute]:
 
 
 def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
+    check(settings)
     configure_libvips()
     metrics = metrics or Metrics(
         settings.prometheus_namespace,

@@ -43,3 +43,12 @@ def test_serve_refuses_the_key_before_it_listens() -> None:
     )
     assert done.returncode == 2
     assert f"Invalid configuration: {REFUSED_KEY}" in done.stderr
+
+
+def test_the_app_factory_runs_the_checks_before_building_anything() -> None:
+    from imgproxy.app import create_app  # noqa: PLC0415
+
+    settings = Settings.from_env({"IMGPROXY_SOURCE_URL_ENCRYPTION_KEY": "ab" * 20})
+    with pytest.raises(SettingsError) as caught:
+        create_app(settings)
+    assert str(caught.value) == REFUSED_KEY
