@@ -7,6 +7,7 @@ from dataclasses import replace
 import pyvips
 
 from imgproxy.url.options import Trim
+from transforms.borders import find_borders
 from transforms.stages.loading import Loading
 from transforms.stages.source_fit import trim_of
 
@@ -36,7 +37,7 @@ def trim(image: pyvips.Image, options: Trim) -> pyvips.Image:
         background = rgb if probe.bands >= 3 else [sum(rgb) / 3]
     else:
         background = list(probe.getpoint(0, 0))
-    left, top, width, height = probe.find_trim(threshold=options.threshold, background=background)
+    left, top, width, height = find_borders(probe, options.threshold, background)
     if width == 0 or height == 0:
         return image
     if options.equal_horizontal:
