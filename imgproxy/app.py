@@ -23,14 +23,27 @@ from imgproxy.responses import policy_of
 from imgproxy.security.secret import SecretHeaderMiddleware
 from imgproxy.startup_checks import check
 from imgproxy.telemetry import AccessLogMiddleware, Metrics, MetricsEndpoint, log_fields
+from imgproxy.telemetry.unexpected import UnexpectedErrorMiddleware
 from imgproxy.thumbor.endpoint import healthcheck
 from transforms.executor import configure_libvips
 
 log = logging.getLogger("imgproxy")
 
 
-def error_handler(settings: Settings) -> Callable[[Request, Exception], Response]:
+def error_responder(settings: Settings) -> Callable[[Request, ProxyError], Response]:
+    """The one response of every error: its status, public message and headers."""
     policy = policy_of(settings)
+
+    def respond(request: Request, error: ProxyError) -> Response:
+        body = "" if request.method == "HEAD" else error.message + "\n"
+        headers = error_headers(error.status, error.retry_after, policy)
+        return PlainTextResponse(body, status_code=error.status, headers=headers)
+
+    return respond
+
+
+def error_handler(settings: Settings) -> Callable[[Request, Exception], Response]:
+    respond = error_responder(settings)
 
     def error_response(request: Request, error: Exception) -> Response:
         assert isinstance(error, ProxyError)
@@ -39,9 +52,7 @@ def error_handler(settings: Settings) -> Callable[[Request, Exception], Response
         log.log(
             level, "%s %s -> %d %s", request.method, request.url.path, error.status, error.detail
         )
-        body = "" if request.method == "HEAD" else error.message + "\n"
-        headers = error_headers(error.status, error.retry_after, policy)
-        return PlainTextResponse(body, status_code=error.status, headers=headers)
+        return respond(request, error)
 
     return error_response
 
@@ -122,6 +133,10 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.lifecycle = lifecycle
+    # Added first, so innermost: any other exception is a bug, counted and answered 500 here.
+    app.add_middleware(
+        UnexpectedErrorMiddleware, metrics=metrics, respond=error_responder(settings)
+    )
     if settings.secret:
         app.add_middleware(SecretHeaderMiddleware, secret=settings.secret)
     # Outside the secret check: a CORS preflight carries no Authorization header.

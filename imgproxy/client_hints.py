@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from imgproxy.url.args import ArgumentError, integer
 from imgproxy.url.options import Options
 
 DPR_HEADERS = ("sec-ch-dpr", "dpr")
@@ -59,4 +60,7 @@ def _dpr(raw: str) -> float | None:
 
 
 def _width(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_WIDTH else None
+    try:
+        return integer("width hint", raw, 1, MAX_WIDTH)
+    except ArgumentError:
+        return None

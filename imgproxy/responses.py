@@ -32,13 +32,29 @@ def raw_path_of(request: Request) -> str:
         raise InvalidPath(detail="Path is not UTF-8") from None
 
 
+def is_control(char: str) -> bool:
+    """C0 controls, DEL and C1 controls: never in a header value."""
+    return char < " " or "\x7f" <= char <= "\x9f"
+
+
+def ascii_filename(name: str) -> str:
+    """`name` as a quoted-string can carry it: controls dropped, other non-ASCII as `?`, quote
+    and backslash as `_`."""
+    kept = "".join(char for char in name if not is_control(char))
+    plain = kept.encode("ascii", "replace").decode("ascii")
+    return plain.replace('"', "_").replace("\\", "_") or "image"
+
+
 def content_disposition(result: ImageResult) -> str:
+    """`filename=` alone for a plain ASCII name; otherwise its ASCII fallback plus the whole
+    name percent-encoded in `filename*` (RFC 6266, RFC 8187)."""
     kind = "attachment" if result.request.options.return_attachment else "inline"
     name = result.filename
-    ascii_name = name.encode("ascii", "replace").decode("ascii").replace('"', "_")
-    if ascii_name == name:
+    fallback = ascii_filename(name)
+    if fallback == name:
         return f'{kind}; filename="{name}"'
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    encoded = quote(name.encode("utf-8", "replace"), safe="")
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
 
 
 CLIENT_CLOSED_REQUEST = 499  # nobody reads it: the client is gone

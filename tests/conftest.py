@@ -32,6 +32,7 @@ SLOW_MODULES = frozenset(
         "tests/imgproxy/test_client_dimensions.py",
         "tests/imgproxy/test_html.py",
         "tests/imgproxy/security/test_hostile_urls.py",
+        "tests/imgproxy/security/test_url_property.py",
         "tests/imgproxy/url/test_canonical.py",
         "tests/transforms/test_options_crop.py",
         "tests/transforms/test_options_encoding.py",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from imgproxy.errors import SourceNotAllowed
+from imgproxy.errors import InvalidPath, SourceNotAllowed
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,10 @@ class OriginRouter:
     by_scheme: Mapping[str, Origin]
 
     async def fetch(self, source: str, max_bytes: int = 0) -> Original:
-        scheme = urlsplit(source).scheme.lower()
+        try:
+            scheme = urlsplit(source).scheme.lower()
+        except ValueError as error:
+            raise InvalidPath("Invalid source URL", detail=f"{source!r}: {error}") from None
         origin = self.by_scheme.get(scheme)
         if origin is None:
             raise SourceNotAllowed(

@@ -175,7 +175,8 @@ def check(ip: IPAddress, policy: AddressPolicy) -> None:
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})  # UTS 46 full stops
 _HEX = re.compile(r"0[xX][0-9A-Fa-f]*")
 _OCTAL = re.compile(r"0[0-7]*")
-_DECIMAL = re.compile(r"[1-9][0-9]*")
+_DECIMAL = re.compile(r"[1-9][0-9]{0,9}")
+"""At most 10 digits: no 32-bit part needs more, and Python will not read over 4,300."""
 
 
 def _ipv4_part(part: str) -> int | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from imgproxy.errors import InvalidOption, InvalidPath
 from imgproxy.thumbor.calls import FilterCall, parse_calls
+from imgproxy.url.args import ArgumentError, integer
 
 MAX_SIDE = 65535
 MAX_TOLERANCE = 442
@@ -58,10 +59,10 @@ class ThumborPath:
 
 
 def _bounded(what: str, value: str, most: int) -> int:
-    number = int(value) if len(value) <= len(str(most)) else most + 1
-    if number > most:
-        raise InvalidOption(f"Expected integer 0..{most} for {what} but received '{value[:12]}'")
-    return number
+    try:
+        return integer(what, value, 0, most)
+    except ArgumentError as error:
+        raise InvalidOption(str(error)) from None
 
 
 def _side(flip: str | None, value: str | None) -> Side:

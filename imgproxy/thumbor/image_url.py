@@ -7,6 +7,8 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from imgproxy.errors import InvalidPath
+from imgproxy.url.args import ArgumentError
+from imgproxy.url.source import check_source_url
 
 ENCODED_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}%3[Aa]")
 SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,15}):(/*)")
@@ -14,10 +16,20 @@ SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,15}):(/*)")
 
 def source_url(image: str) -> str:
     source = _normalized(image)
-    parts = urlsplit(source)
-    if parts.scheme in ("http", "https") and not parts.hostname:
+    if _hostless(source):
         raise InvalidPath("Image URL has no host", detail=f"image URL {image!r}")
-    return source
+    try:
+        return check_source_url(source)
+    except ArgumentError as error:
+        raise InvalidPath(str(error)) from None
+
+
+def _hostless(source: str) -> bool:
+    try:
+        parts = urlsplit(source)
+    except ValueError:
+        return False  # unreadable, which `check_source_url` says
+    return parts.scheme in ("http", "https") and not parts.hostname
 
 
 def _normalized(image: str) -> str:

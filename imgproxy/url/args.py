@@ -15,6 +15,10 @@ MAX_DIMENSION = 65535
 TRUE_WORDS = frozenset({"1", "t", "true"})
 FALSE_WORDS = frozenset({"0", "f", "false"})
 EnumT = TypeVar("EnumT", bound=StrEnum)
+MAX_NUMBER_CHARS = 32
+"""Longer spellings of a number are refused unread: no value in any option's range needs them,
+and Python refuses to convert an integer string of more than 4,300 digits."""
+MAX_SHOWN_CHARS = 40
 INTEGER = re.compile(r"[+-]?[0-9]+")
 DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
@@ -23,8 +27,13 @@ class ArgumentError(ValueError):
     """An option argument does not fit; the message is public."""
 
 
+def shown(value: str, most: int = MAX_SHOWN_CHARS) -> str:
+    """`value` as a message quotes it: cut short when long, so messages stay short."""
+    return value if len(value) <= most else f"{value[:most]}... ({len(value)} characters)"
+
+
 def expected(what: str, name: str, value: str) -> ArgumentError:
-    return ArgumentError(f"Expected {what} for {name} but received '{value}'")
+    return ArgumentError(f"Expected {what} for {name} but received '{shown(value)}'")
 
 
 def check_count(name: str, args: list[str], most: int, least: int = 1) -> None:
@@ -34,7 +43,8 @@ def check_count(name: str, args: list[str], most: int, least: int = 1) -> None:
 
 
 def integer(name: str, value: str, low: int = 0, high: int = MAX_DIMENSION) -> int:
-    number = int(value) if INTEGER.fullmatch(value) else low - 1
+    readable = len(value) <= MAX_NUMBER_CHARS and INTEGER.fullmatch(value)
+    number = int(value) if readable else low - 1
     if not low <= number <= high:
         raise expected(f"integer {low}..{high}", name, value)
     return number
@@ -43,7 +53,8 @@ def integer(name: str, value: str, low: int = 0, high: int = MAX_DIMENSION) -> i
 def number(
     name: str, value: str, *, low: float = 0.0, high: float = math.inf, low_inclusive: bool = True
 ) -> float:
-    parsed = float(value) if DECIMAL.fullmatch(value) else math.nan
+    readable = len(value) <= MAX_NUMBER_CHARS and DECIMAL.fullmatch(value)
+    parsed = float(value) if readable else math.nan
     in_range = (parsed >= low if low_inclusive else parsed > low) and parsed <= high
     if not math.isfinite(parsed) or not in_range:
         bounds = f"{'' if low_inclusive else '>'}{low:g}..{high:g}"

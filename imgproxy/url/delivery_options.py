@@ -29,7 +29,7 @@ def read_format_quality(options: Options, values: list[str]) -> Options:
     if values == [""]:
         return replace(options, format_quality=())
     if len(values) % 2:
-        raise a.ArgumentError(f"Missing quality for format_quality: {values[-1]}")
+        raise a.ArgumentError(f"Missing quality for format_quality: {a.shown(values[-1])}")
     qualities = dict(options.format_quality)
     for name, value in zip(values[::2], values[1::2], strict=True):
         qualities[image_format("format_quality", name)] = a.integer("format_quality", value, 0, 100)

@@ -17,9 +17,7 @@ def read_background(options: Options, values: list[str]) -> Options:
             return replace(options, background=None)
         return replace(options, background=Color(*a.hex_color("background", values[0])))
     if len(values) != 3:
-        raise a.ArgumentError(
-            f"Expected R:G:B or a hex colour for background but received {':'.join(values)!r}"
-        )
+        raise a.expected("R:G:B or a hex colour", "background", ":".join(values))
     red, green, blue = (
         a.integer(f"background {channel}", value, 0, 255)
         for channel, value in zip("RGB", values, strict=True)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from imgproxy.errors import ExpiredURL, Forbidden, InvalidOption, InvalidPath
-from imgproxy.url.args import ArgumentError
+from imgproxy.url.args import ArgumentError, shown
 from imgproxy.url.delivery_options import read_format
 from imgproxy.url.geometry_options import RESIZING_TYPES
 from imgproxy.url.options import ImageRequest, Options
@@ -98,16 +98,16 @@ class PathParser:
     ) -> Options:
         for name, values in raw:
             if checked and self.allowed_options is not None and name not in self.allowed_options:
-                raise Forbidden(f"Option not allowed: {name}")
+                raise Forbidden(f"Option not allowed: {shown(name)}")
             if name in PRESET_OPTIONS:
                 for preset in values:
                     options = self.read_preset(options, preset, used)
                 continue
             if name in SECURITY_OPTIONS and not self.allow_security_options:
-                raise Forbidden(f"Security option {name} is not allowed")
+                raise Forbidden(f"Security option {shown(name)} is not allowed")
             row = BY_NAME.get(name)
             if row is None or row.read is None:
-                raise InvalidOption(f"Unknown option: {name}")
+                raise InvalidOption(f"Unknown option: {shown(name)}")
             try:
                 options = row.read(options, list(values))
             except ArgumentError as error:
@@ -116,7 +116,7 @@ class PathParser:
 
     def read_preset(self, options: Options, name: str, used: tuple[str, ...] = ()) -> Options:
         if name not in self.presets:
-            raise InvalidOption(f"Unknown preset: {name}")
+            raise InvalidOption(f"Unknown preset: {shown(name)}")
         if name in used:
             return options
         return self.read_all(options, self.presets[name], (*used, name), checked=False)

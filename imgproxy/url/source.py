@@ -7,12 +7,14 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
-from imgproxy.url.args import ArgumentError
+from imgproxy.errors import InvalidPath
+from imgproxy.url.args import ArgumentError, expected, shown
 
 PLAIN_MARKER = "plain"
 PLAIN_SAFE = "/:=&,;+!$'()*~"
+HOSTED_SCHEMES = frozenset({"http", "https"})
 BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
@@ -21,13 +23,13 @@ def decode_plain(segments: list[str]) -> tuple[str, str]:
     joined = "/".join(segments)
     source, *extensions = joined.split("@")
     if len(extensions) > 1:
-        raise ArgumentError(f"Multiple formats are specified: {joined}")
+        raise ArgumentError(f"Multiple formats are specified: {shown(joined)}")
     if BAD_ESCAPE.search(source):
-        raise ArgumentError(f"Invalid percent-encoding in source URL: {source}")
+        raise ArgumentError(f"Invalid percent-encoding in source URL: {shown(source)}")
     try:
         decoded = unquote(source, errors="strict") if source else ""
     except UnicodeDecodeError:
-        raise ArgumentError(f"Invalid percent-encoding in source URL: {source}") from None
+        raise ArgumentError(f"Invalid percent-encoding in source URL: {shown(source)}") from None
     return _nonempty(decoded), extensions[0] if extensions else ""
 
 
@@ -35,7 +37,7 @@ def decode_base64(segments: list[str]) -> tuple[str, str]:
     joined = "".join(segments)
     encoded, *extensions = joined.split(".")
     if len(extensions) > 1:
-        raise ArgumentError(f"Multiple formats are specified: {joined}")
+        raise ArgumentError(f"Multiple formats are specified: {shown(joined)}")
     encoded = encoded.rstrip("=")
     try:
         raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
@@ -43,8 +45,23 @@ def decode_base64(segments: list[str]) -> tuple[str, str]:
             raise binascii.Error
         decoded = raw.decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ArgumentError(f"Invalid base64url source URL: {encoded}") from None
+        raise ArgumentError(f"Invalid base64url source URL: {shown(encoded)}") from None
     return _nonempty(decoded), extensions[0] if extensions else ""
+
+
+def check_source_url(source: str) -> str:
+    """`source`, when its host and port can be read (brackets close around an IPv6 address,
+    the port is a number 0..65535) and an http(s) URL has a host. Everything that splits a
+    source later relies on this."""
+    unreadable = expected("a URL with a valid host and port", "source URL", source)
+    try:
+        parts = urlsplit(source)
+        parts.port  # noqa: B018 (reading the port is the check)
+    except ValueError:
+        raise unreadable from None
+    if parts.scheme.lower() in HOSTED_SCHEMES and not parts.hostname:
+        raise unreadable
+    return source
 
 
 def _nonempty(source: str) -> str:
@@ -93,17 +110,22 @@ class UrlReplacement:
 @dataclass(frozen=True)
 class SourceRewriter:
     """What the server does to every decoded source before fetching it: the replacements in
-    order, then `base_url` prefixed unless the source already starts with it."""
+    order, then `base_url` prefixed unless the source already starts with it, then the check
+    that the result can be split."""
 
     base_url: str = ""
     replacements: tuple[UrlReplacement, ...] = ()
 
     def rewrite(self, source: str) -> str:
+        """The source to fetch; InvalidPath when it fails `check_source_url`."""
         for replacement in self.replacements:
             source = replacement.apply(source)
-        if not self.base_url or source.startswith(self.base_url):
-            return source
-        return self.base_url + source
+        if self.base_url and not source.startswith(self.base_url):
+            source = self.base_url + source
+        try:
+            return check_source_url(source)
+        except ArgumentError as error:
+            raise InvalidPath(str(error)) from None
 
 
 def parse_url_replacements(raw: str) -> tuple[UrlReplacement, ...]:

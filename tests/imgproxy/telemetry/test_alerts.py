@@ -68,6 +68,7 @@ def test_the_expected_alerts_are_defined():
         "ImgproxyShedding",
         "ImgproxyCacheHitRatioDrop",
         "ImgproxyOriginErrors",
+        "ImgproxyUnexpectedErrors",
         "ImgproxyRedisBreakerOpen",
         "ImgproxyReplicaDown",
         "ImgproxyAllReplicasDown",

@@ -119,7 +119,7 @@ def test_the_alert_rules_load_and_evaluate_cleanly(scraped):
 
     rules = poll(evaluated, "every rule evaluated after the first scrape")
     allowed = scraped.metrics.series_names() | PROMETHEUS_SERIES
-    assert len(rules) == 9
+    assert len(rules) == 10
     for rule in rules:
         assert rule["health"] == "ok", rule
         assert rule["type"] == "alerting"
