@@ -7,6 +7,7 @@ import pyvips
 from imgproxy.errors import SourceResolutionTooLarge, UndecodableSource
 from transforms.info import describe
 from transforms.limits import Limits
+from transforms.short_data import guard_short_data
 from transforms.sources import open_source
 
 PREVIEW_SIDE = 256
@@ -18,6 +19,7 @@ def inspect(data: bytes, limits: Limits) -> dict[str, object]:
     too_big = limits.max_src_pixels and info.width * info.height > limits.max_src_pixels
     if too_big and not source.vector:
         raise SourceResolutionTooLarge("Source image resolution is too big")
+    source = guard_short_data(source)
     shrink = max(1.0, max(info.width, info.height) / PREVIEW_SIDE)
     try:
         image = source.load(shrink)
