@@ -29,7 +29,8 @@ class SingleFlight(Generic[T]):
     """Concurrent `do` calls with one key share one run of `work`; its result or exception
     reaches every caller. The run is a task of its own: a caller that is cancelled (client
     gone) does not cancel it for the others, but when the last caller leaves the run is
-    cancelled too, so abandoned work frees its slot. The next call after it ends runs again."""
+    cancelled too, so abandoned work frees its slot. The next call after it ends, or after
+    every caller left, runs again."""
 
     def __init__(self) -> None:
         self._running: dict[str, asyncio.Future[T]] = {}
@@ -50,15 +51,19 @@ class SingleFlight(Generic[T]):
         except asyncio.CancelledError:
             if self._callers.get(future) == 1 and not future.done():
                 future.cancel()
+                self._forget(key, future)  # its work may take a while to stop: run anew
             raise
         finally:
             remaining = self._callers.pop(future, 1) - 1
             if remaining:
                 self._callers[future] = remaining
 
-    def _done(self, key: str, future: asyncio.Future[T]) -> None:
+    def _forget(self, key: str, future: asyncio.Future[T]) -> None:
         if self._running.get(key) is future:
             del self._running[key]
+
+    def _done(self, key: str, future: asyncio.Future[T]) -> None:
+        self._forget(key, future)
         if not future.cancelled():
             future.exception()  # retrieved: no "never retrieved" warning if every caller left
 

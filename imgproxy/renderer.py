@@ -20,6 +20,7 @@ from imgproxy.telemetry import Metrics
 from imgproxy.url.options import ImageRequest, Options
 from transforms import pipeline
 from transforms.assets import NO_ASSETS, Assets
+from transforms.cancellation import Cancellation
 from transforms.executor import ProcessingPool
 from transforms.limits import Limits
 from transforms.pipeline import Defaults, Rendered
@@ -114,20 +115,29 @@ class Renderer:
 
     async def render(self, variant: Variant, original: Original) -> Rendered:
         """`original` with the variant's options; its assets are fetched before a processing
-        slot is taken."""
+        slot is taken. Cancelled (deadline, client gone), the work stops at its next tile and
+        the slot is let go once the worker thread has returned."""
         options = variant.request.options
         assets = await self.assets(options)
-        async with self.admission.slot():
-            started = time.perf_counter()
-            rendered = await self.pool.run(
-                pipeline.render,
-                original.data,
-                options,
-                variant.choice.requested,
-                self.defaults,
-                assets,
-            )
-            elapsed = time.perf_counter() - started
+        cancellation = Cancellation()
+        try:
+            async with self.admission.slot():
+                started = time.perf_counter()
+                rendered = await self.pool.run_cancellable(
+                    cancellation,
+                    lambda: pipeline.render(
+                        original.data,
+                        options,
+                        variant.choice.requested,
+                        self.defaults,
+                        assets,
+                        cancellation=cancellation,
+                    ),
+                )
+                elapsed = time.perf_counter() - started
+        finally:
+            if cancellation.fired:
+                self.metrics.job_cancelled(stopped=cancellation.noticed)
         self.metrics.stage("encode", rendered.encode_seconds)
         self.metrics.stage("processing", elapsed - rendered.encode_seconds)
         self.metrics.result_bytes(len(rendered.data))

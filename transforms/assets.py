@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pyvips
 
 from imgproxy.errors import ProxyError, UndecodableSource
+from transforms.cancellation import Cancellation, WorkCancelled
 from transforms.sources import open_source
 
 ASSET_MAX_PIXELS = 50_000_000
@@ -24,13 +25,15 @@ class Assets:
 NO_ASSETS = Assets()
 
 
-def decode_asset(data: bytes, what: str) -> pyvips.Image:
+def decode_asset(data: bytes, what: str, cancellation: Cancellation | None = None) -> pyvips.Image:
     """An auxiliary image as sRGB pixels in memory."""
     try:
         image = open_source(data, max_pixels=ASSET_MAX_PIXELS).load()
         if image.interpretation not in ("srgb", "b-w"):
             image = image.colourspace("srgb")
-        return image.copy_memory()
+        return (cancellation or Cancellation()).in_memory(image)
+    except WorkCancelled:
+        raise
     except (pyvips.Error, ProxyError) as error:
         raise UndecodableSource(
             f"The {what} image cannot be decoded", detail=f"{what}: {error}"

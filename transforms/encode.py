@@ -68,13 +68,21 @@ SAVERS: dict[ImageFormat, Saver] = {
 
 
 def encode(image: pyvips.Image, job: Job) -> bytes:
-    saver = SAVERS[job.output]
+    """The encoded bytes; an encoder stops at its next tile once the job is cancelled."""
     keep = keep_flags(image, job)
-    quality = job.encoding.quality
     limit = job.encoding.max_bytes
     if not limit or job.output not in QUALITY_FORMATS:
-        return saver(image, job, quality, keep)
-    image = image.copy_memory()
+        with job.cancellation.watching(image):
+            return SAVERS[job.output](image, job, job.encoding.quality, keep)
+    image = job.cancellation.in_memory(image)
+    with job.cancellation.watching(image):
+        return _within(image, job, keep, limit)
+
+
+def _within(image: pyvips.Image, job: Job, keep: str, limit: int) -> bytes:
+    """Lower the quality until the result fits in `limit` bytes, or the quality is lowest."""
+    saver = SAVERS[job.output]
+    quality = job.encoding.quality
     data = saver(image, job, quality, keep)
     while len(data) > limit and quality > LOWEST_QUALITY:
         ratio = len(data) / limit

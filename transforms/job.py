@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyvips
 
 from imgproxy.url.options import Color, ImageFormat, Options
+from transforms.cancellation import Cancellation
 from transforms.plan import Plan
 
 WHITE = Color(255, 255, 255)
@@ -35,6 +36,8 @@ class Job:
     frame: bytes | None = None
     """thumbor `frame(url)`: the nine-patch image's bytes."""
     frames: int = 1
+    cancellation: Cancellation = field(default_factory=Cancellation)
+    """Fired when the job's request is gone; every evaluation of pixels watches it."""
 
     @property
     def background(self) -> Color:

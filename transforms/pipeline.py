@@ -17,11 +17,14 @@ from imgproxy.errors import (
 from imgproxy.url.formats import DEFAULT_PREFERRED_FORMATS, preferred_output
 from imgproxy.url.options import ImageFormat, Options
 from transforms.assets import NO_ASSETS, Assets, decode_asset
+from transforms.cancellation import Cancellation
+from transforms.costs import bound_work
 from transforms.encode import encode
 from transforms.job import Encoding, Job
 from transforms.limits import Limits
 from transforms.plan import Orientation, Plan
 from transforms.probe import SourceInfo
+from transforms.short_data import guard_short_data
 from transforms.sources import Source, SvgSource, open_source
 from transforms.stages.loading import Loading, LoadStage
 from transforms.stages.planning import plan_geometry
@@ -156,11 +159,13 @@ def _output(
     )
 
 
-def _watermark(defaults: Defaults, assets: Assets) -> tuple[pyvips.Image | None, float]:
+def _watermark(
+    defaults: Defaults, assets: Assets, cancellation: Cancellation
+) -> tuple[pyvips.Image | None, float]:
     """The request's own (thumbor `watermark(url)`, at full opacity), else the server's."""
     if assets.watermark is None:
         return defaults.watermark, defaults.watermark_opacity
-    return decode_asset(assets.watermark, "watermark"), 1.0
+    return decode_asset(assets.watermark, "watermark", cancellation), 1.0
 
 
 def _job(
@@ -172,6 +177,7 @@ def _job(
     watermark: tuple[pyvips.Image | None, float],
     frame: bytes | None,
     frames: int,
+    cancellation: Cancellation,
 ) -> Job:
     quality = (
         options.quality
@@ -196,6 +202,7 @@ def _job(
         watermark_opacity=watermark[1],
         frame=frame,
         frames=frames,
+        cancellation=cancellation,
     )
 
 
@@ -218,6 +225,11 @@ def _join(parts: list[pyvips.Image], original: pyvips.Image) -> pyvips.Image:
     return joined
 
 
+def _checked(step: Step, image: pyvips.Image, job: Job) -> pyvips.Image:
+    job.cancellation.check()
+    return step(image, job)
+
+
 def _passthrough(
     data: bytes, source: Source, options: Options, requested: ImageFormat | None
 ) -> bytes | None:
@@ -238,8 +250,12 @@ def render(
     requested: ImageFormat | None,
     defaults: Defaults,
     assets: Assets = NO_ASSETS,
+    *,
+    cancellation: Cancellation | None = None,
 ) -> Rendered:
-    """Runs in a worker thread: open, load stages, steps, encode."""
+    """Runs in a worker thread: open, load stages, steps, encode. Once `cancellation` fires,
+    the work stops at its next tile or step with `WorkCancelled`."""
+    cancellation = cancellation or Cancellation()
     limits = defaults.limits.narrowed_by(options)
     source = open_source(data, max_pixels=limits.max_src_pixels)
     info = source.info
@@ -249,13 +265,17 @@ def render(
     output = _output(requested, info, limits, defaults)
     frames = _frames(source, options, limits, output)
     _check_resolution(info, frames, limits, source.vector)
+    source = guard_short_data(source, frames)
     orientation = Orientation.from_exif(
         info.orientation, _pick(options.auto_rotate, defaults.auto_rotate)
     )
-    watermark = _watermark(defaults, assets)
-    loading = Loading(source, options, orientation, frames, limits, geometry=options)
+    watermark = _watermark(defaults, assets, cancellation)
+    loading = Loading(
+        source, options, orientation, frames, limits, geometry=options, cancellation=cancellation
+    )
     try:
         for stage in LOAD_STAGES:
+            cancellation.check()
             loading = stage(loading)
         image, plan = loading.loaded()
         job = _job(
@@ -266,17 +286,20 @@ def render(
             watermark=watermark,
             frame=assets.frame,
             frames=frames,
+            cancellation=cancellation,
         )
+        bound_work(image, job, limits)
         parts = _split(image, frames) if frames > 1 else [image]
         for step in MAIN_STEPS:
-            parts = [step(part, job) for part in parts]
+            parts = [_checked(step, part, job) for part in parts]
         result = _join(parts, image) if frames > 1 else parts[0]
         for step in FINAL_STEPS:
-            result = step(result, job)
+            result = _checked(step, result, job)
         encode_started = time.perf_counter()
         encoded = encode(result, job)
         encode_seconds = time.perf_counter() - encode_started
     except pyvips.Error as error:
+        cancellation.check()  # a kill the last evaluation left behind
         raise UndecodableSource(
             "Source image cannot be decoded", detail=str(error).strip()
         ) from None

@@ -186,3 +186,13 @@ def test_saturation_of_16_bit_sources_kept_at_16_bits(path):
     assert image.format == "ushort"
     scaled = tuple(round(value / 257) for value in im.rgb(image, 20, 20))
     assert im.close(scaled, want, tolerance=3), (scaled, want)
+
+
+def test_a_sharpen_past_libvips_ceiling_sharpens_as_hard_as_the_ceiling():
+    soft = im.solid(32, 32, im.BLACK).join(im.solid(32, 32, im.WHITE), "horizontal")
+    soft = soft.gaussblur(3).cast("uchar").copy(interpretation="srgb")
+    strongest = im.decode(im.run(im.png(soft), "sh:10"))
+    beyond = im.decode(im.run(im.png(soft), "sh:500"))
+    gentle = im.decode(im.run(im.png(soft), "sh:0.5"))
+    assert (beyond - strongest).abs().max() == 0
+    assert (beyond - gentle).abs().max() > 0

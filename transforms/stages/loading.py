@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyvips
 
 from imgproxy.url.options import Options
+from transforms.cancellation import Cancellation
 from transforms.limits import Limits
 from transforms.plan import Orientation, Plan
 from transforms.sources import Source
@@ -30,6 +31,7 @@ class Loading:
     size: tuple[int, int] | None = None
     """The stored size the plan is made for (the source's at `shrink`, or what trim left)."""
     plan: Plan | None = None
+    cancellation: Cancellation = field(default_factory=Cancellation)
 
     @property
     def unshrunk_size(self) -> tuple[int, int]:

@@ -8,6 +8,7 @@ import pyvips
 
 from imgproxy.url.options import Trim
 from transforms.borders import find_borders
+from transforms.cancellation import Cancellation
 from transforms.stages.loading import Loading
 from transforms.stages.source_fit import trim_of
 
@@ -27,17 +28,12 @@ def _probe_image(image: pyvips.Image, options: Trim) -> pyvips.Image:
     return image
 
 
-def trim(image: pyvips.Image, options: Trim) -> pyvips.Image:
+def trim(image: pyvips.Image, options: Trim, cancellation: Cancellation) -> pyvips.Image:
     if options.threshold is None:
         return image
-    image = image.copy_memory()
-    probe = _probe_image(image, options)
-    if options.color is not None:
-        rgb = [float(options.color.red), float(options.color.green), float(options.color.blue)]
-        background = rgb if probe.bands >= 3 else [sum(rgb) / 3]
-    else:
-        background = list(probe.getpoint(0, 0))
-    left, top, width, height = find_borders(probe, options.threshold, background)
+    image = cancellation.in_memory(image)
+    with cancellation.watching(image):
+        left, top, width, height = _borders(image, options, options.threshold)
     if width == 0 or height == 0:
         return image
     if options.equal_horizontal:
@@ -46,7 +42,17 @@ def trim(image: pyvips.Image, options: Trim) -> pyvips.Image:
     if options.equal_vertical:
         side = min(top, image.height - top - height)
         top, height = side, image.height - 2 * side
-    return image.crop(left, top, width, height).copy_memory()
+    return cancellation.in_memory(image.crop(left, top, width, height))
+
+
+def _borders(image: pyvips.Image, options: Trim, threshold: float) -> tuple[int, int, int, int]:
+    probe = _probe_image(image, options)
+    if options.color is not None:
+        rgb = [float(options.color.red), float(options.color.green), float(options.color.blue)]
+        background = rgb if probe.bands >= 3 else [sum(rgb) / 3]
+    else:
+        background = list(probe.getpoint(0, 0))
+    return find_borders(probe, threshold, background)
 
 
 def trim_source(state: Loading) -> Loading:
@@ -54,5 +60,7 @@ def trim_source(state: Loading) -> Loading:
     if state.options.trim.threshold is None or state.frames != 1 or state.image is not None:
         return state
     untrimmed = state.source.load(state.shrink, page=state.options.page)
-    image = trim(untrimmed, trim_of(state.options, untrimmed))
+    with state.cancellation.watching(untrimmed):
+        options = trim_of(state.options, untrimmed)
+    image = trim(untrimmed, options, state.cancellation)
     return replace(state, image=image, size=(image.width, image.height))

@@ -10,14 +10,17 @@ from transforms.job import Job
 
 
 def cut(
-    image: pyvips.Image, width: int, height: int, anchor: Gravity, dpr_scale: float
+    image: pyvips.Image, size: tuple[int, int], anchor: Gravity, dpr_scale: float, job: Job
 ) -> pyvips.Image:
+    width, height = size
     width = min(width or image.width, image.width)
     height = min(height or image.height, image.height)
     if width >= image.width and height >= image.height:
         return image
     if anchor.type is GravityType.SMART:
-        return image.copy_memory().smartcrop(width, height, interesting="attention")
+        pixels = job.cancellation.in_memory(image)
+        with job.cancellation.watching(pixels):
+            return pixels.smartcrop(width, height, interesting="attention")
     left, top = position((image.width, image.height), (width, height), anchor, dpr_scale)
     return image.crop(left, top, width, height)
 
@@ -26,11 +29,11 @@ def crop_source(image: pyvips.Image, job: Job) -> pyvips.Image:
     box = job.plan.crop
     if box is None:
         return image
-    return cut(image, box.width, box.height, box.gravity, 1.0)
+    return cut(image, (box.width, box.height), box.gravity, 1.0, job)
 
 
 def crop_to_result(image: pyvips.Image, job: Job) -> pyvips.Image:
     plan = job.plan
     if not plan.result_width and not plan.result_height:
         return image
-    return cut(image, plan.result_width, plan.result_height, plan.gravity, plan.dpr_scale)
+    return cut(image, (plan.result_width, plan.result_height), plan.gravity, plan.dpr_scale, job)

@@ -18,6 +18,10 @@ def _pixelate(image: pyvips.Image, size: int) -> pyvips.Image:
     return padded.shrink(size, size).zoom(size, size).crop(0, 0, width, height)
 
 
+STRONGEST_SHARPEN = 10.0
+"""libvips' own ceiling for `sharpen`'s sigma: above it, it would fall back to its default 0.5."""
+
+
 def apply_filters(image: pyvips.Image, job: Job) -> pyvips.Image:
     options = job.options
     if not options.blur and not options.sharpen and options.pixelate <= 1:
@@ -28,9 +32,10 @@ def apply_filters(image: pyvips.Image, job: Job) -> pyvips.Image:
     if options.blur:
         work = work.gaussblur(options.blur)
     if options.sharpen:
-        work = work.copy(interpretation=interpretation).sharpen(sigma=options.sharpen)
+        sigma = min(options.sharpen, STRONGEST_SHARPEN)
+        work = work.copy(interpretation=interpretation).sharpen(sigma=sigma)
     if options.pixelate > 1:
         work = _pixelate(work, min(options.pixelate, image.width, image.height))
     if alpha:
         work = work.unpremultiply()
-    return work.cast(band_format).copy(interpretation=interpretation).copy_memory()
+    return job.cancellation.in_memory(work.cast(band_format).copy(interpretation=interpretation))

@@ -13,5 +13,6 @@ def pixel_filters(image: pyvips.Image, job: Job) -> pyvips.Image:
         return image
     # Some filters read the image more than once (histograms, fills): the source is decoded
     # sequentially, so hand them the resized pixels in memory.
-    resized = image.copy_memory()
-    return apply_filters(resized, job.options.pixel_filters, frame=job.frame)
+    resized = job.cancellation.in_memory(image)
+    with job.cancellation.watching(resized):
+        return apply_filters(resized, job.options.pixel_filters, frame=job.frame)

@@ -19,7 +19,7 @@ def rotate_and_flip(image: pyvips.Image, job: Job) -> pyvips.Image:
     flipped = plan.orientation.flip or plan.flip_x or plan.flip_y
     if not turned and not flipped:
         return image
-    image = _turn(image.copy_memory(), plan.orientation.angle)
+    image = _turn(job.cancellation.in_memory(image), plan.orientation.angle)
     if plan.orientation.flip:
         image = image.fliphor()
     image = _turn(image, plan.rotate)
