@@ -19,12 +19,14 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from config.settings import Settings, SettingsError
 from imgproxy.app import create_app
+from imgproxy.http_limits import ConnectionLimits, limited_protocol, raise_open_files_limit
 from imgproxy.lifecycle import Lifecycle
 from imgproxy.startup_checks import check
 from imgproxy.telemetry import RequestIdFilter
@@ -71,6 +73,27 @@ class DrainingServer(uvicorn.Server):
         if self.lifecycle.may_exit():
             self.should_exit = True
         return await super().on_tick(counter)
+
+
+def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
+    """uvicorn configured in one place: our HTTP protocol with its limits (read timeout,
+    header size, connection cap), and no proxy headers of uvicorn's own, so that
+    IMGPROXY_TRUSTED_PROXIES alone decides whose X-Forwarded-For is believed."""
+    limits = ConnectionLimits(
+        read_request_timeout=settings.read_request_timeout,
+        max_header_size=settings.max_header_size,
+        max_url_length=settings.max_url_length,
+        max_clients=settings.max_clients_per_process,
+    )
+    defaults: dict[str, Any] = {
+        "http": limited_protocol(limits),
+        "ws": "none",
+        "proxy_headers": False,
+        "server_header": False,
+        "access_log": False,
+        "backlog": BACKLOG,
+    }
+    return uvicorn.Config(app, **(defaults | options))
 
 
 def app_from_environment() -> object:
@@ -133,6 +156,7 @@ def serve(env: Mapping[str, str], announce: Announce | None = None) -> int:
     except (SettingsError, ValueError) as error:
         log.error("Invalid configuration: %s", error)
         return 2
+    raise_open_files_limit(settings.max_clients_per_process)
     try:
         sock = listening_socket(host, port)
     except OSError as error:
@@ -161,14 +185,12 @@ def run_workers(
     env = dict(env)
     shared_metrics_dir(env)
     os.environ.update(env)
-    config = uvicorn.Config(
+    config = uvicorn_config(
         "imgproxy.server:app_from_environment",
+        settings,
         factory=True,
         workers=settings.processes,
         log_level="info",
-        server_header=False,
-        access_log=False,
-        backlog=BACKLOG,
         timeout_graceful_shutdown=math.ceil(settings.stop_timeout),
     )
     started()  # the workers accept on `sock`, which already listens
@@ -179,12 +201,10 @@ def run_workers(
 
 def run_one(settings: Settings, sock: socket.socket, started: Callable[[], None]) -> None:
     app = create_app(settings)
-    config = uvicorn.Config(
+    config = uvicorn_config(
         app,
+        settings,
         log_level="info",
-        server_header=False,
-        access_log=False,
-        backlog=BACKLOG,
         # The drain below already waited for in-flight requests; uvicorn only closes up.
         timeout_graceful_shutdown=1,
     )

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config.settings import Settings
 from imgproxy.app import create_app
+from imgproxy.server import uvicorn_config
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "images"
@@ -57,7 +58,8 @@ def running_proxy(env: Mapping[str, str], seen: list[RequestLog] | None = None) 
     app = RequestLog(create_app(settings))
     if seen is not None:
         seen.append(app)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", loop="asyncio")
+    # As `serve` configures uvicorn: our HTTP protocol and its limits, no proxy headers.
+    config = uvicorn_config(app, settings, log_level="warning", lifespan="on", loop="asyncio")
     server = uvicorn.Server(config)
 
     def serve() -> None:
