@@ -30,7 +30,10 @@ class Settings:
     arguments_separator: str = ":"
     presets: Mapping[str, Preset] = field(default_factory=dict)
     local_filesystem_root: Path | None = None
-    max_src_file_size: int = 0
+    max_src_file_size: int = 64 * 1024 * 1024
+    """Largest source in bytes; 0 (set explicitly): no limit. 64 MiB holds a JPEG, WebP or AVIF
+    at the 50 MP resolution limit, and bounds the bytes downloads hold at once to the download
+    slots times this."""
     max_src_resolution: float = 50.0
     max_redirects: int = 10
     download_timeout: float = 5.0
@@ -41,6 +44,11 @@ class Settings:
     """Twice the CPU count, as imgproxy: while one image downloads, another renders."""
     requests_queue_size: int = -1
     """-1: four times the workers."""
+    concurrent_downloads: int = 0
+    """Originals downloaded at once per replica, split across its processes; 0: the workers."""
+    max_downloads_per_host: int = 0
+    """Download slots one origin host may hold per process; 0: half of them (rounded up), so
+    a slow origin leaves the other half to the rest."""
     processes: int = 1
     prometheus_bind: str = ""
     """host:port for /metrics on a port of its own; empty: /metrics on the main port."""
@@ -91,6 +99,14 @@ class Settings:
     rate_limit_all: bool = False
     trusted_proxies: tuple[str, ...] = ()
     max_url_length: int = 8192
+    read_request_timeout: float = 10.0
+    """Seconds a request may take to arrive whole, headers and body, from its first byte (a
+    new connection: from its start); then the connection is closed."""
+    max_header_size: int = 32 * 1024
+    """Bytes of request line and headers; past them a 431, and the connection is closed."""
+    max_clients: int = 2048
+    """Open connections per instance, split across its processes; one more is answered 503 at
+    once. 0: no cap."""
     use_s3: bool = False
     s3_region: str = "us-west-1"
     s3_endpoint: str = ""
@@ -153,6 +169,11 @@ class Settings:
             yield "IMGPROXY_ARGUMENTS_SEPARATOR must be one character, not '/'"
         if self.workers < 1:
             yield "IMGPROXY_WORKERS must be at least 1"
+        if self.max_header_size <= self.max_url_length:
+            yield (
+                f"IMGPROXY_MAX_HEADER_SIZE ({self.max_header_size}) must exceed "
+                f"IMGPROXY_MAX_URL_LENGTH ({self.max_url_length}): the URL is part of the header"
+            )
         if self.playground and self.signing_enabled and not self.playground_force:
             yield (
                 "IMGPROXY_PLAYGROUND signs any URL for anyone who can open /, which gives away "
@@ -166,6 +187,11 @@ class Settings:
     @property
     def workers_per_process(self) -> int:
         return max(1, self.workers // self.processes)
+
+    @property
+    def max_clients_per_process(self) -> int:
+        """This process's share of IMGPROXY_MAX_CLIENTS, rounded up; 0: no cap."""
+        return -(-self.max_clients // self.processes)
 
     @property
     def queue_size_per_process(self) -> int:

@@ -17,6 +17,8 @@ from imgproxy.errors import TooManyRequests
 from imgproxy.telemetry import Metrics
 from imgproxy.telemetry.metrics import Stage
 
+NO_SHARE: contextlib.nullcontext[None] = contextlib.nullcontext()
+
 
 class Gate:
     def __init__(
@@ -29,14 +31,19 @@ class Gate:
         self.wait_stage: Stage = wait_stage
         self._slots = asyncio.Semaphore(slots)
         self.admitted = 0
+        self.holding = 0
         self.shed = 0
 
     @property
     def queued(self) -> int:
-        return max(0, self.admitted - self.slots)
+        return self.admitted - self.holding
 
     @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(
+        self, share: contextlib.AbstractAsyncContextManager[object] = NO_SHARE
+    ) -> AsyncIterator[None]:
+        """Inside: one of the slots. `share`, entered once admitted and before waiting for a
+        slot, may hold the request back longer (or refuse it) while it counts as queued."""
         if self.admitted >= self.slots + self.queue_size:
             self.shed += 1
             self.metrics.shed("queue_full")
@@ -45,10 +52,15 @@ class Gate:
         self._queue_changed()
         waiting = time.perf_counter()
         try:
-            async with self._slots:
+            async with share, self._slots:
                 self.metrics.stage(self.wait_stage, time.perf_counter() - waiting)
-                with self._holding():
-                    yield
+                self.holding += 1
+                self._queue_changed()
+                try:
+                    with self._holding():
+                        yield
+                finally:
+                    self.holding -= 1
         finally:
             self.admitted -= 1
             self._queue_changed()

@@ -16,7 +16,7 @@ from config.settings import Settings
 from imgproxy.admin import purge_route
 from imgproxy.admission import Admission
 from imgproxy.caching import Caches, build_caches
-from imgproxy.downloads import DownloadingOrigin, Downloads, download_slots
+from imgproxy.downloads import DownloadingOrigin, Downloads, download_slots, downloads_per_host
 from imgproxy.endpoints import Endpoints
 from imgproxy.fallback import Fallback, FallbackImage, load_fallback_image
 from imgproxy.lifecycle import Lifecycle
@@ -25,6 +25,7 @@ from imgproxy.origins import Origin, OriginRouter
 from imgproxy.origins.http import HttpOrigin
 from imgproxy.origins.local import LocalOrigin
 from imgproxy.origins.s3 import S3Origin
+from imgproxy.origins.streaming import uncounted
 from imgproxy.reader import RequestReader, version_of
 from imgproxy.renderer import Renderer, defaults_from
 from imgproxy.security.addresses import AddressPolicy
@@ -36,7 +37,11 @@ from imgproxy.watermark import load_watermark
 from transforms.executor import ProcessingPool
 
 
-def build_origins(settings: Settings, allowed: AllowedSources) -> OriginRouter:
+def build_origins(
+    settings: Settings, allowed: AllowedSources, metrics: Metrics | None = None
+) -> OriginRouter:
+    """`metrics`, when given, counts the bytes of downloads in progress."""
+    counted = uncounted if metrics is None else metrics.download_bytes
     http = HttpOrigin(
         max_redirects=settings.max_redirects,
         connect_timeout=settings.connect_timeout,
@@ -48,6 +53,7 @@ def build_origins(settings: Settings, allowed: AllowedSources) -> OriginRouter:
             allow_private=settings.allow_private_sources,
         ),
         allowed_sources=allowed,
+        counted=counted,
     )
     by_scheme: dict[str, Origin] = {"http": http, "https": http}
     if settings.use_s3:
@@ -62,7 +68,9 @@ def build_origins(settings: Settings, allowed: AllowedSources) -> OriginRouter:
             read_timeout=settings.download_timeout,
         )
     if settings.local_filesystem_root is not None:
-        by_scheme["local"] = LocalOrigin(settings.local_filesystem_root)
+        by_scheme["local"] = LocalOrigin(
+            settings.local_filesystem_root, threads=download_slots(settings), counted=counted
+        )
     return OriginRouter(by_scheme)
 
 
@@ -82,7 +90,7 @@ def build_shared(settings: Settings, metrics: Metrics) -> Shared:
     return Shared(
         ProcessingPool(settings.workers_per_process),
         allowed,
-        build_origins(settings, allowed),
+        build_origins(settings, allowed, metrics),
         build_caches(settings, metrics),
     )
 
@@ -108,7 +116,9 @@ def assemble(
     version = version_of(settings)
     caches, pool = shared.caches, shared.pool
     queue_size = settings.queue_size_per_process
-    downloads = Downloads(download_slots(settings), queue_size, metrics)
+    downloads = Downloads(
+        download_slots(settings), queue_size, metrics, per_host=downloads_per_host(settings)
+    )
     renderer = Renderer(
         settings,
         DownloadingOrigin(

@@ -1,9 +1,14 @@
 """The download bound: originals are fetched at most so many at a time, with a queue of their
-own, and outside processing, so a slow origin holds a download slot and never a worker."""
+own, and outside processing, so a slow origin holds a download slot and never a worker. One
+origin host holds at most its share of the slots and of the queue, so a slow origin cannot
+take the slots other origins need."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 from config.settings import Settings
 from imgproxy.admission import Gate
@@ -14,18 +19,85 @@ from imgproxy.telemetry import Metrics, error_kind
 
 
 def download_slots(settings: Settings) -> int:
-    """Downloads at once per process: `concurrent_downloads` when the settings have it, else
-    the processing workers' count (as many downloads as could run before, when each one held
-    a worker)."""
-    configured = getattr(settings, "concurrent_downloads", 0)
-    if isinstance(configured, int) and configured > 0:
-        return max(1, configured // settings.processes)
+    """Downloads at once per process: IMGPROXY_CONCURRENT_DOWNLOADS split across the
+    processes, else the processing workers' count (as many downloads as could run before, when
+    each one held a worker)."""
+    if settings.concurrent_downloads > 0:
+        return max(1, settings.concurrent_downloads // settings.processes)
     return settings.workers_per_process
 
 
-class Downloads(Gate):
+def downloads_per_host(settings: Settings) -> int:
+    """Download slots one origin host may hold: IMGPROXY_MAX_DOWNLOADS_PER_HOST, else half the
+    slots rounded up (all of them when there is one)."""
+    slots = download_slots(settings)
+    if settings.max_downloads_per_host > 0:
+        return min(slots, settings.max_downloads_per_host)
+    return (slots + 1) // 2
+
+
+def host_of(source: str) -> str:
+    """What shares one host's slots: scheme, host and port (the bucket for s3, one for local)."""
+    try:
+        parts = urlsplit(source)
+        return f"{parts.scheme.lower()}://{parts.hostname or ''}:{parts.port or ''}"
+    except ValueError:
+        scheme, _, rest = source.partition("://")
+        return f"{scheme.lower()}://{rest.partition('/')[0].lower()}"
+
+
+class HostShares:
+    """Per origin host: at most `slots` downloading and `queue_size` waiting for them."""
+
     def __init__(self, slots: int, queue_size: int, metrics: Metrics) -> None:
+        self.slots = slots
+        self.queue_size = queue_size
+        self.metrics = metrics
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._entered: dict[str, int] = {}
+
+    def entered(self, host: str) -> int:
+        return self._entered.get(host, 0)
+
+    @contextlib.asynccontextmanager
+    async def share(self, host: str) -> AsyncIterator[None]:
+        entered = self.entered(host)
+        if entered >= self.slots + self.queue_size:
+            self.metrics.shed("queue_full")
+            raise TooManyRequests(
+                detail=f"download queue full for {host} ({self.queue_size} waiting)"
+            )
+        semaphore = self._semaphores.get(host)
+        if semaphore is None:
+            semaphore = self._semaphores[host] = asyncio.Semaphore(self.slots)
+        self._entered[host] = entered + 1
+        try:
+            async with semaphore:
+                yield
+        finally:
+            self._entered[host] -= 1
+            if not self._entered[host]:
+                del self._entered[host], self._semaphores[host]
+
+
+class Downloads(Gate):
+    def __init__(
+        self, slots: int, queue_size: int, metrics: Metrics, *, per_host: int | None = None
+    ) -> None:
+        """`per_host`: slots one host may hold (None: all); its share of the queue is in
+        the same proportion."""
         super().__init__(slots, queue_size, metrics, what="download", wait_stage="download_queue")
+        host_slots = slots if per_host is None else max(1, min(slots, per_host))
+        self.hosts = HostShares(host_slots, queue_size * host_slots // slots, metrics)
+
+    def slot_for(self, source: str) -> contextlib.AbstractAsyncContextManager[None]:
+        return self.slot(self.hosts.share(host_of(source)))
+
+    def _queue_changed(self) -> None:
+        self.metrics.download_queue_depth(self.queued)
+
+    def _holding(self) -> contextlib.AbstractContextManager[object]:
+        return self.metrics.downloading()
 
 
 class DownloadingOrigin:
@@ -50,7 +122,7 @@ class DownloadingOrigin:
     async def fetch(self, source: str, max_bytes: int = 0) -> Original:
         try:
             self.allowed.check(source)
-            async with self.downloads.slot():
+            async with self.downloads.slot_for(source):
                 return await self._download(source, max_bytes)
         except TooManyRequests:
             raise

@@ -93,7 +93,7 @@ class Endpoints:
 
     async def info(self, request: Request, path: str) -> Response:
         image_request = self.reader.read(path, "").request
-        document = await self.service.info(image_request)
+        document = await self.service.info(image_request, self.limiter.key(request.scope))
         body = orjson.dumps(document)
         headers = {
             "Cache-Control": cache_control(

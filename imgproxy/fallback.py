@@ -77,7 +77,9 @@ async def load_fallback_image(
         elif settings.fallback_image_path is not None:
             data = await asyncio.to_thread(settings.fallback_image_path.read_bytes)
         else:
-            data = (await origins.fetch(settings.fallback_image_url, 0)).data
+            data = (
+                await origins.fetch(settings.fallback_image_url, settings.max_src_file_size)
+            ).data
         await pool.run(check_decodable, data)
     except OSError as error:
         raise SettingsError(f"IMGPROXY_FALLBACK_IMAGE_PATH cannot be read: {error}") from error

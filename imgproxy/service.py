@@ -76,29 +76,34 @@ class ImageService:
         finally:
             self.metrics.stage("total", time.perf_counter() - started)
 
-    async def info(self, request: ImageRequest) -> dict[str, object]:
-        """`/info`: what the source is, read from the origin (not kept)."""
+    async def info(self, request: ImageRequest, client: str = "") -> dict[str, object]:
+        """`/info`: what the source is, read from the origin (not kept), so always limited."""
 
         async def work() -> dict[str, object]:
+            await self.limiter.limit_origin_work(client)
             original = await self.renderer.fetch(request)
             limits = self.renderer.limits(request.options)
-            return await self.pool.run(inspect, original.data, limits)
+            async with self.renderer.admission.slot():
+                return await self.pool.run(inspect, original.data, limits)
 
         return await self._within_deadline(work(), request.source)
 
-    async def meta(self, request: ImageRequest) -> dict[str, Any]:
-        """thumbor's `meta/`: the source and the operations the request would run on it."""
+    async def meta(self, request: ImageRequest, client: str = "") -> dict[str, Any]:
+        """thumbor's `meta/`: the source and the operations the request would run on it.
+        Limited like a miss, as the original may have to come from the origin."""
 
         async def work() -> dict[str, Any]:
+            await self.limiter.limit_origin_work(client)
             original = await self.renderer.cached(request.source)
-            return await self.pool.run(
-                describe,
-                original.data,
-                request.options,
-                request.source,
-                max_pixels=self.settings.max_src_pixels,
-                auto_rotate=self.settings.auto_rotate,
-            )
+            async with self.renderer.admission.slot():
+                return await self.pool.run(
+                    describe,
+                    original.data,
+                    request.options,
+                    request.source,
+                    max_pixels=self.settings.max_src_pixels,
+                    auto_rotate=self.settings.auto_rotate,
+                )
 
         return await self._within_deadline(work(), request.source)
 
@@ -110,7 +115,8 @@ class ImageService:
             raise ServiceUnavailable("Redis is unavailable; nothing was purged") from None
 
     async def healthy(self) -> bool:
-        return await self.pool.run(libvips_works)
+        """libvips' self-check on a thread of its own: never behind image work."""
+        return await self.pool.health_check(libvips_works)
 
     async def _within_deadline(self, work: Awaitable[T], source: str) -> T:
         started = time.monotonic()
@@ -126,6 +132,7 @@ class ImageService:
 
     async def _process(self, variant: Variant, conditions: Conditions, client: str) -> ImageResult:
         if variant.request.options.raw:
+            await self.limiter.limit_origin_work(client)
             return await self._raw(variant)
         now = time.time()
         in_l1 = variant.key in self.variants.l1

@@ -28,7 +28,7 @@ async def load_watermark(settings: Settings, origins: Origin, pool: ProcessingPo
         data = await asyncio.to_thread(settings.watermark_path.read_bytes)
     else:
         try:
-            data = (await origins.fetch(settings.watermark_url, 0)).data
+            data = (await origins.fetch(settings.watermark_url, settings.max_src_file_size)).data
         except ProxyError as error:
             raise SettingsError(f"IMGPROXY_WATERMARK_URL: {error.detail}") from error
     return await pool.run(decode_watermark, data)

@@ -7,7 +7,7 @@ import httpx
 
 from imgproxy.errors import InvalidPath, OriginError, OriginTimeout, SourceNotFound
 from imgproxy.origins import Original
-from imgproxy.origins.streaming import read_original
+from imgproxy.origins.streaming import ByteCounter, read_original, uncounted
 from imgproxy.security.addresses import AddressPolicy
 from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.security.network import guarded_transport, source_check_hook
@@ -26,9 +26,12 @@ class HttpOrigin:
         policy: AddressPolicy | None = None,
         allowed_sources: AllowedSources | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        counted: ByteCounter = uncounted,
     ) -> None:
         """Every connection goes through the address policy (checked on the resolved address
-        actually dialled, redirects included); every hop's URL through the allowed sources."""
+        actually dialled, redirects included); every hop's URL through the allowed sources.
+        `counted` hears of the body bytes while they stream in."""
+        self.counted = counted
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
         sources = allowed_sources or AllowedSources(())
         self.client = httpx.AsyncClient(
@@ -44,7 +47,7 @@ class HttpOrigin:
         try:
             async with self.client.stream("GET", source) as response:
                 self._check_status(response, source)
-                return await read_original(response, source, max_bytes)
+                return await read_original(response, source, max_bytes, self.counted)
         except httpx.TimeoutException as error:
             raise OriginTimeout(detail=f"{source}: {type(error).__name__}") from None
         except httpx.TooManyRedirects:

@@ -1,56 +1,141 @@
-"""local:///path origin: files under IMGPROXY_LOCAL_FILESYSTEM_ROOT, with no way out of it."""
+"""local:///path origin: regular files under IMGPROXY_LOCAL_FILESYSTEM_ROOT, with no way out of
+it, read on threads of its own.
+
+A file is opened without following a last symlink and without blocking (a FIFO with no writer
+would hold the thread forever), and read only when fstat says it is a regular file. A thread
+stuck in the kernel (a hung network mount) cannot be cancelled: its request times out, and once
+every reading thread is stuck, new local reads are refused at once instead of queueing."""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import mimetypes
 import os
+import stat
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from imgproxy.errors import SourceNotAllowed, SourceNotFound, SourceTooLarge
+from imgproxy.errors import (
+    InvalidPath,
+    OriginError,
+    OriginTimeout,
+    ProxyError,
+    SourceNotAllowed,
+    SourceNotFound,
+    SourceTooLarge,
+)
 from imgproxy.origins import Original
+from imgproxy.origins.streaming import ByteCounter, uncounted
+
+OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC
+MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ELOOP, errno.ENXIO})
+UNREADABLE = frozenset({errno.EACCES, errno.EPERM})
+CHUNK = 1024 * 1024
+
+
+def file_error(source: str, error: OSError) -> ProxyError:
+    """What a client is told when the file system refuses: 4xx for what the path names,
+    502 for the file system failing."""
+    reason = os.strerror(error.errno) if error.errno else str(error)
+    detail = f"{source}: {reason}"
+    if error.errno == errno.ENAMETOOLONG:
+        return InvalidPath("Source path is too long", detail=detail)
+    if error.errno in MISSING or error.errno in UNREADABLE:
+        return SourceNotFound(detail=detail)
+    return OriginError("Source file cannot be read", detail=detail)
+
+
+def regular_file(mode: int, source: str) -> None:
+    if not stat.S_ISREG(mode):
+        raise SourceNotFound(detail=f"{source}: not a regular file")
 
 
 class LocalOrigin:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, threads: int = 4, counted: ByteCounter = uncounted) -> None:
+        """`threads`: reads at once, stuck ones included; `counted` hears of the bytes of
+        reads in progress."""
         self.root = root.resolve(strict=True)
+        self.threads = threads
+        self.counted = counted
+        self._free_threads = threading.BoundedSemaphore(threads)
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="local-origin")
 
     def resolve(self, source: str) -> Path:
         """The real file a `local://` source names; refuses anything outside the root."""
-        parts = urlsplit(source)
+        try:
+            parts = urlsplit(source)
+        except ValueError:
+            raise SourceNotAllowed("Local sources look like local:///path", detail=source) from None
         relative = unquote(parts.path)
         if parts.netloc or "\x00" in relative:
             raise SourceNotAllowed("Local sources look like local:///path", detail=source)
         if ".." in Path(relative).parts:
             raise SourceNotAllowed("Source path leaves the local root", detail=source)
-        candidate = (self.root / relative.lstrip("/")).resolve()
-        if not candidate.is_relative_to(self.root):
+        try:
+            real = Path(os.path.realpath(self.root / relative.lstrip("/"), strict=True))
+        except OSError as error:
+            raise file_error(source, error) from None
+        except ValueError as error:  # a name the file system cannot encode
+            raise InvalidPath("Invalid source path", detail=f"{source}: {error}") from None
+        if not real.is_relative_to(self.root):
             raise SourceNotAllowed("Source path leaves the local root", detail=source)
-        return candidate
+        return real
 
     async def fetch(self, source: str, max_bytes: int = 0) -> Original:
-        return await asyncio.to_thread(self._read, source, max_bytes)
+        if not self._free_threads.acquire(blocking=False):
+            raise OriginTimeout(
+                detail=f"{source}: all {self.threads} reading threads are taken (a hung mount?)"
+            )
+        try:
+            future = self._executor.submit(self._read, source, max_bytes)
+        except RuntimeError:  # shut down
+            self._free_threads.release()
+            raise
+        future.add_done_callback(self._thread_freed)
+        return await asyncio.wrap_future(future)
+
+    def _thread_freed(self, _future: Future[Original]) -> None:
+        """On the reading thread when the read ends, or wherever it was cancelled unstarted."""
+        self._free_threads.release()
 
     def _read(self, source: str, max_bytes: int) -> Original:
         path = self.resolve(source)
         try:
-            with path.open("rb") as handle:
-                stat = os.fstat(handle.fileno())
-                if max_bytes and stat.st_size > max_bytes:
-                    raise SourceTooLarge(detail=f"{source}: {stat.st_size} > {max_bytes}")
-                data = handle.read(max_bytes + 1) if max_bytes else handle.read()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            raise SourceNotFound(detail=f"{source}: no such file") from None
-        except PermissionError:
-            raise SourceNotFound(detail=f"{source}: not readable") from None
-        if max_bytes and len(data) > max_bytes:
-            raise SourceTooLarge(detail=f"{source}: larger than {max_bytes}")
-        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+            regular_file(os.stat(path).st_mode, source)  # devices are never opened
+            descriptor = os.open(path, OPEN_FLAGS)
+        except OSError as error:
+            raise file_error(source, error) from None
+        try:
+            status = os.fstat(descriptor)
+            regular_file(status.st_mode, source)  # still, after opening
+            if max_bytes and status.st_size > max_bytes:
+                raise SourceTooLarge(detail=f"{source}: {status.st_size} > {max_bytes}")
+            data = self._read_all(descriptor, source, max_bytes)
+        except OSError as error:
+            raise file_error(source, error) from None
+        finally:
+            os.close(descriptor)
+        etag = f'"{status.st_mtime_ns:x}-{status.st_size:x}"'
         return Original(
-            data, mimetypes.guess_type(path.name)[0], etag, formatdate(stat.st_mtime, usegmt=True)
+            data, mimetypes.guess_type(path.name)[0], etag, formatdate(status.st_mtime, usegmt=True)
         )
 
+    def _read_all(self, descriptor: int, source: str, max_bytes: int) -> bytes:
+        """Up to end of file, refused past `max_bytes` (a file may grow after fstat)."""
+        data = bytearray()
+        try:
+            while chunk := os.read(descriptor, CHUNK):
+                data += chunk
+                self.counted(len(chunk))
+                if max_bytes and len(data) > max_bytes:
+                    raise SourceTooLarge(detail=f"{source}: larger than {max_bytes}")
+            return bytes(data)
+        finally:
+            self.counted(-len(data))
+
     async def close(self) -> None:
-        return None
+        self._executor.shutdown(wait=False, cancel_futures=True)

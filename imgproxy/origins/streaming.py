@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
 from imgproxy.errors import SourceTooLarge
 from imgproxy.origins import Original
 
+ByteCounter = Callable[[int], None]
+"""Told of bytes received (> 0) and of bytes let go when the read ends (< 0)."""
 
-async def read_capped(response: httpx.Response, source: str, max_bytes: int) -> bytes:
+
+def uncounted(_change: int) -> None:
+    return None
+
+
+async def read_capped(
+    response: httpx.Response, source: str, max_bytes: int, counted: ByteCounter = uncounted
+) -> bytes:
     """The body, refused on a declared Content-Length over `max_bytes` (0: no cap) and cut off
     as soon as the streamed bytes pass it."""
     declared = response.headers.get("content-length", "")
     if max_bytes and declared.isdigit() and int(declared) > max_bytes:
         raise SourceTooLarge(detail=f"{source}: Content-Length {declared} > {max_bytes}")
     body = bytearray()
-    async for chunk in response.aiter_raw():
-        body += chunk
-        if max_bytes and len(body) > max_bytes:
-            raise SourceTooLarge(detail=f"{source}: body passed {max_bytes} bytes")
-    return bytes(body)
+    try:
+        async for chunk in response.aiter_raw():
+            body += chunk
+            counted(len(chunk))
+            if max_bytes and len(body) > max_bytes:
+                raise SourceTooLarge(detail=f"{source}: body passed {max_bytes} bytes")
+        return bytes(body)
+    finally:
+        counted(-len(body))
 
 
-async def read_original(response: httpx.Response, source: str, max_bytes: int) -> Original:
-    data = await read_capped(response, source, max_bytes)
+async def read_original(
+    response: httpx.Response, source: str, max_bytes: int, counted: ByteCounter = uncounted
+) -> Original:
+    data = await read_capped(response, source, max_bytes, counted)
     headers = response.headers
     return Original(
         data,

@@ -45,6 +45,7 @@ Route = Literal["image", "info", "health", "ready", "metrics", "purge", "other"]
 Stage = Literal["queue", "download_queue", "download", "processing", "encode", "total"]
 CacheTier = Literal["l1", "l2", "sources"]
 ShedReason = Literal["queue_full", "deadline"]
+CancelledOutcome = Literal["stopped", "finished"]
 BreakerStateName = Literal["closed", "open", "half_open"]
 OriginErrorKind = Literal[
     "timeout", "unreachable", "not_found", "too_large", "not_allowed", "other"
@@ -153,10 +154,18 @@ class Metrics:
         self._hits = counter("cache_hits", "Cache lookups that found the entry", ("tier",))
         self._misses = counter("cache_misses", "Cache lookups that did not", ("tier",))
         self._coalesced = counter("coalesced_requests", "Requests that shared identical work")
+        self._jobs_cancelled = counter(
+            "jobs_cancelled",
+            "Image jobs whose request went while they ran: stopped early, or finished first",
+            ("outcome",),
+        )
         self._shed = counter("shed_requests", "Requests refused to protect the server", ("reason",))
         self._rate_limited = counter("rate_limited_requests", "Requests over a client's rate")
         self._origin_errors = counter("origin_errors", "Failed source fetches", ("kind",))
         self._redis_errors = counter("redis_errors", "Redis calls that failed or timed out")
+        self._unexpected_errors = counter(
+            "unexpected_errors", "Exceptions no handler knew: bugs, answered 500", ("route",)
+        )
         self._breaker = gauge(
             "redis_breaker_state",
             "1 for the Redis circuit breaker's state, per process",
@@ -167,6 +176,13 @@ class Metrics:
         self._queue_depth = gauge("queue_depth", "Requests waiting for a worker")
         self._workers = gauge("workers", "Processing workers")
         self._queue_capacity = gauge("queue_capacity", "Places in the wait queue")
+        self._downloads = gauge("downloads_in_progress", "Originals being downloaded")
+        self._download_queue_depth = gauge(
+            "download_queue_depth", "Downloads waiting for a download slot"
+        )
+        self._download_bytes = gauge(
+            "download_bytes_in_flight", "Bytes of originals received by unfinished downloads"
+        )
         self._source_bytes = histogram("source_image_bytes", "Size of originals", SIZE_BUCKETS)
         self._result_bytes = histogram("result_image_bytes", "Size of results", SIZE_BUCKETS)
         self._vips_memory = gauge("vips_memory_bytes", "Memory libvips has allocated")
@@ -192,10 +208,14 @@ class Metrics:
             self._misses.labels(tier=tier)
         for reason in get_args(ShedReason):
             self._shed.labels(reason=reason)
+        for outcome in get_args(CancelledOutcome):
+            self._jobs_cancelled.labels(outcome=outcome)
         for stage in get_args(Stage):
             self._stages.labels(span=stage)
         for state in BREAKER_STATES:
             self._breaker.labels(state=state)
+        for route in get_args(Route):
+            self._unexpected_errors.labels(route=route)
 
     def request(self, route: Route, status: int, seconds: float) -> None:
         route = route if route in ROUTES else "other"
@@ -214,6 +234,10 @@ class Metrics:
     def coalesced(self) -> None:
         self._coalesced.inc()
 
+    def job_cancelled(self, *, stopped: bool) -> None:
+        """Counted once its worker thread has returned (and its processing slot is free)."""
+        self._jobs_cancelled.labels(outcome="stopped" if stopped else "finished").inc()
+
     def shed(self, reason: ShedReason) -> None:
         self._shed.labels(reason=reason).inc()
 
@@ -227,6 +251,18 @@ class Metrics:
     def redis_error(self) -> None:
         self._redis_errors.inc()
 
+    def unexpected_error(self, route: Route) -> None:
+        self._unexpected_errors.labels(route=route if route in ROUTES else "other").inc()
+
+    def unexpected_errors(self) -> float:
+        """How many this process has counted so far, every route together."""
+        return sum(
+            sample.value
+            for family in self._unexpected_errors.collect()
+            for sample in family.samples
+            if sample.name.endswith("_total")
+        )
+
     def breaker(self, state: BreakerStateName) -> None:
         for name in BREAKER_STATES:
             self._breaker.labels(state=name).set(1 if name == state else 0)
@@ -239,6 +275,16 @@ class Metrics:
 
     def queue_depth(self, n: int) -> None:
         self._queue_depth.set(n)
+
+    def downloading(self) -> InprogressTracker:
+        return self._downloads.track_inprogress()
+
+    def download_queue_depth(self, n: int) -> None:
+        self._download_queue_depth.set(n)
+
+    def download_bytes(self, change: int) -> None:
+        """Bytes received (> 0) or let go (< 0) by downloads still running."""
+        self._download_bytes.inc(change)
 
     def capacity(self, workers: int, queue: int) -> None:
         self._workers.set(workers)

@@ -64,7 +64,8 @@ class ThumborEndpoint:
         return response
 
     async def meta(self, request: Request, parsed: ThumborRequest) -> Response:
-        document = await self.service.meta(ImageRequest(parsed.options, parsed.source))
+        client = self.limiter.key(request.scope)
+        document = await self.service.meta(ImageRequest(parsed.options, parsed.source), client)
         body = orjson.dumps(document)
         media_type = "application/json"
         callback = request.query_params.get("callback")

@@ -78,6 +78,7 @@ BASE: dict[str, object] = {
     "thumbor_allow_unsafe": True,
     "allow_security_options": True,
     "presets": PRESETS,
+    "max_src_file_size": 0,  # the default before it became 64 MiB, when these keys were pinned
 }
 SETTINGS: dict[str, dict[str, object]] = {
     "base": BASE,

@@ -32,7 +32,7 @@ def test_defaults() -> None:
         {},
     )
     assert settings.local_filesystem_root is None
-    assert (settings.max_src_file_size, settings.max_src_resolution) == (0, 50.0)
+    assert (settings.max_src_file_size, settings.max_src_resolution) == (64 * 1024 * 1024, 50.0)
     assert settings.max_src_pixels == 50_000_000
     assert (settings.max_redirects, settings.download_timeout) == (10, 5.0)
     assert (settings.connect_timeout, settings.timeout) == (2.0, 10.0)
