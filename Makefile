@@ -18,7 +18,7 @@ BIND ?= 127.0.0.1:$(PORT)
 PIP_LOCKED := $(BIN)/python -m pip install -q --require-hashes --no-deps -r
 PIP_PROJECT := $(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 
-.PHONY: run test lint typecheck hadolint pytest bench soak fuzz lock clean
+.PHONY: run test lint typecheck hadolint pytest bench soak hostile fuzz lock clean
 
 $(BIN)/python:
 	@if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
@@ -90,10 +90,16 @@ soak: $(SERVER_STAMP)
 	$(call apt_need,wrk:wrk nginx:nginx)
 	$(BIN)/python -m bench.soak
 
-# Coverage-guided fuzzing of the URL parser and signature check (not part of `make test`).
+# Every hostile case of the security review at once against one server; writes bench/RESULTS.md.
+hostile: $(SERVER_STAMP)
+	$(BIN)/python -m bench.hostile
+
+# Coverage-guided fuzzing of the URL parser and signature check, then the no-500 URL property on
+# every route for FUZZ_SECONDS (not part of `make test`).
 fuzz: $(TEST_STAMP)
 	$(PIP_LOCKED) requirements/fuzz.txt
 	$(BIN)/python tests/imgproxy/security/fuzz_parser.py -atheris_runs=$${RUNS:-200000}
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-120} $(BIN)/python tests/imgproxy/security/fuzz_routes.py
 
 # Rewrites the lock files from pyproject.toml's ranges: on purpose only, and commit the result.
 # Each later lock is constrained by the one before, so the installs layered in .venv agree.
