@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 from imgproxy.errors import TooManyRequests
 from imgproxy.telemetry import Metrics
-from imgproxy.telemetry.metrics import Stage
+from imgproxy.telemetry.labels import Stage
 
 NO_SHARE: contextlib.nullcontext[None] = contextlib.nullcontext()
 

@@ -2,7 +2,8 @@
 
 from imgproxy.telemetry.access_log import AccessLogMiddleware, classify_route, log_fields
 from imgproxy.telemetry.endpoint import MetricsEndpoint
-from imgproxy.telemetry.metrics import Metrics, breaker_state_name, error_kind
+from imgproxy.telemetry.labels import breaker_state_name, error_kind
+from imgproxy.telemetry.metrics import Metrics
 from imgproxy.telemetry.request_id import RequestIdFilter, current_request_id
 
 __all__ = [

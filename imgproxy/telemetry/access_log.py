@@ -19,7 +19,8 @@ from typing import Any, Final
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from imgproxy.telemetry.metrics import Metrics, Route
+from imgproxy.telemetry.labels import Route
+from imgproxy.telemetry.metrics import Metrics
 from imgproxy.telemetry.request_id import HEADER, current_request_id, request_id_from
 
 FIXED_ROUTES: Final[Mapping[str, Route]] = {

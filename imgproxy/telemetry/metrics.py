@@ -8,10 +8,8 @@ only: a scrape drops the gauges of workers that have exited. Empty the directory
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Final, Literal, get_args
 from wsgiref.simple_server import WSGIServer
 
@@ -23,7 +21,6 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
     start_http_server,
-    values,
 )
 from prometheus_client.context_managers import InprogressTracker
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -32,28 +29,20 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
-from imgproxy.errors import (
-    OriginError,
-    OriginTimeout,
-    SourceNotAllowed,
-    SourceNotFound,
-    SourceTooLarge,
+from imgproxy.telemetry.labels import (
+    BREAKER_STATES,
+    ORIGIN_ERROR_KINDS,
+    ROUTES,
+    BreakerStateName,
+    CacheTier,
+    CancelledOutcome,
+    Route,
+    ShedReason,
+    Stage,
 )
 from imgproxy.telemetry.libvips import tracked_memory
+from imgproxy.telemetry.multiprocess_dir import check_multiprocess, forget_exited_processes
 
-Route = Literal["image", "info", "health", "ready", "metrics", "purge", "other"]
-Stage = Literal["queue", "download_queue", "download", "processing", "encode", "total"]
-CacheTier = Literal["l1", "l2", "sources"]
-ShedReason = Literal["queue_full", "deadline"]
-CancelledOutcome = Literal["stopped", "finished"]
-BreakerStateName = Literal["closed", "open", "half_open"]
-OriginErrorKind = Literal[
-    "timeout", "unreachable", "not_found", "too_large", "not_allowed", "other"
-]
-
-ROUTES: Final[frozenset[str]] = frozenset(get_args(Route))
-ORIGIN_ERROR_KINDS: Final[frozenset[str]] = frozenset(get_args(OriginErrorKind))
-BREAKER_STATES: Final[tuple[BreakerStateName, ...]] = get_args(BreakerStateName)
 DEFAULT_NAMESPACE = "imgproxy"
 NAMESPACE_PATTERN = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*)?")
 
@@ -65,30 +54,6 @@ SERIES_SUFFIXES: Final[Mapping[str, tuple[str, ...]]] = {
     "gauge": ("",),
     "histogram": ("_bucket", "_count", "_sum", "_created"),
 }
-ERROR_KINDS: Final[tuple[tuple[tuple[type[BaseException], ...], OriginErrorKind], ...]] = (
-    ((OriginTimeout, TimeoutError), "timeout"),
-    ((SourceNotFound,), "not_found"),
-    ((SourceTooLarge,), "too_large"),
-    ((SourceNotAllowed,), "not_allowed"),
-    ((OriginError, OSError), "unreachable"),
-)
-
-
-def error_kind(error: BaseException) -> OriginErrorKind:
-    """The `origin_error` label for an exception raised while fetching a source."""
-    for types, kind in ERROR_KINDS:
-        if isinstance(error, types):
-            return kind
-    return "other"
-
-
-def breaker_state_name(state: str) -> BreakerStateName:
-    """`cache.breaker.BreakerState` values ("half-open") as label values ("half_open")."""
-    name = state.replace("-", "_")
-    for known in BREAKER_STATES:
-        if known == name:
-            return known
-    raise ValueError(f"Expected a breaker state {BREAKER_STATES} but received {state!r}")
 
 
 class Metrics:
@@ -108,7 +73,7 @@ class Metrics:
         self.multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry()
         if multiprocess_dir is not None:
-            _check_multiprocess(multiprocess_dir)
+            check_multiprocess(multiprocess_dir)
             multiprocess.MultiProcessCollector(self.registry, path=multiprocess_dir)  # type: ignore[no-untyped-call]
         elif process_metrics:
             ProcessCollector(registry=self.registry)
@@ -327,32 +292,4 @@ class Metrics:
             for metric in self._all
             for family in metric.describe()
             for suffix in SERIES_SUFFIXES[family.type]
-        )
-
-
-def forget_exited_processes(directory: str) -> None:
-    """Drop the live gauges of worker processes that no longer run (their counts stay)."""
-    for path in Path(directory).glob("gauge_live*_*.db"):
-        pid = path.stem.rpartition("_")[2]
-        if pid.isdigit() and not _running(int(pid)):
-            multiprocess.mark_process_dead(int(pid), directory)  # type: ignore[no-untyped-call]
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _check_multiprocess(directory: str) -> None:
-    if not os.path.isdir(directory):
-        raise ValueError(f"Expected a directory for PROMETHEUS_MULTIPROC_DIR but got {directory!r}")
-    if values.ValueClass is values.MutexValue:
-        raise ValueError(
-            "PROMETHEUS_MULTIPROC_DIR must be in the environment before prometheus_client is "
-            "first imported; set it for the whole server process"
         )
