@@ -130,7 +130,7 @@ def encoded(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode("utf-8", "surrogatepass")).decode().rstrip("=")
 
 
-def http_cases(origin: str) -> dict[str, list[str]]:
+def http_cases(origin: str, endless_origin: str) -> dict[str, list[str]]:
     digits = "9" * 5000
     sources = {
         "bracketed host": [
@@ -154,9 +154,9 @@ def http_cases(origin: str) -> dict[str, list[str]]:
             for name in ("a\r\nX-Injected: 1", "nul\0byte", "del\x7f")
         ],
         "endless origin body": [
-            f"/_/plain/{origin}/endless",
-            f"/_/raw:1/plain/{origin}/endless",
-            f"/info/_/plain/{origin}/endless",
+            f"/_/plain/{endless_origin}/endless",
+            f"/_/raw:1/plain/{endless_origin}/endless",
+            f"/info/_/plain/{endless_origin}/endless",
         ],
         "heavy work": [
             f"/_/bl:{sigma}/rs:fit:{side}:{side}:1/cb:{index}/plain/local:///tiny.png"
@@ -195,7 +195,8 @@ async def spoofed_forwarding(client: httpx.AsyncClient) -> Outcome:
     return outcome
 
 
-async def stalled_origins(client: httpx.AsyncClient, origin: str) -> Outcome:
+async def stalled_origins(client: httpx.AsyncClient, origin: str, healthy_origin: str) -> Outcome:
+    """Misses and `/info` requests stalled on one origin host, and a miss for another host."""
     outcome = Outcome("slow origins beside a healthy miss")
     stalled = [
         f"/_/rs:fit:100:100/plain/{origin}/stall/{n}.jpg" for n in range(STALLED_ORIGIN_MISSES)
@@ -204,7 +205,7 @@ async def stalled_origins(client: httpx.AsyncClient, origin: str) -> Outcome:
     pending = asyncio.gather(
         fetch_all(client, "stalled", stalled), fetch_all(client, "stalled info", infos)
     )
-    healthy = await client.get(f"/_/rs:fit:120:120/plain/{origin}/ok/photo.jpg")
+    healthy = await client.get(f"/_/rs:fit:120:120/plain/{healthy_origin}/ok/photo.jpg")
     outcome.record(f"healthy {healthy.status_code}")
     for part in await pending:
         for status, count in part.statuses.items():
@@ -309,19 +310,24 @@ async def probe(client: httpx.AsyncClient, label: str, width: int) -> dict[str, 
     }
 
 
-async def replay(
-    server: ProxyServer, origin_port: int, files: dict[str, bytes]
-) -> dict[str, object]:
+async def replay(server: ProxyServer, files: dict[str, bytes]) -> dict[str, object]:
     release = asyncio.Event()
-    origin_task = asyncio.create_task(hostile_origin(origin_port, files, release))
+    origin_port, healthy_port, endless_port = free_port(), free_port(), free_port()
+    origin_tasks = [
+        asyncio.create_task(hostile_origin(port, files, release))
+        for port in (origin_port, healthy_port, endless_port)
+    ]
     origin = f"http://{HOST}:{origin_port}"
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=120, limits=limits) as client:
         idle = usage([server.pid]).rss_bytes
         cases = [
-            *(fetch_all(client, case, paths) for case, paths in http_cases(origin).items()),
+            *(
+                fetch_all(client, case, paths)
+                for case, paths in http_cases(origin, f"http://{HOST}:{endless_port}").items()
+            ),
             spoofed_forwarding(client),
-            stalled_origins(client, origin),
+            stalled_origins(client, origin, f"http://{HOST}:{healthy_port}"),
             header_abuse(server.port),
         ]
         started = time.monotonic()
@@ -334,7 +340,8 @@ async def replay(
         recovery = await asyncio.to_thread(watch_recovery, server.pid, last, idle, peak)
         after = await probe(client, "after", 203)
         release.set()
-    origin_task.cancel()
+    for task in origin_tasks:
+        task.cancel()
     return {
         "outcomes": outcomes,
         "mix_seconds": last - started,
@@ -432,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = {"IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "true"}
         workers = 2 * (os.cpu_count() or 1)
         with ProxyServer(root, workers, Path(folder) / "proxy.log", settings=settings) as server:
-            result = asyncio.run(replay(server, free_port(), files))
+            result = asyncio.run(replay(server, files))
     report = markdown(result)
     print(report)
     if args.write:
