@@ -182,17 +182,24 @@ class OriginHandler(BaseHTTPRequestHandler):
         self.release.wait(timeout=60)
 
 
-def raw_get(base: str, path: str) -> tuple[int, str]:
-    """GET a path byte for byte, without the dot-segment clean-up HTTP clients do."""
+def raw_exchange(base: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    """GET a path byte for byte, without the dot-segment clean-up HTTP clients do; the
+    connection must answer (a dropped one raises). Header names come lower-cased."""
     host, port = base.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=20)
     try:
         connection.putrequest("GET", path, skip_accept_encoding=True)
         connection.endheaders()
         response = connection.getresponse()
-        return response.status, response.read().decode("utf-8", "replace")
+        headers = {name.lower(): value for name, value in response.getheaders()}
+        return response.status, headers, response.read()
     finally:
         connection.close()
+
+
+def raw_get(base: str, path: str) -> tuple[int, str]:
+    status, _, body = raw_exchange(base, path)
+    return status, body.decode("utf-8", "replace")
 
 
 @contextmanager

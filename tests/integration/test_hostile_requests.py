@@ -5,7 +5,6 @@ and filenames carrying control characters into `Content-Disposition`."""
 from __future__ import annotations
 
 import base64
-import http.client
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,14 @@ from urllib.parse import unquote
 import pytest
 import pyvips
 
-from tests.support import OriginHandler, OriginLog, raw_get, running_origin, running_proxy
+from tests.support import (
+    OriginHandler,
+    OriginLog,
+    raw_exchange,
+    raw_get,
+    running_origin,
+    running_proxy,
+)
 
 SHORT_MESSAGE = 200
 HEADER_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -40,20 +46,6 @@ def proxy(images: Path, origin: tuple[str, OriginLog]) -> Iterator[str]:
     env = {"IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(images), "IMGPROXY_THUMBOR_ALLOW_UNSAFE": "1"}
     with running_proxy(env) as base:
         yield base
-
-
-def get(base: str, path: str) -> tuple[int, dict[str, str], bytes]:
-    """GET byte for byte; the connection must answer (a dropped one raises)."""
-    host, port = base.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=20)
-    try:
-        connection.putrequest("GET", path, skip_accept_encoding=True)
-        connection.endheaders()
-        response = connection.getresponse()
-        headers = {name.lower(): value for name, value in response.getheaders()}
-        return response.status, headers, response.read()
-    finally:
-        connection.close()
 
 
 @pytest.mark.parametrize("route", ["", "/info"])
@@ -109,7 +101,8 @@ def test_a_filename_with_control_characters_is_served_with_a_safe_header(
     proxy: str, name: str, spelling: str
 ) -> None:
     encoded = base64.urlsafe_b64encode(name.encode("utf-8")).decode("ascii").rstrip("=")
-    status, headers, body = get(proxy, f"/unsafe/{spelling}:{encoded}:1/f:png/plain/local:///a.png")
+    path = f"/unsafe/{spelling}:{encoded}:1/f:png/plain/local:///a.png"
+    status, headers, body = raw_exchange(proxy, path)
     assert status == 200
     assert body.startswith(b"\x89PNG")
     disposition = headers["content-disposition"]
