@@ -28,29 +28,10 @@ from imgproxy.telemetry import log_fields
 INFO_PREFIX = "/info"
 
 
-async def guarded(
-    request: Request,
-    serve: Callable[[Request], Awaitable[Response]],
-    settings: Settings,
-    limiter: ClientLimiter,
-    lifecycle: Lifecycle,
-) -> Response:
-    """What every image route (imgproxy's and thumbor's) does around its own work: refuse while
-    draining and past the URL length, rate-limit everything when asked, count the request in
-    flight, and cancel the work when the client goes away."""
-    if lifecycle.draining:
-        raise ServiceUnavailable("Draining", detail="request arrived while draining")
-    if len(request.scope.get("raw_path", b"")) > settings.max_url_length:
-        raise UrlTooLong(detail=f"over {settings.max_url_length} bytes")
-    await limiter.limit_every_request(request.scope)
-    lifecycle.in_flight += 1
-    try:
-        return await cancel_on_disconnect(request, serve(request))
-    finally:
-        lifecycle.in_flight -= 1
+class ImageRoutes:
+    """What the endpoints of both dialects hold, and what each image route does around its
+    own work."""
 
-
-class Endpoints:
     def __init__(
         self,
         settings: Settings,
@@ -65,6 +46,25 @@ class Endpoints:
         self.limiter = limiter
         self.lifecycle = lifecycle
 
+    async def guarded(
+        self, request: Request, serve: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Refuse while draining and past the URL length, rate-limit everything when asked,
+        count the request in flight, and cancel the work when the client goes away."""
+        if self.lifecycle.draining:
+            raise ServiceUnavailable("Draining", detail="request arrived while draining")
+        max_length = self.settings.max_url_length
+        if len(request.scope.get("raw_path", b"")) > max_length:
+            raise UrlTooLong(detail=f"over {max_length} bytes")
+        await self.limiter.limit_every_request(request.scope)
+        self.lifecycle.in_flight += 1
+        try:
+            return await cancel_on_disconnect(request, serve(request))
+        finally:
+            self.lifecycle.in_flight -= 1
+
+
+class Endpoints(ImageRoutes):
     async def health(self, request: Request) -> Response:
         healthy = await self.service.healthy()
         return PlainTextResponse(
@@ -78,7 +78,7 @@ class Endpoints:
         return PlainTextResponse(text, status_code=status, headers={"Cache-Control": "no-store"})
 
     async def image(self, request: Request) -> Response:
-        return await guarded(request, self.serve_image, self.settings, self.limiter, self.lifecycle)
+        return await self.guarded(request, self.serve_image)
 
     async def serve_image(self, request: Request) -> Response:
         path = raw_path_of(request)

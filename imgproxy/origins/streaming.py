@@ -23,7 +23,7 @@ async def read_capped(
     """The body, refused on a declared Content-Length over `max_bytes` (0: no cap) and cut off
     as soon as the streamed bytes pass it."""
     declared = response.headers.get("content-length", "")
-    if max_bytes and declared.isdigit() and int(declared) > max_bytes:
+    if max_bytes and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise SourceTooLarge(detail=f"{source}: Content-Length {declared} > {max_bytes}")
     body = bytearray()
     try:

@@ -11,14 +11,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from cache.http import cache_control
-from config.settings import Settings
-from imgproxy.endpoints import guarded
+from imgproxy.endpoints import ImageRoutes
 from imgproxy.errors import InvalidPath
-from imgproxy.lifecycle import Lifecycle
-from imgproxy.limiting import ClientLimiter
-from imgproxy.reader import RequestReader
 from imgproxy.responses import conditions_of, image_response, policy_of, raw_path_of
-from imgproxy.service import ImageService
 from imgproxy.telemetry import log_fields
 from imgproxy.thumbor.mapping import ThumborRequest
 from imgproxy.url.options import ImageRequest
@@ -30,23 +25,9 @@ async def healthcheck(request: Request) -> Response:
     return PlainTextResponse("WORKING", headers={"Cache-Control": "no-cache"})
 
 
-class ThumborEndpoint:
-    def __init__(
-        self,
-        settings: Settings,
-        reader: RequestReader,
-        service: ImageService,
-        limiter: ClientLimiter,
-        lifecycle: Lifecycle,
-    ) -> None:
-        self.settings = settings
-        self.reader = reader
-        self.service = service
-        self.limiter = limiter
-        self.lifecycle = lifecycle
-
+class ThumborEndpoint(ImageRoutes):
     async def image(self, request: Request) -> Response:
-        return await guarded(request, self.serve, self.settings, self.limiter, self.lifecycle)
+        return await self.guarded(request, self.serve)
 
     async def serve(self, request: Request) -> Response:
         parsed = self.reader.read_thumbor(raw_path_of(request))
