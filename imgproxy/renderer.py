@@ -5,6 +5,8 @@ stored. The fallback image goes through the same `render`, as just another origi
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 import pyvips
 
@@ -24,6 +26,9 @@ from transforms.cancellation import Cancellation
 from transforms.executor import ProcessingPool
 from transforms.limits import Limits
 from transforms.pipeline import Defaults, Rendered
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def defaults_from(settings: Settings, watermark: pyvips.Image | None = None) -> Defaults:
@@ -112,6 +117,11 @@ class Renderer:
         if original.etag or original.last_modified:
             return original.etag or original.last_modified or ""
         return await self.pool.run(digest, original.data)
+
+    async def decode(self, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Decoding work other than a render (`/info`, `/meta`), under a processing slot."""
+        async with self.admission.slot():
+            return await self.pool.run(function, *args, **kwargs)
 
     async def render(self, variant: Variant, original: Original) -> Rendered:
         """`original` with the variant's options; its assets are fetched before a processing

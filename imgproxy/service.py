@@ -83,8 +83,7 @@ class ImageService:
             await self.limiter.limit_origin_work(client)
             original = await self.renderer.fetch(request)
             limits = self.renderer.limits(request.options)
-            async with self.renderer.admission.slot():
-                return await self.pool.run(inspect, original.data, limits)
+            return await self.renderer.decode(inspect, original.data, limits)
 
         return await self._within_deadline(work(), request.source)
 
@@ -95,15 +94,14 @@ class ImageService:
         async def work() -> dict[str, Any]:
             await self.limiter.limit_origin_work(client)
             original = await self.renderer.cached(request.source)
-            async with self.renderer.admission.slot():
-                return await self.pool.run(
-                    describe,
-                    original.data,
-                    request.options,
-                    request.source,
-                    max_pixels=self.settings.max_src_pixels,
-                    auto_rotate=self.settings.auto_rotate,
-                )
+            return await self.renderer.decode(
+                describe,
+                original.data,
+                request.options,
+                request.source,
+                max_pixels=self.settings.max_src_pixels,
+                auto_rotate=self.settings.auto_rotate,
+            )
 
         return await self._within_deadline(work(), request.source)
 
