@@ -3,7 +3,9 @@
 Cache keys digest it (`cache.keys`), so every byte of it is pinned
 (`tests/cache/test_keys_golden.py`). Every row of the registry is in it:
 
-* the generator's path segments, defaults included, in its order: `rt:fit/ra:lanczos3/w:300/...`;
+* the generator's path segments, defaults included, in its order: `rt:fit/ra:lanczos3/w:300/...`
+  (rows added after the keys were pinned, `registry.later`, only once off their defaults, so
+  that a new option changes no existing key);
 * then, when a thumbor URL set any thumbor-only field, `|thumbor:` and the literals of those
   fields as a tuple: `|thumbor:(None, (), 1, ())`;
 * and when a value cannot be written in a path at all (a `:` in a cachebuster read with another
@@ -35,13 +37,14 @@ def thumbor_literal(options: Options) -> str:
     """The thumbor-only fields as a tuple literal; '' when all are at their defaults."""
     if all(row.values(options) == row.values(DEFAULTS) for row in THUMBOR_ROWS):
         return ""
-    return lit.tuple_of([text for row in THUMBOR_ROWS for text in row.literals(options)])
+    keyed = (row for row in THUMBOR_ROWS if row.keyed(options))
+    return lit.tuple_of([text for row in keyed for text in row.literals(options)])
 
 
 def options_literal(options: Options) -> str:
     """`Options(field=literal, ...)` in the registry's (the record's) field order."""
     records: dict[str, dict[str, str]] = {"": {}}
-    for row in ROWS:
+    for row in (row for row in ROWS if row.keyed(options)):
         for item, text in zip(row.fields, row.literals(options), strict=True):
             outer, _, inner = item.path.rpartition(".")
             if outer not in records:

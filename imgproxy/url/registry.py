@@ -21,6 +21,7 @@ from imgproxy.url import writers as w
 from imgproxy.url.options import Options
 
 Reader = Callable[[Options, list[str]], Options]
+DEFAULTS = Options()
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ class OptionRow:
     """What the row sets; none for a shorthand of other rows (`resize`, `size`)."""
     security: bool = False
     """Only allowed with IMGPROXY_ALLOW_SECURITY_OPTIONS."""
+    keyed_at_default: bool = True
+    """False for rows added after cache keys were pinned: the canonical form leaves them out
+    while they hold their defaults, so adding an option changes no existing key."""
 
     @property
     def name(self) -> str:
@@ -97,6 +101,10 @@ class OptionRow:
     def values(self, options: Options) -> list[object]:
         return [item.value(options) for item in self.fields]
 
+    def keyed(self, options: Options) -> bool:
+        """Part of the canonical form: always, or (a later row) once off its defaults."""
+        return self.keyed_at_default or self.values(options) != self.values(DEFAULTS)
+
     def write(self, options: Options) -> list[str]:
         """The path arguments after `short`; none for a row the grammar cannot say."""
         return [
@@ -113,6 +121,11 @@ class OptionRow:
 
 def option(names: tuple[str, ...], read: Reader | None, *fields: tuple[str, Spelling]) -> OptionRow:
     return OptionRow(names, read, tuple(Field(*item) for item in fields))
+
+
+def later(names: tuple[str, ...], read: Reader | None, *fields: tuple[str, Spelling]) -> OptionRow:
+    """A row added after cache keys were pinned (`OptionRow.keyed_at_default`)."""
+    return OptionRow(names, read, tuple(Field(*item) for item in fields), keyed_at_default=False)
 
 
 def limit(names: tuple[str, str], read: Reader, spelling: Spelling) -> OptionRow:
