@@ -16,6 +16,7 @@ from config.settings import Settings
 from imgproxy.building import Edge, Handler, started
 from imgproxy.cors import CorsMiddleware
 from imgproxy.errors import ProxyError
+from imgproxy.hits import CachedHits
 from imgproxy.lifecycle import Lifecycle
 from imgproxy.memory_release import memory_released_every
 from imgproxy.playground import playground_routes, server_timing
@@ -127,13 +128,16 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> Starlette:
                     metrics_server.shutdown()
                     metrics_server.server_close()
 
+    routes = build_routes(settings, metrics)
     app = Starlette(
-        routes=build_routes(settings, metrics),
+        routes=routes,
         exception_handlers={ProxyError: error_handler(settings)},
         lifespan=lifespan,
     )
     app.state.lifecycle = lifecycle
-    # Added first, so innermost: any other exception is a bug, counted and answered 500 here.
+    # Innermost: a fresh cached result is answered before the router (the image route is last).
+    app.add_middleware(CachedHits, other_routes=routes[:-1])
+    # Around it: any other exception is a bug, counted and answered 500 here.
     app.add_middleware(
         UnexpectedErrorMiddleware, metrics=metrics, respond=error_responder(settings)
     )

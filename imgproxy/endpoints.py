@@ -6,18 +6,22 @@ import time
 from collections.abc import Awaitable, Callable
 
 import orjson
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.types import Scope
 
 from cache.http import cache_control
 from config.settings import Settings
-from imgproxy.errors import ServiceUnavailable, UrlTooLong
+from imgproxy.errors import ProxyError, ServiceUnavailable, UrlTooLong
 from imgproxy.lifecycle import Lifecycle
 from imgproxy.limiting import ClientLimiter
 from imgproxy.reader import RequestReader
 from imgproxy.responses import (
+    Answer,
     cancel_on_disconnect,
     conditions_of,
+    image_answer,
     image_response,
     policy_of,
     raw_path_of,
@@ -26,6 +30,8 @@ from imgproxy.service import ImageService
 from imgproxy.telemetry import log_fields
 
 INFO_PREFIX = "/info"
+LOOKUP = "lookup"
+"""Where `cached_answer` leaves what the tiers held for the image route (`scope["state"]`)."""
 
 
 class ImageRoutes:
@@ -80,14 +86,44 @@ class Endpoints(ImageRoutes):
     async def image(self, request: Request) -> Response:
         return await self.guarded(request, self.serve_image)
 
+    async def cached_answer(self, scope: Scope) -> Answer | None:
+        """The answer for an image URL whose result is fresh in a result tier (`CachedHits`);
+        None for anything else, which the image route then serves. What the tiers said is
+        kept in the scope for it."""
+        if self.lifecycle.draining or self.limiter.applies_to_all:
+            return None
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        if len(raw_path) > self.settings.max_url_length:
+            return None
+        headers = Headers(scope=scope)
+        try:
+            path = bytes(raw_path).split(b"?", 1)[0].decode("utf-8")
+            if path.startswith(INFO_PREFIX + "/"):
+                return None
+            variant = self.reader.read(path, headers.get("accept", ""), headers)
+        except (UnicodeDecodeError, ProxyError):
+            return None
+        self.lifecycle.in_flight += 1
+        try:
+            conditions = conditions_of(headers, self.settings)
+            result, looked_up = await self.service.cached(variant, conditions)
+        finally:
+            self.lifecycle.in_flight -= 1
+        if result is None:
+            scope.setdefault("state", {})[LOOKUP] = looked_up
+            return None
+        log_fields(scope)["cache"] = result.cache_status
+        return image_answer(result, self.settings, head=scope["method"] == "HEAD")
+
     async def serve_image(self, request: Request) -> Response:
         path = raw_path_of(request)
         if path.startswith(INFO_PREFIX + "/"):
             return await self.info(request, path[len(INFO_PREFIX) :])
         variant = self.reader.read(path, request.headers.get("accept", ""), request.headers)
-        conditions = conditions_of(request, self.settings)
+        conditions = conditions_of(request.headers, self.settings)
         client = self.limiter.key(request.scope)
-        result = await self.service.process(variant, conditions, client)
+        looked_up = request.scope.get("state", {}).pop(LOOKUP, None)
+        result = await self.service.process(variant, conditions, client, looked_up)
         log_fields(request.scope)["cache"] = result.cache_status
         return image_response(result, request, self.settings)
 

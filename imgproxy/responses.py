@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -80,14 +81,14 @@ async def cancel_on_disconnect(request: Request, work: Awaitable[Response]) -> R
         watcher.cancel()
 
 
-def conditions_of(request: Request, settings: Settings | None = None) -> Conditions:
+def conditions_of(headers: Mapping[str, str], settings: Settings | None = None) -> Conditions:
     """The request's validators; with `settings`, only those IMGPROXY_USE_ETAG and
     IMGPROXY_USE_LAST_MODIFIED allow."""
     use_etag = settings is None or settings.use_etag
     use_last_modified = settings is None or settings.use_last_modified
     return Conditions(
-        request.headers.get("if-none-match") if use_etag else None,
-        request.headers.get("if-modified-since") if use_last_modified else None,
+        headers.get("if-none-match") if use_etag else None,
+        headers.get("if-modified-since") if use_last_modified else None,
     )
 
 
@@ -118,7 +119,16 @@ def cache_control_of(result: ImageResult, settings: Settings, now: float) -> str
     return cache_control(policy_of(settings), expires, now)
 
 
-def image_response(result: ImageResult, request: Request, settings: Settings) -> Response:
+@dataclass(frozen=True)
+class Answer:
+    """An image response, before any framework wraps it."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+def image_answer(result: ImageResult, settings: Settings, *, head: bool) -> Answer:
     headers = success_headers(
         media_type=result.media_type,
         etag=result.etag if settings.use_etag else None,
@@ -135,8 +145,12 @@ def image_response(result: ImageResult, request: Request, settings: Settings) ->
         headers["Warning"] = '110 - "Response is Stale"'
     if result.not_modified:
         del headers["Content-Type"], headers["Content-Disposition"]
-        return Response(status_code=304, headers=headers)
+        return Answer(304, headers)
     headers["Content-Length"] = str(len(result.data))
-    body = b"" if request.method == "HEAD" else result.data
     status = result.status if isinstance(result, FallbackResult) else 200
-    return Response(body, status_code=status, headers=headers)
+    return Answer(status, headers, b"" if head else result.data)
+
+
+def image_response(result: ImageResult, request: Request, settings: Settings) -> Response:
+    answer = image_answer(result, settings, head=request.method == "HEAD")
+    return Response(answer.body, status_code=answer.status, headers=answer.headers)

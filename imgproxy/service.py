@@ -8,6 +8,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from cache.http import Conditions, etag_of, variant_etag
@@ -37,6 +38,14 @@ FORMATS_BY_MEDIA_TYPE = {
 }
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What the result tiers held for one key when asked."""
+
+    key: str
+    found: CachedVariant | None
+
+
 class ImageService:
     def __init__(
         self,
@@ -59,14 +68,49 @@ class ImageService:
         self.metrics = metrics
         self.fallback = fallback
 
+    async def lookup(self, variant: Variant) -> Lookup:
+        """The result tiers' copy of `variant`, counted per tier consulted."""
+        in_l1 = variant.key in self.variants.l1
+        cached = await self.variants.get(variant.key)
+        self.metrics.cache("l1", in_l1)
+        if not in_l1 and self.variants.l2 is not None:
+            self.metrics.cache("l2", cached is not None)
+        return Lookup(variant.key, cached)
+
+    def hit(
+        self, variant: Variant, looked_up: Lookup, conditions: Conditions
+    ) -> ImageResult | None:
+        """The answer from a fresh stored copy; None when there is none."""
+        now = time.time()
+        cached = looked_up.found
+        if cached is None or not cached.is_fresh(now) or variant.request.options.raw:
+            return None
+        return self._answer(variant, cached, conditions, "HIT", now)
+
+    async def cached(
+        self, variant: Variant, conditions: Conditions
+    ) -> tuple[ImageResult | None, Lookup]:
+        """The answer from a fresh stored copy, if any, and what the tiers held."""
+        started = time.perf_counter()
+        looked_up = await self.lookup(variant)
+        result = self.hit(variant, looked_up, conditions)
+        if result is not None:
+            self.metrics.stage("total", time.perf_counter() - started)
+        return result, looked_up
+
     async def process(
-        self, variant: Variant, conditions: Conditions, client: str = ""
+        self,
+        variant: Variant,
+        conditions: Conditions,
+        client: str = "",
+        looked_up: Lookup | None = None,
     ) -> ImageResult:
-        """`client`: the rate limiter's key for whoever asked."""
+        """`client`: the rate limiter's key for whoever asked. `looked_up`: the result tiers
+        were asked already (`lookup`), and are not asked again."""
         started = time.perf_counter()
         try:
             return await self._within_deadline(
-                self._process(variant, conditions, client), variant.request.source
+                self._process(variant, conditions, client, looked_up), variant.request.source
             )
         except FALLBACK_ERRORS as error:
             if self.fallback is None or variant.request.options.raw:
@@ -128,18 +172,19 @@ class ImageService:
                 f"({time.monotonic() - started:.1f}s)"
             ) from None
 
-    async def _process(self, variant: Variant, conditions: Conditions, client: str) -> ImageResult:
+    async def _process(
+        self, variant: Variant, conditions: Conditions, client: str, looked_up: Lookup | None
+    ) -> ImageResult:
         if variant.request.options.raw:
             await self.limiter.limit_origin_work(client)
             return await self._raw(variant)
+        if looked_up is None or looked_up.key != variant.key:
+            looked_up = await self.lookup(variant)
+        hit = self.hit(variant, looked_up, conditions)
+        if hit is not None:
+            return hit
         now = time.time()
-        in_l1 = variant.key in self.variants.l1
-        cached = await self.variants.get(variant.key)
-        self.metrics.cache("l1", in_l1)
-        if not in_l1 and self.variants.l2 is not None:
-            self.metrics.cache("l2", cached is not None)
-        if cached is not None and cached.is_fresh(now):
-            return self._answer(variant, cached, conditions, "HIT", now)
+        cached = looked_up.found
         await self.limiter.limit_origin_work(client)
         processed_here = False
 

@@ -34,7 +34,7 @@ class ThumborEndpoint(ImageRoutes):
         if parsed.meta:
             return await self.meta(request, parsed)
         variant = self.reader.thumbor_variant(parsed, request.headers.get("accept", ""))
-        conditions = conditions_of(request, self.settings)
+        conditions = conditions_of(request.headers, self.settings)
         client = self.limiter.key(request.scope)
         result = await self.service.process(variant, conditions, client)
         log_fields(request.scope)["cache"] = result.cache_status
