@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import PurePath
 
+import orjson
+
 from imgproxy.url.canonical import canonical_options as canonical_form
 from imgproxy.url.options import Options
 
@@ -45,9 +47,22 @@ OUTPUT_SETTINGS: tuple[str, ...] = (
 """Names of `config.Settings` fields that change a result's bytes (input to `settings_version`)."""
 
 
-def _digest(parts: Iterable[object]) -> str:
-    payload = json.dumps(list(parts), separators=(",", ":"), ensure_ascii=False)
-    digest = hashlib.sha256(payload.encode("utf-8")).digest()
+def json_payload(parts: Iterable[object]) -> bytes:
+    """Compact JSON, non-ASCII as is: the bytes every key digests."""
+    return json.dumps(list(parts), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def text_payload(parts: tuple[str, ...]) -> bytes:
+    """`json_payload` of strings, written by orjson: the same bytes (a tested property) in a
+    fraction of the time, on every request's key."""
+    try:
+        return orjson.dumps(parts)
+    except TypeError:  # a lone surrogate, which orjson refuses
+        return json_payload(parts)
+
+
+def _digest(payload: bytes) -> str:
+    digest = hashlib.sha256(payload).digest()
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
@@ -63,12 +78,14 @@ def variant_key(options: Options, source: str, requested: str, settings_version:
 
 def variant_key_of(canonical: str, source: str, requested: str, settings_version: str) -> str:
     """`variant_key` from options already in canonical form."""
-    return _digest(("variant", KEY_SCHEMA, canonical, source, requested, settings_version))
+    return _digest(
+        text_payload(("variant", KEY_SCHEMA, canonical, source, requested, settings_version))
+    )
 
 
 def source_key(source: str) -> str:
     """The key of one original, shared by all its variants (sources cache, purge index)."""
-    return _digest(("source", KEY_SCHEMA, source))
+    return _digest(text_payload(("source", KEY_SCHEMA, source)))
 
 
 def _plain(value: object) -> object:
@@ -93,4 +110,4 @@ def settings_version(settings: Mapping[str, object]) -> str:
     """A short digest of the settings that change output (e.g. `OUTPUT_SETTINGS` values plus
     the libvips version). Changing any of them changes every variant key."""
     items = sorted((str(name), _plain(value)) for name, value in settings.items())
-    return _digest(("settings", KEY_SCHEMA, items))[:16]
+    return _digest(json_payload(("settings", KEY_SCHEMA, items)))[:16]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -45,8 +46,12 @@ class ImageResult:
 
     @property
     def filename(self) -> str:
-        stem = (
-            self.request.options.filename or PurePosixPath(urlsplit(self.request.source).path).stem
-        )
+        stem = self.request.options.filename or stem_of(self.request.source)
         extension = f".{self.format.extension}" if self.format else ""
         return f"{stem or 'image'}{extension}"
+
+
+@functools.lru_cache(maxsize=4096)
+def stem_of(source: str) -> str:
+    """The file name of the source URL's path, without its extension (asked on every hit)."""
+    return PurePosixPath(urlsplit(source).path).stem

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import fields, replace
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from cache.keys import (
     OUTPUT_SETTINGS,
     canonical_options,
+    json_payload,
     settings_version,
     source_key,
+    text_payload,
     variant_key,
 )
 from config.settings import Settings
@@ -107,3 +111,10 @@ def test_thumbor_only_fields_change_the_key_and_leave_plain_options_alone() -> N
     }
     assert len(keys) == 5
     assert "|thumbor:" not in canonical_options(plain)
+
+
+@settings(max_examples=500, deadline=None)
+@given(parts=st.lists(st.text(), max_size=6))
+@example(parts=["\x00\x1f\x7f\u2028\u2029", '"\\/', "é漢😀"])
+def test_orjson_writes_the_keys_json_byte_for_byte(parts: list[str]) -> None:
+    assert text_payload(tuple(parts)) == json_payload(parts)

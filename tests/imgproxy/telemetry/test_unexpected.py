@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 from config.settings import Settings
 from imgproxy.app import create_app, error_handler, error_responder
 from imgproxy.errors import NotFound, ProxyError
+from imgproxy.hits import CachedHits
 from imgproxy.telemetry import AccessLogMiddleware, Metrics
 from imgproxy.telemetry.unexpected import UnexpectedErrorMiddleware
 
@@ -116,10 +117,10 @@ async def test_after_the_response_started_the_exception_goes_on_to_the_server(
     assert not [record for record in caplog.records if record.exc_info]
 
 
-def test_the_app_puts_it_innermost() -> None:
+def test_the_app_puts_it_around_the_hit_path_and_the_router() -> None:
     app = create_app(Settings.from_env({}))
     classes: list[object] = [middleware.cls for middleware in app.user_middleware]
-    assert classes[-1] is UnexpectedErrorMiddleware
+    assert classes[-2:] == [UnexpectedErrorMiddleware, CachedHits]
     assert classes[0] is AccessLogMiddleware
 
 
