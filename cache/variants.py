@@ -22,8 +22,13 @@ class VariantCache:
     ) -> None:
         self.l1 = l1
         self.l2 = l2
-        self.tiers = TieredCache(l1, l2)
+        self.tiers = TieredCache(l1, l2, ttl_of=self._ttl_of)
         self.clock = clock
+
+    def _ttl_of(self, blob: bytes) -> float:
+        """A stored record's time left; a corrupt one none (it is deleted on the way out)."""
+        variant = try_decode(blob)
+        return 0.0 if variant is None else variant.storage_ttl(self.clock())
 
     async def get(self, key: str) -> CachedVariant | None:
         """Fresh or stale (check `is_fresh`); None on a miss."""

@@ -89,17 +89,18 @@ def redis(tmp_path: Path) -> Iterator[RedisProcess]:
     server.stop()
 
 
-def gets(redis: RedisProcess) -> int:
+def calls(redis: RedisProcess, command: str = "get") -> int:
     stats = cli(redis.port, "INFO", "commandstats")
-    line = next((line for line in stats.splitlines() if line.startswith("cmdstat_get:")), "")
+    found = (line for line in stats.splitlines() if line.startswith(f"cmdstat_{command}:"))
+    line = next(found, "")
     return int(line.split("calls=")[1].split(",")[0]) if line else 0
 
 
 def redis_gets_of_a_miss(redis: RedisProcess, path: str, env: dict[str, str]) -> int:
     with running_proxy(env) as proxy, httpx.Client(base_url=proxy) as client:
-        before = gets(redis)
+        before = calls(redis)
         assert client.get(path).headers["x-cache"] == "MISS"
-        return gets(redis) - before
+        return calls(redis) - before
 
 
 def test_a_miss_asks_redis_no_more_than_without_the_hit_path(
@@ -114,5 +115,9 @@ def test_a_miss_asks_redis_no_more_than_without_the_hit_path(
     )
     routed.clear()
     with running_proxy(env) as other, httpx.Client(base_url=other) as client:
-        assert client.get(first).headers["x-cache"] == "HIT"
+        before = calls(redis), calls(redis, "pttl")
+        hit = client.get(first)
+        assert hit.headers["x-cache"] == "HIT"
+        assert calls(redis) - before[0] == 1, "an L2 hit is one GET"
+        assert calls(redis, "pttl") == before[1], "a record carries its own expiry"
     assert routed == []
