@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
@@ -57,7 +57,7 @@ SERIES_SUFFIXES: Final[Mapping[str, tuple[str, ...]]] = {
 
 
 class Metrics:
-    def __init__(
+    def __init__(  # noqa: PLR0915 (one flat declaration per metric)
         self,
         namespace: str = DEFAULT_NAMESPACE,
         *,
@@ -128,6 +128,9 @@ class Metrics:
         self._rate_limited = counter("rate_limited_requests", "Requests over a client's rate")
         self._origin_errors = counter("origin_errors", "Failed source fetches", ("kind",))
         self._redis_errors = counter("redis_errors", "Redis calls that failed or timed out")
+        self._thumbor_unknown_filters = counter(
+            "thumbor_unknown_filters", "Unknown filters in thumbor URLs, skipped as thumbor does"
+        )
         self._unexpected_errors = counter(
             "unexpected_errors", "Exceptions no handler knew: bugs, answered 500", ("route",)
         )
@@ -168,6 +171,7 @@ class Metrics:
 
     def _initialise_children(self) -> None:
         """Series that exist at zero from the start, so rates and ratios are defined."""
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         for tier in get_args(CacheTier):
             self._hits.labels(tier=tier)
             self._misses.labels(tier=tier)
@@ -182,19 +186,27 @@ class Metrics:
         for route in get_args(Route):
             self._unexpected_errors.labels(route=route)
 
+    def _child(self, metric: Any, *values: str) -> Any:
+        """`metric.labels(*values)`, looked up once: it takes a lock on every call."""
+        key = (id(metric), values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
+
     def request(self, route: Route, status: int, seconds: float) -> None:
         route = route if route in ROUTES else "other"
-        self._requests.labels(route=route, status=str(status)).inc()
-        self._duration.labels(route=route).observe(seconds)
+        self._child(self._requests, route, str(status)).inc()
+        self._child(self._duration, route).observe(seconds)
         if self.multiprocess_dir is not None:
             self.sample_libvips()  # a scrape reads only its own worker's libvips
 
     def stage(self, name: Stage, seconds: float) -> None:
-        self._stages.labels(span=name).observe(seconds)
+        self._child(self._stages, name).observe(seconds)
 
     def cache(self, tier: CacheTier, hit: bool) -> None:
         """Once per tier consulted: an L1 miss followed by an L2 hit is two calls."""
-        (self._hits if hit else self._misses).labels(tier=tier).inc()
+        self._child(self._hits if hit else self._misses, tier).inc()
 
     def coalesced(self) -> None:
         self._coalesced.inc()
@@ -215,6 +227,9 @@ class Metrics:
 
     def redis_error(self) -> None:
         self._redis_errors.inc()
+
+    def thumbor_unknown_filters(self, count: int) -> None:
+        self._thumbor_unknown_filters.inc(count)
 
     def unexpected_error(self, route: Route) -> None:
         self._unexpected_errors.labels(route=route if route in ROUTES else "other").inc()

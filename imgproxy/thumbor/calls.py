@@ -9,7 +9,8 @@ from imgproxy.errors import InvalidOption
 
 MAX_FILTERS = 32
 MAX_CALL_CHARS = 4096
-NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""A Python identifier, as thumbor's own and custom filters are named (any case, any length)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ class Draft:
     assets: dict[str, str] = field(default_factory=dict)
     """role -> URL of the auxiliary images to fetch."""
     max_age: int | None = None
+    ignored_filters: list[str] = field(default_factory=list)
+    """Names of the filters skipped as unknown, in URL order."""
     box: tuple[int, int] = (0, 0)
     """The requested width and height (0: proportional or `orig`)."""
 

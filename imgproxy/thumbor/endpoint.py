@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
-from dataclasses import replace
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from cache.http import cache_control
+from cache.http import CachePolicy, cache_control
 from imgproxy.endpoints import ImageRoutes
 from imgproxy.errors import InvalidPath
 from imgproxy.responses import conditions_of, image_response, policy_of, raw_path_of
 from imgproxy.telemetry import log_fields
 from imgproxy.thumbor.mapping import ThumborRequest
+from imgproxy.url.args import shown
 from imgproxy.url.options import ImageRequest
 
 CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$.]{0,63}")
+MAX_LOGGED_NAME = 64
+log = logging.getLogger("imgproxy")
+
+
+def max_age_header(seconds: int) -> str:
+    """`max_age(N)`: exactly `public, max-age=N` as thumbor sends it (`no-cache` for 0)."""
+    return cache_control(CachePolicy(seconds, 0, 0), None, time.time())
 
 
 async def healthcheck(request: Request) -> Response:
@@ -31,6 +39,8 @@ class ThumborEndpoint(ImageRoutes):
 
     async def serve(self, request: Request) -> Response:
         parsed = self.reader.read_thumbor(raw_path_of(request))
+        if parsed.ignored_filters:
+            self.report_ignored(parsed.ignored_filters)
         if parsed.meta:
             return await self.meta(request, parsed)
         variant = self.reader.thumbor_variant(parsed, request.headers.get("accept", ""))
@@ -40,9 +50,13 @@ class ThumborEndpoint(ImageRoutes):
         log_fields(request.scope)["cache"] = result.cache_status
         response = image_response(result, request, self.settings)
         if parsed.max_age is not None:
-            policy = replace(policy_of(self.settings), ttl=parsed.max_age)
-            response.headers["Cache-Control"] = cache_control(policy, None, time.time())
+            response.headers["Cache-Control"] = max_age_header(parsed.max_age)
         return response
+
+    def report_ignored(self, names: tuple[str, ...]) -> None:
+        self.service.metrics.thumbor_unknown_filters(len(names))
+        listed = ", ".join(shown(name, MAX_LOGGED_NAME) for name in names)
+        log.warning("skipped unknown thumbor filters: %s", listed)
 
     async def meta(self, request: Request, parsed: ThumborRequest) -> Response:
         client = self.limiter.key(request.scope)
@@ -54,10 +68,12 @@ class ThumborEndpoint(ImageRoutes):
             if not CALLBACK.fullmatch(callback):
                 raise InvalidPath("Invalid callback name")
             body, media_type = callback.encode() + b"(" + body + b");", "text/javascript"
-        max_age = self.settings.ttl if parsed.max_age is None else parsed.max_age
-        policy = replace(policy_of(self.settings), ttl=max_age)
+        if parsed.max_age is None:
+            cache_control_value = cache_control(policy_of(self.settings), None, time.time())
+        else:
+            cache_control_value = max_age_header(parsed.max_age)
         headers = {
-            "Cache-Control": cache_control(policy, None, time.time()),
+            "Cache-Control": cache_control_value,
             "Content-Type": media_type,
         }
         return Response(b"" if request.method == "HEAD" else body, headers=headers)

@@ -1,6 +1,7 @@
 """thumbor's filters, each onto `Options` fields, a pixel filter, or the response.
 
-Every stock thumbor 7.8 filter is here; anything else is refused with its name.
+Every stock thumbor 7.8 filter is here. A filter of any other name is skipped, as thumbor skips
+it, and its name kept for the log and the counter; a known filter with bad arguments is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from imgproxy.url.pixel_filters import KNOWN, parse_filter
 Handler = Callable[[Draft, tuple[str, ...]], None]
 THUMBOR_FORMATS = ("png", "jpeg", "jpg", "gif", "webp", "avif", "heic", "heif")
 MAX_BLUR_RADIUS = 150
+MAX_SATURATION = 100.0
+"""thumbor takes any multiplier; past this one every colour is already at the edge of its gamut."""
 MAX_URL_CHARS = 2048
 FOCAL_PARTS = 4
 
@@ -76,8 +79,13 @@ def contrast(draft: Draft, args: tuple[str, ...]) -> None:
 
 
 def saturation(draft: Draft, args: tuple[str, ...]) -> None:
+    """A multiplier of the colourfulness, as thumbor's; above MAX_SATURATION it is capped."""
     check_count("saturation", list(args), 1)
-    draft.set(saturation=number("saturation", args[0], high=10))
+    try:
+        factor = number("saturation", args[0])
+    except ArgumentError:
+        raise expected("finite number >= 0", "saturation", args[0]) from None
+    draft.set(saturation=max(0.0, min(factor, MAX_SATURATION)))
 
 
 def grayscale(draft: Draft, args: tuple[str, ...]) -> None:
@@ -99,8 +107,9 @@ def strip_icc(draft: Draft, args: tuple[str, ...]) -> None:
 
 
 def strip_exif(draft: Draft, args: tuple[str, ...]) -> None:
+    """All of it, the copyright too, as thumbor does (IMGPROXY_KEEP_COPYRIGHT does not apply)."""
     _none("strip_exif", args)
-    draft.set(strip_metadata=True)
+    draft.set(strip_metadata=True, keep_copyright=False)
 
 
 def no_upscale(draft: Draft, args: tuple[str, ...]) -> None:
@@ -236,7 +245,8 @@ def read_filters(draft: Draft, calls: tuple[FilterCall, ...]) -> None:
     for call in calls:
         handler = HANDLERS.get(call.name)
         if handler is None:
-            raise InvalidOption(f"Unknown filter: {call.name}")
+            draft.ignored_filters.append(call.name)
+            continue
         try:
             handler(draft, call.args)
         except ValueError as error:  # ArgumentError, and parse_filter's ValueError

@@ -45,6 +45,8 @@ class ThumborRequest:
     """(role, URL) of the auxiliary images to fetch before processing."""
     max_age: int | None = None
     meta: bool = False
+    ignored_filters: tuple[str, ...] = ()
+    """Unknown filters, skipped as thumbor skips them; the endpoint logs and counts them."""
 
 
 def geometry(path: ThumborPath) -> Options:
@@ -106,5 +108,10 @@ def to_request(path: ThumborPath) -> ThumborRequest:
         pixel_filters=tuple(draft.pixel_filters),
     )
     return ThumborRequest(
-        options, draft.source, tuple(draft.assets.items()), draft.max_age, path.meta
+        options,
+        draft.source,
+        tuple(draft.assets.items()),
+        draft.max_age,
+        path.meta,
+        tuple(draft.ignored_filters),
     )

@@ -605,6 +605,11 @@ THUMBOR_CASES = (
         same_as=(Spelling(thumbor(THUMBOR_SIGNED_REST), "base"),),
     ),
     Case("thumbor/meta", thumbor("meta/300x200/a.com/i.jpg")),
+    Case(
+        "thumbor/unknown_filter_skipped",
+        thumbor(FILTERED.format("quality(70)")),
+        same_as=(Spelling(thumbor(FILTERED.format("sepia(1):quality(70):MyFilter(a,b)"))),),
+    ),
 )
 
 CASES: tuple[Case, ...] = (

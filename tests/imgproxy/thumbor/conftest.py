@@ -16,6 +16,7 @@ from tests.support import CORPUS, running_origin, running_proxy
 
 KEY = "MY_SECURE_KEY"
 PHOTO = "jpeg-exif-orientation-1.jpg"  # 1800x1200
+COPYRIGHTED = "jpeg-grayscale-icc.jpg"  # carries an EXIF Copyright tag
 
 
 def solid(width: int, height: int, color: list[float]) -> pyvips.Image:
@@ -50,7 +51,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("thumbor")
     folder = base / "root"
     folder.mkdir()
-    for name in (PHOTO, "jpeg-baseline-icc.jpg", "png-rgb8-pngsuite.png"):
+    for name in (PHOTO, COPYRIGHTED, "jpeg-baseline-icc.jpg", "png-rgb8-pngsuite.png"):
         shutil.copy(CORPUS / name, folder / name)
     (folder / "mark.png").write_bytes(bytes(solid(20, 20, [255, 0, 0]).pngsave_buffer()))
     (folder / "frame.png").write_bytes(nine_patch())

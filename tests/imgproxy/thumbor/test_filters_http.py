@@ -8,8 +8,8 @@ import httpx
 import pytest
 import pyvips
 
-from tests.imgproxy.thumbor.conftest import PHOTO, Thumbor, image_of
-from tests.support import running_proxy
+from tests.imgproxy.thumbor.conftest import COPYRIGHTED, PHOTO, Thumbor, image_of
+from tests.support import CORPUS, running_proxy
 
 BASELINE = "120x80"
 
@@ -74,6 +74,31 @@ def test_brightness_contrast_saturation(thumbor: Thumbor, plain: pyvips.Image) -
     assert max(red, green, blue) - min(red, green, blue) <= 3
 
 
+def chroma(image: pyvips.Image) -> float:
+    return float(image.colourspace("lch").extract_band(1).avg())
+
+
+def test_saturation_takes_any_multiplier_up_to_the_cap(
+    thumbor: Thumbor, plain: pyvips.Image
+) -> None:
+    doubled = picture(thumbor, "saturation(2)")
+    fifty = picture(thumbor, "saturation(50)")
+    assert chroma(plain) * 1.5 < chroma(doubled) < chroma(fifty)
+    capped = fetch(thumbor, "saturation(100)")
+    over = fetch(thumbor, "saturation(1e6)")
+    assert over.headers["x-cache"] == "HIT"  # the same options as the cap, the same entry
+    assert (image_of(over) - image_of(capped)).abs().max() == 0
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "1e400"])
+def test_saturation_refuses_what_is_not_a_finite_multiplier(thumbor: Thumbor, value: str) -> None:
+    response = fetch(thumbor, f"saturation({value})")
+    assert (response.status_code, response.text) == (
+        400,
+        f"Expected finite number >= 0 for saturation but received '{value}'\n",
+    )
+
+
 def test_grayscale(thumbor: Thumbor) -> None:
     image = picture(thumbor, "grayscale()")
     spread = (image.extract_band(0) - image.extract_band(2)).abs().max()
@@ -123,6 +148,18 @@ def test_strip_icc_and_strip_exif(root: Path) -> None:
         assert "exif-data" in exif_kept.get_fields()
 
 
+@pytest.mark.parametrize("output", ["jpeg", "png", "webp"])
+def test_strip_exif_drops_the_copyright_too(thumbor: Thumbor, output: str) -> None:
+    """The server's IMGPROXY_KEEP_COPYRIGHT (on) keeps it on imgproxy URLs, not here."""
+    source = pyvips.Image.new_from_file(str(CORPUS / COPYRIGHTED))
+    assert source.get("exif-ifd0-Copyright").startswith("Marsel Minga")
+    kept = picture(thumbor, f"format({output})", "60x40", COPYRIGHTED)
+    assert kept.get("exif-ifd0-Copyright").startswith("Marsel Minga")
+    stripped = picture(thumbor, f"strip_exif():format({output})", "60x40", COPYRIGHTED)
+    assert (stripped.width, stripped.height) == (60, 40)
+    assert [name for name in stripped.get_fields() if name.startswith("exif")] == []
+
+
 def test_upscale_no_upscale_stretch_proportion(thumbor: Thumbor, plain: pyvips.Image) -> None:
     small = "png-rgb8-pngsuite.png"  # 32x32
     assert picture(thumbor, "", "100x100", small).width == 100  # thumbor enlarges crops
@@ -145,9 +182,14 @@ def test_max_bytes(thumbor: Thumbor) -> None:
     assert len(limited.content) <= 12_000
 
 
-def test_max_age(thumbor: Thumbor) -> None:
-    assert fetch(thumbor, "max_age(60)").headers["cache-control"].startswith("public, max-age=60,")
+def test_max_age_is_exactly_the_header_thumbor_sends(thumbor: Thumbor) -> None:
+    assert "stale-while-revalidate=" in fetch(thumbor, "").headers["cache-control"]
+    limited = fetch(thumbor, "max_age(60)")  # the same result as without: a hit
+    assert limited.headers["x-cache"] == "HIT"
+    assert limited.headers["cache-control"] == "public, max-age=60"
     assert fetch(thumbor, "max_age(0)").headers["cache-control"] == "no-cache"
+    meta = thumbor.get(f"/unsafe/meta/{BASELINE}/filters:max_age(60)/local:///{PHOTO}")
+    assert meta.headers["cache-control"] == "public, max-age=60"
 
 
 def test_focal_and_extract_focal_pick_the_crop(thumbor: Thumbor) -> None:

@@ -97,11 +97,20 @@ def test_quoted_arguments_keep_commas() -> None:
     assert split_args("  ") == ()
 
 
+def test_any_identifier_is_a_filter_name() -> None:
+    """thumbor sites carry custom filters; unknown ones are skipped later, not refused here."""
+    assert parse_calls("Blur(1):my_Filter_2()") == (
+        FilterCall("Blur", ("1",)),
+        FilterCall("my_Filter_2", ()),
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("blur", "Invalid filter: blur"),
-        ("Blur(1)", "Invalid filter: Blur(1"),
+        ("1blur(1)", "Invalid filter: 1blur(1"),
+        ("blur-x(1)", "Invalid filter: blur-x(1"),
         ("(1)", "Invalid filter: (1"),
         ("a():" * 40 + "b()", "Expected at most 32 filters"),
     ],

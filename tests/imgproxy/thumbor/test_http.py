@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -85,9 +86,56 @@ def test_unsafe_off_and_key_required(root: Path) -> None:
         assert status != 200  # thumbor routes are off without a key or unsafe
 
 
-def test_unknown_filter_is_named(thumbor: Thumbor) -> None:
-    response = thumbor.get(f"/unsafe/filters:quality(80):sepia(1)/local:///{PHOTO}")
-    assert (response.status_code, response.text) == (400, "Unknown filter: sepia\n")
+def unknown_filters_counted(thumbor: Thumbor) -> float:
+    exposition = thumbor.client.get("/metrics").text
+    (line,) = [
+        line
+        for line in exposition.splitlines()
+        if line.startswith("imgproxy_thumbor_unknown_filters_total ")
+    ]
+    return float(line.split()[1])
+
+
+def test_unknown_filters_are_skipped_logged_and_counted(
+    thumbor: Thumbor, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As thumbor skips them; the URL shares the cache entry of the same URL without them."""
+    caplog.set_level(logging.WARNING, logger="imgproxy")
+    counted = unknown_filters_counted(thumbor)
+    custom = "my_Watermark_" + "x" * 200
+    without = thumbor.get(f"/unsafe/97x61/filters:quality(80)/local:///{PHOTO}")
+    assert without.headers["x-cache"] == "MISS"
+    response = thumbor.get(
+        f"/unsafe/97x61/filters:quality(80):sepia(1):{custom}(a,b)/local:///{PHOTO}"
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["x-cache"] == "HIT"
+    assert response.content == without.content
+    assert unknown_filters_counted(thumbor) == counted + 2
+    logged = [record.getMessage() for record in caplog.records if record.name == "imgproxy"]
+    assert f"skipped unknown thumbor filters: sepia, {custom[:64]}... (213 characters)" in logged
+
+
+def test_a_known_filter_with_bad_arguments_stays_a_400(thumbor: Thumbor) -> None:
+    counted = unknown_filters_counted(thumbor)
+    response = thumbor.get(f"/unsafe/filters:sepia(1):blur(0)/local:///{PHOTO}")
+    assert (response.status_code, response.text) == (
+        400,
+        "Expected integer 1..150 for blur radius but received '0'\n",
+    )
+    assert unknown_filters_counted(thumbor) == counted  # a refused URL skips nothing
+    malformed = thumbor.get(f"/unsafe/filters:sepia:blur(2)/local:///{PHOTO}")
+    assert (malformed.status_code, malformed.text) == (400, "Invalid filter: sepia:blur(2\n")
+
+
+def test_an_unknown_filter_is_part_of_what_is_signed(thumbor: Thumbor) -> None:
+    image = f"local:///{PHOTO}"
+    signed = thumbor.signed(image, width=90, height=60, filters=["sepia(1)", "quality(70)"])
+    assert image_of(signed).width == 90
+    plain_path = thumbor.crypto.generate(image_url=image, width=90, height=60)
+    tampered = plain_path.replace("/90x60/", "/90x60/filters:sepia(1)/")
+    assert tampered != plain_path
+    assert thumbor.get(tampered).status_code == 403
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from imgproxy.errors import InvalidOption
-from imgproxy.thumbor.filters import HANDLERS
+from imgproxy.thumbor.filters import HANDLERS, MAX_SATURATION
 from imgproxy.thumbor.grammar import parse_path
 from imgproxy.thumbor.mapping import ThumborRequest, to_request
 from imgproxy.url.options import (
@@ -95,10 +95,15 @@ def test_crop_trim_and_flips() -> None:
         ("brightness(40)", Options(brightness=102)),
         ("contrast(-50)", Options(contrast=0.25)),
         ("saturation(1.5)", Options(saturation=1.5)),
+        ("saturation(50)", Options(saturation=50.0)),
+        ("saturation(0)", Options(saturation=0.0)),
+        ("saturation(100)", Options(saturation=MAX_SATURATION)),
+        ("saturation(100.5)", Options(saturation=MAX_SATURATION)),
+        ("saturation(1e30)", Options(saturation=MAX_SATURATION)),
         ("grayscale()", Options(saturation=0.0)),
         ("rotate(90):rotate(270):rotate(-90)", Options(turn=3)),
         ("strip_icc()", Options(strip_color_profile=True)),
-        ("strip_exif()", Options(strip_metadata=True)),
+        ("strip_exif()", Options(strip_metadata=True, keep_copyright=False)),
         ("upscale()", Options(enlarge=True)),
         ("stretch()", Options(resizing_type=ResizingType.FORCE)),
         ("proportion(0.5)", Options(zoom_x=0.5, zoom_y=0.5)),
@@ -120,6 +125,15 @@ def test_filter_onto_options(filters: str, expected: Options) -> None:
 
 def test_no_upscale_after_fill() -> None:
     assert not options("300x200/filters:no_upscale()/i.jpg").enlarge
+
+
+def test_unknown_filters_are_skipped_and_named() -> None:
+    with_unknown = mapped("300x200/filters:sepia(1):quality(80):MyFilter():red_eye()/a.com/i.jpg")
+    without = mapped("300x200/filters:quality(80)/a.com/i.jpg")
+    assert with_unknown.options == without.options
+    assert with_unknown.source == without.source
+    assert with_unknown.ignored_filters == ("sepia", "MyFilter", "red_eye")
+    assert without.ignored_filters == ()
 
 
 def test_max_age_goes_to_the_response() -> None:
@@ -159,8 +173,15 @@ def test_extract_focal_reads_the_nested_url() -> None:
 @pytest.mark.parametrize(
     ("filters", "message"),
     [
-        ("sun(43)", "Unknown filter: sun"),
-        ("blur(2):red_eye()", "Unknown filter: red_eye"),
+        ("saturation(-1)", "Expected finite number >= 0 for saturation but received '-1'"),
+        ("saturation(-0.001)", "Expected finite number >= 0 for saturation but received "
+         "'-0.001'"),
+        ("saturation(nan)", "Expected finite number >= 0 for saturation but received 'nan'"),
+        ("saturation(inf)", "Expected finite number >= 0 for saturation but received 'inf'"),
+        ("saturation(1e400)", "Expected finite number >= 0 for saturation but received '1e400'"),
+        ("saturation(x)", "Expected finite number >= 0 for saturation but received 'x'"),
+        ("saturation()", "Expected 1 arguments for saturation but received 0"),
+        ("sepia(1):blur(0)", "Expected integer 1..150 for blur radius but received '0'"),
         ("convolution(1;2;1,0,false)", "Expected integer 1..15 for convolution columns "
          "but received '0'"),
         ("proportion(100000)", "Expected number >0..1 for proportion but received '100000'"),
