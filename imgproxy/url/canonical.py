@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from imgproxy.url import literals as lit
 from imgproxy.url.generator import UnwritableValue, generate_options
-from imgproxy.url.options import Options
+from imgproxy.url.options import DEFAULT_OPTIONS, Options
 from imgproxy.url.registry import ROWS, THUMBOR_ROWS
 
-DEFAULTS = Options()
+DEFAULTS = DEFAULT_OPTIONS
 RECORDS = {"": "Options", "limits": "SecurityLimits"}
 """The class name each nested record of `Options` is spelled with."""
 

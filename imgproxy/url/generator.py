@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import operator
+
 from imgproxy.url import literals as lit
-from imgproxy.url.options import ImageRequest, Options
+from imgproxy.url.options import DEFAULT_OPTIONS, ImageRequest, Options
 from imgproxy.url.registry import BY_NAME, ROWS, OptionRow
 from imgproxy.url.source import encode_base64, encode_plain
 
-DEFAULTS = Options()
+DEFAULTS = DEFAULT_OPTIONS
 FORMAT = BY_NAME["format"]
 WRITTEN: tuple[OptionRow, ...] = (
     *(row for row in ROWS if row.in_path and row.fields and row is not FORMAT),
@@ -15,6 +17,10 @@ WRITTEN: tuple[OptionRow, ...] = (
 )
 """The registry's rows that set fields, in its order but the format last: a path usually says
 the format as the source's extension instead."""
+UNTOUCHED = [row.values(DEFAULTS) for row in WRITTEN]
+"""Each row's default values: an `Options` whose row holds these very objects says the
+defaults, and its segment is written once per separator."""
+_default_segments: dict[tuple[int, str], str] = {}
 
 
 class UnwritableValue(ValueError):
@@ -35,10 +41,14 @@ def generate_options(
 ) -> list[str]:
     """Option segments in one fixed order; only non-default ones unless `full`."""
     segments = []
-    for row in WRITTEN:
+    for index, row in enumerate(WRITTEN):
         if row is FORMAT and not with_format:
             continue
         values = row.values(options)
+        if all(map(operator.is_, values, UNTOUCHED[index])):
+            if full and row.keyed_at_default and any(value is not None for value in values):
+                segments.append(_default_segment(index, separator))
+            continue
         if all(value is None for value in values):
             continue
         if not full and values == row.values(DEFAULTS):
@@ -47,6 +57,13 @@ def generate_options(
             continue
         segments.append(segment(row, options, separator))
     return segments
+
+
+def _default_segment(index: int, separator: str) -> str:
+    found = _default_segments.get((index, separator))
+    if found is None:
+        found = _default_segments[(index, separator)] = segment(WRITTEN[index], DEFAULTS, separator)
+    return found
 
 
 def generate_path(request: ImageRequest, separator: str = ":", *, base64: bool = False) -> str:

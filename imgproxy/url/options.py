@@ -272,3 +272,8 @@ class ImageRequest:
 
     options: Options
     source: str
+
+
+DEFAULT_OPTIONS = Options()
+"""Every option at its default; parsing starts from this one instance, so a row a URL leaves
+alone holds the very objects of the defaults (`imgproxy.url.generator` writes those once)."""

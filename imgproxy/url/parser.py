@@ -11,7 +11,7 @@ from imgproxy.errors import ExpiredURL, Forbidden, InvalidOption, InvalidPath
 from imgproxy.url.args import ArgumentError, shown
 from imgproxy.url.delivery_options import read_format
 from imgproxy.url.geometry_options import RESIZING_TYPES
-from imgproxy.url.options import ImageRequest, Options
+from imgproxy.url.options import DEFAULT_OPTIONS, ImageRequest, Options
 from imgproxy.url.presets import Preset, RawOption, split_options
 from imgproxy.url.registry import BY_NAME, PRESET_OPTIONS, SECURITY_OPTIONS
 from imgproxy.url.source import PLAIN_MARKER, decode_base64, decode_plain
@@ -61,7 +61,11 @@ class PathParser:
 
     def parse(self, path: str) -> ImageRequest:
         segments = path.lstrip("/").split("/")
-        options = self.read_preset(Options(), "default") if "default" in self.presets else Options()
+        options = (
+            self.read_preset(DEFAULT_OPTIONS, "default")
+            if "default" in self.presets
+            else DEFAULT_OPTIONS
+        )
         if self.only_presets:
             names = segments[0].split(self.separator) if segments[0] else []
             options = self.read_all(options, [("preset", tuple(names))], used=(), checked=False)

@@ -10,7 +10,8 @@ Adding an option is one row here (plus its pixel step in `transforms/`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from imgproxy.url import delivery_options as d
@@ -18,10 +19,10 @@ from imgproxy.url import effect_options as e
 from imgproxy.url import geometry_options as g
 from imgproxy.url import literals as lit
 from imgproxy.url import writers as w
-from imgproxy.url.options import Options
+from imgproxy.url.options import DEFAULT_OPTIONS, Options
 
 Reader = Callable[[Options, list[str]], Options]
-DEFAULTS = Options()
+DEFAULTS = DEFAULT_OPTIONS
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,11 @@ class Field:
     path: str
     """The attribute of `Options`, dotted for a nested one (`limits.max_src_file_size`)."""
     spelling: Spelling
+    value: Callable[[Options], object] = field(init=False, repr=False, compare=False)
+    """The field's value in an `Options` (read on every request's canonical form)."""
 
-    def value(self, options: Options) -> object:
-        value: object = options
-        for part in self.path.split("."):
-            value = getattr(value, part)
-        return value
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", attrgetter(self.path))
 
 
 @dataclass(frozen=True)
