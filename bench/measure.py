@@ -62,8 +62,15 @@ class Load:
 
 
 def drive(
-    base_url: str, paths: list[str], load: Load, pids: list[int], workdir: Path
+    base_url: str,
+    paths: list[str],
+    load: Load,
+    pids: list[int],
+    workdir: Path,
+    *,
+    event_loops: bool = False,
 ) -> tuple[WrkResult, Sampler]:
+    """`event_loops`: the server runs under uvicorn; measure its event-loop threads' CPU too."""
     script = workdir / "paths.lua"
     script.write_text(lua_script(paths, WRK_THREADS), encoding="utf-8")
     threads = min(WRK_THREADS, load.connections)
@@ -75,7 +82,7 @@ def drive(
             connections=load.connections,
             duration_s=load.warmup_s,
         )
-    with Sampler(pids) as sampler:
+    with Sampler(pids, event_loops=event_loops) as sampler:
         result = run_wrk(
             base_url,
             script,
@@ -84,6 +91,10 @@ def drive(
             duration_s=load.duration_s,
         )
     return result, sampler
+
+
+def per_image_ms(seconds: float | None, requests: int) -> float | None:
+    return None if seconds is None or not requests else seconds * 1000.0 / requests
 
 
 def row_from(
@@ -109,4 +120,5 @@ def row_from(
         cpu_s_per_image=sampler.cpu_seconds / result.requests if result.requests else 0.0,
         mean_output_kb=check.mean_bytes / 1e3 if check else None,
         quality=quality,
+        loop_ms_per_image=per_image_ms(sampler.loop_cpu_seconds, result.requests),
     )

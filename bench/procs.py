@@ -1,4 +1,4 @@
-"""RSS and CPU time of a process tree, read from /proc (no psutil)."""
+"""RSS and CPU time of a process tree, and of single threads, read from /proc (no psutil)."""
 
 from __future__ import annotations
 
@@ -83,21 +83,102 @@ def usage(roots: list[int], proc: Path = PROC) -> Usage:
     )
 
 
+SPAWNED_WORKER = "multiprocessing.spawn"
+"""In the command line of a worker process uvicorn's supervisor starts (IMGPROXY_PROCESSES > 1)."""
+
+
+def _cmdline(pid: int, proc: Path) -> str:
+    try:
+        raw = (proc / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode("utf-8", errors="replace")
+
+
+def serving_processes(root: int, proc: Path = PROC) -> list[int]:
+    """The processes whose main thread runs uvicorn's event loop: the root itself, or, when the
+    root is uvicorn's supervisor, its spawned workers (not its resource tracker)."""
+    children = sorted(s.pid for s in read_all(proc).values() if s.ppid == root)
+    workers = [pid for pid in children if SPAWNED_WORKER in _cmdline(pid, proc)]
+    return workers or [root]
+
+
+@dataclass(frozen=True)
+class ThreadCpu:
+    tid: int
+    name: str
+    """The kernel's name of the thread (`comm`), e.g. "libvips worker"."""
+    cpu_ticks: int
+
+
+def thread_ticks(pid: int, tid: int, proc: Path = PROC) -> int:
+    """utime + stime of one thread; 0 when it is gone."""
+    try:
+        return parse_stat(
+            (proc / str(pid) / "task" / str(tid) / "stat").read_text("utf-8")
+        ).cpu_ticks
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def main_threads_cpu_seconds(pids: list[int], proc: Path = PROC) -> float:
+    """CPU seconds of each process's main thread (its tid is its pid), summed."""
+    return sum(thread_ticks(pid, pid, proc) for pid in pids) / TICKS_PER_S
+
+
+def threads(pid: int, proc: Path = PROC) -> dict[int, ThreadCpu]:
+    """Every thread of one process with its CPU ticks so far."""
+    found: dict[int, ThreadCpu] = {}
+    try:
+        entries = list((proc / str(pid) / "task").iterdir())
+    except OSError:
+        return found
+    for entry in entries:
+        try:
+            name = (entry / "comm").read_text("utf-8").strip()
+            ticks = parse_stat((entry / "stat").read_text("utf-8")).cpu_ticks
+        except (OSError, ValueError, IndexError):
+            continue  # the thread ended between listing and reading
+        found[int(entry.name)] = ThreadCpu(int(entry.name), name, ticks)
+    return found
+
+
+def threads_delta(
+    before: dict[int, ThreadCpu], after: dict[int, ThreadCpu]
+) -> dict[int, ThreadCpu]:
+    """CPU ticks each thread alive at the end spent between the two readings."""
+    return {
+        tid: ThreadCpu(
+            tid, now.name, now.cpu_ticks - (before[tid].cpu_ticks if tid in before else 0)
+        )
+        for tid, now in after.items()
+    }
+
+
 class Sampler:
     """Samples the tree's RSS on a thread while a `with` block runs; CPU time before and after.
 
     CPU seconds are summed over the processes alive at each end, so a worker that exits during
-    the block loses its share: the servers measured here keep their workers.
+    the block loses its share: the servers measured here keep their workers. With
+    `event_loops`, the CPU seconds of the serving processes' main threads (where uvicorn runs
+    the event loop) are measured too, in `loop_cpu_seconds`.
     """
 
-    def __init__(self, roots: list[int], interval_s: float = 0.25) -> None:
+    def __init__(
+        self, roots: list[int], interval_s: float = 0.25, *, event_loops: bool = False
+    ) -> None:
         self.roots = roots
         self.interval_s = interval_s
         self.samples: list[tuple[float, int]] = []
         self.cpu_seconds = 0.0
+        self.loop_cpu_seconds: float | None = None
+        self._loop_pids = (
+            [pid for root in roots for pid in serving_processes(root)] if event_loops else []
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
         self._cpu_before = 0.0
+        self._loop_before = 0.0
 
     @property
     def peak_rss_bytes(self) -> int:
@@ -112,6 +193,7 @@ class Sampler:
 
     def __enter__(self) -> Self:
         self._cpu_before = usage(self.roots).cpu_seconds
+        self._loop_before = main_threads_cpu_seconds(self._loop_pids)
         self._thread.start()
         return self
 
@@ -127,3 +209,5 @@ class Sampler:
             (self.samples[-1][0] if self.samples else 0.0, usage(self.roots).rss_bytes)
         )
         self.cpu_seconds = usage(self.roots).cpu_seconds - self._cpu_before
+        if self._loop_pids:
+            self.loop_cpu_seconds = main_threads_cpu_seconds(self._loop_pids) - self._loop_before

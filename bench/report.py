@@ -1,4 +1,5 @@
-"""The header of a printed result (machine, versions, load) and the method in brief."""
+"""The header of a printed result (machine, versions, load), the method in brief, and the CPU
+split of the profiled runs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from bench.ceiling import vips_version
 from bench.machine import Machine
 from bench.measure import WRK_THREADS, Load
 from bench.nginx import nginx_version
-from bench.scenario_run import redis_version
+from bench.pyspy import RATE_HZ
+from bench.scenario_run import PROFILE_SECONDS, redis_version
+from bench.stacks import CpuSplit, split_lines
 from bench.thumbor import thumbor_installed, thumbor_version
 
 
@@ -31,9 +34,33 @@ def method_lines() -> list[str]:
     return [
         "Every server fetches the sources over HTTP from one nginx on loopback serving "
         "`bench/photos`. Ratios compare rows of the same scenario in the same run. "
-        "`ours ÷ ceiling` is against the pyvips in-process loop for misses and against a bare "
-        "Starlette app answering the same bytes (same process count) for hits. Peak RSS and CPU "
-        "seconds are of the server's process tree (thumbor: its instances, not its nginx front), "
-        "read from /proc. `q` is the encoder quality: thumbor's is 80, ours is chosen per scenario "
-        "so that the mean output size matches thumbor's.",
+        "`ours ÷ ceiling` is against the pyvips in-process loop for misses and, for hits, against "
+        "a bare Starlette app (same process count) answering the same bytes from memory (L1) or "
+        "with one redis-py GET each from the same Redis (L2). Peak RSS and CPU per image are of "
+        "the server's process tree (thumbor: its instances, not its nginx front), read from "
+        "/proc. `event loop` is the CPU of the serving processes' main threads, where uvicorn "
+        "runs the event loop. `overhead` is our CPU per image minus the ceiling's, for misses. "
+        "`q` is the encoder quality: thumbor's is 80, ours is chosen per scenario so that the "
+        "mean output size matches thumbor's.",
     ]
+
+
+def profile_lines(splits: list[CpuSplit]) -> list[str]:
+    intro = (
+        f"Where the CPU goes per miss: ours, 1 process, in a run of {PROFILE_SECONDS} s of its "
+        f"own after the measured one, with `py-spy record --native` ({RATE_HZ} Hz) attached. "
+        "Each thread's CPU (from /proc) is shared among the kinds of work by that thread's "
+        "samples; waits are left out. `fetch`: stacks through the origins and the HTTP client; "
+        "`HTTP in/out`: the rest of the event-loop thread (server, middleware, endpoints, "
+        "responses); `Python around libvips`: Python in the processing threads; `libvips`: "
+        "native code under a pyvips call and libvips' own threads. py-spy pauses the process "
+        "for each sample, so this run is slower than the measured one: read the shares, not "
+        "the totals."
+    )
+    if not splits:
+        return [
+            intro,
+            "",
+            "No profile was taken (`--no-profile`, no miss scenario, or see the notes).",
+        ]
+    return [intro, "", *split_lines(splits)]

@@ -34,6 +34,35 @@ def replace_section(document: str, section: str, body: str) -> str:
     return f"{base}\n\n{block}\n"
 
 
+def add_missing_section(document: str, section: str, body: str) -> str:
+    """`body` appended as the section when the document has none; an existing one is kept."""
+    start, end = _markers(section)
+    if start in document and end in document:
+        return document
+    return replace_section(document, section, body)
+
+
+WHAT_WE_TRIED = "what-we-tried"
+WHAT_WE_TRIED_BODY = """## What we tried (issue 15)
+
+Each lever measured alone: the tree with it against the tree without it, alternating
+`python -m bench.run --server-tree TREE` runs in pairs as in the same-run comparisons, the
+median pair ratio as its effect. Rows are added by hand: no script writes this section, and
+`make bench` only adds this heading when the section is missing.
+
+| lever | kept? | effect (same-run ratio) | how measured |
+| --- | --- | --- | --- |
+"""
+
+
+def ensure_section(section: str, body: str) -> None:
+    """Adds the section to RESULTS.md only when it is missing (a hand-kept section)."""
+    existing = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else TITLE
+    updated = add_missing_section(existing, section, body)
+    if updated != existing:
+        RESULTS_MD.write_text(updated, encoding="utf-8")
+
+
 def write_section(section: str, markdown: str, data: dict[str, Any]) -> None:
     existing = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else TITLE
     RESULTS_MD.write_text(replace_section(existing, section, markdown), encoding="utf-8")

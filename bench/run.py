@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 import traceback
+from dataclasses import asdict
 from pathlib import Path
 
 from bench.machine import describe, nproc
@@ -17,10 +18,17 @@ from bench.measure import Load
 from bench.mix import CORPUS_DIR, REPO_ROOT, read_manifest
 from bench.nginx import static_origin
 from bench.record import Row, coalescing_lines, table, verdict_lines, verdicts
-from bench.report import header_lines, method_lines
-from bench.results_file import rows_to_json, write_section
+from bench.report import header_lines, method_lines, profile_lines
+from bench.results_file import (
+    WHAT_WE_TRIED,
+    WHAT_WE_TRIED_BODY,
+    ensure_section,
+    rows_to_json,
+    write_section,
+)
 from bench.scenario_run import Context, run_scenario
 from bench.scenarios import NAMES, by_name
+from bench.stacks import CpuSplit, split_lines
 from bench.thumbor import thumbor_installed
 from bench.wrk import wrk_binary
 
@@ -44,6 +52,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run the proxy from this source tree (default: this checkout)",
     )
     parser.add_argument(
+        "--profile-dir",
+        type=Path,
+        help="py-spy's raw stacks go here (default: a new directory under the temp directory)",
+    )
+    parser.add_argument(
+        "--profile",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a py-spy run of the one-process server per miss scenario",
+    )
+    parser.add_argument(
         "--write",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -53,6 +72,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.cores < 1 or args.duration < 1 or args.warmup < 0:
         parser.error("--cores and --duration must be at least 1, --warmup at least 0")
     return args
+
+
+def _profile_dir(args: argparse.Namespace) -> Path | None:
+    if not args.profile:
+        return None
+    if args.profile_dir is None:
+        return Path(tempfile.mkdtemp(prefix="bench-profiles-"))
+    directory: Path = args.profile_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,23 +100,33 @@ def main(argv: list[str] | None = None) -> int:
     photos = read_manifest()
     rows: list[Row] = []
     notes: list[str] = []
+    splits: list[CpuSplit] = []
+    profile_dir = _profile_dir(args)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         workdir = Path(tmp)
         with static_origin(workdir / "origin", CORPUS_DIR) as origin:
             context = Context(
-                workdir, origin, photos, args.cores, load, with_thumbor, args.server_tree.resolve()
+                workdir,
+                origin,
+                photos,
+                args.cores,
+                load,
+                with_thumbor,
+                args.server_tree.resolve(),
+                profile_dir,
             )
             for scenario in scenarios:
                 print(f"\n== {scenario.name}: {scenario.description}", flush=True)
                 try:
-                    found, scenario_notes = run_scenario(scenario, context)
+                    outcome = run_scenario(scenario, context)
                 except Exception as error:
                     traceback.print_exc()
                     notes.append(f"{scenario.name}: failed: {type(error).__name__}: {error}")
                     continue
-                rows += found
-                notes += scenario_notes
-                print("\n".join(table(found)), flush=True)
+                rows += outcome.rows
+                notes += outcome.notes
+                splits += outcome.splits
+                print("\n".join([*table(outcome.rows), *split_lines(outcome.splits)]), flush=True)
     machine = describe()
     header = header_lines(machine, args.cores, load)
     lines = [
@@ -96,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         "Coalescing (scenario 5):",
         *coalescing_lines(rows),
         "",
-        "Targets of issue 7 (reported, not asserted):",
+        *profile_lines(splits),
+        "",
+        "Targets of issue 15 (reported, not asserted):",
         *verdict_lines(verdicts(rows)),
     ]
     if notes:
@@ -109,10 +150,19 @@ def main(argv: list[str] | None = None) -> int:
         write_section(
             "bench",
             body,
-            {"date": machine.date, "cores": args.cores, "rows": rows_to_json(rows), "notes": notes},
+            {
+                "date": machine.date,
+                "cores": args.cores,
+                "rows": rows_to_json(rows),
+                "cpu_splits": [asdict(split) for split in splits],
+                "notes": notes,
+            },
         )
+        ensure_section(WHAT_WE_TRIED, WHAT_WE_TRIED_BODY)
         print("\nwrote bench/RESULTS.md and bench/results.json")
-    return 0 if not any(n for n in notes if "failed" in n) else 1
+    if profile_dir is not None:
+        print(f"py-spy's raw stacks: {profile_dir}")
+    return 0 if not any(": failed: " in note for note in notes) else 1
 
 
 if __name__ == "__main__":

@@ -8,16 +8,17 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
 
 from bench.ceiling import reference_outputs, run_ceiling
-from bench.measure import Load, Preflight, drive, preflight, row_from
+from bench.measure import WRK_THREADS, Load, Preflight, drive, preflight, row_from
 from bench.mix import CORPUS_DIR, Photo
 from bench.nginx import Nginx
 from bench.procs import Sampler
+from bench.pyspy import ProfileError, profiled_run, summarise
 from bench.record import Row
 from bench.scenarios import (
     LOSSY,
@@ -29,11 +30,14 @@ from bench.scenarios import (
     thumbor_path,
 )
 from bench.server import HOST, ManagedProcess, ProxyServer, free_port, miss_settings
+from bench.stacks import CpuSplit
 from bench.stampede import metric_value, stampede
 from bench.stats import percentile
 from bench.thumbor import ThumborCluster
+from bench.wrk import lua_script
 
 QUALITY_RANGE = (30, 95)
+PROFILE_SECONDS = 6
 PROCESSING_RUNS = "imgproxy_request_span_duration_seconds_count"
 
 
@@ -46,11 +50,22 @@ class Context:
     load: Load
     with_thumbor: bool
     server_tree: Path
+    profile_dir: Path | None = None
+    """Where py-spy's raw stacks go; None: no profiled runs."""
 
     def scratch(self, name: str) -> Path:
         path = self.workdir / f"{name}-{time.monotonic_ns()}"
         path.mkdir(parents=True)
         return path
+
+
+@dataclass
+class Outcome:
+    """What one scenario found: its rows, notes, and the CPU split of its profiled run."""
+
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    splits: list[CpuSplit] = field(default_factory=list)
 
 
 def _process_counts(cores: int) -> list[int]:
@@ -111,7 +126,9 @@ def _measure(
 ) -> Row:
     load = replace(ctx.load, connections=scenario.connections)
     print(f"  {label}: wrk -c{load.connections} {load.duration_s} s", flush=True)
-    result, sampler = drive(base_url, paths, load, pids, ctx.scratch("wrk"))
+    result, sampler = drive(
+        base_url, paths, load, pids, ctx.scratch("wrk"), event_loops=role != "thumbor"
+    )
     row = row_from(scenario.name, label, role, result, sampler, check, quality)
     return replace(row, processes=processes)
 
@@ -137,9 +154,35 @@ def _thumbor_row(
     return row, check
 
 
-def _miss(ctx: Context, scenario: Scenario, files: list[str]) -> tuple[list[Row], list[str]]:
-    rows: list[Row] = []
-    notes: list[str] = []
+def _profile(
+    ctx: Context, scenario: Scenario, server: ProxyServer, paths: list[str], outcome: Outcome
+) -> None:
+    """py-spy on the one-process server, in a short run of its own after the measured one."""
+    if ctx.profile_dir is None:
+        return
+    script = ctx.scratch("profile") / "paths.lua"
+    script.write_text(lua_script(paths, WRK_THREADS), encoding="utf-8")
+    raw_path = ctx.profile_dir / f"{scenario.name}.txt"
+    print(f"  py-spy on {_ours_label(1)}: {PROFILE_SECONDS} s of wrk", flush=True)
+    try:
+        run = profiled_run(
+            server.pid,
+            server.base_url,
+            script,
+            scenario.connections,
+            raw_path,
+            min(WRK_THREADS, scenario.connections),
+            PROFILE_SECONDS,
+        )
+    except ProfileError as error:
+        outcome.notes.append(f"{scenario.name}: no profile: {error}")
+        return
+    outcome.splits.append(summarise(scenario.name, run, server.pid))
+
+
+def _miss(ctx: Context, scenario: Scenario, files: list[str]) -> Outcome:
+    outcome = Outcome()
+    rows, notes = outcome.rows, outcome.notes
     target = scenario.target
     thumbor_check: Preflight | None = None
     if ctx.with_thumbor and scenario.with_thumbor:
@@ -178,9 +221,11 @@ def _miss(ctx: Context, scenario: Scenario, files: list[str]) -> tuple[list[Row]
                     processes,
                 )
             )
+            if processes == 1 and scenario.kind == "miss":
+                _profile(ctx, scenario, server, paths, outcome)
     if scenario.kind == "miss":
         rows.append(_ceiling_row(ctx, scenario, files, target))
-    return rows, notes
+    return outcome
 
 
 def _ceiling_row(ctx: Context, scenario: Scenario, files: list[str], target: Target) -> Row:
@@ -226,7 +271,10 @@ def redis_server(workdir: Path) -> Iterator[str]:
         yield f"redis://{HOST}:{port}/0"
 
 
-def _bare_row(ctx: Context, scenario: Scenario, bodies: list[bytes], processes: int) -> Row:
+def _bare_row(
+    ctx: Context, scenario: Scenario, bodies: list[bytes], processes: int, redis_url: str | None
+) -> Row:
+    """The bare endpoint answering `bodies`: from memory, or with one Redis GET each."""
     directory = ctx.scratch("bare")
     names = []
     for index, body in enumerate(bodies):
@@ -243,13 +291,15 @@ def _bare_row(ctx: Context, scenario: Scenario, bodies: list[bytes], processes: 
         str(directory),
         "--processes",
         str(processes),
+        *([] if redis_url is None else ["--redis", redis_url]),
     ]
     with ManagedProcess(
         command, directory / "bare.log", health_url=f"http://{HOST}:{port}/health", port=port
     ) as bare:
         paths = [f"/{name}" for name in names]
         check = preflight(bare.base_url, paths)
-        label = f"bare Starlette, {processes} process{'es' if processes > 1 else ''}"
+        kind = "bare Starlette" if redis_url is None else "bare redis GET"
+        label = f"{kind}, {processes} process{'es' if processes > 1 else ''}"
         return _measure(
             ctx,
             scenario,
@@ -264,7 +314,7 @@ def _bare_row(ctx: Context, scenario: Scenario, bodies: list[bytes], processes: 
         )
 
 
-def _hits(ctx: Context, scenario: Scenario, files: list[str]) -> tuple[list[Row], list[str]]:
+def _hits(ctx: Context, scenario: Scenario, files: list[str]) -> Outcome:
     rows: list[Row] = []
     target = scenario.target
     paths = [ours_path(ctx.origin.base_url, f, target) for f in files]
@@ -291,10 +341,10 @@ def _hits(ctx: Context, scenario: Scenario, files: list[str]) -> tuple[list[Row]
                         processes,
                     )
                 )
-            rows.append(_bare_row(ctx, scenario, check.bodies, processes))
+            rows.append(_bare_row(ctx, scenario, check.bodies, processes, redis_url))
     if ctx.with_thumbor and scenario.with_thumbor:
         rows.append(_thumbor_row(ctx, scenario, files, target, storage=True)[0])
-    return rows, []
+    return Outcome(rows)
 
 
 @contextmanager
@@ -355,7 +405,7 @@ def _coalesce_row(
     )
 
 
-def _coalesce(ctx: Context, scenario: Scenario, files: list[str]) -> tuple[list[Row], list[str]]:
+def _coalesce(ctx: Context, scenario: Scenario, files: list[str]) -> Outcome:
     rows: list[Row] = []
     file = files[0]
     target = scenario.target
@@ -391,10 +441,10 @@ def _coalesce(ctx: Context, scenario: Scenario, files: list[str]) -> tuple[list[
                     None,
                 )
             )
-    return rows, []
+    return Outcome(rows)
 
 
-def run_scenario(scenario: Scenario, ctx: Context) -> tuple[list[Row], list[str]]:
+def run_scenario(scenario: Scenario, ctx: Context) -> Outcome:
     files = [p.file for p in select_sources(ctx.photos, scenario.sources)]
     if scenario.kind in ("miss", "storm"):
         return _miss(ctx, scenario, files)
