@@ -11,6 +11,8 @@ from imgproxy.url.options import ImageFormat
 from transforms.formats import format_of_loader
 
 ROTATING_ORIENTATIONS = frozenset({5, 6, 7, 8})
+PLAIN_DECODE: dict[str, object] = {"fail_on": "error", "access": "sequential"}
+"""How a single frame is opened when nothing is shrunk on load."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,12 @@ def _field(image: pyvips.Image, name: str, default: object) -> object:
     return image.get(name) if image.get_typeof(name) else default
 
 
+def open_encoded(data: bytes, **options: object) -> pyvips.Image:
+    """`data` decoded in place: libvips reads the caller's bytes, which must outlive the image,
+    instead of copying them as `new_from_buffer` does (a copy per open, the size of the file)."""
+    return pyvips.Image.new_from_source(pyvips.Source.new_from_memory(data), "", **options)
+
+
 def loader_for(data: bytes) -> str | None:
     """The libvips loader that claims these bytes, from their leading bytes alone."""
     pointer = pyvips.vips_lib.vips_foreign_find_load_buffer(data, len(data))
@@ -43,12 +51,18 @@ def loader_for(data: bytes) -> str | None:
 
 def probe(data: bytes) -> SourceInfo:
     """Read the header; refuse what libvips cannot read."""
+    return opened(data)[0]
+
+
+def opened(data: bytes) -> tuple[SourceInfo, pyvips.Image]:
+    """`probe`, and the image it read the header from: opened for one sequential read of
+    its first page, as a single-frame decode without shrinking would open it."""
     if not data:
         raise UndecodableSource("Source image is empty")
     if loader_for(data) is None:
         raise UnsupportedFormat("Source image format is not recognised")
     try:
-        header = pyvips.Image.new_from_buffer(data, "", fail_on="error")
+        header = open_encoded(data, **PLAIN_DECODE)
     except pyvips.Error as error:
         raise UndecodableSource(
             "Source image cannot be decoded", detail=str(error).strip()
@@ -60,7 +74,7 @@ def probe(data: bytes) -> SourceInfo:
         raise UnsupportedFormat("Source image format is not supported", detail=loader)
     pages = int(_field(header, "n-pages", 1))  # type: ignore[call-overload]
     page_height = int(_field(header, "page-height", header.height))  # type: ignore[call-overload]
-    return SourceInfo(
+    info = SourceInfo(
         format=image_format,
         width=header.width,
         height=page_height if pages > 1 else header.height,
@@ -69,3 +83,4 @@ def probe(data: bytes) -> SourceInfo:
         orientation=int(_field(header, "orientation", 1)),  # type: ignore[call-overload]
         has_icc_profile=bool(header.get_typeof("icc-profile-data")),
     )
+    return info, header

@@ -9,7 +9,7 @@ import pyvips
 
 from imgproxy.errors import UndecodableSource, UnsupportedFormat
 from imgproxy.url.options import ImageFormat
-from transforms.probe import SourceInfo, probe
+from transforms.probe import PLAIN_DECODE, SourceInfo, open_encoded, opened
 
 JPEG_SHRINKS = (8, 4, 2)
 
@@ -32,6 +32,9 @@ class VipsSource:
     data: bytes
     info: SourceInfo
     vector: bool = False
+    opened: tuple[bytes, pyvips.Image] | None = None
+    """The image the header was read from, and the bytes it reads: the first plain decode of
+    these same bytes takes it instead of opening them again."""
 
     def shrink_arguments(self, shrink: float) -> dict[str, object]:
         if self.info.format is ImageFormat.JPEG and self.info.pages == 1:
@@ -45,13 +48,16 @@ class VipsSource:
         self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
     ) -> pyvips.Image:
         if thumbnail and self.info.format is ImageFormat.AVIF:
-            return pyvips.Image.new_from_buffer(self.data, "", fail_on="error", thumbnail=True)
+            return open_encoded(self.data, fail_on="error", thumbnail=True)
         arguments: dict[str, object] = {"fail_on": "error", **self.shrink_arguments(shrink)}
         if self.info.pages > 1:
             arguments.update(page=page, n=frames)
         if frames == 1:
             arguments["access"] = "sequential"
-        return pyvips.Image.new_from_buffer(self.data, "", **arguments)
+        if arguments == PLAIN_DECODE and self.opened is not None and self.opened[0] is self.data:
+            image, self.opened = self.opened[1], None
+            return image
+        return open_encoded(self.data, **arguments)
 
 
 @dataclass
@@ -117,7 +123,7 @@ def open_source(data: bytes, *, max_pixels: int) -> Source:
             bool(image.hasalpha()),
         )
         return DecodedSource(image, info)
-    info = probe(data)
+    info, header = opened(data)
     if info.format in {ImageFormat.SVG, ImageFormat.HEIC, ImageFormat.JXL}:
         raise UnsupportedFormat(f"{info.format.value.upper()} sources are not supported")
-    return VipsSource(data, replace(info))
+    return VipsSource(data, replace(info), opened=(data, header))
