@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 import pyvips
 
+from transforms.icc import is_srgb
 from transforms.job import Job
 
 STANDARD = frozenset({"srgb", "b-w", "rgb16", "grey16"})
@@ -13,25 +16,18 @@ def has_profile(image: pyvips.Image) -> bool:
     return bool(image.get_typeof("icc-profile-data"))
 
 
-SRGB_IEC61966_HEADER = (
-    (8, bytes((2, 16, 0, 0))),  # version 2.1
-    (16, b"RGB "),  # data colour space
-    (24, bytes((7, 206, 0, 2, 0, 9))),  # created 1998-02-09
-    (48, b"IEC "),  # device manufacturer
-    (52, b"sRGB"),  # device model
-    (80, b"HP  "),  # profile creator
-)
-
-
 def is_standard_srgb(image: pyvips.Image) -> bool:
-    """The embedded profile is the common sRGB IEC61966-2.1 one: its pixels are sRGB already,
-    so converting through it would only cost time."""
+    """8-bit RGB whose embedded profile describes sRGB (`transforms.icc`): its pixels are
+    sRGB already, so converting them through it would only cost time."""
     if image.interpretation != "srgb" or image.format != "uchar":
         return False
-    profile = bytes(image.get("icc-profile-data"))
-    return len(profile) >= 128 and all(
-        profile[at : at + len(value)] == value for at, value in SRGB_IEC61966_HEADER
-    )
+    return _srgb_profile(bytes(image.get("icc-profile-data")))
+
+
+@functools.lru_cache(maxsize=256)
+def _srgb_profile(profile: bytes) -> bool:
+    """The same few profiles arrive again and again."""
+    return is_srgb(profile)
 
 
 def to_processing_space(image: pyvips.Image, job: Job) -> pyvips.Image:
