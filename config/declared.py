@@ -13,6 +13,7 @@ from config.env import (
     read_base64,
     read_bind,
     read_bool,
+    read_choice,
     read_float,
     read_format_quality,
     read_hex_key,
@@ -54,6 +55,10 @@ def integer(minimum: int, maximum: int | None = None) -> Parser:
     return partial(read_int, minimum=minimum, maximum=maximum)
 
 
+def choice(*choices: str) -> Parser:
+    return partial(read_choice, choices=choices)
+
+
 def stripped(parse: Parser) -> Parser:
     return lambda name, raw: parse(name, raw.strip())
 
@@ -82,10 +87,12 @@ DECLARED: tuple[Declared, ...] = (
     Declared("IMGPROXY_LOCAL_FILESYSTEM_ROOT", "local_filesystem_root", read_path),
     Declared("IMGPROXY_SIGNATURE_SIZE", "signature_size", integer(1, 32)),
     Declared("IMGPROXY_MAX_SRC_FILE_SIZE", "max_src_file_size", integer(0)),
+    Declared("IMGPROXY_MAX_DECODE_MEMORY", "max_decode_memory", integer(0)),
     Declared("IMGPROXY_MAX_REDIRECTS", "max_redirects", integer(0)),
     Declared("IMGPROXY_WORKERS", "workers", integer(1)),
     Declared("IMGPROXY_REQUESTS_QUEUE_SIZE", "requests_queue_size", integer(0)),
     Declared("IMGPROXY_CONCURRENT_DOWNLOADS", "concurrent_downloads", integer(0)),
+    Declared("IMGPROXY_HTTP_CLIENT", "http_client", choice("httpx", "curl")),
     Declared("IMGPROXY_MAX_DOWNLOADS_PER_HOST", "max_downloads_per_host", integer(0)),
     Declared("IMGPROXY_RATE_LIMIT_BURST", "rate_limit_burst", integer(1)),
     Declared("IMGPROXY_MAX_URL_LENGTH", "max_url_length", integer(64)),

@@ -76,6 +76,13 @@ def read_int(name: str, raw: str, minimum: int = 0, maximum: int | None = None) 
     return value
 
 
+def read_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    value = raw.strip().lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return value
+
+
 def read_float(name: str, raw: str) -> float:
     try:
         value = float(raw)
@@ -212,12 +219,14 @@ def read_presets(
     return presets
 
 
-def read_preset_lines(env: Mapping[str, str]) -> list[str]:
-    lines = [part for part in env.get("IMGPROXY_PRESETS", "").split(",") if part.strip()]
-    path = env.get("IMGPROXY_PRESETS_PATH", "").strip()
+def read_preset_lines(env: Mapping[str, str], variable: str = "IMGPROXY_PRESETS") -> list[str]:
+    """The definitions in `variable` (comma-separated) and in the file `{variable}_PATH` names."""
+    lines = [part for part in env.get(variable, "").split(",") if part.strip()]
+    path = env.get(f"{variable}_PATH", "").strip()
     if path:
         try:
             lines.extend(Path(path).read_text(encoding="utf-8").splitlines())
         except OSError as error:
-            raise SettingsError(f"IMGPROXY_PRESETS_PATH cannot be read: {error}") from error
+            raise SettingsError(f"{variable}_PATH cannot be read: {error}") from error
     return lines
+

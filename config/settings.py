@@ -34,12 +34,18 @@ class Settings:
     """Largest source in bytes; 0 (set explicitly): no limit. 64 MiB holds a JPEG, WebP or AVIF
     at the 50 MP resolution limit, and bounds the bytes downloads hold at once to the download
     slots times this."""
+    max_decode_memory: int = 192 * 1024 * 1024
+    """Bytes that whole-image decodes (progressive JPEG, HEIF/AVIF) may hold at once per
+    process (`transforms.decode_memory`); 0: no limit."""
     max_src_resolution: float = 50.0
     max_redirects: int = 10
     download_timeout: float = 5.0
     connect_timeout: float = 2.0
     timeout: float = 10.0
     user_agent: str = "imgproxy-py/0.1"
+    http_client: str = "httpx"
+    """What fetches http(s) sources: `httpx` (on the event loop) or `curl` (libcurl on the
+    download threads, IMGPROXY_CONCURRENT_DOWNLOADS of them)."""
     workers: int = field(default_factory=lambda: 2 * (os.cpu_count() or 1))
     """Twice the CPU count, as imgproxy: while one image downloads, another renders."""
     requests_queue_size: int = -1

@@ -25,7 +25,7 @@ from imgproxy.origins import Origin, OriginRouter
 from imgproxy.origins.http import HttpOrigin
 from imgproxy.origins.local import LocalOrigin
 from imgproxy.origins.s3 import S3Origin
-from imgproxy.origins.streaming import uncounted
+from imgproxy.origins.streaming import ByteCounter, uncounted
 from imgproxy.reader import RequestReader, version_of
 from imgproxy.renderer import Renderer, defaults_from
 from imgproxy.security.addresses import AddressPolicy
@@ -37,24 +37,44 @@ from imgproxy.watermark import load_watermark
 from transforms.executor import ProcessingPool
 
 
+def build_http_origin(settings: Settings, allowed: AllowedSources, counted: ByteCounter) -> Origin:
+    """IMGPROXY_HTTP_CLIENT: httpx on the event loop, or libcurl on download threads of its
+    own (imported only then: pycurl is needed only by those who choose it)."""
+    policy = AddressPolicy(
+        allow_loopback=settings.allow_loopback_sources,
+        allow_link_local=settings.allow_link_local_sources,
+        allow_private=settings.allow_private_sources,
+    )
+    if settings.http_client == "curl":
+        from imgproxy.origins.curl import CurlOrigin  # noqa: PLC0415 - pycurl only when chosen
+
+        return CurlOrigin(
+            max_redirects=settings.max_redirects,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.download_timeout,
+            user_agent=settings.user_agent,
+            policy=policy,
+            allowed_sources=allowed,
+            counted=counted,
+            threads=download_slots(settings),
+        )
+    return HttpOrigin(
+        max_redirects=settings.max_redirects,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.download_timeout,
+        user_agent=settings.user_agent,
+        policy=policy,
+        allowed_sources=allowed,
+        counted=counted,
+    )
+
+
 def build_origins(
     settings: Settings, allowed: AllowedSources, metrics: Metrics | None = None
 ) -> OriginRouter:
     """`metrics`, when given, counts the bytes of downloads in progress."""
     counted = uncounted if metrics is None else metrics.download_bytes
-    http = HttpOrigin(
-        max_redirects=settings.max_redirects,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.download_timeout,
-        user_agent=settings.user_agent,
-        policy=AddressPolicy(
-            allow_loopback=settings.allow_loopback_sources,
-            allow_link_local=settings.allow_link_local_sources,
-            allow_private=settings.allow_private_sources,
-        ),
-        allowed_sources=allowed,
-        counted=counted,
-    )
+    http = build_http_origin(settings, allowed, counted)
     by_scheme: dict[str, Origin] = {"http": http, "https": http}
     if settings.use_s3:
         by_scheme["s3"] = S3Origin(

@@ -23,6 +23,7 @@ from imgproxy.url.options import ImageRequest, Options
 from transforms import pipeline
 from transforms.assets import NO_ASSETS, Assets
 from transforms.cancellation import Cancellation
+from transforms.decode_memory import DecodeMemory
 from transforms.executor import ProcessingPool
 from transforms.limits import Limits
 from transforms.pipeline import Defaults, Rendered
@@ -52,6 +53,7 @@ def defaults_from(settings: Settings, watermark: pyvips.Image | None = None) -> 
         watermark=watermark,
         watermark_opacity=settings.watermark_opacity,
         preferred_formats=tuple(settings.preferred_formats),
+        decode_memory=DecodeMemory(settings.max_decode_memory),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyvips
 
@@ -16,9 +16,11 @@ from imgproxy.errors import (
 )
 from imgproxy.url.formats import DEFAULT_PREFERRED_FORMATS, preferred_output
 from imgproxy.url.options import ImageFormat, Options
+from transforms.animation import join_frames, split_frames
 from transforms.assets import NO_ASSETS, Assets, decode_asset
 from transforms.cancellation import Cancellation
 from transforms.costs import bound_work
+from transforms.decode_memory import DecodeMemory, decode_bytes
 from transforms.encode import encode
 from transforms.job import Encoding, Job
 from transforms.limits import Limits
@@ -99,6 +101,8 @@ class Defaults:
     watermark_opacity: float = 1.0
     preferred_formats: tuple[ImageFormat, ...] = DEFAULT_PREFERRED_FORMATS
     """The output of a URL that names no format, when the source's own is not listed."""
+    decode_memory: DecodeMemory = field(default_factory=lambda: DecodeMemory(0))
+    """Shared by every job of the process."""
 
 
 @dataclass(frozen=True)
@@ -206,25 +210,6 @@ def _job(
     )
 
 
-def _split(image: pyvips.Image, frames: int) -> list[pyvips.Image]:
-    height = image.height // frames
-    return [image.crop(0, index * height, image.width, height) for index in range(frames)]
-
-
-def _join(parts: list[pyvips.Image], original: pyvips.Image) -> pyvips.Image:
-    joined = pyvips.Image.arrayjoin(parts, across=1).copy()
-    joined.set_type(pyvips.GValue.gint_type, "page-height", parts[0].height)
-    for name in ("delay", "loop"):
-        if original.get_typeof(name):
-            value = original.get(name)
-            value = value[: len(parts)] if isinstance(value, list) else value
-            kind = (
-                pyvips.GValue.array_int_type if isinstance(value, list) else pyvips.GValue.gint_type
-            )
-            joined.set_type(kind, name, value)
-    return joined
-
-
 def _checked(step: Step, image: pyvips.Image, job: Job) -> pyvips.Image:
     job.cancellation.check()
     return step(image, job)
@@ -273,35 +258,36 @@ def render(
     loading = Loading(
         source, options, orientation, frames, limits, geometry=options, cancellation=cancellation
     )
-    try:
-        for stage in LOAD_STAGES:
-            cancellation.check()
-            loading = stage(loading)
-        image, plan = loading.loaded()
-        job = _job(
-            plan,
-            options,
-            output,
-            defaults,
-            watermark=watermark,
-            frame=assets.frame,
-            frames=frames,
-            cancellation=cancellation,
-        )
-        bound_work(image, job, limits)
-        parts = _split(image, frames) if frames > 1 else [image]
-        for step in MAIN_STEPS:
-            parts = [_checked(step, part, job) for part in parts]
-        result = _join(parts, image) if frames > 1 else parts[0]
-        for step in FINAL_STEPS:
-            result = _checked(step, result, job)
-        encode_started = time.perf_counter()
-        encoded = encode(result, job)
-        encode_seconds = time.perf_counter() - encode_started
-    except pyvips.Error as error:
-        cancellation.check()  # a kill the last evaluation left behind
-        raise UndecodableSource(
-            "Source image cannot be decoded", detail=str(error).strip()
-        ) from None
+    with defaults.decode_memory.held(decode_bytes(info) * frames, cancellation):
+        try:
+            for stage in LOAD_STAGES:
+                cancellation.check()
+                loading = stage(loading)
+            image, plan = loading.loaded()
+            job = _job(
+                plan,
+                options,
+                output,
+                defaults,
+                watermark=watermark,
+                frame=assets.frame,
+                frames=frames,
+                cancellation=cancellation,
+            )
+            bound_work(image, job, limits)
+            parts = split_frames(image, frames) if frames > 1 else [image]
+            for step in MAIN_STEPS:
+                parts = [_checked(step, part, job) for part in parts]
+            result = join_frames(parts, image) if frames > 1 else parts[0]
+            for step in FINAL_STEPS:
+                result = _checked(step, result, job)
+            encode_started = time.perf_counter()
+            encoded = encode(result, job)
+            encode_seconds = time.perf_counter() - encode_started
+        except pyvips.Error as error:
+            cancellation.check()  # a kill the last evaluation left behind
+            raise UndecodableSource(
+                "Source image cannot be decoded", detail=str(error).strip()
+            ) from None
     height = result.height // frames
     return Rendered(encoded, output, result.width, height, info, encode_seconds)

@@ -25,6 +25,11 @@ class SourceInfo:
     has_alpha: bool
     orientation: int = 1
     has_icc_profile: bool = False
+    interlaced: bool = False
+    """Progressive (JPEG) or interlaced (PNG, GIF)."""
+    chroma_subsampling: str = ""
+    """JPEG only: "4:2:0", "4:2:2", "4:4:4"; empty when it does not apply."""
+    bands: int = 3
 
     def oriented_size(self, auto_rotate: bool) -> tuple[int, int]:
         """Width and height as displayed, after EXIF orientation when it is applied."""
@@ -82,5 +87,8 @@ def opened(data: bytes) -> tuple[SourceInfo, pyvips.Image]:
         has_alpha=bool(header.hasalpha()),
         orientation=int(_field(header, "orientation", 1)),  # type: ignore[call-overload]
         has_icc_profile=bool(header.get_typeof("icc-profile-data")),
+        interlaced=bool(_field(header, "interlaced", 0)),
+        chroma_subsampling=str(_field(header, "jpeg-chroma-subsample", "")),
+        bands=header.bands,
     )
     return info, header

@@ -49,9 +49,8 @@ def signed_proxy(local_root: Path) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="module")
-def proxy(local_root: Path, origin: tuple[str, OriginLog]) -> Iterator[httpx.Client]:
-    env = {
+def proxy_env(local_root: Path) -> dict[str, str]:
+    return {
         "IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(local_root),
         "IMGPROXY_AUTO_WEBP": "1",
         "IMGPROXY_AUTO_AVIF": "1",
@@ -61,6 +60,11 @@ def proxy(local_root: Path, origin: tuple[str, OriginLog]) -> Iterator[httpx.Cli
         "IMGPROXY_PRESETS": "thumb=rs:fill:50:40,default=q:70",
         "IMGPROXY_TTL": "3600",
     }
+
+
+@pytest.fixture(scope="module")
+def proxy(local_root: Path, origin: tuple[str, OriginLog]) -> Iterator[httpx.Client]:
+    env = proxy_env(local_root)
     with running_proxy(env) as base, httpx.Client(base_url=base, timeout=20) as client:
         yield client
 
@@ -277,6 +281,16 @@ class TestLocalOrigin:
 
 
 class TestHttpOrigin:
+    @pytest.fixture(scope="class", params=["httpx", "curl"])
+    @classmethod
+    def proxy(
+        cls, local_root: Path, origin: tuple[str, OriginLog], request: pytest.FixtureRequest
+    ) -> Iterator[httpx.Client]:
+        """The same proxy with each IMGPROXY_HTTP_CLIENT: both keep the same contract."""
+        env = {**proxy_env(local_root), "IMGPROXY_HTTP_CLIENT": request.param}
+        with running_proxy(env) as base, httpx.Client(base_url=base, timeout=20) as client:
+            yield client
+
     def test_origin_missing_is_404(
         self, proxy: httpx.Client, origin: tuple[str, OriginLog]
     ) -> None:

@@ -1,0 +1,132 @@
+"""One HTTP exchange on a libcurl handle: what the callbacks fill in, how its header block
+reads, and which error (as `HttpOrigin` raises them) an exchange that went wrong stands for."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from imgproxy.errors import (
+    OriginError,
+    OriginTimeout,
+    SourceNotAllowed,
+    SourceNotFound,
+    SourceTooLarge,
+)
+from imgproxy.origins.streaming import ByteCounter
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MISSING_STATUSES = frozenset({404, 410})
+NOT_ALLOWED = "Source address is not allowed"
+
+
+class Stop(enum.Enum):
+    """Why a callback ended the exchange early."""
+
+    DECLARED_TOO_LARGE = "declared too large"
+    BODY_TOO_LARGE = "body too large"
+    STATUS_DECIDED = "status decided"
+    CANCELLED = "cancelled"
+    STALLED = "stalled"
+    FAILED = "failed"
+
+
+@dataclass
+class Exchange:
+    """One request and what came back, filled in by the callbacks."""
+
+    max_bytes: int
+    counted: ByteCounter
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    chunks: list[bytes] = field(default_factory=list)
+    received: int = 0
+    """Body bytes `counted` has heard of."""
+    stop: Stop | None = None
+    failure: BaseException | None = None
+    curl_error: tuple[int, str] | None = None
+    refused: list[str] = field(default_factory=list)
+    """The policy's reason for each address it refused."""
+    unreachable: list[str] = field(default_factory=list)
+    dialled: bool = False
+    connect_timed_out: bool = False
+    head_lines: list[bytes] = field(default_factory=list)
+    """The header block being received, status line first."""
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status in REDIRECT_STATUSES and "location" in self.headers
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+    def fail(self, error: BaseException) -> None:
+        self.stop = Stop.FAILED
+        self.failure = self.failure or error
+
+
+def decode_headers(raw: bytes) -> str:
+    """httpx's reading of header bytes: ASCII, else UTF-8, else Latin-1."""
+    for encoding in ("ascii", "utf-8"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("latin-1")
+
+
+def parse_head(block: Sequence[bytes]) -> tuple[int, dict[str, str]]:
+    """(status, headers by lower-case name, repeated ones joined with ", ") of one header block,
+    status line first."""
+    status_line, *lines = decode_headers(b"".join(block)).split("\n")
+    parts = status_line.split(None, 2)
+    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, colon, value = line.partition(":")
+        if not colon or not name.strip():
+            continue
+        key, value = name.strip().lower(), value.strip()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return status, headers
+
+
+class Abandoned(Exception):
+    """The fetch was cancelled; nobody waits for its result."""
+
+
+def raise_for_failure(exchange: Exchange, source: str, host: str) -> None:
+    """The error an exchange that did not complete stands for, if any."""
+    stop = exchange.stop
+    if stop is Stop.FAILED and exchange.failure is not None:
+        raise exchange.failure
+    if stop is Stop.CANCELLED:
+        raise Abandoned
+    if stop is Stop.DECLARED_TOO_LARGE:
+        declared = exchange.headers.get("content-length")
+        raise SourceTooLarge(detail=f"{source}: Content-Length {declared} > {exchange.max_bytes}")
+    if stop is Stop.BODY_TOO_LARGE:
+        raise SourceTooLarge(detail=f"{source}: body passed {exchange.max_bytes} bytes")
+    if stop is Stop.STALLED:
+        raise OriginTimeout(detail=f"{source}: ReadTimeout")
+    if stop is Stop.STATUS_DECIDED or exchange.curl_error is None:
+        return
+    code, message = exchange.curl_error
+    if exchange.refused and not exchange.dialled and not exchange.unreachable:
+        reasons = "; ".join(exchange.refused)
+        raise SourceNotAllowed(NOT_ALLOWED, detail=f"{host} resolves to {reasons}")
+    if exchange.connect_timed_out or code == 28:  # CURLE_OPERATION_TIMEDOUT
+        raise OriginTimeout(detail=f"{source}: curl error {code}: {message}")
+    raise OriginError(detail=f"{source}: curl error {code}: {message}")
+
+
+def check_status(exchange: Exchange, source: str) -> None:
+    status = exchange.status
+    if status in MISSING_STATUSES:
+        raise SourceNotFound(detail=f"{source}: origin answered {status}")
+    if exchange.is_redirect:
+        raise OriginError("Redirects are disabled", detail=f"{source}: origin redirected")
+    if not 200 <= status < 300:
+        raise OriginError(f"Source answered {status}", detail=f"{source}: origin {status}")
