@@ -18,7 +18,7 @@ BIND ?= 127.0.0.1:$(PORT)
 PIP_LOCKED := $(BIN)/python -m pip install -q --require-hashes --no-deps -r
 PIP_PROJECT := $(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 
-.PHONY: run test lint typecheck hadolint pytest bench soak hostile fuzz lock clean
+.PHONY: run test lint typecheck hadolint pytest bench bench-fetch soak hostile fuzz lock clean
 
 $(BIN)/python:
 	@if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
@@ -56,7 +56,7 @@ $(NODE_CLIENT): tests/node/package.json tests/node/package-lock.json
 	@touch $@
 
 test: $(TEST_STAMP)
-	$(call apt_need,redis-server:redis-server varnishd:varnish nginx:nginx promtool:prometheus haproxy:haproxy chromium:chromium node:nodejs npm:npm)
+	$(call apt_need,redis-server:redis-server varnishd:varnish nginx:nginx promtool:prometheus haproxy:haproxy chromium:chromium node:nodejs npm:npm wrk:wrk)
 	$(MAKE) --no-print-directory $(NODE_CLIENT)
 	$(MAKE) --no-print-directory lint typecheck hadolint pytest
 
@@ -83,8 +83,14 @@ $(THUMBOR_STAMP): requirements/thumbor.txt
 	@touch $@
 
 bench: $(SERVER_STAMP) $(THUMBOR_STAMP)
+	$(PIP_LOCKED) requirements/bench.txt
 	$(call apt_need,wrk:wrk nginx:nginx redis-server:redis-server)
 	$(BIN)/python -m bench.run
+
+# The origin fetch alone, httpx against libcurl (bench/fetch_cost.py).
+bench-fetch: $(SERVER_STAMP)
+	$(call apt_need,nginx:nginx)
+	$(BIN)/python -m bench.fetch_cost
 
 soak: $(SERVER_STAMP)
 	$(call apt_need,wrk:wrk nginx:nginx)
@@ -114,6 +120,8 @@ lock: $(BIN)/python
 		-c requirements/server.txt -o requirements/test.txt
 	$(LOCK) --upgrade pyproject.toml requirements/build.in --extra server --extra test --extra fuzz \
 		-c requirements/test.txt -o requirements/fuzz.txt
+	$(LOCK) --upgrade pyproject.toml requirements/build.in --extra server --extra bench \
+		-c requirements/server.txt -o requirements/bench.txt
 	$(LOCK) --upgrade requirements/thumbor.in -o requirements/thumbor.txt
 	$(LOCK) --upgrade requirements/uv.in -o requirements/uv.txt
 
