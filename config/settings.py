@@ -43,9 +43,9 @@ class Settings:
     connect_timeout: float = 2.0
     timeout: float = 10.0
     user_agent: str = "imgproxy-py/0.1"
-    http_client: str = "httpx"
-    """What fetches http(s) sources: `httpx` (on the event loop) or `curl` (libcurl on the
-    download threads, IMGPROXY_CONCURRENT_DOWNLOADS of them)."""
+    http_client: str = "curl"
+    """What fetches http(s) sources: `curl` (libcurl on download threads of their own, one
+    per download slot, the bytes moved without the GIL) or `httpx` (on the event loop)."""
     workers: int = field(default_factory=lambda: 2 * (os.cpu_count() or 1))
     """Twice the CPU count, as imgproxy: while one image downloads, another renders."""
     requests_queue_size: int = -1

@@ -115,9 +115,9 @@ async def test_a_cancelled_fetch_stops_dialling(monkeypatch: pytest.MonkeyPatch)
                 filler.close()
 
 
-def test_the_setting_chooses_the_client_and_defaults_to_httpx() -> None:
-    assert Settings.from_env({}).http_client == "httpx"
-    assert Settings.from_env({"IMGPROXY_HTTP_CLIENT": " Curl "}).http_client == "curl"
+def test_the_setting_chooses_the_client_and_defaults_to_curl() -> None:
+    assert Settings.from_env({}).http_client == "curl"
+    assert Settings.from_env({"IMGPROXY_HTTP_CLIENT": " HTTPX "}).http_client == "httpx"
     with pytest.raises(SettingsError) as raised:
         Settings.from_env({"IMGPROXY_HTTP_CLIENT": "aiohttp"})
     assert "IMGPROXY_HTTP_CLIENT must be one of httpx, curl, got 'aiohttp'" in str(raised.value)
@@ -128,13 +128,13 @@ async def test_the_curl_origin_has_one_thread_per_download_slot() -> None:
         {"IMGPROXY_HTTP_CLIENT": "curl", "IMGPROXY_CONCURRENT_DOWNLOADS": "6"}
     )
     router = build_origins(settings, AllowedSources(()))
-    default = build_origins(Settings.from_env({}), AllowedSources(()))
+    chosen = build_origins(Settings.from_env({"IMGPROXY_HTTP_CLIENT": "httpx"}), AllowedSources(()))
     try:
         http, https = router.by_scheme["http"], router.by_scheme["https"]
         assert isinstance(http, CurlOrigin)
         assert http is https
         assert http.threads == download_slots(settings) == 6
-        assert isinstance(default.by_scheme["http"], HttpOrigin)
+        assert isinstance(chosen.by_scheme["http"], HttpOrigin)
     finally:
         await router.close()
-        await default.close()
+        await chosen.close()
