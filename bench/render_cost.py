@@ -1,0 +1,142 @@
+"""The render alone, ours against the pyvips ceiling, in one process on the same sources.
+
+    .venv/bin/python -m bench.render_cost [--format jpeg] [--rounds 8]
+    .venv/bin/python -m bench.render_cost --instructions [--format jpeg]
+
+The first form times `transforms.pipeline.render` and `bench.ceiling.transform` on one thread,
+alternating, and prints the median CPU per image of each. On a noisy host that still moves by
+a tenth from run to run; the second form counts the instructions each executes under valgrind
+(`cachegrind`, no cache simulation): the same count on every run, so a change of a percent
+shows. It runs each side twice, over the sources once and three times, and halves the
+difference, so start-up and imports cancel out. It needs `valgrind` (Debian package) and takes
+a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+os.environ.setdefault("VIPS_CONCURRENCY", "1")
+
+from bench.ceiling import configure_vips, transform
+from bench.mix import CORPUS_DIR
+from bench.scenarios import OutputFormat, Target
+
+SOURCES = (
+    *(f"jpeg-kde-{name}-1920x1080.jpg" for name in ("by-the-water", "colorful-cups", "path")),
+    *(f"jpeg-kde-{name}-1920x1080.jpg" for name in ("evening-glow", "fallen-leaf", "summer-1am")),
+    "jpeg-flower-2268x1512.jpg",
+    "jpeg-spacex-3000x1688.jpg",
+)
+Render = Callable[[bytes], object]
+
+
+def renders(output: OutputFormat) -> dict[str, Render]:
+    from config.settings import Settings  # noqa: PLC0415 - after VIPS_CONCURRENCY is set
+    from imgproxy.renderer import defaults_from  # noqa: PLC0415
+    from imgproxy.url.options import ImageFormat, Options  # noqa: PLC0415
+    from transforms import pipeline  # noqa: PLC0415
+
+    configure_vips()
+    target = Target(512, 512, output, 80)
+    defaults = defaults_from(Settings.from_env({}))
+    options = Options(width=512, height=512, quality=80)
+    requested = ImageFormat(output)
+    return {
+        "ours": lambda data: pipeline.render(data, options, requested, defaults),
+        "ceiling": lambda data: transform(data, target),
+    }
+
+
+def sources() -> list[bytes]:
+    return [(CORPUS_DIR / name).read_bytes() for name in SOURCES]
+
+
+def cpu_per_image(output: OutputFormat, rounds: int) -> dict[str, float]:
+    """Median process CPU per image, in ms, the two sides alternating round by round."""
+    data, sides = sources(), renders(output)
+    for render in sides.values():
+        for item in data:
+            render(item)
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    for round_number in range(rounds):
+        order = list(sides) if round_number % 2 == 0 else list(reversed(sides))
+        for name in order:
+            started = time.process_time()
+            for item in data:
+                sides[name](item)
+            times[name].append((time.process_time() - started) / len(data) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def _loop(side: str, output: OutputFormat, passes: int) -> None:
+    data, render = sources(), renders(output)[side]
+    for _ in range(passes):
+        for item in data:
+            render(item)
+
+
+def instructions_per_image(output: OutputFormat) -> dict[str, float]:
+    counts: dict[str, float] = {}
+    for side in ("ours", "ceiling"):
+        totals = []
+        for passes in (1, 3):
+            command = [
+                "valgrind",
+                "--tool=cachegrind",
+                "--cache-sim=no",
+                "--cachegrind-out-file=/dev/null",
+                sys.executable,
+                "-m",
+                "bench.render_cost",
+                "--loop",
+                side,
+                "--passes",
+                str(passes),
+                "--format",
+                output,
+            ]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            line = next(line for line in done.stderr.splitlines() if "I   refs:" in line)
+            totals.append(int(line.rsplit(":", 1)[1].replace(",", "")))
+        counts[side] = (totals[1] - totals[0]) / 2 / len(SOURCES)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.render_cost", description=__doc__)
+    parser.add_argument("--format", default="jpeg", choices=["jpeg", "webp", "png", "avif"])
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--instructions", action="store_true")
+    parser.add_argument("--loop", choices=["ours", "ceiling"], help=argparse.SUPPRESS)
+    parser.add_argument("--passes", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    output: OutputFormat = args.format
+    if args.loop:
+        _loop(args.loop, output, args.passes)
+        return 0
+    if args.instructions:
+        counts = instructions_per_image(output)
+        ours, ceiling = counts["ours"], counts["ceiling"]
+        print(
+            f"instructions per image: ours {ours / 1e6:.1f} M, ceiling {ceiling / 1e6:.1f} M, "
+            f"ours / ceiling {ours / ceiling:.3f}"
+        )
+        return 0
+    times = cpu_per_image(output, args.rounds)
+    ours, ceiling = times["ours"], times["ceiling"]
+    print(
+        f"CPU per image: ours {ours:.2f} ms, ceiling {ceiling:.2f} ms, "
+        f"over the ceiling {ours - ceiling:.2f} ms ({ours / ceiling:.3f}x)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
