@@ -83,6 +83,12 @@ def variant_key_of(canonical: str, source: str, requested: str, settings_version
     )
 
 
+def info_key(canonical_info: str, source: str, settings_version: str) -> str:
+    """The result cache key of one `/info` answer: its own prefix, so it never meets a variant
+    key."""
+    return _digest(text_payload(("info", KEY_SCHEMA, canonical_info, source, settings_version)))
+
+
 def source_key(source: str) -> str:
     """The key of one original, shared by all its variants (sources cache, purge index)."""
     return _digest(text_payload(("source", KEY_SCHEMA, source)))

@@ -18,6 +18,7 @@ from config.env import (
     read_format_quality,
     read_hex_key,
     read_hex_list,
+    read_info_presets,
     read_int,
     read_list,
     read_names,
@@ -167,6 +168,8 @@ DECLARED: tuple[Declared, ...] = (
         },
     ),
     Declared("IMGPROXY_ALLOWED_PROCESSING_OPTIONS", "allowed_processing_options", read_names),
+    Declared("IMGPROXY_ALLOWED_INFO_OPTIONS", "allowed_info_options", read_names),
+    Declared("IMGPROXY_INFO_ONLY_PRESETS", "info_only_presets", read_bool),
     Declared("IMGPROXY_WATERMARK_DATA", "watermark_data", read_base64),
     Declared("IMGPROXY_WATERMARK_PATH", "watermark_path", stripped(read_path)),
     Declared("IMGPROXY_WATERMARK_OPACITY", "watermark_opacity", read_opacity),
@@ -222,6 +225,14 @@ def read_declared(env: Mapping[str, str]) -> dict[str, object]:
     try:
         # Presets are parsed with the separator and checked under the security options above.
         values["presets"] = read_presets(
+            env,
+            str(values.get("arguments_separator", ":")),
+            allow_security_options=bool(values.get("allow_security_options", False)),
+        )
+    except SettingsError as error:
+        problems.extend(error.problems)
+    try:
+        values["info_presets"] = read_info_presets(
             env,
             str(values.get("arguments_separator", ":")),
             allow_security_options=bool(values.get("allow_security_options", False)),

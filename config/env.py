@@ -12,6 +12,7 @@ from pathlib import Path
 
 from imgproxy.errors import ProxyError
 from imgproxy.url.formats import WRITABLE
+from imgproxy.url.info_path import InfoPathParser
 from imgproxy.url.options import FORMAT_NAMES, ImageFormat
 from imgproxy.url.parser import PathParser
 from imgproxy.url.presets import Preset, PresetError, parse_presets
@@ -219,14 +220,34 @@ def read_presets(
     return presets
 
 
-def read_preset_lines(env: Mapping[str, str], variable: str = "IMGPROXY_PRESETS") -> list[str]:
-    """The definitions in `variable` (comma-separated) and in the file `{variable}_PATH` names."""
+def read_preset_lines(
+    env: Mapping[str, str],
+    variable: str = "IMGPROXY_PRESETS",
+    path_variable: str = "IMGPROXY_PRESETS_PATH",
+) -> list[str]:
+    """The definitions in `variable` (comma-separated) and in the file `path_variable` names."""
     lines = [part for part in env.get(variable, "").split(",") if part.strip()]
-    path = env.get(f"{variable}_PATH", "").strip()
+    path = env.get(path_variable, "").strip()
     if path:
         try:
             lines.extend(Path(path).read_text(encoding="utf-8").splitlines())
         except OSError as error:
-            raise SettingsError(f"{variable}_PATH cannot be read: {error}") from error
+            raise SettingsError(f"{path_variable} cannot be read: {error}") from error
     return lines
 
+
+def read_info_presets(
+    env: Mapping[str, str], separator: str, *, allow_security_options: bool
+) -> Mapping[str, Preset]:
+    """Info presets from IMGPROXY_INFO_PRESETS and IMGPROXY_INFO_PRESETS_PATH (imgproxy Pro's),
+    each applied once to check it."""
+    try:
+        lines = read_preset_lines(env, "IMGPROXY_INFO_PRESETS", "IMGPROXY_INFO_PRESETS_PATH")
+        presets = parse_presets(lines, separator)
+        parser = InfoPathParser(separator, presets, allow_security_options=allow_security_options)
+        parser.validate_presets()
+    except PresetError as error:
+        raise SettingsError(str(error).replace("Invalid preset", "Invalid info preset")) from error
+    except ProxyError as error:
+        raise SettingsError(f"Invalid info preset: {error.message}") from error
+    return presets

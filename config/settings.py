@@ -86,6 +86,10 @@ class Settings:
     allow_security_options: bool = False
     allowed_processing_options: frozenset[str] | None = None
     only_presets: bool = False
+    info_presets: Mapping[str, Preset] = field(default_factory=dict)
+    allowed_info_options: frozenset[str] | None = None
+    info_only_presets: bool | None = None
+    """None: as `only_presets` (imgproxy Pro's default)."""
     watermark_data: bytes | None = None
     watermark_path: Path | None = None
     watermark_url: str = ""

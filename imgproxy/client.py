@@ -19,6 +19,9 @@ from typing import TypedDict, Unpack
 from imgproxy.errors import ProxyError
 from imgproxy.signing import sign
 from imgproxy.url.generator import generate_options, generate_path
+from imgproxy.url.info_options import InfoOptions
+from imgproxy.url.info_path import InfoRequest, generate_info_path
+from imgproxy.url.info_rows import generate_info_options
 from imgproxy.url.options import ImageFormat, ImageRequest, Options, ResizingType
 from imgproxy.url.parser import PathParser
 
@@ -99,9 +102,20 @@ class UrlBuilder:
     def url(self, source: str, options: Options | None = None, **fields: Unpack[Fields]) -> str:
         return self.base_url.rstrip("/") + self.path(source, options, **fields)
 
-    def info_url(self, source: str, options: Options | None = None) -> str:
-        """The signed `/info/...` URL: the source's size, format and colours as JSON."""
-        return self.base_url.rstrip("/") + INFO_PREFIX + self.path(source, options)
+    def info_url(self, source: str, options: InfoOptions | None = None) -> str:
+        """The signed `/info/...` URL with these info options (imgproxy Pro's: size, format,
+        dimensions, EXIF, IPTC, XMP unless turned off; colours, hashes, ... when asked)."""
+        request = InfoRequest(options or InfoOptions(), source)
+        if self.encryption_key:
+            # Only this feature needs cryptography; the rest of the helper is standard library.
+            from imgproxy.security.encryption import encode_encrypted  # noqa: PLC0415
+
+            segments = generate_info_options(request.options, self.separator)
+            encrypted = encode_encrypted(source, bytes.fromhex(self.encryption_key), "")
+            unsigned = "/" + "/".join([*segments, encrypted])
+        else:
+            unsigned = generate_info_path(request, self.separator, base64=self.base64_source)
+        return f"{self.base_url.rstrip('/')}{INFO_PREFIX}/{self.signature(unsigned)}{unsigned}"
 
     def signature(self, path: str) -> str:
         if not self.key:

@@ -15,10 +15,15 @@ from functools import lru_cache
 
 from imgproxy.client import UrlBuilder
 from imgproxy.geometry import Orientation, make_plan, result_size
+from imgproxy.url.info_options import InfoOptions
 from imgproxy.url.options import Options
 
 DEFAULT_TIMEOUT = 2.0
 VECTOR_FORMATS = frozenset({"svg"})
+TURNING_ORIENTATIONS = frozenset({5, 6, 7, 8})
+"""EXIF orientations that turn the image a quarter: displayed width is stored height."""
+SIZE_ONLY = InfoOptions(size=False, exif=False, iptc=False, xmp=False, video_meta=False)
+"""The info options a size lookup writes: only the format and the dimensions."""
 
 
 class InfoLookupError(Exception):
@@ -33,12 +38,20 @@ class Size:
 
 @dataclass(frozen=True)
 class SourceSize:
-    """What `/info` reports: the stored size, the EXIF orientation and the format."""
+    """What `/info` reports: the size as displayed (EXIF orientation applied, as imgproxy Pro
+    reports it), the EXIF orientation and the format."""
 
     width: int
     height: int
     orientation: int = 1
     format: str = ""
+
+    @property
+    def stored(self) -> tuple[int, int]:
+        """Width and height as stored, before the EXIF orientation turns them."""
+        if self.orientation in TURNING_ORIENTATIONS:
+            return self.height, self.width
+        return self.width, self.height
 
 
 def source_size(
@@ -60,7 +73,8 @@ def forget_source_sizes() -> None:
 @lru_cache(maxsize=4096)
 def _cached_source_size(builder: UrlBuilder, source: str, timeout: float) -> SourceSize:
     try:
-        with urllib.request.urlopen(builder.info_url(source), timeout=timeout) as response:
+        url = builder.info_url(source, SIZE_ONLY)
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             document = json.loads(response.read())
     except urllib.error.HTTPError as error:
         message = error.read(200).decode("utf-8", "replace").strip()
@@ -95,10 +109,6 @@ def rendered_size(source: SourceSize, options: Options) -> Size:
     Assumes the server's defaults for what the URL does not say (auto-rotation on, no result
     dimension cap); `trim` is data dependent and not accounted for."""
     orientation = Orientation.from_exif(source.orientation, options.auto_rotate is not False)
-    plan = make_plan(
-        options,
-        (source.width, source.height),
-        orientation,
-        vector=source.format in VECTOR_FORMATS,
-    )
-    return Size(*result_size(plan, (source.width, source.height)))
+    stored = source.stored
+    plan = make_plan(options, stored, orientation, vector=source.format in VECTOR_FORMATS)
+    return Size(*result_size(plan, stored))

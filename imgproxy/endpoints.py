@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 
-import orjson
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Scope
 
-from cache.http import cache_control
 from config.settings import Settings
 from imgproxy.errors import ProxyError, ServiceUnavailable, UrlTooLong
+from imgproxy.info_requests import InfoReader
+from imgproxy.info_responses import info_response
 from imgproxy.lifecycle import Lifecycle
 from imgproxy.limiting import ClientLimiter
 from imgproxy.reader import RequestReader
@@ -23,7 +22,6 @@ from imgproxy.responses import (
     conditions_of,
     image_answer,
     image_response,
-    policy_of,
     raw_path_of,
 )
 from imgproxy.service import ImageService
@@ -71,6 +69,17 @@ class ImageRoutes:
 
 
 class Endpoints(ImageRoutes):
+    def __init__(
+        self,
+        settings: Settings,
+        reader: RequestReader,
+        service: ImageService,
+        limiter: ClientLimiter,
+        lifecycle: Lifecycle,
+    ) -> None:
+        super().__init__(settings, reader, service, limiter, lifecycle)
+        self.info_reader = InfoReader(settings, reader.settings_version)
+
     async def health(self, request: Request) -> Response:
         healthy = await self.service.healthy()
         return PlainTextResponse(
@@ -128,13 +137,9 @@ class Endpoints(ImageRoutes):
         return image_response(result, request, self.settings)
 
     async def info(self, request: Request, path: str) -> Response:
-        image_request = self.reader.read(path, "").request
-        document = await self.service.info(image_request, self.limiter.key(request.scope))
-        body = orjson.dumps(document)
-        headers = {
-            "Cache-Control": cache_control(
-                policy_of(self.settings), image_request.options.expires, time.time()
-            ),
-            "Content-Type": "application/json",
-        }
-        return Response(b"" if request.method == "HEAD" else body, headers=headers)
+        variant = self.info_reader.read(path)
+        conditions = conditions_of(request.headers, self.settings)
+        client = self.limiter.key(request.scope)
+        result = await self.service.info(variant, conditions, client)
+        log_fields(request.scope)["cache"] = result.cache_status
+        return info_response(result, self.settings, head=request.method == "HEAD")

@@ -21,6 +21,8 @@ from config.settings import Settings
 from imgproxy.errors import DeadlineExceeded, OriginError, OriginTimeout, ServiceUnavailable
 from imgproxy.fallback import FALLBACK_ERRORS, Fallback
 from imgproxy.health import libvips_works
+from imgproxy.info_answers import InfoAnswers
+from imgproxy.info_requests import InfoResult, InfoVariant
 from imgproxy.limiting import ClientLimiter
 from imgproxy.renderer import Renderer
 from imgproxy.results import ImageResult, Variant
@@ -28,7 +30,6 @@ from imgproxy.telemetry import Metrics
 from imgproxy.thumbor.meta import describe
 from imgproxy.url.options import MEDIA_TYPES, ImageRequest
 from transforms.executor import ProcessingPool
-from transforms.inspect import inspect
 from transforms.passthrough import sniff_format
 
 log = logging.getLogger("imgproxy")
@@ -67,6 +68,7 @@ class ImageService:
         self.pool = pool
         self.metrics = metrics
         self.fallback = fallback
+        self.infos = InfoAnswers(settings, renderer, variants, coalescer, limiter)
 
     async def lookup(self, variant: Variant) -> Lookup:
         """The result tiers' copy of `variant`, counted per tier consulted."""
@@ -120,16 +122,12 @@ class ImageService:
         finally:
             self.metrics.stage("total", time.perf_counter() - started)
 
-    async def info(self, request: ImageRequest, client: str = "") -> dict[str, object]:
-        """`/info`: what the source is, read from the origin (not kept), so always limited."""
-
-        async def work() -> dict[str, object]:
-            await self.limiter.limit_origin_work(client)
-            original = await self.renderer.fetch(request)
-            limits = self.renderer.limits(request.options)
-            return await self.renderer.decode(inspect, original.data, limits)
-
-        return await self._within_deadline(work(), request.source)
+    async def info(
+        self, variant: InfoVariant, conditions: Conditions, client: str = ""
+    ) -> InfoResult:
+        """`/info`: imgproxy Pro's info document, kept in the result tiers like an image."""
+        answer = self.infos.answer(variant, conditions, client)
+        return await self._within_deadline(answer, variant.request.source)
 
     async def meta(self, request: ImageRequest, client: str = "") -> dict[str, Any]:
         """thumbor's `meta/`: the source and the operations the request would run on it.

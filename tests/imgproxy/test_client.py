@@ -14,6 +14,8 @@ from imgproxy.client import InvalidOptions, UrlBuilder, parse_options
 from imgproxy.errors import InvalidSignature
 from imgproxy.security.encryption import decode_encrypted
 from imgproxy.signing import Verifier, sign
+from imgproxy.url.info_options import InfoOptions
+from imgproxy.url.info_path import InfoPathParser, InfoRequest
 from imgproxy.url.options import (
     Extend,
     Gravity,
@@ -271,13 +273,17 @@ def test_encrypted_sources_are_deterministic_and_decrypt() -> None:
     assert (source, extension) == ("https://example.com/cat.jpg", "webp")
 
 
-def test_info_url_is_signed_like_an_image_path() -> None:
+def test_info_url_writes_info_options_signed_like_an_image_path() -> None:
     builder = UrlBuilder(BASE, KEY, SALT)
-    url = builder.info_url(SOURCE)
-    assert url == f"{BASE}/info{builder.path(SOURCE)}"
-    assert check(BASE + url.removeprefix(BASE + "/info")) == ImageRequest(Options(), SOURCE)
-    assert UrlBuilder().info_url(SOURCE, Options(cachebuster="x")) == (
-        f"/info/unsafe/cb:x/plain/{SOURCE}"
+    assert builder.info_url(SOURCE) == f"{BASE}/info{builder.path(SOURCE)}"
+    asked = InfoOptions(exif=False, palette=8, blurhash=(4, 3), cachebuster="x")
+    url = builder.info_url(SOURCE, asked)
+    signature, rest = split_signature(url.removeprefix(BASE + "/info"))
+    Verifier((bytes.fromhex(KEY),), (bytes.fromhex(SALT),)).verify(signature, "/" + rest)
+    assert rest == f"exif:0:0/p:8/bh:4:3/cb:x/plain/{SOURCE}"
+    assert InfoPathParser().parse(rest) == InfoRequest(asked, SOURCE)
+    assert UrlBuilder().info_url(SOURCE, InfoOptions(size=False)) == (
+        f"/info/unsafe/s:0/plain/{SOURCE}"
     )
 
 

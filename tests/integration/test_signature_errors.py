@@ -13,7 +13,7 @@ from tests.support import CORPUS, running_proxy
 
 KEY, SALT = b"signature-errors-key", b"signature-errors-salt"
 PHOTO = "jpeg-baseline-icc.jpg"
-PATH = f"/rs:fit:50:50/plain/local:///{PHOTO}"
+PATH = f"/c:50:50/plain/local:///{PHOTO}"  # `crop` is both a processing and an info option
 ROUTES = ["", "/info"]
 
 

@@ -1,0 +1,113 @@
+"""`/info` answers, kept in the result tiers like images: a fresh stored document is answered at
+once; otherwise the source is fetched and inspected in a worker (one piece of work per key,
+across replicas), the JSON stored with its validators, and a stale copy answered while the
+origin fails. `bypass_cache` skips the tiers both ways."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import orjson
+
+from cache.http import Conditions, etag_of
+from cache.record import CachedVariant, new_variant
+from cache.singleflight import Coalescer
+from cache.variants import VariantCache
+from config.settings import Settings
+from imgproxy.errors import OriginError, OriginTimeout
+from imgproxy.info_requests import InfoResult, InfoVariant
+from imgproxy.limiting import ClientLimiter
+from imgproxy.renderer import Renderer
+from imgproxy.url.info_options import InfoOptions
+from imgproxy.url.options import ImageRequest, Options
+from transforms.inspect import inspect
+from transforms.limits import Limits
+
+log = logging.getLogger("imgproxy")
+JSON = "application/json"
+
+
+def render_info(data: bytes, limits: Limits, options: InfoOptions) -> tuple[bytes, str]:
+    """The document as JSON and its ETag (in a worker thread: hashing included)."""
+    body = orjson.dumps(inspect(data, limits, options))
+    return body, etag_of(body)
+
+
+class InfoAnswers:
+    def __init__(
+        self,
+        settings: Settings,
+        renderer: Renderer,
+        variants: VariantCache,
+        coalescer: Coalescer[CachedVariant],
+        limiter: ClientLimiter,
+    ) -> None:
+        self.settings = settings
+        self.renderer = renderer
+        self.variants = variants
+        self.coalescer = coalescer
+        self.limiter = limiter
+
+    async def answer(
+        self, variant: InfoVariant, conditions: Conditions, client: str = ""
+    ) -> InfoResult:
+        bypass = variant.request.options.bypass_cache
+        stored = None if bypass else await self.variants.get(variant.key)
+        now = time.time()
+        if stored is not None and stored.is_fresh(now):
+            return self._result(variant, stored, conditions, "HIT")
+        await self.limiter.limit_origin_work(client)
+        if bypass:
+            return self._result(variant, await self._inspect(variant), conditions, "BYPASS")
+        produced_here = False
+
+        async def work() -> CachedVariant:
+            nonlocal produced_here
+            produced_here = True
+            fresh = await self._inspect(variant)
+            await self.variants.put(variant.key, fresh, variant.source_key)
+            return fresh
+
+        try:
+            fresh = await self.coalescer.do(variant.key, work, self._fresh(variant.key))
+        except (OriginError, OriginTimeout):
+            if stored is not None and stored.is_servable_stale(now):
+                log.warning("origin failed, serving a stale /info of %s", variant.request.source)
+                return self._result(variant, stored, conditions, "STALE")
+            raise
+        return self._result(variant, fresh, conditions, "MISS" if produced_here else "WAIT")
+
+    async def _inspect(self, variant: InfoVariant) -> CachedVariant:
+        options = variant.request.options
+        as_image = ImageRequest(Options(limits=options.limits), variant.request.source)
+        original = await self.renderer.fetch(as_image)
+        limits = self.renderer.limits(as_image.options)
+        body, etag = await self.renderer.decode(render_info, original.data, limits, options)
+        return new_variant(
+            body,
+            media_type=JSON,
+            etag=etag,
+            origin_etag=original.etag,
+            last_modified=original.last_modified,
+            now=time.time(),
+            ttl=self.settings.cache_ttl,
+            stale_grace=self.settings.cache_stale_grace,
+            origin_cache_control=original.cache_control,
+            origin_expires=original.expires,
+        )
+
+    def _fresh(self, key: str) -> Callable[[], Awaitable[CachedVariant | None]]:
+        async def poll() -> CachedVariant | None:
+            found = await self.variants.get(key)
+            return found if found is not None and found.is_fresh(time.time()) else None
+
+        return poll
+
+    @staticmethod
+    def _result(
+        variant: InfoVariant, stored: CachedVariant, conditions: Conditions, status: str
+    ) -> InfoResult:
+        not_modified = conditions.satisfied_by(stored.etag, stored.last_modified)
+        return InfoResult(variant, stored, status, not_modified=not_modified)
