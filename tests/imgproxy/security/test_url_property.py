@@ -76,7 +76,8 @@ def test_the_harness_reaches_every_route(apps: dict[str, Running], origins: Orig
     rest = f"rs:fit:6:6/plain/{source}"
     for name in ("unsigned", "based", "unlisted"):
         app = apps[name]
-        for target in (f"/unsafe/{rest}", f"/info/unsafe/{rest}", f"/unsafe/raw:1/{rest}"):
+        info = f"/info/unsafe/d:1/plain/{source}"  # /info takes info options only
+        for target in (f"/unsafe/{rest}", info, f"/unsafe/raw:1/{rest}"):
             assert check_request(app, target).status == 200, (name, target)
         thumbor = f"/thumbor/unsafe/6x6/{origins.host_port}/a.png"
         assert check_request(app, thumbor).status == 200
