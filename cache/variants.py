@@ -38,6 +38,11 @@ class VariantCache:
             await self.tiers.delete(key)
         return variant
 
+    async def get_fresh(self, key: str) -> CachedVariant | None:
+        """`get`, keeping only a copy that is still fresh (what coalesced waiters poll for)."""
+        found = await self.get(key)
+        return found if found is not None and found.is_fresh(self.clock()) else None
+
     async def put(self, key: str, variant: CachedVariant, source_key: str | None = None) -> None:
         ttl = variant.storage_ttl(self.clock())
         if ttl <= 0:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pyvips
 from starlette.requests import Request
@@ -45,20 +46,7 @@ def build_http_origin(settings: Settings, allowed: AllowedSources, counted: Byte
         allow_link_local=settings.allow_link_local_sources,
         allow_private=settings.allow_private_sources,
     )
-    if settings.http_client == "curl":
-        from imgproxy.origins.curl import CurlOrigin  # noqa: PLC0415 - pycurl only when chosen
-
-        return CurlOrigin(
-            max_redirects=settings.max_redirects,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.download_timeout,
-            user_agent=settings.user_agent,
-            policy=policy,
-            allowed_sources=allowed,
-            counted=counted,
-            threads=download_slots(settings),
-        )
-    return HttpOrigin(
+    arguments: dict[str, Any] = dict(
         max_redirects=settings.max_redirects,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.download_timeout,
@@ -67,6 +55,11 @@ def build_http_origin(settings: Settings, allowed: AllowedSources, counted: Byte
         allowed_sources=allowed,
         counted=counted,
     )
+    if settings.http_client == "curl":
+        from imgproxy.origins.curl import CurlOrigin  # noqa: PLC0415 - pycurl only when chosen
+
+        return CurlOrigin(**arguments, threads=download_slots(settings))
+    return HttpOrigin(**arguments)
 
 
 def build_origins(

@@ -22,6 +22,7 @@ from imgproxy.responses import (
     conditions_of,
     image_answer,
     image_response,
+    path_of,
     raw_path_of,
 )
 from imgproxy.service import ImageService
@@ -101,16 +102,15 @@ class Endpoints(ImageRoutes):
         kept in the scope for it."""
         if self.lifecycle.draining or self.limiter.applies_to_all:
             return None
-        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
-        if len(raw_path) > self.settings.max_url_length:
+        if len(scope.get("raw_path", b"")) > self.settings.max_url_length:
             return None
         headers = Headers(scope=scope)
         try:
-            path = bytes(raw_path).split(b"?", 1)[0].decode("utf-8")
+            path = path_of(scope)
             if path.startswith(INFO_PREFIX + "/"):
                 return None
             variant = self.reader.read(path, headers.get("accept", ""), headers)
-        except (UnicodeDecodeError, ProxyError):
+        except ProxyError:
             return None
         self.lifecycle.in_flight += 1
         try:

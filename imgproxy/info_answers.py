@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 
 import orjson
 
 from cache.http import Conditions, etag_of
-from cache.record import CachedVariant, new_variant
+from cache.record import CachedVariant
 from cache.singleflight import Coalescer
 from cache.variants import VariantCache
 from config.settings import Settings
@@ -71,7 +70,9 @@ class InfoAnswers:
             return fresh
 
         try:
-            fresh = await self.coalescer.do(variant.key, work, self._fresh(variant.key))
+            fresh = await self.coalescer.do(
+                variant.key, work, lambda: self.variants.get_fresh(variant.key)
+            )
         except (OriginError, OriginTimeout):
             if stored is not None and stored.is_servable_stale(now):
                 log.warning("origin failed, serving a stale /info of %s", variant.request.source)
@@ -85,25 +86,7 @@ class InfoAnswers:
         original = await self.renderer.fetch(as_image)
         limits = self.renderer.limits(as_image.options)
         body, etag = await self.renderer.decode(render_info, original.data, limits, options)
-        return new_variant(
-            body,
-            media_type=JSON,
-            etag=etag,
-            origin_etag=original.etag,
-            last_modified=original.last_modified,
-            now=time.time(),
-            ttl=self.settings.cache_ttl,
-            stale_grace=self.settings.cache_stale_grace,
-            origin_cache_control=original.cache_control,
-            origin_expires=original.expires,
-        )
-
-    def _fresh(self, key: str) -> Callable[[], Awaitable[CachedVariant | None]]:
-        async def poll() -> CachedVariant | None:
-            found = await self.variants.get(key)
-            return found if found is not None and found.is_fresh(time.time()) else None
-
-        return poll
+        return self.renderer.record(original, body, JSON, etag)
 
     @staticmethod
     def _result(

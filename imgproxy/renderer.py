@@ -155,15 +155,13 @@ class Renderer:
         self.metrics.result_bytes(len(rendered.data))
         return rendered
 
-    async def produce(self, variant: Variant) -> CachedVariant:
-        """A miss: fetch, render, store."""
-        original = await self.original(variant.request)
-        validator = await self.validator(original)
-        rendered = await self.render(variant, original)
-        stored = new_variant(
-            rendered.data,
-            media_type=rendered.format.media_type,
-            etag=variant_etag(variant.key, validator),
+    def record(self, original: Original, data: bytes, media_type: str, etag: str) -> CachedVariant:
+        """What the result tiers keep of an answer made from `original`: its bytes, and the
+        origin's validators and caching headers beside the server's TTL."""
+        return new_variant(
+            data,
+            media_type=media_type,
+            etag=etag,
             origin_etag=original.etag,
             last_modified=original.last_modified,
             now=time.time(),
@@ -171,6 +169,18 @@ class Renderer:
             stale_grace=self.settings.cache_stale_grace,
             origin_cache_control=original.cache_control,
             origin_expires=original.expires,
+        )
+
+    async def produce(self, variant: Variant) -> CachedVariant:
+        """A miss: fetch, render, store."""
+        original = await self.original(variant.request)
+        validator = await self.validator(original)
+        rendered = await self.render(variant, original)
+        stored = self.record(
+            original,
+            rendered.data,
+            rendered.format.media_type,
+            variant_etag(variant.key, validator),
         )
         await self.variants.put(variant.key, stored, variant.source_key)
         return stored

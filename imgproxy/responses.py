@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from cache.http import (
     CachePolicy,
@@ -26,7 +27,12 @@ from imgproxy.results import ImageResult
 
 
 def raw_path_of(request: Request) -> str:
-    raw = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
+    return path_of(request.scope)
+
+
+def path_of(scope: Scope) -> str:
+    """The request path as sent (percent-escapes kept), without its query."""
+    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
     try:
         return bytes(raw).split(b"?", 1)[0].decode("utf-8")
     except UnicodeDecodeError:

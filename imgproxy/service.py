@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -196,7 +196,9 @@ class ImageService:
                 revalidated = await self._revalidate(variant, conditions)
                 if revalidated is not None:
                     return revalidated
-            fresh = await self.coalescer.do(variant.key, work, self._fresh(variant.key))
+            fresh = await self.coalescer.do(
+                variant.key, work, lambda: self.variants.get_fresh(variant.key)
+            )
         except (OriginError, OriginTimeout):
             if cached is not None and cached.is_servable_stale(now):
                 log.warning("origin failed, serving a stale copy of %s", variant.request.source)
@@ -228,13 +230,6 @@ class ImageService:
             origin_cache_control=stored.origin_cache_control,
             origin_expires=stored.origin_expires,
         )
-
-    def _fresh(self, key: str) -> Callable[[], Awaitable[CachedVariant | None]]:
-        async def poll() -> CachedVariant | None:
-            found = await self.variants.get(key)
-            return found if found is not None and found.is_fresh(time.time()) else None
-
-        return poll
 
     async def _revalidate(self, variant: Variant, conditions: Conditions) -> ImageResult | None:
         """A 304 without processing when the client's copy still matches the source."""

@@ -1,20 +1,14 @@
 """The L2 baseline: the bare endpoint answers each request with one GET from a real Redis."""
 
-import shutil
 import sys
 from pathlib import Path
 
 import httpx
-import pytest
 import redis
 
 from bench.bare import KEY_PREFIX
 from bench.scenario_run import redis_server
 from bench.server import HOST, ManagedProcess, free_port
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("redis-server") is None, reason="redis-server is not installed"
-)
 
 
 def test_each_get_reads_the_bytes_from_redis(tmp_path: Path) -> None:

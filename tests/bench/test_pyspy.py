@@ -1,28 +1,19 @@
 """The profiled run: py-spy attached to a real Python server while wrk drives it, and the clear
 refusal when py-spy cannot profile the process."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bench.pyspy import ProfileError, profiled_run, py_spy_binary, summarise
+from bench.pyspy import ProfileError, profiled_run, summarise
 from bench.server import HOST, ManagedProcess, free_port
 from bench.stacks import WORK, parse_raw
 from bench.wrk import lua_script
 
 
-def _py_spy_or_skip() -> None:
-    try:
-        py_spy_binary()
-    except ProfileError as error:
-        pytest.skip(str(error))
-
-
 def test_a_process_that_is_not_python_is_refused_with_py_spys_reason(tmp_path: Path) -> None:
-    _py_spy_or_skip()
     not_python = subprocess.Popen(["cat"], stdin=subprocess.PIPE)
     try:
         with pytest.raises(ProfileError, match=r"py-spy could not attach: .*python") as caught:
@@ -42,9 +33,7 @@ def test_a_process_that_is_not_python_is_refused_with_py_spys_reason(tmp_path: P
     assert not (tmp_path / "raw.txt").exists()
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_a_profiled_run_samples_the_server_while_wrk_drives_it(tmp_path: Path) -> None:
-    _py_spy_or_skip()
     (tmp_path / "a.txt").write_bytes(b"x" * 10_000)
     port = free_port()
     command = [sys.executable, "-m", "http.server", "--bind", HOST, str(port)]
