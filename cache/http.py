@@ -1,4 +1,5 @@
-"""Response headers that steer CDNs and browsers: Cache-Control, validators, Vary, purge keys."""
+"""Response headers that steer CDNs and browsers: Cache-Control, validators, Vary, purge keys
+and cache tags."""
 
 from __future__ import annotations
 
@@ -85,6 +86,27 @@ class Conditions:
         return not_modified_since(self.if_modified_since, last_modified)
 
 
+TAG_HEADERS: dict[str, tuple[str, ...]] = {
+    "all": ("Cache-Tag", "x-amz-meta-cache-tag"),
+    "cloudflare": ("Cache-Tag",),
+    "cloudfront": ("x-amz-meta-cache-tag",),
+    "none": (),
+}
+"""IMGPROXY_CACHE_TAGS_FORMAT: the comma-separated tag headers each CDN reads."""
+
+
+def tag_headers(
+    surrogate_key: str, cache_tags: Sequence[str] = (), tags_format: str = "all"
+) -> dict[str, str]:
+    """`Surrogate-Key` (Fastly, Varnish: space-separated) always, then the tag headers of
+    `tags_format`: the source's key first, then the URL's `cache_tags`."""
+    tags = [surrogate_key, *cache_tags]
+    headers = {"Surrogate-Key": " ".join(tags)}
+    for name in TAG_HEADERS[tags_format]:
+        headers[name] = ",".join(tags)
+    return headers
+
+
 def success_headers(
     *,
     media_type: str,
@@ -94,6 +116,8 @@ def success_headers(
     disposition: str,
     last_modified: str | None = None,
     surrogate_key: str | None = None,
+    cache_tags: Sequence[str] = (),
+    tags_format: str = "all",
 ) -> dict[str, str]:
     headers = {
         "Content-Type": media_type,
@@ -109,8 +133,7 @@ def success_headers(
     if vary:
         headers["Vary"] = ", ".join(vary)
     if surrogate_key:
-        headers["Surrogate-Key"] = surrogate_key
-        headers["Cache-Tag"] = surrogate_key
+        headers.update(tag_headers(surrogate_key, cache_tags, tags_format))
     return headers
 
 

@@ -1,15 +1,25 @@
 """Results as typed records over the tiers: decode (a corrupt blob is a miss and is dropped),
-store with the storage TTL (fresh + stale grace), index per source, purge everywhere."""
+store with the storage TTL (fresh + stale grace), index per source and per cache tag, purge
+everywhere."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from cache.memory import MemoryTier
 from cache.record import CachedVariant, encode, try_decode
 from cache.redis_tier import RedisTier
 from cache.tiered import TieredCache
+
+TAG_INDEX = "tag:"
+"""Before a cache tag in the purge index: source keys (base64url digests) never hold a ':'."""
+
+
+def tag_index(tag: str) -> str:
+    """The purge index name of a cache tag: case-insensitive, as CloudFront and Cloudflare
+    match tags."""
+    return TAG_INDEX + tag.lower()
 
 
 class VariantCache:
@@ -43,17 +53,29 @@ class VariantCache:
         found = await self.get(key)
         return found if found is not None and found.is_fresh(self.clock()) else None
 
-    async def put(self, key: str, variant: CachedVariant, source_key: str | None = None) -> None:
+    async def put(
+        self,
+        key: str,
+        variant: CachedVariant,
+        source_key: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> None:
+        """Stored, and indexed under its source and each of its cache tags (`purge`)."""
         ttl = variant.storage_ttl(self.clock())
         if ttl <= 0:
             return
         await self.tiers.set(key, encode(variant), ttl)
-        if self.l2 is not None and source_key is not None:
+        if self.l2 is None:
+            return
+        if source_key is not None:
             await self.l2.index(source_key, key, ttl)
+        for tag in tags:
+            await self.l2.index(tag_index(tag), key, ttl)
 
     async def purge(self, source_key: str) -> list[str]:
-        """Remove every variant of a source from L2 and every replica's L1. Needs Redis
-        (raises `RedisUnavailable`); without L2 only this process's L1 can be cleared."""
+        """Remove every variant of a source (or, given `tag_index(tag)`, of a cache tag) from
+        L2 and every replica's L1. Needs Redis (raises `RedisUnavailable`); without L2 only
+        this process's L1 can be cleared."""
         if self.l2 is None:
             self.l1.clear()
             return []

@@ -150,6 +150,8 @@ DECLARED: tuple[Declared, ...] = (
             "IMGPROXY_STRIP_COLOR_PROFILE": "strip_color_profile",
             "IMGPROXY_PNG_INTERLACED": "png_interlaced",
             "IMGPROXY_ALLOW_SECURITY_OPTIONS": "allow_security_options",
+            "IMGPROXY_ALLOW_BYPASS_CACHE": "allow_bypass_cache",
+            "IMGPROXY_FALLBACK_IMAGE_PREPROCESS_URL": "fallback_image_preprocess_url",
             "IMGPROXY_ONLY_PRESETS": "only_presets",
             "IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "allow_loopback_sources",
             "IMGPROXY_ALLOW_LINK_LOCAL_SOURCE_ADDRESSES": "allow_link_local_sources",
@@ -190,6 +192,11 @@ DECLARED: tuple[Declared, ...] = (
     Declared("IMGPROXY_FALLBACK_IMAGE_PATH", "fallback_image_path", stripped(read_path)),
     Declared("IMGPROXY_FALLBACK_IMAGE_HTTP_CODE", "fallback_image_http_code", read_status),
     Declared("IMGPROXY_FALLBACK_IMAGE_TTL", "fallback_image_ttl", stripped(integer(0))),
+    Declared(
+        "IMGPROXY_CACHE_TAGS_FORMAT",
+        "cache_tags_format",
+        choice("all", "cloudfront", "cloudflare", "none"),
+    ),
     *_rows(
         read_text,
         {

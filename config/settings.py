@@ -84,6 +84,8 @@ class Settings:
     max_animation_frame_resolution: float = 0.0
     max_result_dimension: int = 0
     allow_security_options: bool = False
+    allow_bypass_cache: bool = False
+    """Honour the `bypass_cache` option (else it is a 403)."""
     allowed_processing_options: frozenset[str] | None = None
     only_presets: bool = False
     info_presets: Mapping[str, Preset] = field(default_factory=dict)
@@ -157,6 +159,11 @@ class Settings:
     """0: the status the failure would have had."""
     fallback_image_ttl: int = 0
     """`max-age` of fallback answers; 0: IMGPROXY_TTL."""
+    fallback_image_preprocess_url: bool = False
+    """Rewrite `fallback_image_url` values like sources (IMGPROXY_URL_REPLACEMENTS, _BASE_URL)."""
+    cache_tags_format: str = "all"
+    """Which tag headers carry the source's key and the URL's `cache_tags`: `all`,
+    `cloudflare` (`Cache-Tag`), `cloudfront` (`x-amz-meta-cache-tag`) or `none`."""
     # Playground (`/`): a page that signs URLs for whoever reaches it.
     playground: bool = False
     playground_force: bool = False

@@ -34,6 +34,7 @@ from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.service import ImageService
 from imgproxy.telemetry import Metrics
 from imgproxy.thumbor.endpoint import ThumborEndpoint
+from imgproxy.url.source import SourceRewriter
 from imgproxy.watermark import load_watermark
 from transforms.executor import ProcessingPool
 
@@ -144,15 +145,17 @@ def assemble(
         defaults=defaults_from(settings, watermark),
         metrics=metrics,
     )
-    fallback = None
-    if fallback_image is not None:
-        fallback = Fallback(
-            fallback_image,
-            renderer,
-            caches.variants,
-            settings_version=version,
-            cache_ttl=settings.cache_ttl,
-        )
+    rewriter = SourceRewriter(settings.base_url, settings.url_replacements)
+    fallback = Fallback(
+        fallback_image,
+        renderer,
+        caches.variants,
+        settings_version=version,
+        cache_ttl=settings.cache_ttl,
+        status=settings.fallback_image_http_code,
+        ttl=settings.fallback_image_ttl or settings.ttl,
+        rewriter=rewriter if settings.fallback_image_preprocess_url else None,
+    )
     redis = None if caches.redis is None else caches.redis.client
     limiter = ClientLimiter(settings, metrics.rate_limited, redis)
     service = ImageService(

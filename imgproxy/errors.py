@@ -93,6 +93,14 @@ class UnsupportedFormat(UnprocessableSource):
     pass
 
 
+class SourceHashsumMismatch(ProxyError):
+    """The source is not the one the URL's `hashsum` names: answered as it is, never with a
+    fallback image in its place."""
+
+    status = 422
+    public_message = "Source image hashsum mismatch"
+
+
 # 429 / 503: back off and retry.
 class TooManyRequests(ProxyError):
     status = 429

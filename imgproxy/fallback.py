@@ -1,12 +1,13 @@
-"""The fallback image (IMGPROXY_FALLBACK_IMAGE_DATA, _PATH or _URL): answered, processed with
-the request's options, when the source cannot be fetched or decoded."""
+"""The fallback image (a URL's `fallback_image_url`, else IMGPROXY_FALLBACK_IMAGE_DATA, _PATH or
+_URL): answered, processed with the request's options, when the source cannot be fetched or
+decoded."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cache.http import digest
 from cache.keys import variant_key
@@ -24,6 +25,7 @@ from imgproxy.origins import Origin, Original
 from imgproxy.renderer import Renderer
 from imgproxy.results import ImageResult, Variant
 from imgproxy.url.options import MEDIA_TYPES
+from imgproxy.url.source import SourceRewriter
 from transforms.executor import ProcessingPool
 from transforms.sources import open_source
 
@@ -38,6 +40,9 @@ FALLBACK_ERRORS: tuple[type[ProxyError], ...] = (
 """Failures of the source itself; refusals (403), bad URLs (400) and overload (429, 503) are
 answered as they are."""
 FALLBACK_MAX_PIXELS = 50_000_000
+FALLBACK_URL_SOURCE = "fallback_url:"
+"""Before a `fallback_image_url` in the key of its renderings: never the key of that URL
+asked for as a source."""
 
 
 @dataclass(frozen=True)
@@ -91,39 +96,87 @@ async def load_fallback_image(
 
 
 class Fallback:
-    """Answers a request whose source failed: the fallback image rendered like its source
-    would have been (kept in the result cache under a key of its own); if even that fails,
-    the original error."""
+    """Answers a request whose source failed: the URL's `fallback_image_url`, else the server's
+    fallback image, rendered like its source would have been (kept in the result cache under a
+    key of its own, unless `bypass_cache`); if that fails too, or there is neither, the
+    original error. A fallback URL is fetched like a source (allowed sources, address policy,
+    size limit, sources cache), so one the policy refuses is that refusal."""
 
     def __init__(
         self,
-        image: FallbackImage,
+        image: FallbackImage | None,
         renderer: Renderer,
         variants: VariantCache,
         *,
         settings_version: str,
         cache_ttl: int,
+        status: int = 200,
+        ttl: int = 0,
+        rewriter: SourceRewriter | None = None,
     ) -> None:
+        """`status` and `ttl`: of answers from a `fallback_image_url` (the server's image
+        carries its own); `rewriter`: IMGPROXY_FALLBACK_IMAGE_PREPROCESS_URL."""
         self.image = image
         self.renderer = renderer
         self.variants = variants
         self.settings_version = settings_version
         self.cache_ttl = cache_ttl
+        self.status = status
+        self.ttl = ttl
+        self.rewriter = rewriter
 
     async def answer(self, variant: Variant, error: ProxyError) -> ImageResult:
+        url = variant.request.options.fallback_image_url
+        if url:
+            return await self._from_url(variant, error, url)
+        if self.image is None:
+            raise error
         log.warning("source failed (%s), answering the fallback image", error.detail)
+        image = self.image
+        return await self._rendered(
+            variant, error, image.source, image.original, status=image.status, ttl=image.ttl
+        )
+
+    async def _from_url(self, variant: Variant, error: ProxyError, url: str) -> ImageResult:
+        if self.rewriter is not None:
+            url = self.rewriter.rewrite(url)
+        log.warning("source failed (%s), answering the fallback image %s", error.detail, url)
+        bypass = variant.request.options.bypass_cache
+        fetch = self.renderer.fetch if bypass else self.renderer.original
+        try:
+            original = await fetch(replace(variant.request, source=url))
+        except FALLBACK_ERRORS as failure:
+            log.warning("the fallback image failed too: %s", failure.detail)
+            raise error from None
+        source = FALLBACK_URL_SOURCE + url
+        return await self._rendered(
+            variant, error, source, original, status=self.status, ttl=self.ttl
+        )
+
+    async def _rendered(
+        self,
+        variant: Variant,
+        error: ProxyError,
+        source: str,
+        original: Original,
+        *,
+        status: int,
+        ttl: int,
+    ) -> ImageResult:
+        """`original` rendered for `variant`, kept under a key naming `source`."""
         requested = variant.choice.requested
         key = variant_key(
             variant.request.options,
-            self.image.source,
+            source,
             requested.value if requested is not None else "fallback",
             self.settings_version,
         )
         now = time.time()
-        stored = await self.variants.get(key)
+        bypass = variant.request.options.bypass_cache
+        stored = None if bypass else await self.variants.get(key)
         if stored is None or not stored.is_fresh(now):
             try:
-                rendered = await self.renderer.render(variant, self.image.original)
+                rendered = await self.renderer.render(variant, original)
             except ProxyError as failure:
                 log.warning("the fallback image failed too: %s", failure.detail)
                 raise error from None
@@ -137,7 +190,8 @@ class Fallback:
                 ttl=self.cache_ttl,
                 stale_grace=0,
             )
-            await self.variants.put(key, stored)
+            if not bypass:
+                await self.variants.put(key, stored)
         return FallbackResult(
             variant,
             etag="",
@@ -145,6 +199,6 @@ class Fallback:
             format=next((f for f, t in MEDIA_TYPES.items() if t == stored.media_type), None),
             media_type=stored.media_type,
             cache_status="FALLBACK",
-            status=self.image.status or error.status,
-            ttl=self.image.ttl,
+            status=status or error.status,
+            ttl=ttl,
         )

@@ -66,7 +66,8 @@ class InfoAnswers:
             nonlocal produced_here
             produced_here = True
             fresh = await self._inspect(variant)
-            await self.variants.put(variant.key, fresh, variant.source_key)
+            tags = variant.request.options.cache_tags
+            await self.variants.put(variant.key, fresh, variant.source_key, tags)
             return fresh
 
         try:

@@ -44,6 +44,7 @@ def info_parser(settings: Settings) -> InfoPathParser:
         settings.arguments_separator,
         settings.info_presets,
         allow_security_options=settings.allow_security_options,
+        allow_bypass_cache=settings.allow_bypass_cache,
         allowed_options=settings.allowed_info_options,
         only_presets=settings.only_presets if only_presets is None else only_presets,
         # Unsigned encrypted URLs would be a padding oracle: only with signatures.

@@ -8,7 +8,7 @@ import time
 
 from starlette.responses import Response
 
-from cache.http import cache_control, passthrough_cache_control
+from cache.http import cache_control, passthrough_cache_control, tag_headers
 from config.settings import Settings
 from imgproxy.info_requests import InfoResult
 from imgproxy.responses import policy_of
@@ -20,13 +20,12 @@ def info_headers(result: InfoResult, settings: Settings, now: float) -> dict[str
     control = None
     if settings.cache_control_passthrough and expires is None:
         control = passthrough_cache_control(stored.origin_cache_control, stored.origin_expires, now)
-    surrogate = " ".join([result.variant.source_key, *result.variant.request.options.cache_tags])
+    tags = result.variant.request.options.cache_tags
     headers = {
         "Content-Type": stored.media_type,
         "Cache-Control": control or cache_control(policy_of(settings), expires, now),
         "X-Content-Type-Options": "nosniff",
-        "Surrogate-Key": surrogate,
-        "Cache-Tag": surrogate,
+        **tag_headers(result.variant.source_key, tags, settings.cache_tags_format),
         "X-Cache": result.cache_status,
     }
     if settings.use_etag:

@@ -25,6 +25,7 @@ from transforms.assets import NO_ASSETS, Assets
 from transforms.cancellation import Cancellation
 from transforms.decode_memory import DecodeMemory
 from transforms.executor import ProcessingPool
+from transforms.info_hashes import check_hashsum
 from transforms.limits import Limits
 from transforms.pipeline import Defaults, Rendered
 
@@ -155,6 +156,11 @@ class Renderer:
         self.metrics.result_bytes(len(rendered.data))
         return rendered
 
+    async def check_hashsum(self, original: Original, options: Options) -> None:
+        """The URL's `hashsum`, if any, against the source's bytes (hashed in a worker)."""
+        if options.hashsum is not None:
+            await self.pool.run(check_hashsum, original.data, options.hashsum)
+
     def record(self, original: Original, data: bytes, media_type: str, etag: str) -> CachedVariant:
         """What the result tiers keep of an answer made from `original`: its bytes, and the
         origin's validators and caching headers beside the server's TTL."""
@@ -172,8 +178,12 @@ class Renderer:
         )
 
     async def produce(self, variant: Variant) -> CachedVariant:
-        """A miss: fetch, render, store."""
-        original = await self.original(variant.request)
+        """A miss: fetch, check, render, store. With `bypass_cache`: fetched from the origin
+        itself, and stored nowhere."""
+        request = variant.request
+        bypass = request.options.bypass_cache
+        original = await (self.fetch(request) if bypass else self.original(request))
+        await self.check_hashsum(original, request.options)
         validator = await self.validator(original)
         rendered = await self.render(variant, original)
         stored = self.record(
@@ -182,5 +192,8 @@ class Renderer:
             rendered.format.media_type,
             variant_etag(variant.key, validator),
         )
-        await self.variants.put(variant.key, stored, variant.source_key)
+        if not bypass:
+            await self.variants.put(
+                variant.key, stored, variant.source_key, request.options.cache_tags
+            )
         return stored

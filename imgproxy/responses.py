@@ -143,6 +143,8 @@ def image_answer(result: ImageResult, settings: Settings, *, head: bool) -> Answ
         disposition=content_disposition(result),
         last_modified=result.last_modified if settings.use_last_modified else None,
         surrogate_key=result.variant.source_key,
+        cache_tags=result.request.options.cache_tags,
+        tags_format=settings.cache_tags_format,
     )
     headers["X-Cache"] = result.cache_status
     if result.age is not None:

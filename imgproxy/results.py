@@ -34,7 +34,7 @@ class ImageResult:
     cache_status: str = "MISS"
     """HIT (from a cache tier), MISS (processed here), WAIT (shared another request's
     processing), STALE (kept copy served while the origin fails), REVALIDATED (304 after
-    checking the source), BYPASS (raw)."""
+    checking the source), BYPASS (`raw`, `bypass_cache`)."""
     age: int | None = None
     origin_cache_control: str | None = None
     origin_expires: str | None = None

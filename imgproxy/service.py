@@ -16,7 +16,7 @@ from cache.keys import source_key
 from cache.record import CachedVariant
 from cache.redis_guard import RedisUnavailable
 from cache.singleflight import Coalescer
-from cache.variants import VariantCache
+from cache.variants import VariantCache, tag_index
 from config.settings import Settings
 from imgproxy.errors import DeadlineExceeded, OriginError, OriginTimeout, ServiceUnavailable
 from imgproxy.fallback import FALLBACK_ERRORS, Fallback
@@ -93,6 +93,8 @@ class ImageService:
         self, variant: Variant, conditions: Conditions
     ) -> tuple[ImageResult | None, Lookup]:
         """The answer from a fresh stored copy, if any, and what the tiers held."""
+        if variant.request.options.bypass_cache:
+            return None, Lookup(variant.key, None)
         started = time.perf_counter()
         looked_up = await self.lookup(variant)
         result = self.hit(variant, looked_up, conditions)
@@ -149,8 +151,16 @@ class ImageService:
 
     async def purge(self, source: str) -> int:
         """Drops every cached variant of `source`, on every replica; how many there were."""
+        return await self._purge(source_key(source))
+
+    async def purge_tag(self, tag: str) -> int:
+        """Drops every cached answer a URL tagged `tag` (`cache_tags`) led to, on every
+        replica; how many there were."""
+        return await self._purge(tag_index(tag))
+
+    async def _purge(self, index: str) -> int:
         try:
-            return len(await self.variants.purge(source_key(source)))
+            return len(await self.variants.purge(index))
         except RedisUnavailable:
             raise ServiceUnavailable("Redis is unavailable; nothing was purged") from None
 
@@ -176,6 +186,10 @@ class ImageService:
         if variant.request.options.raw:
             await self.limiter.limit_origin_work(client)
             return await self._raw(variant)
+        if variant.request.options.bypass_cache:
+            await self.limiter.limit_origin_work(client)
+            produced = await self.renderer.produce(variant)
+            return self._answer(variant, produced, conditions, "BYPASS", time.time())
         if looked_up is None or looked_up.key != variant.key:
             looked_up = await self.lookup(variant)
         hit = self.hit(variant, looked_up, conditions)
@@ -249,6 +263,7 @@ class ImageService:
 
     async def _raw(self, variant: Variant) -> ImageResult:
         original = await self.renderer.fetch(variant.request)
+        await self.renderer.check_hashsum(original, variant.request.options)
         found = sniff_format(original.data)
         media_type = found.media_type if found else "application/octet-stream"
         etag = await self.pool.run(etag_of, original.data)

@@ -6,8 +6,8 @@ import hashlib
 import math
 from functools import cache
 
-from imgproxy.errors import UnprocessableSource
-from imgproxy.url.info_options import ExpectedHashsum, Hashsum
+from imgproxy.errors import SourceHashsumMismatch
+from imgproxy.url.hashsums import ExpectedHashsum, Hashsum
 
 PHASH_SIDE = 32
 PHASH_BITS_SIDE = 8
@@ -21,9 +21,8 @@ def check_hashsum(data: bytes, expected: ExpectedHashsum) -> None:
     """A 422 when the source is not what the URL says it is."""
     found = hashlib.new(expected.type.value, data).hexdigest()
     if found != expected.value:
-        raise UnprocessableSource(
-            "Source image hashsum mismatch",
-            detail=f"{expected.type.value} {found}, expected {expected.value}",
+        raise SourceHashsumMismatch(
+            detail=f"{expected.type.value} {found}, expected {expected.value}"
         )
 
 

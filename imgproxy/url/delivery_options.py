@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from imgproxy.url import args as a
 from imgproxy.url.geometry_options import single
+from imgproxy.url.hashsums import read_expected_hashsum
 from imgproxy.url.options import FORMAT_NAMES, ImageFormat, Options
+from imgproxy.url.source import check_source_url, encode_base64
+
+BASE64URL = re.compile(r"[A-Za-z0-9_-]+=*")
+CACHE_TAG = re.compile(r"[!-+\--~]{1,256}")
+"""What CloudFront and Cloudflare take as one tag: 1..256 visible ASCII characters, no comma."""
+MAX_CACHE_TAGS = 49
+"""CloudFront keeps 50 tags per object; every answer's tags start with the source's key."""
 
 
 def image_format(name: str, value: str) -> ImageFormat:
@@ -59,6 +68,7 @@ read_preserve_hdr = flag_reader("preserve_hdr")
 read_enforce_thumbnail = flag_reader("enforce_thumbnail")
 read_return_attachment = flag_reader("return_attachment")
 read_raw = flag_reader("raw")
+read_bypass_cache = flag_reader("bypass_cache")
 
 
 def read_skip_processing(options: Options, values: list[str]) -> Options:
@@ -115,3 +125,45 @@ def read_max_animation_frame_resolution(options: Options, values: list[str]) -> 
 def read_max_result_dimension(options: Options, values: list[str]) -> Options:
     value = a.integer("max_result_dimension", single("max_result_dimension", values))
     return replace(options, limits=replace(options.limits, max_result_dimension=value))
+
+
+def read_hashsum(options: Options, values: list[str]) -> Options:
+    return replace(options, hashsum=read_expected_hashsum(values))
+
+
+def read_fallback_image_url(options: Options, values: list[str]) -> Options:
+    """`fallback_image_url:%url`, the URL in URL-safe base64 (padding optional); blank: none."""
+    encoded = single("fallback_image_url", values)
+    if not encoded:
+        return replace(options, fallback_image_url="")
+    try:
+        if not BASE64URL.fullmatch(encoded):
+            raise binascii.Error
+        stripped = encoded.rstrip("=")
+        url = base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4)).decode("utf-8")
+        check_source_url(url)
+    except (binascii.Error, UnicodeError, ValueError):
+        wanted = "URL-safe base64 of an image URL"
+        raise a.expected(wanted, "fallback_image_url", encoded) from None
+    return replace(options, fallback_image_url=url)
+
+
+def fallback_image_url_args(url: str) -> list[str]:
+    return [encode_base64(url)]
+
+
+def cache_tags(name: str, values: list[str]) -> tuple[str, ...]:
+    """`%tag1:%tag2:...`: blank ones skipped, repeats kept once, in the URL's order."""
+    tags = tuple(dict.fromkeys(tag for tag in values if tag))
+    for tag in tags:
+        if not CACHE_TAG.fullmatch(tag):
+            raise a.expected("1..256 visible ASCII characters without commas", name, tag)
+    if len(tags) > MAX_CACHE_TAGS:
+        raise a.ArgumentError(
+            f"Expected at most {MAX_CACHE_TAGS} tags for {name} but received {len(tags)}"
+        )
+    return tags
+
+
+def read_cache_tags(options: Options, values: list[str]) -> Options:
+    return replace(options, cache_tags=cache_tags("cache_tags", values))

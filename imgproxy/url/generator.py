@@ -53,7 +53,7 @@ def generate_options(
             continue
         if not full and values == row.values(DEFAULTS):
             continue
-        if not row.keyed(options):
+        if full and not row.keyed(options):
             continue
         segments.append(segment(row, options, separator))
     return segments

@@ -9,38 +9,13 @@ writes them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from imgproxy.url.hashsums import ExpectedHashsum, Hashsum
 from imgproxy.url.options import Crop, SecurityLimits
 
 MAX_BLURHASH_COMPONENTS = 9
 MIN_PALETTE_COLORS = 2
 MAX_PALETTE_COLORS = 256
-
-
-class Hashsum(StrEnum):
-    MD5 = "md5"
-    SHA1 = "sha1"
-    SHA256 = "sha256"
-    SHA512 = "sha512"
-
-    @property
-    def hex_length(self) -> int:
-        return HEX_LENGTHS[self]
-
-
-HEX_LENGTHS = {Hashsum.MD5: 32, Hashsum.SHA1: 40, Hashsum.SHA256: 64, Hashsum.SHA512: 128}
-HASHSUMS = {member.value: member for member in Hashsum}
-NO_HASHSUM = "none"
-
-
-@dataclass(frozen=True)
-class ExpectedHashsum:
-    """`hashsum:%type:%hex`: the source's bytes must hash to `value` (a 422 otherwise)."""
-
-    type: Hashsum
-    value: str
-    """Lower-case hex."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,13 +10,11 @@ from typing import Any
 from imgproxy.url import args as a
 from imgproxy.url import delivery_options as d
 from imgproxy.url import geometry_options as g
+from imgproxy.url.hashsums import HASHSUMS, read_expected_hashsum
 from imgproxy.url.info_options import (
-    HASHSUMS,
     MAX_BLURHASH_COMPONENTS,
     MAX_PALETTE_COLORS,
     MIN_PALETTE_COLORS,
-    NO_HASHSUM,
-    ExpectedHashsum,
     InfoOptions,
 )
 from imgproxy.url.options import DEFAULT_OPTIONS, Gravity
@@ -128,7 +126,7 @@ def read_cachebuster(options: InfoOptions, values: list[str]) -> InfoOptions:
 
 
 def read_cache_tags(options: InfoOptions, values: list[str]) -> InfoOptions:
-    return replace(options, cache_tags=tuple(dict.fromkeys(tag for tag in values if tag)))
+    return replace(options, cache_tags=d.cache_tags("cache_tags", values))
 
 
 def read_expires(options: InfoOptions, values: list[str]) -> InfoOptions:
@@ -136,16 +134,7 @@ def read_expires(options: InfoOptions, values: list[str]) -> InfoOptions:
 
 
 def read_hashsum(options: InfoOptions, values: list[str]) -> InfoOptions:
-    a.check_count("hashsum", values, 2)
-    if values[0].lower() == NO_HASHSUM:
-        return replace(options, hashsum=None)
-    kind = HASHSUMS.get(values[0].lower())
-    if kind is None:
-        raise a.expected(f"one of {NO_HASHSUM}, {', '.join(HASHSUMS)}", "hashsum type", values[0])
-    value = values[1].lower() if len(values) > 1 else ""
-    if len(value) != kind.hex_length or not all(char in "0123456789abcdef" for char in value):
-        raise a.expected(f"{kind.hex_length} hex digits", f"{kind.value} hashsum", value)
-    return replace(options, hashsum=ExpectedHashsum(kind, value))
+    return replace(options, hashsum=read_expected_hashsum(values))
 
 
 def read_max_src_resolution(options: InfoOptions, values: list[str]) -> InfoOptions:

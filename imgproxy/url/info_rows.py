@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from imgproxy.url import args as a
 from imgproxy.url import info_readers as r
 from imgproxy.url import writers as w
-from imgproxy.url.info_options import DEFAULT_INFO_OPTIONS, NO_HASHSUM, InfoOptions
+from imgproxy.url.hashsums import NO_HASHSUM
+from imgproxy.url.info_options import DEFAULT_INFO_OPTIONS, InfoOptions
 from imgproxy.url.info_readers import Reader
 
 Writer = Callable[[InfoOptions], list[str]]

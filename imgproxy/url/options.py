@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from imgproxy.url.hashsums import ExpectedHashsum
 from imgproxy.url.pixel_filters import PixelFilter
 
 
@@ -256,6 +257,14 @@ class Options:
     expires: int | None = None
     filename: str = ""
     return_attachment: bool = False
+    hashsum: ExpectedHashsum | None = None
+    """The source's bytes must hash to this (`hashsum:%type:%hex`); None: not checked."""
+    fallback_image_url: str = ""
+    """Answered, processed alike, when the source fails; blank: the server's fallback."""
+    bypass_cache: bool = False
+    """Skip the result and sources caches both ways (IMGPROXY_ALLOW_BYPASS_CACHE)."""
+    cache_tags: tuple[str, ...] = ()
+    """Added to the tag headers and to the purge index."""
     limits: SecurityLimits = field(default_factory=SecurityLimits)
     # thumbor URLs only (not in the imgproxy grammar)
     source_fit: SourceFit | None = None

@@ -53,6 +53,8 @@ class PathParser:
     presets: Mapping[str, Preset] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
     allow_security_options: bool = False
+    allow_bypass_cache: bool = False
+    """IMGPROXY_ALLOW_BYPASS_CACHE: otherwise `bypass_cache:1` is refused, even in a preset."""
     allowed_options: frozenset[str] | None = None
     """None allows every option; presets are exempt either way."""
     only_presets: bool = False
@@ -75,6 +77,8 @@ class PathParser:
                 raise InvalidPath("The basic URL format is not supported; use processing options")
             raw_options, rest = split_options(segments, self.separator)
             options = self.read_all(options, raw_options, used=(), checked=True)
+        if options.bypass_cache and not self.allow_bypass_cache:
+            raise Forbidden("Option bypass_cache is not allowed")
         if not rest:
             raise InvalidPath("Image URL is empty")
         try:

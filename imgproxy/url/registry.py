@@ -19,6 +19,7 @@ from imgproxy.url import effect_options as e
 from imgproxy.url import geometry_options as g
 from imgproxy.url import literals as lit
 from imgproxy.url import writers as w
+from imgproxy.url.hashsums import hashsum_args, hashsum_literal
 from imgproxy.url.options import DEFAULT_OPTIONS, Options
 
 Reader = Callable[[Options, list[str]], Options]
@@ -56,6 +57,9 @@ SOURCE_FIT = Spelling(lit.optional(lit.source_fit))
 PIXEL_FILTERS = Spelling(lit.each(lit.pixel_filter))
 TURN = Spelling(lit.scalar)
 ASSETS = Spelling(lit.each(lit.asset))
+HASHSUM = Spelling(hashsum_literal, hashsum_args)
+FALLBACK_IMAGE_URL = Spelling(lit.string, d.fallback_image_url_args)
+CACHE_TAGS = Spelling(lit.each(lit.string), list)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,9 @@ class OptionRow:
     keyed_at_default: bool = True
     """False for rows added after cache keys were pinned: the canonical form leaves them out
     while they hold their defaults, so adding an option changes no existing key."""
+    in_key: bool = True
+    """False for an option that changes nothing in the result it names (`bypass_cache`): never
+    in the canonical form, so the URL with it shares the key of the URL without it."""
 
     @property
     def name(self) -> str:
@@ -102,7 +109,10 @@ class OptionRow:
         return [item.value(options) for item in self.fields]
 
     def keyed(self, options: Options) -> bool:
-        """Part of the canonical form: always, or (a later row) once off its defaults."""
+        """Part of the canonical form: always, or (a later row) once off its defaults; never
+        when not `in_key`."""
+        if not self.in_key:
+            return False
         return self.keyed_at_default or self.values(options) != self.values(DEFAULTS)
 
     def write(self, options: Options) -> list[str]:
@@ -123,9 +133,15 @@ def option(names: tuple[str, ...], read: Reader | None, *fields: tuple[str, Spel
     return OptionRow(names, read, tuple(Field(*item) for item in fields))
 
 
-def later(names: tuple[str, ...], read: Reader | None, *fields: tuple[str, Spelling]) -> OptionRow:
+def later(
+    names: tuple[str, ...],
+    read: Reader | None,
+    *fields: tuple[str, Spelling],
+    in_key: bool = True,
+) -> OptionRow:
     """A row added after cache keys were pinned (`OptionRow.keyed_at_default`)."""
-    return OptionRow(names, read, tuple(Field(*item) for item in fields), keyed_at_default=False)
+    row_fields = tuple(Field(*item) for item in fields)
+    return OptionRow(names, read, row_fields, keyed_at_default=False, in_key=in_key)
 
 
 def limit(names: tuple[str, str], read: Reader, spelling: Spelling) -> OptionRow:
@@ -190,6 +206,14 @@ ROWS: tuple[OptionRow, ...] = (
     option(("expires", "exp"), d.read_expires, ("expires", WHOLE)),
     option(("filename", "fn"), d.read_filename, ("filename", FILENAME)),
     option(("return_attachment", "att"), d.read_return_attachment, ("return_attachment", FLAG)),
+    later(("hashsum", "hs"), d.read_hashsum, ("hashsum", HASHSUM)),
+    later(
+        ("fallback_image_url", "fiu"),
+        d.read_fallback_image_url,
+        ("fallback_image_url", FALLBACK_IMAGE_URL),
+    ),
+    later(("bypass_cache", "bc"), d.read_bypass_cache, ("bypass_cache", FLAG), in_key=False),
+    later(("cache_tags", "ct"), d.read_cache_tags, ("cache_tags", CACHE_TAGS)),
     limit(("max_src_resolution", "msr"), d.read_max_src_resolution, DECIMAL),
     limit(("max_src_file_size", "msfs"), d.read_max_src_file_size, WHOLE),
     limit(("max_animation_frames", "maf"), d.read_max_animation_frames, WHOLE),

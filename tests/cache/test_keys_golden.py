@@ -77,6 +77,7 @@ BASE: dict[str, object] = {
     "workers": 1,
     "thumbor_allow_unsafe": True,
     "allow_security_options": True,
+    "allow_bypass_cache": True,
     "presets": PRESETS,
     "max_src_file_size": 0,  # the default before it became 64 MiB, when these keys were pinned
 }
@@ -224,6 +225,10 @@ OPTION_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("expires", str(FAR_FUTURE), ("exp",)),
     ("filename", "Y3VyaW9zaXR5:1", ("fn",)),
     ("return_attachment", "1", ("att",)),
+    ("hashsum", "sha256:" + "0123456789abcdef" * 4, ("hs",)),
+    ("fallback_image_url", "aHR0cDovL2V4YW1wbGUuY29tL2ZiLnBuZw", ("fiu",)),
+    ("bypass_cache", "1", ("bc",)),
+    ("cache_tags", "products:home", ("ct",)),
     ("max_src_resolution", "25.5", ("msr",)),
     ("max_src_file_size", "10485760", ("msfs",)),
     ("max_animation_frames", "10", ("maf",)),
@@ -348,6 +353,21 @@ IMGPROXY_CASES = (
     Case("imgproxy/two_presets_then_override", unsafe("pr:thumbnail:blurry/bl:1/w:120")),
     Case("imgproxy/filename_unicode", unsafe("fn:0YTQvtGC0L4:1")),
     Case("imgproxy/thumbor_twin", TWIN_PATH),
+    Case(
+        "imgproxy/bypass_cache_shares_the_key",
+        unsafe("rs:fill:300:200/bc:1"),
+        same_as=(Spelling(unsafe("rs:fill:300:200")), Spelling(unsafe("bc:0/rs:fill:300:200"))),
+    ),
+    Case(
+        "imgproxy/delivery_options_at_defaults",
+        unsafe("rs:fill:300:200/hs:none/fiu:/ct:"),
+        same_as=(Spelling(unsafe("rs:fill:300:200")),),
+    ),
+    Case(
+        "imgproxy/hashsum_any_case",
+        unsafe("w:300/hs:MD5:D41D8CD98F00B204E9800998ECF8427E"),
+        same_as=(Spelling(unsafe("w:300/hashsum:md5:d41d8cd98f00b204e9800998ecf8427e")),),
+    ),
 )
 
 ACCEPT_CASES = (

@@ -14,7 +14,19 @@ from imgproxy.url.canonical import canonical_options
 from imgproxy.url.generator import generate_options
 from imgproxy.url.options import Asset, Options, SourceFit
 from imgproxy.url.pixel_filters import PixelFilter
+from imgproxy.url.registry import ROWS
 from tests.imgproxy.url.test_generator import options_strategy
+
+
+def repr_before_later_rows(options: Options) -> str:
+    """`repr(options)` without the fields of rows the canonical form leaves out (`later` rows
+    at their defaults, rows not `in_key`): the record as it was when keys were pinned."""
+    text = repr(options)
+    for row in ROWS:
+        if not row.keyed(options):
+            for item in row.fields:
+                text = text.replace(f", {item.path}={item.value(options)!r}", "", 1)
+    return text
 
 
 def spelled_with_repr(options: Options) -> str:
@@ -22,7 +34,7 @@ def spelled_with_repr(options: Options) -> str:
     try:
         text = "/".join(generate_options(options, full=True))
     except ValueError:
-        return repr(options)
+        return repr_before_later_rows(options)
     extras = (options.source_fit, options.pixel_filters, options.turn, options.assets)
     return f"{text}|thumbor:{extras!r}" if extras != (None, (), 0, ()) else text
 

@@ -8,12 +8,8 @@ from dataclasses import replace
 import pytest
 
 from imgproxy.errors import ExpiredURL, Forbidden, InvalidOption, InvalidPath, ProxyError
-from imgproxy.url.info_options import (
-    DEFAULT_INFO_OPTIONS,
-    ExpectedHashsum,
-    Hashsum,
-    InfoOptions,
-)
+from imgproxy.url.hashsums import ExpectedHashsum, Hashsum
+from imgproxy.url.info_options import DEFAULT_INFO_OPTIONS, InfoOptions
 from imgproxy.url.info_path import InfoPathParser, InfoRequest, generate_info_path
 from imgproxy.url.info_rows import ROWS, canonical_info_options, generate_info_options
 from imgproxy.url.options import Crop, Gravity, GravityType, SecurityLimits

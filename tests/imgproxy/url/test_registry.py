@@ -18,7 +18,7 @@ from imgproxy.url.pixel_filters import PixelFilter
 from imgproxy.url.registry import BY_NAME, ROWS, THUMBOR_ROWS, OptionRow
 
 NOW = 1_700_000_000
-PARSER = PathParser(allow_security_options=True, clock=lambda: NOW)
+PARSER = PathParser(allow_security_options=True, allow_bypass_cache=True, clock=lambda: NOW)
 SOURCE = "plain/http://example.com/a.jpg"
 
 # Arguments (as written after `name:`) that set each readable row to something not default.
@@ -69,6 +69,10 @@ EXAMPLES: dict[str, str] = {
     "expires": str(NOW + 60),
     "filename": "cGhvdG8gMS5qcGc:1",
     "return_attachment": "1",
+    "hashsum": "sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    "fallback_image_url": "aHR0cDovL2V4YW1wbGUuY29tL2ZiLnBuZw",
+    "bypass_cache": "1",
+    "cache_tags": "products:home",
     "max_src_resolution": "20.5",
     "max_src_file_size": "1000000",
     "max_animation_frames": "5",
