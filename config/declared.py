@@ -90,6 +90,7 @@ DECLARED: tuple[Declared, ...] = (
     Declared("IMGPROXY_MAX_SRC_FILE_SIZE", "max_src_file_size", integer(0)),
     Declared("IMGPROXY_MAX_DECODE_MEMORY", "max_decode_memory", integer(0)),
     Declared("IMGPROXY_MAX_REDIRECTS", "max_redirects", integer(0)),
+    Declared("IMGPROXY_MAX_CHAINED_PIPELINES", "max_chained_pipelines", integer(0)),
     Declared("IMGPROXY_WORKERS", "workers", integer(1)),
     Declared("IMGPROXY_REQUESTS_QUEUE_SIZE", "requests_queue_size", integer(0)),
     Declared("IMGPROXY_CONCURRENT_DOWNLOADS", "concurrent_downloads", integer(0)),

@@ -39,6 +39,8 @@ class Settings:
     process (`transforms.decode_memory`); 0: no limit."""
     max_src_resolution: float = 50.0
     max_redirects: int = 10
+    max_chained_pipelines: int = 10
+    """Pipelines one URL may chain with `/-/` (0: any number; presets' are not counted)."""
     download_timeout: float = 5.0
     connect_timeout: float = 2.0
     timeout: float = 10.0

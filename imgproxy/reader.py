@@ -54,6 +54,7 @@ def imgproxy_paths(settings: Settings) -> VerifiedPaths:
         settings.presets,
         allow_security_options=settings.allow_security_options,
         allow_bypass_cache=settings.allow_bypass_cache,
+        max_chained_pipelines=settings.max_chained_pipelines,
         allowed_options=settings.allowed_processing_options,
         only_presets=settings.only_presets,
         # Unsigned encrypted URLs would be a padding oracle: only with signatures.

@@ -11,7 +11,7 @@ it. Sharpening needs no bound of its own: libvips takes sigmas up to 10 only.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pyvips
 
@@ -55,12 +55,14 @@ def _mask_work(mask: int, width: int, height: int, frames: int, fast: bool) -> f
     return width * height * frames * mask * margin * slow
 
 
-def largest_sigma(width: int, height: int, frames: int, fast: bool) -> float:
-    """The strongest blur, to one decimal, that `MAX_BLUR_WORK` allows on this image."""
+def largest_sigma(
+    width: int, height: int, frames: int, fast: bool, budget: float = MAX_BLUR_WORK
+) -> float:
+    """The strongest blur, to one decimal, that `budget` allows on this image."""
     low, high = -1, MAX_REACH
     while high - low > 1:
         reach = (low + high) // 2
-        if _mask_work(2 * reach + 1, width, height, frames, fast) <= MAX_BLUR_WORK:
+        if _mask_work(2 * reach + 1, width, height, frames, fast) <= budget:
             low = reach
         else:
             high = reach
@@ -77,35 +79,58 @@ def _blurred_size(plan: Plan, loaded: tuple[int, int]) -> tuple[int, int]:
     return result_size(bare, loaded)
 
 
-def _check_result(width: int, height: int, frames: int, limits: Limits) -> None:
+@dataclass(frozen=True)
+class Spent:
+    """What the earlier pipelines of a chain (`/-/`) took of the budgets: one URL gets one
+    budget however many pipelines it chains."""
+
+    pixels: int = 0
+    """Result pixels, counted as `_check_result` counts them."""
+    blur: float = 0.0
+    """Mask taps (`blur_work`)."""
+
+    @property
+    def pixels_note(self) -> str:
+        return f" after {self.pixels / 1e6:g} MP in earlier pipelines" if self.pixels else ""
+
+    @property
+    def blur_note(self) -> str:
+        return " after the blurs of earlier pipelines" if self.blur else ""
+
+
+def _check_result(width: int, height: int, frames: int, limits: Limits, spent: Spent) -> int:
     """The result is held to the limits a source is: every frame together, or each frame when
-    animations have a limit of their own."""
+    animations have a limit of their own. Returns the pixels counted."""
     if limits.max_animation_frame_pixels and frames > 1:
         limit, pixels, counted = limits.max_animation_frame_pixels, width * height, " per frame"
     else:
         limit, pixels = limits.max_src_pixels, width * height * frames
         counted = f" x {frames} frames" if frames > 1 else ""
-    if limit and pixels > limit:
+    if limit and spent.pixels + pixels > limit:
         raise WorkTooLarge(
             f"Expected a result of at most {limit / 1e6:g} MP "
-            f"but received {width}x{height}{counted}"
+            f"but received {width}x{height}{counted}{spent.pixels_note}"
         )
+    return pixels
 
 
-def bound_work(image: pyvips.Image, job: Job, limits: Limits) -> None:
+def bound_work(image: pyvips.Image, job: Job, limits: Limits, spent: Spent = Spent()) -> Spent:
     """Refuse a job whose result has more pixels than a source may have, or whose blur costs
-    more than `MAX_BLUR_WORK`. `image` is the loaded (lazy) source."""
+    more than `MAX_BLUR_WORK`, together with what `spent` says earlier pipelines took. `image`
+    is the loaded (lazy) source. Returns `spent` with this job's share added."""
     frames = job.frames
     loaded = (image.width, image.height // frames)
-    _check_result(*result_size(job.plan, loaded), frames, limits)
+    pixels = _check_result(*result_size(job.plan, loaded), frames, limits, spent)
     sigma = job.options.blur
     if not sigma:
-        return
+        return replace(spent, pixels=spent.pixels + pixels)
     width, height = _blurred_size(job.plan, loaded)
     fast = image.format == "uchar" and not image.hasalpha()
-    if blur_work(sigma, width, height, frames, fast) > MAX_BLUR_WORK:
-        most = largest_sigma(width, height, frames, fast)
+    work = blur_work(sigma, width, height, frames, fast)
+    if spent.blur + work > MAX_BLUR_WORK:
+        most = largest_sigma(width, height, frames, fast, MAX_BLUR_WORK - spent.blur)
         raise WorkTooLarge(
             f"Expected blur of at most {most:g} for a {width}x{height} result "
-            f"but received {sigma:g}"
+            f"but received {sigma:g}{spent.blur_note}"
         )
+    return Spent(spent.pixels + pixels, spent.blur + work)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyvips
 
@@ -19,7 +19,8 @@ from imgproxy.url.options import ImageFormat, Options
 from transforms.animation import join_frames, split_frames
 from transforms.assets import NO_ASSETS, Assets, decode_asset
 from transforms.cancellation import Cancellation
-from transforms.costs import bound_work
+from transforms.chained import intermediate_source
+from transforms.costs import Spent, bound_work
 from transforms.decode_memory import DecodeMemory, decode_bytes
 from transforms.encode import encode
 from transforms.job import Encoding, Job
@@ -215,6 +216,45 @@ def _checked(step: Step, image: pyvips.Image, job: Job) -> pyvips.Image:
     return step(image, job)
 
 
+def _load(loading: Loading) -> tuple[pyvips.Image, Plan]:
+    for stage in LOAD_STAGES:
+        loading.cancellation.check()
+        loading = stage(loading)
+    return loading.loaded()
+
+
+def _main_steps(image: pyvips.Image, job: Job) -> pyvips.Image:
+    frames = job.frames
+    parts = split_frames(image, frames) if frames > 1 else [image]
+    for step in MAIN_STEPS:
+        parts = [_checked(step, part, job) for part in parts]
+    return join_frames(parts, image) if frames > 1 else parts[0]
+
+
+def _chained_pass(
+    result: pyvips.Image,
+    options: Options,
+    job: Job,
+    limits: Limits,
+    *,
+    spent: Spent,
+    source_format: ImageFormat,
+) -> tuple[pyvips.Image, Spent]:
+    """One chained pipeline (`/-/`) on the previous one's result: its own load stages, plan and
+    steps; the encoding, the limits and the budgets (`spent`) are the first pipeline's."""
+    frames, cancellation = job.frames, job.cancellation
+    previous = to_result_space(result, job)
+    source = intermediate_source(previous, frames, source_format, cancellation)
+    upright = Orientation.from_exif(1, auto_rotate=False)
+    loading = Loading(
+        source, options, upright, frames, limits, geometry=options, cancellation=cancellation
+    )
+    image, plan = _load(loading)
+    pipeline_job = replace(job, plan=plan, options=options)
+    spent = bound_work(image, pipeline_job, limits, spent)
+    return _main_steps(image, pipeline_job), spent
+
+
 def _passthrough(
     data: bytes, source: Source, options: Options, requested: ImageFormat | None
 ) -> bytes | None:
@@ -260,10 +300,7 @@ def render(
     )
     with defaults.decode_memory.held(decode_bytes(info) * frames, cancellation):
         try:
-            for stage in LOAD_STAGES:
-                cancellation.check()
-                loading = stage(loading)
-            image, plan = loading.loaded()
+            image, plan = _load(loading)
             job = _job(
                 plan,
                 options,
@@ -274,11 +311,12 @@ def render(
                 frames=frames,
                 cancellation=cancellation,
             )
-            bound_work(image, job, limits)
-            parts = split_frames(image, frames) if frames > 1 else [image]
-            for step in MAIN_STEPS:
-                parts = [_checked(step, part, job) for part in parts]
-            result = join_frames(parts, image) if frames > 1 else parts[0]
+            spent = bound_work(image, job, limits)
+            result = _main_steps(image, job)
+            for chained in options.chained:
+                result, spent = _chained_pass(
+                    result, chained, job, limits, spent=spent, source_format=info.format
+                )
             for step in FINAL_STEPS:
                 result = _checked(step, result, job)
             encode_started = time.perf_counter()

@@ -9,7 +9,8 @@ Cache keys digest it (`cache.keys`), so every byte of it is pinned
 * then, when a thumbor URL set any thumbor-only field, `|thumbor:` and the literals of those
   fields as a tuple: `|thumbor:(None, (), 1, ())`;
 * and when a value cannot be written in a path at all (a `:` in a cachebuster read with another
-  separator), the literal of the whole record instead: `Options(resizing_type=..., ...)`.
+  separator), the literal of the whole record instead: `Options(resizing_type=..., ...)`;
+* then, for each chained pipeline, `/-/` and the segments it sets (or its record's literal).
 """
 
 from __future__ import annotations
@@ -28,9 +29,21 @@ def canonical_options(options: Options) -> str:
     try:
         text = "/".join(generate_options(options, full=True))
     except UnwritableValue:
-        return options_literal(options)
+        return options_literal(options) + chained_text(options)
     extras = thumbor_literal(options)
-    return f"{text}|thumbor:{extras}" if extras else text
+    text = f"{text}|thumbor:{extras}" if extras else text
+    return text + chained_text(options) if options.chained else text
+
+
+def chained_text(options: Options) -> str:
+    """`/-/` and each chained pipeline's own segments, only those off their defaults."""
+    parts = []
+    for pipeline in options.chained:
+        try:
+            parts.append("/".join(["", "-", *generate_options(pipeline)]))
+        except UnwritableValue:
+            parts.append("/-/" + options_literal(pipeline))
+    return "".join(parts)
 
 
 def thumbor_literal(options: Options) -> str:

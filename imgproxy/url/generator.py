@@ -6,6 +6,7 @@ import operator
 
 from imgproxy.url import literals as lit
 from imgproxy.url.options import DEFAULT_OPTIONS, ImageRequest, Options
+from imgproxy.url.pipelines import PIPELINE_SEPARATOR
 from imgproxy.url.registry import BY_NAME, ROWS, OptionRow
 from imgproxy.url.source import encode_base64, encode_plain
 
@@ -71,6 +72,8 @@ def generate_path(request: ImageRequest, separator: str = ":", *, base64: bool =
     options = request.options
     extension = options.format.extension if options.format and not options.raw else ""
     segments = generate_options(options, separator, with_format=bool(options.raw))
+    for pipeline in options.chained:
+        segments += [PIPELINE_SEPARATOR, *generate_options(pipeline, separator)]
     source = (
         encode_base64(request.source, extension)
         if base64

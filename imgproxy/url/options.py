@@ -273,6 +273,9 @@ class Options:
     turn: int = 0
     """Counter-clockwise quarter turns of the result, after resizing (thumbor `rotate`)."""
     assets: tuple[Asset, ...] = ()
+    # Chained pipelines (`/-/`), after this one: only their processing fields are set
+    # (`imgproxy.url.pipelines`)
+    chained: tuple[Options, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from imgproxy.errors import ExpiredURL, Forbidden, InvalidOption, InvalidPath
 from imgproxy.url.args import ArgumentError, shown
 from imgproxy.url.delivery_options import read_format
 from imgproxy.url.geometry_options import RESIZING_TYPES
-from imgproxy.url.options import DEFAULT_OPTIONS, ImageRequest, Options
+from imgproxy.url.options import ImageRequest
+from imgproxy.url.pipelines import PIPELINE_SEPARATOR, Chain
 from imgproxy.url.presets import Preset, RawOption, split_options
 from imgproxy.url.registry import BY_NAME, PRESET_OPTIONS, SECURITY_OPTIONS
 from imgproxy.url.source import PLAIN_MARKER, decode_base64, decode_plain
@@ -55,6 +56,8 @@ class PathParser:
     allow_security_options: bool = False
     allow_bypass_cache: bool = False
     """IMGPROXY_ALLOW_BYPASS_CACHE: otherwise `bypass_cache:1` is refused, even in a preset."""
+    max_chained_pipelines: int = 0
+    """IMGPROXY_MAX_CHAINED_PIPELINES: pipelines a URL may make (0: any number)."""
     allowed_options: frozenset[str] | None = None
     """None allows every option; presets are exempt either way."""
     only_presets: bool = False
@@ -63,20 +66,20 @@ class PathParser:
 
     def parse(self, path: str) -> ImageRequest:
         segments = path.lstrip("/").split("/")
-        options = (
-            self.read_preset(DEFAULT_OPTIONS, "default")
-            if "default" in self.presets
-            else DEFAULT_OPTIONS
-        )
+        chain = Chain()
+        if "default" in self.presets:
+            self.read_preset(chain, "default")
         if self.only_presets:
             names = segments[0].split(self.separator) if segments[0] else []
-            options = self.read_all(options, [("preset", tuple(names))], used=(), checked=False)
+            self.read_all(chain, [("preset", tuple(names))], used=(), checked=False)
             rest = segments[1:]
         else:
             if segments[0] in RESIZING_TYPES:
                 raise InvalidPath("The basic URL format is not supported; use processing options")
             raw_options, rest = split_options(segments, self.separator)
-            options = self.read_all(options, raw_options, used=(), checked=True)
+            self.check_pipelines(raw_options)
+            self.read_all(chain, raw_options, used=(), checked=True)
+        options = chain.joined()
         if options.bypass_cache and not self.allow_bypass_cache:
             raise Forbidden("Option bypass_cache is not allowed")
         if not rest:
@@ -101,15 +104,29 @@ class PathParser:
             raise ExpiredURL()
         return ImageRequest(options, source)
 
+    def check_pipelines(self, raw: Sequence[RawOption]) -> None:
+        """IMGPROXY_MAX_CHAINED_PIPELINES, on the URL's own pipelines (presets' are free)."""
+        limit = self.max_chained_pipelines
+        count = 1 + sum(name == PIPELINE_SEPARATOR for name, _ in raw)
+        if limit and count > limit:
+            raise InvalidOption(
+                f"Expected at most {limit} chained pipelines (IMGPROXY_MAX_CHAINED_PIPELINES) "
+                f"but received {count}"
+            )
+
     def read_all(
-        self, options: Options, raw: Sequence[RawOption], used: tuple[str, ...], checked: bool
-    ) -> Options:
+        self, chain: Chain, raw: Sequence[RawOption], used: tuple[str, ...], checked: bool
+    ) -> None:
+        """Reads `raw` into the chain's current pipeline, moving on at each `-`."""
         for name, values in raw:
+            if name == PIPELINE_SEPARATOR:
+                chain.next_pipeline()
+                continue
             if checked and self.allowed_options is not None and name not in self.allowed_options:
                 raise Forbidden(f"Option not allowed: {shown(name)}")
             if name in PRESET_OPTIONS:
                 for preset in values:
-                    options = self.read_preset(options, preset, used)
+                    self.read_preset(chain, preset, used)
                 continue
             if name in SECURITY_OPTIONS and not self.allow_security_options:
                 raise Forbidden(f"Security option {shown(name)} is not allowed")
@@ -117,19 +134,22 @@ class PathParser:
             if row is None or row.read is None:
                 raise InvalidOption(f"Unknown option: {shown(name)}")
             try:
-                options = row.read(options, list(values))
+                chain.current = row.read(chain.current, list(values))
             except ArgumentError as error:
                 raise InvalidOption(str(error)) from None
-        return options
 
-    def read_preset(self, options: Options, name: str, used: tuple[str, ...] = ()) -> Options:
+    def read_preset(self, chain: Chain, name: str, used: tuple[str, ...] = ()) -> None:
+        """A preset applies to the pipeline it stands in; pipelines it chains merge into the
+        URL's next ones, and the URL goes on in the pipeline where the preset stood."""
         if name not in self.presets:
             raise InvalidOption(f"Unknown preset: {shown(name)}")
         if name in used:
-            return options
-        return self.read_all(options, self.presets[name], (*used, name), checked=False)
+            return
+        at = chain.at
+        self.read_all(chain, self.presets[name], (*used, name), checked=False)
+        chain.at = at
 
     def validate_presets(self) -> None:
         """Read every preset once so a bad one stops the server at start, not a request."""
         for name in self.presets:
-            self.read_preset(Options(), name)
+            self.read_preset(Chain(), name)

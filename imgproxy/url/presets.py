@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from imgproxy.url.pipelines import PIPELINE_SEPARATOR
+
 RawOption = tuple[str, tuple[str, ...]]
 Preset = tuple[RawOption, ...]
 
@@ -13,12 +15,16 @@ class PresetError(ValueError):
 
 
 def split_options(segments: list[str], separator: str) -> tuple[list[RawOption], list[str]]:
-    """Read `name:arg:arg` segments until the first one without a separator.
+    """Read `name:arg:arg` segments, and `-` (the next chained pipeline, as `("-", ())`),
+    until the first other segment without a separator.
 
     Returns the options and the remaining segments (where the source URL starts).
     """
     options: list[RawOption] = []
     for index, segment in enumerate(segments):
+        if segment == PIPELINE_SEPARATOR:
+            options.append((PIPELINE_SEPARATOR, ()))
+            continue
         name, *args = segment.split(separator)
         if not args:
             return options, segments[index:]

@@ -364,6 +364,19 @@ IMGPROXY_CASES = (
         same_as=(Spelling(unsafe("rs:fill:300:200")),),
     ),
     Case(
+        "imgproxy/chained_pipelines",
+        unsafe("rs:fit:500:500/-/t:10"),
+        same_as=(Spelling(unsafe("resize:fit:500:500/-/trim:10")),),
+    ),
+    Case(
+        "imgproxy/chained_url_wide_options_belong_to_the_url",
+        unsafe("w:300/-/q:50/f:webp"),
+        same_as=(
+            Spelling(unsafe("q:50/w:300/-/f:webp")),
+            Spelling(unsafe("w:300/q:50/-", f"plain/{PHOTO}@webp")),
+        ),
+    ),
+    Case(
         "imgproxy/hashsum_any_case",
         unsafe("w:300/hs:MD5:D41D8CD98F00B204E9800998ECF8427E"),
         same_as=(Spelling(unsafe("w:300/hashsum:md5:d41d8cd98f00b204e9800998ecf8427e")),),

@@ -26,7 +26,7 @@ def repr_before_later_rows(options: Options) -> str:
         if not row.keyed(options):
             for item in row.fields:
                 text = text.replace(f", {item.path}={item.value(options)!r}", "", 1)
-    return text
+    return text.removesuffix(", chained=())") + ")" if text.endswith(", chained=())") else text
 
 
 def spelled_with_repr(options: Options) -> str:

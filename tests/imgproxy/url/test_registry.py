@@ -90,7 +90,7 @@ READABLE = [row for row in ROWS if row.in_path]
 
 def test_every_field_of_options_has_a_row_in_the_record_order() -> None:
     top = list(dict.fromkeys(item.path.split(".")[0] for row in ROWS for item in row.fields))
-    assert top == [field.name for field in fields(Options)]
+    assert top == [field.name for field in fields(Options) if field.name != "chained"]
     nested = [item.path for row in ROWS for item in row.fields if "." in item.path]
     assert nested == [f"limits.{field.name}" for field in fields(SecurityLimits)]
 
