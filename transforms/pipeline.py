@@ -25,6 +25,7 @@ from transforms.decode_memory import DecodeMemory, decode_bytes
 from transforms.encode import encode
 from transforms.job import Encoding, Job
 from transforms.limits import Limits
+from transforms.pages import stacked_pages
 from transforms.plan import Orientation, Plan
 from transforms.probe import SourceInfo
 from transforms.short_data import guard_short_data
@@ -121,11 +122,15 @@ def _pick(value: bool | None, default: bool) -> bool:
     return default if value is None else value
 
 
+def _animates(info: SourceInfo, options: Options, limits: Limits) -> bool:
+    return info.pages > 1 and limits.max_animation_frames > 1 and not options.disable_animation
+
+
 def _frames(source: Source, options: Options, limits: Limits, output: ImageFormat) -> int:
-    """Frames to process: several only when source and result can animate (then `page` is
-    ignored, as imgproxy does)."""
+    """Frames to process: several only when source and result can animate (then `page` and
+    `pages` are ignored, as imgproxy does)."""
     pages = source.info.pages
-    if pages > 1 and output.supports_animation and limits.max_animation_frames > 1:
+    if output.supports_animation and _animates(source.info, options, limits):
         return min(pages, limits.max_animation_frames)
     if options.page >= pages:
         raise UnprocessableSource(
@@ -153,12 +158,16 @@ def _check_resolution(info: SourceInfo, frames: int, limits: Limits, vector: boo
 
 
 def _output(
-    requested: ImageFormat | None, info: SourceInfo, limits: Limits, defaults: Defaults
+    requested: ImageFormat | None,
+    info: SourceInfo,
+    options: Options,
+    limits: Limits,
+    defaults: Defaults,
 ) -> ImageFormat:
     """The one place the output format is settled: asked for, else from the preferred list."""
     if requested is not None:
         return requested
-    animated = info.pages > 1 and limits.max_animation_frames > 1
+    animated = _animates(info, options, limits)
     return preferred_output(
         defaults.preferred_formats, info.format, has_alpha=info.has_alpha, animated=animated
     )
@@ -287,10 +296,11 @@ def render(
     unprocessed = _passthrough(data, source, options, requested)
     if unprocessed is not None:
         return Rendered(unprocessed, info.format, info.width, info.height, info)
-    output = _output(requested, info, limits, defaults)
+    output = _output(requested, info, options, limits, defaults)
     frames = _frames(source, options, limits, output)
-    _check_resolution(info, frames, limits, source.vector)
-    source = guard_short_data(source, frames)
+    source = guard_short_data(source, max(frames, options.page + options.pages))
+    source = stacked_pages(source, options, frames)
+    _check_resolution(source.info, frames, limits, source.vector)
     orientation = Orientation.from_exif(
         info.orientation, _pick(options.auto_rotate, defaults.auto_rotate)
     )
@@ -298,7 +308,7 @@ def render(
     loading = Loading(
         source, options, orientation, frames, limits, geometry=options, cancellation=cancellation
     )
-    with defaults.decode_memory.held(decode_bytes(info) * frames, cancellation):
+    with defaults.decode_memory.held(decode_bytes(source.info) * frames, cancellation):
         try:
             image, plan = _load(loading)
             job = _job(

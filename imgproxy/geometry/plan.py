@@ -89,6 +89,23 @@ def _crop_size(size: int, requested: float) -> int:
     return int(requested) if requested >= 1 else max(1, scale(size, requested))
 
 
+def _crop_to_ratio(
+    crop: tuple[int, int], image: tuple[int, int], ratio: float, *, enlarge: bool
+) -> tuple[int, int]:
+    """`crop_aspect_ratio`: the crop area's side that breaks `ratio` (width / height) is cut
+    down, or with `enlarge` the other side grows, then both shrink to fit the image."""
+    width, height = crop
+    if (width / height > ratio) != enlarge:
+        width = max(1, round(height * ratio))
+    else:
+        height = max(1, round(width / ratio))
+    if width > image[0]:
+        width, height = image[0], max(1, round(image[0] / ratio))
+    if height > image[1]:
+        width, height = max(1, round(image[1] * ratio)), image[1]
+    return width, height
+
+
 def _resolve_auto(
     kind: ResizingType, src: tuple[float, float], dst: tuple[float, float]
 ) -> ResizingType:
@@ -206,6 +223,13 @@ def make_plan(
     src_w, src_h = (source[1], source[0]) if swapped else source
     crop_w = _crop_size(src_w, options.crop.width)
     crop_h = _crop_size(src_h, options.crop.height)
+    if options.crop_aspect_ratio and (crop_w or crop_h):
+        crop_w, crop_h = _crop_to_ratio(
+            (crop_w or src_w, crop_h or src_h),
+            (src_w, src_h),
+            options.crop_aspect_ratio,
+            enlarge=options.crop_aspect_ratio_enlarge,
+        )
     to_scale = (min_nonzero(crop_w, src_w), min_nonzero(crop_h, src_h))
     x_scale, y_scale, dpr_scale = _scales(options, *to_scale, vector)
     sizes = _sizes(options, to_scale, x_scale, y_scale, dpr_scale)

@@ -56,6 +56,35 @@ def read_saturation(options: Options, values: list[str]) -> Options:
     return replace(options, saturation=value)
 
 
+def read_adjust(options: Options, values: list[str]) -> Options:
+    """`adjust:%brightness:%contrast:%saturation`, each optional: an empty one keeps its value."""
+    a.check_count("adjust", values, 3)
+    for read, value in zip((read_brightness, read_contrast, read_saturation), values, strict=False):
+        if value:
+            options = read(options, [value])
+    return options
+
+
+NO_OBJECT_DETECTION = "there is no object detection"
+CROP_OBJECTS_REFUSED = f"crop_objects is not supported: {NO_OBJECT_DETECTION}"
+REFUSED_OPTIONS = {
+    "crop_objects": CROP_OBJECTS_REFUSED,
+    "c_obj": CROP_OBJECTS_REFUSED,
+    "objects_position": f"objects_position is not supported: {NO_OBJECT_DETECTION}",
+    "obj_pos": f"objects_position is not supported: {NO_OBJECT_DETECTION}",
+    "op": f"objects_position is not supported: {NO_OBJECT_DETECTION}",
+}
+"""imgproxy Pro options this server knows and cannot honour, with the reason a 400 gives."""
+
+
+def read_co(options: Options, values: list[str]) -> Options:
+    """imgproxy's docs give `co` to `contrast:%contrast` and to
+    `crop_objects:%scale_factor:%class_name...`: one argument is a contrast, more are objects."""
+    if len(values) == 1:
+        return read_contrast(options, values)
+    raise a.ArgumentError(CROP_OBJECTS_REFUSED)
+
+
 def read_monochrome(options: Options, values: list[str]) -> Options:
     a.check_count("monochrome", values, 2)
     intensity = a.number("monochrome", values[0], high=1.0)

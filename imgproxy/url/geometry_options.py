@@ -25,6 +25,7 @@ SPECIAL_GRAVITIES = {GravityType.SMART, GravityType.FOCUS_POINT, GravityType.REP
 COMPASS = {member.value: member for member in GravityType if member not in SPECIAL_GRAVITIES}
 CROP_GRAVITIES = COMPASS | {"sm": GravityType.SMART, "fp": GravityType.FOCUS_POINT}
 EXTEND_GRAVITIES = COMPASS | {"fp": GravityType.FOCUS_POINT}
+MAX_PAGE = 9999
 
 
 def gravity(name: str, values: list[str], types: Mapping[str, GravityType]) -> Gravity:
@@ -198,4 +199,24 @@ def read_flip(options: Options, values: list[str]) -> Options:
 
 
 def read_page(options: Options, values: list[str]) -> Options:
-    return replace(options, page=a.integer("page", single("page", values), 0, 9999))
+    return replace(options, page=a.integer("page", single("page", values), 0, MAX_PAGE))
+
+
+def read_pages(options: Options, values: list[str]) -> Options:
+    return replace(options, pages=a.integer("pages", single("pages", values), 1, MAX_PAGE + 1))
+
+
+def read_disable_animation(options: Options, values: list[str]) -> Options:
+    disable = a.boolean("disable_animation", single("disable_animation", values))
+    return replace(options, disable_animation=disable)
+
+
+def read_crop_aspect_ratio(options: Options, values: list[str]) -> Options:
+    """`crop_aspect_ratio:%aspect_ratio[:%enlarge]`; an empty argument keeps its value."""
+    a.check_count("crop_aspect_ratio", values, 2)
+    ratio, enlarge = options.crop_aspect_ratio, options.crop_aspect_ratio_enlarge
+    if values[0]:
+        ratio = a.number("crop_aspect_ratio", values[0], high=a.MAX_DIMENSION)
+    if len(values) > 1 and values[1]:
+        enlarge = a.boolean("crop_aspect_ratio enlarge", values[1])
+    return replace(options, crop_aspect_ratio=ratio, crop_aspect_ratio_enlarge=enlarge)

@@ -222,6 +222,10 @@ class Options:
     extend_aspect_ratio: Extend = field(default_factory=Extend)
     gravity: Gravity = field(default_factory=Gravity)
     crop: Crop = field(default_factory=Crop)
+    crop_aspect_ratio: float = 0.0
+    """The crop area is corrected to this width / height; 0: as the crop option says."""
+    crop_aspect_ratio_enlarge: bool = False
+    """Correct by growing the crop area (within the image) instead of shrinking it."""
     trim: Trim = field(default_factory=Trim)
     padding: Padding = field(default_factory=Padding)
     auto_rotate: bool | None = None
@@ -229,6 +233,10 @@ class Options:
     flip_horizontal: bool = False
     flip_vertical: bool = False
     page: int = 0
+    pages: int = 1
+    """Pages from `page` on, stacked top to bottom, when the result is not animated."""
+    disable_animation: bool = False
+    """Treat every source as a still image (then `page` and `pages` say which pages)."""
     # Colour and filters
     background: Color | None = None
     background_alpha: float = 1.0

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from imgproxy.errors import ExpiredURL, Forbidden, InvalidOption, InvalidPath
 from imgproxy.url.args import ArgumentError, shown
 from imgproxy.url.delivery_options import read_format
+from imgproxy.url.effect_options import REFUSED_OPTIONS
 from imgproxy.url.geometry_options import RESIZING_TYPES
 from imgproxy.url.options import ImageRequest
 from imgproxy.url.pipelines import PIPELINE_SEPARATOR, Chain
@@ -132,7 +133,8 @@ class PathParser:
                 raise Forbidden(f"Security option {shown(name)} is not allowed")
             row = BY_NAME.get(name)
             if row is None or row.read is None:
-                raise InvalidOption(f"Unknown option: {shown(name)}")
+                refused = REFUSED_OPTIONS.get(name)
+                raise InvalidOption(refused or f"Unknown option: {shown(name)}")
             try:
                 chain.current = row.read(chain.current, list(values))
             except ArgumentError as error:

@@ -100,10 +100,20 @@ TABLE: tuple[tuple[str, str, str], ...] = (
     ("pix", "pixelate", "8"),
     ("brightness", "brightness", "-50"),
     ("br", "brightness", "-50"),
-    # imgproxy's docs give `co` to both `contrast` and `crop_objects`: no alias here.
+    # imgproxy's docs give `co` to both `contrast` and `crop_objects`: one argument is contrast.
     ("contrast", "contrast", "1.5"),
+    ("co", "contrast", "1.5"),
     ("saturation", "saturation", "0.5"),
     ("sa", "saturation", "0.5"),
+    ("adjust", "adjust", "10:1.2:0.8"),
+    ("a", "adjust", "10:1.2:0.8"),
+    ("crop_aspect_ratio", "crop_aspect_ratio", "1.5:1"),
+    ("crop_ar", "crop_aspect_ratio", "1.5:1"),
+    ("car", "crop_aspect_ratio", "1.5:1"),
+    ("pages", "pages", "2"),
+    ("pgs", "pages", "2"),
+    ("disable_animation", "disable_animation", "1"),
+    ("da", "disable_animation", "1"),
     ("monochrome", "monochrome", "0.8:ff0000"),
     ("mc", "monochrome", "0.8:ff0000"),
     ("watermark", "watermark", "0.5:re:10:10:0.25"),
@@ -198,6 +208,10 @@ EXPECTED: dict[str, Options] = {
     "pixelate": Options(pixelate=8),
     "brightness": Options(brightness=-50),
     "contrast": Options(contrast=1.5),
+    "adjust": Options(brightness=10, contrast=1.2, saturation=0.8),
+    "crop_aspect_ratio": Options(crop_aspect_ratio=1.5, crop_aspect_ratio_enlarge=True),
+    "pages": Options(pages=2),
+    "disable_animation": Options(disable_animation=True),
     "saturation": Options(saturation=0.5),
     "monochrome": Options(monochrome=Monochrome(0.8, Color(255, 0, 0))),
     "watermark": Options(watermark=Watermark(0.5, G.REPLICATE, 10, 10, 0.25)),
@@ -232,19 +246,17 @@ EXPECTED: dict[str, Options] = {
     "max_result_dimension": Options(limits=SecurityLimits(max_result_dimension=4096)),
 }
 
+# Options imgproxy documents (all Pro) that need object detection: refused with the reason.
+NO_OBJECT_DETECTION: tuple[tuple[str, str, str], ...] = (
+    ("objects_position", "ce:0:0", "objects_position"),
+    ("obj_pos", "fp:0.5:0.5", "objects_position"),
+    ("op", "prop", "objects_position"),
+    ("crop_objects", "1.2:face", "crop_objects"),
+    ("c_obj", "1.2:face", "crop_objects"),
+)
 # Options imgproxy documents (all Pro) that this proxy does not implement, each with example
-# arguments in the documented grammar. `co` is here: the docs give it to `contrast` and to
-# `crop_objects`.
+# arguments in the documented grammar.
 NOT_IMPLEMENTED: tuple[tuple[str, str], ...] = (
-    ("objects_position", "ce:0:0"),
-    ("obj_pos", "fp:0.5:0.5"),
-    ("op", "prop"),
-    ("crop_aspect_ratio", "1.1:1"),
-    ("crop_ar", "1.1"),
-    ("car", "1.1"),
-    ("adjust", "10:1.2:0.8"),
-    ("a", "10:1.2:0.8"),
-    ("co", "1.5"),
     ("duotone", "0.5:000000:ffffff"),
     ("dt", "0.5:000000:ffffff"),
     ("unsharp_masking", "auto:1:24"),
@@ -257,7 +269,6 @@ NOT_IMPLEMENTED: tuple[tuple[str, str], ...] = (
     ("bd", "5:face"),
     ("draw_detections", "1:face"),
     ("dd", "1:face"),
-    ("crop_objects", "1.2:face"),
     ("colorize", "0.5:ff0000:1"),
     ("col", "0.5:ff0000:1"),
     ("gradient", "0.5:000:down:0:1"),
@@ -289,10 +300,6 @@ NOT_IMPLEMENTED: tuple[tuple[str, str], ...] = (
     ("webpo", "lossy"),
     ("avif_options", "on"),
     ("avifo", "auto"),
-    ("pages", "2"),
-    ("pgs", "2"),
-    ("disable_animation", "1"),
-    ("da", "1"),
     ("video_thumbnail_second", "5"),
     ("vts", "5"),
     ("video_thumbnail_keyframes", "1"),
@@ -445,21 +452,40 @@ def test_every_name_in_the_registry_has_a_documented_row() -> None:
 
 def test_full_names_are_what_the_registry_says() -> None:
     for name, full, _ in TABLE:
-        if name not in PRESET_OPTIONS:
+        if name not in PRESET_OPTIONS and name != "co":
             assert BY_NAME[name] is BY_NAME[full], name
 
 
 def test_table_and_refusals_cover_every_documented_name() -> None:
     implemented = {name for name, _, _ in TABLE}
     refused = {name for name, _ in NOT_IMPLEMENTED}
+    no_detection = {name for name, _, _ in NO_OBJECT_DETECTION}
     assert implemented & refused == set()
-    assert implemented | refused == DOCUMENTED_NAMES
+    assert implemented & no_detection == set()
+    assert implemented | refused | no_detection >= DOCUMENTED_NAMES
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "full"), NO_OBJECT_DETECTION, ids=[row[0] for row in NO_OBJECT_DETECTION]
+)
+def test_object_detection_options_are_refused_with_the_reason(
+    name: str, args: str, full: str
+) -> None:
+    error = refusal(f"{name}:{args}")
+    assert type(error) is InvalidOption
+    assert error.message == f"{full} is not supported: there is no object detection"
+    assert error.status == 400
+
+
+def test_co_with_object_classes_is_crop_objects() -> None:
+    error = refusal("co:1.2:face")
+    assert error.message == "crop_objects is not supported: there is no object detection"
 
 
 def test_full_name_of_each_row_is_the_documented_full_name() -> None:
     documented_full = {name: names[0] for names in DOCUMENTED for name in names if name != "co"}
-    assert {name: full for name, full, _ in TABLE} == {
-        name: documented_full[name] for name, _, _ in TABLE
+    assert {name: full for name, full, _ in TABLE if name != "co"} == {
+        name: documented_full[name] for name, _, _ in TABLE if name != "co"
     }
 
 

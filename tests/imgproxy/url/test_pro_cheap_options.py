@@ -1,0 +1,164 @@
+"""imgproxy Pro's `adjust`, `co` (contrast or crop_objects), `crop_aspect_ratio`, `pages` and
+`disable_animation` as the parser reads them: values, edges, refusals and the keys they share."""
+
+from __future__ import annotations
+
+import pytest
+
+from cache.keys import canonical_options
+from imgproxy.errors import InvalidOption
+from imgproxy.url.options import Options
+from imgproxy.url.parser import PathParser
+
+PARSER = PathParser()
+
+
+def parse(options: str) -> Options:
+    return PARSER.parse(f"{options}/plain/http://example.com/a.jpg").options
+
+
+def refusal(options: str) -> str:
+    with pytest.raises(InvalidOption) as caught:
+        parse(options)
+    assert caught.value.status == 400
+    return caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("adjust:10:1.2:0.8", (10, 1.2, 0.8)),
+        ("a:10:1.2:0.8", (10, 1.2, 0.8)),
+        ("a:-255", (-255, 1.0, 1.0)),
+        ("a::1.5", (0, 1.5, 1.0)),
+        ("a:::0", (0, 1.0, 0.0)),
+        ("br:20/a::2", (20, 2.0, 1.0)),  # an empty argument keeps what came before
+        ("a:5:2:3/br:7", (7, 2.0, 3.0)),
+    ],
+)
+def test_adjust_sets_brightness_contrast_and_saturation(
+    path: str, expected: tuple[int, float, float]
+) -> None:
+    options = parse(path)
+    assert (options.brightness, options.contrast, options.saturation) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("a:256", "Expected integer -255..255 for brightness but received '256'"),
+        ("a:0:101", "Expected number 0..100 for contrast but received '101'"),
+        ("a:0:1:-1", "Expected number 0..100 for saturation but received '-1'"),
+        ("a:1:1:1:1", "Expected 1..3 arguments for adjust but received 4"),
+    ],
+)
+def test_adjust_refusals(path: str, message: str) -> None:
+    assert refusal(path) == message
+
+
+def test_adjust_shares_the_key_of_its_three_options() -> None:
+    assert canonical_options(parse("a:10:1.2:0.8")) == canonical_options(
+        parse("br:10/contrast:1.2/sa:0.8")
+    )
+
+
+@pytest.mark.parametrize(("value", "contrast"), [("1.3", 1.3), ("0", 0.0), ("100", 100.0)])
+def test_co_with_one_number_is_contrast(value: str, contrast: float) -> None:
+    assert parse(f"co:{value}").contrast == contrast
+    assert canonical_options(parse(f"co:{value}")) == canonical_options(parse(f"contrast:{value}"))
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("co:1.2:face", "crop_objects is not supported: there is no object detection"),
+        ("co:1:face:cat", "crop_objects is not supported: there is no object detection"),
+        ("crop_objects:1.2", "crop_objects is not supported: there is no object detection"),
+        ("c_obj:1.2:face", "crop_objects is not supported: there is no object detection"),
+        ("objects_position:ce", "objects_position is not supported: there is no object detection"),
+        ("obj_pos:ce", "objects_position is not supported: there is no object detection"),
+        ("co:face", "Expected number 0..100 for contrast but received 'face'"),
+        ("co:101", "Expected number 0..100 for contrast but received '101'"),
+    ],
+)
+def test_co_refusals(path: str, message: str) -> None:
+    assert refusal(path) == message
+
+
+@pytest.mark.parametrize(
+    ("path", "ratio", "enlarge"),
+    [
+        ("crop_aspect_ratio:1.5", 1.5, False),
+        ("crop_ar:0.5:1", 0.5, True),
+        ("car:16:t", 16.0, True),
+        ("car:0", 0.0, False),
+        ("car:2:1/car:3", 3.0, True),  # an absent enlarge keeps the earlier one
+        ("car:2:1/car::0", 2.0, False),
+    ],
+)
+def test_crop_aspect_ratio_reads_ratio_and_enlarge(path: str, ratio: float, enlarge: bool) -> None:
+    options = parse(path)
+    assert (options.crop_aspect_ratio, options.crop_aspect_ratio_enlarge) == (ratio, enlarge)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("car:-1", "Expected number 0..65535 for crop_aspect_ratio but received '-1'"),
+        ("car:x", "Expected number 0..65535 for crop_aspect_ratio but received 'x'"),
+        (
+            "car:1:maybe",
+            "Expected boolean (1, t, true, 0, f, false) for crop_aspect_ratio enlarge "
+            "but received 'maybe'",
+        ),
+        ("car:1:1:1", "Expected 1..2 arguments for crop_aspect_ratio but received 3"),
+    ],
+)
+def test_crop_aspect_ratio_refusals(path: str, message: str) -> None:
+    assert refusal(path) == message
+
+
+@pytest.mark.parametrize(("path", "pages"), [("pages:3", 3), ("pgs:1", 1), ("pgs:10000", 10000)])
+def test_pages(path: str, pages: int) -> None:
+    assert parse(path).pages == pages
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("pgs:0", "Expected integer 1..10000 for pages but received '0'"),
+        ("pgs:10001", "Expected integer 1..10000 for pages but received '10001'"),
+        ("pgs:two", "Expected integer 1..10000 for pages but received 'two'"),
+    ],
+)
+def test_pages_refusals(path: str, message: str) -> None:
+    assert refusal(path) == message
+
+
+@pytest.mark.parametrize(
+    ("path", "disabled"),
+    [("disable_animation:1", True), ("da:t", True), ("da:false", False), ("da:1/da:0", False)],
+)
+def test_disable_animation(path: str, disabled: bool) -> None:
+    assert parse(path).disable_animation is disabled
+
+
+def test_disable_animation_refuses_a_non_boolean() -> None:
+    assert refusal("da:2") == (
+        "Expected boolean (1, t, true, 0, f, false) for disable_animation but received '2'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "same_as"),
+    [
+        ("pgs:1", "w:0"),
+        ("da:0", "w:0"),
+        ("car:0", "w:0"),
+        ("car:0:0", "w:0"),
+        ("a::", "w:0"),
+        ("w:100/a:0:1:1", "w:100"),
+    ],
+)
+def test_defaults_change_no_key(path: str, same_as: str) -> None:
+    assert canonical_options(parse(path)) == canonical_options(parse(same_as))
