@@ -50,7 +50,8 @@ run: $(SERVER_STAMP)
 
 NODE_CLIENT := tests/node/node_modules/@imgproxy/imgproxy-node/package.json
 
-# The official imgproxy Node client, pinned by tests/node/package-lock.json; the tests only run it.
+# The official imgproxy Node client and its core URL builder (@imgproxy/imgproxy-js-core), pinned by
+# tests/node/package-lock.json; the tests only run them.
 $(NODE_CLIENT): tests/node/package.json tests/node/package-lock.json
 	npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 	@touch $@

@@ -1,0 +1,363 @@
+"""What this proxy refuses of what `@imgproxy/imgproxy-js-core` 1.9.0 writes: one table, with
+today's status and message and the reason for each row; and the check that every option the
+library declares is served (test_node_core_geometry.py, test_node_core_options.py,
+test_node_core_info.py), refused here, or not written by the library at all.
+
+The day the proxy serves a row's option, the row fails: move it to the served cases, with
+checks of what the option does. Nothing the library writes is skipped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.integration.core_options import CoreProxy, b64, core_proxy
+from tests.integration.js_core import JsOptions, Kind, Request, declared_options, generate
+from tests.integration.test_node_core_geometry import CASES as GEOMETRY_CASES
+from tests.integration.test_node_core_info import INFO_CASES
+from tests.integration.test_node_core_options import CASES as OTHER_CASES
+from tests.support import OriginLog
+
+PHOTO = "jpeg-baseline-icc.jpg"
+WATERMARKS_FILTERS_ENCODERS = "issue 17 (Pro's watermarks, filters and encoder options)"
+BEST_FORMAT_AND_OUTPUTS = "issue 18 (format:best, autoquality, JPEG XL, HEIC/BMP/ICO output)"
+OBJECTS_AND_VIDEO = "issue 19 (faces and video thumbnails)"
+NOT_PLANNED = "not planned by issues 17-19"
+FORMATS = "jpeg, png, webp, avif, gif, tiff, heic, bmp, ico, svg, jxl, jpg, tif, heif"
+GRAVITIES = "ce, no, so, ea, we, noea, nowe, soea, sowe, sm, fp"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    option: str
+    """The library's name of the option."""
+    options: JsOptions
+    status: int
+    message: str
+    """The body, without its newline."""
+    why: str
+    label: str = ""
+    kind: Kind = "image"
+    url: dict[str, str] = field(default_factory=lambda: {"type": "plain"})
+
+    @property
+    def id(self) -> str:
+        return f"{self.option}-{self.label}" if self.label else self.option
+
+    def request(self, origin: str) -> Request:
+        source = f"{origin}/files/{PHOTO}"
+        value = b64(source) if self.url["type"] == "base64" else source
+        return Request(self.id, self.kind, {**self.url, "value": value}, self.options)
+
+
+def unknown(option: str, options: JsOptions, short: str, why: str, label: str = "") -> Refusal:
+    return Refusal(option, options, 400, f"Unknown option: {short}", why, label)
+
+
+REFUSED: tuple[Refusal, ...] = (
+    unknown(
+        "autoquality",
+        {"autoquality": {"method": "dssim", "target": 0.02}},
+        "aq",
+        BEST_FORMAT_AND_OUTPUTS,
+    ),
+    unknown(
+        "avif_options",
+        {"avif_options": "on", "format": "avif"},
+        "avifo",
+        WATERMARKS_FILTERS_ENCODERS,
+    ),
+    unknown(
+        "blur_areas",
+        {"blur_areas": {"sigma": 5, "areas": [{"left": 0, "top": 0, "width": 0.5, "height": 0.5}]}},
+        "ba",
+        WATERMARKS_FILTERS_ENCODERS,
+    ),
+    unknown(
+        "blur_detections",
+        {"blur_detections": {"sigma": 5, "class_names": ["face"]}},
+        "bd",
+        OBJECTS_AND_VIDEO,
+    ),
+    unknown("color_profile", {"color_profile": "srgb"}, "cp", WATERMARKS_FILTERS_ENCODERS),
+    unknown(
+        "colorize",
+        {"colorize": {"opacity": 0.5, "color": "ff0000"}},
+        "col",
+        WATERMARKS_FILTERS_ENCODERS,
+    ),
+    Refusal(
+        "crop_objects",
+        {"crop_objects": {"scale_factor": 1.2, "class_names": ["face"]}},
+        400,
+        "crop_objects is not supported: there is no object detection",
+        f"{OBJECTS_AND_VIDEO}; the library writes `c_obj`, imgproxy's docs `crop_objects`/`co`",
+    ),
+    unknown("dpi", {"dpi": 300}, "dpi", WATERMARKS_FILTERS_ENCODERS),
+    unknown(
+        "draw_detections",
+        {"draw_detections": {"draw": True, "class_names": ["face"]}},
+        "dd",
+        OBJECTS_AND_VIDEO,
+    ),
+    unknown(
+        "duotone",
+        {"duotone": {"intensity": 1, "color1": "000000", "color2": "ffffff"}},
+        "dt",
+        WATERMARKS_FILTERS_ENCODERS,
+    ),
+    Refusal(
+        "format", {"format": "jxl"}, 422, "Cannot write jxl images", BEST_FORMAT_AND_OUTPUTS, "jxl"
+    ),
+    Refusal(
+        "format", {"format": "ico"}, 422, "Cannot write ico images", BEST_FORMAT_AND_OUTPUTS, "ico"
+    ),
+    Refusal(
+        "format", {"format": "bmp"}, 422, "Cannot write bmp images", BEST_FORMAT_AND_OUTPUTS, "bmp"
+    ),
+    Refusal(
+        "format",
+        {"format": "best"},
+        400,
+        f"Expected one of {FORMATS} for format but received 'best'",
+        BEST_FORMAT_AND_OUTPUTS,
+        "best",
+    ),
+    Refusal(
+        "format",
+        {"format": "mp4"},
+        400,
+        f"Expected one of {FORMATS} for format but received 'mp4'",
+        f"{NOT_PLANNED}: Pro writes animations as H.264 video",
+        "mp4",
+    ),
+    Refusal(
+        "format",
+        {"format": "pdf"},
+        400,
+        f"Expected one of {FORMATS} for format but received 'pdf'",
+        f"{NOT_PLANNED}: Pro wraps a JPEG in a one-page PDF",
+        "pdf",
+    ),
+    unknown(
+        "gradient",
+        {"gradient": {"opacity": 0.5, "color": "000000", "direction": "down"}},
+        "gr",
+        WATERMARKS_FILTERS_ENCODERS,
+    ),
+    Refusal(
+        "gravity",
+        {
+            "width": 100,
+            "height": 100,
+            "resizing_type": "fill",
+            "gravity": {"type": "obj", "class_names": ["face"]},
+        },
+        400,
+        f"Expected one of {GRAVITIES} for gravity but received 'obj'",
+        OBJECTS_AND_VIDEO,
+        "obj",
+    ),
+    Refusal(
+        "gravity",
+        {
+            "width": 100,
+            "height": 100,
+            "resizing_type": "fill",
+            "gravity": {"type": "objw", "class_weights": [{"class": "face", "weight": 2}]},
+        },
+        400,
+        f"Expected one of {GRAVITIES} for gravity but received 'objw'",
+        OBJECTS_AND_VIDEO,
+        "objw",
+    ),
+    unknown(
+        "jpeg_options",
+        {"jpeg_options": {"progressive": True, "no_subsample": True}},
+        "jpgo",
+        WATERMARKS_FILTERS_ENCODERS,
+    ),
+    Refusal(
+        "objects_position",
+        {"objects_position": {"type": "prop"}},
+        400,
+        "objects_position is not supported: there is no object detection",
+        OBJECTS_AND_VIDEO,
+    ),
+    unknown(
+        "png_options",
+        {"png_options": {"interlaced": True, "quantize": True, "quantization_colors": 16}},
+        "pngo",
+        WATERMARKS_FILTERS_ENCODERS,
+    ),
+    unknown(
+        "progressive_blur",
+        {"progressive_blur": {"sigma": 5, "direction": "down", "start": 0.2, "stop": 0.8}},
+        "pbl",
+        WATERMARKS_FILTERS_ENCODERS,
+    ),
+    unknown(
+        "skip_processing",
+        {"skip_processing": ["jpg"]},
+        "sp",
+        "the library writes `sp`, which imgproxy does not read (`skip_processing`/`skp`, served "
+        "through wild_options in test_node_core_options.py)",
+    ),
+    unknown(
+        "style",
+        {"style": b64("svg{background:red}")},
+        "stl",
+        f"{WATERMARKS_FILTERS_ENCODERS}; the library writes `stl`, imgproxy's docs `style`/`st`",
+    ),
+    unknown(
+        "unsharp_masking",
+        {"unsharp_masking": {"mode": "always", "weight": 1, "divider": 24}},
+        "ush",
+        WATERMARKS_FILTERS_ENCODERS,
+    ),
+    unknown(
+        "video_thumbnail_animation",
+        {
+            "video_thumbnail_animation": {
+                "step": 1,
+                "delay": 100,
+                "frames": 4,
+                "frame_width": 100,
+                "frame_height": 100,
+            }
+        },
+        "vta",
+        OBJECTS_AND_VIDEO,
+    ),
+    unknown(
+        "video_thumbnail_keyframes", {"video_thumbnail_keyframes": True}, "vtk", OBJECTS_AND_VIDEO
+    ),
+    unknown("video_thumbnail_second", {"video_thumbnail_second": 5}, "vts", OBJECTS_AND_VIDEO),
+    unknown(
+        "video_thumbnail_tile",
+        {
+            "video_thumbnail_tile": {
+                "step": 1,
+                "columns": 2,
+                "rows": 2,
+                "tile_width": 50,
+                "tile_height": 50,
+            }
+        },
+        "vtt",
+        OBJECTS_AND_VIDEO,
+    ),
+    Refusal(
+        "watermark",
+        {"watermark": {"opacity": 1, "position": "ch"}},
+        400,
+        "Expected one of ce, no, so, ea, we, noea, nowe, soea, sowe, re for watermark position "
+        "but received 'ch'",
+        WATERMARKS_FILTERS_ENCODERS,
+        "chessboard",
+    ),
+    unknown("watermark_shadow", {"watermark_shadow": 2}, "wmsh", WATERMARKS_FILTERS_ENCODERS),
+    unknown(
+        "watermark_size",
+        {"watermark_size": {"width": 10, "height": 10}},
+        "wms",
+        WATERMARKS_FILTERS_ENCODERS,
+    ),
+    unknown(
+        "watermark_text", {"watermark_text": b64("imgproxy")}, "wmt", WATERMARKS_FILTERS_ENCODERS
+    ),
+    unknown(
+        "watermark_url",
+        {"watermark_url": b64("http://127.0.0.1:9/mark.png")},
+        "wmu",
+        WATERMARKS_FILTERS_ENCODERS,
+    ),
+    unknown(
+        "webp_options",
+        {"webp_options": {"compression": "lossless", "smart_subsample": True, "preset": "photo"}},
+        "webpo",
+        WATERMARKS_FILTERS_ENCODERS,
+    ),
+    Refusal(
+        "url.filename",
+        {"width": 100},
+        400,
+        "Invalid source URL",
+        f"{NOT_PLANNED}: IMGPROXY_BASE64_URL_INCLUDES_FILENAME (imgproxy OSS) is not read, so "
+        "the file name after a base64 source becomes part of it (here: garbage after `.jpg`, "
+        "the same for every 5-digit origin port)",
+        url={"type": "base64", "filename": "cat.jpg"},
+    ),
+    Refusal(
+        "classify",
+        {"classify": {"top_k": 3, "class_names": ["cat"]}},
+        400,
+        "Info option classify is not supported: there is no image classification",
+        f"{NOT_PLANNED}: there is no image classifier",
+        kind="info",
+    ),
+    Refusal(
+        "detect_objects",
+        {"detect_objects": True},
+        400,
+        "Info option detect_objects is not supported: there is no object detection",
+        OBJECTS_AND_VIDEO,
+        kind="info",
+    ),
+    Refusal(
+        "crop",
+        {"crop": {"width": 10, "height": 10, "gravity": {"type": "obj", "class_names": ["face"]}}},
+        400,
+        f"Expected one of {GRAVITIES} for crop gravity but received 'obj'",
+        OBJECTS_AND_VIDEO,
+        "obj",
+        kind="info",
+    ),
+)
+
+NOT_WRITTEN: dict[str, JsOptions] = {
+    "watermark_rotate": {"watermark_rotate": 90},
+}
+"""Declared by the library's types, but 1.9.0 has no writer for them: the path carries nothing."""
+
+
+@pytest.fixture(scope="module")
+def proxy(origin: tuple[str, OriginLog]) -> Iterator[CoreProxy]:
+    base = origin[0]
+    with core_proxy(base, [refusal.request(base) for refusal in REFUSED]) as served:
+        yield served
+
+
+@pytest.mark.parametrize("refusal", REFUSED, ids=[refusal.id for refusal in REFUSED])
+def test_refused_as_pinned(proxy: CoreProxy, refusal: Refusal) -> None:
+    response = proxy.client.get(proxy.url(refusal.kind, proxy.paths[refusal.id]))
+    assert (response.status_code, response.text) == (refusal.status, refusal.message + "\n")
+
+
+def test_options_declared_but_not_written(origin: tuple[str, OriginLog]) -> None:
+    source = {"type": "plain", "value": f"{origin[0]}/files/{PHOTO}"}
+    requests = [Request(name, "image", source, options) for name, options in NOT_WRITTEN.items()]
+    paths = generate(requests)
+    assert paths == {name: f"/plain/{source['value']}" for name in NOT_WRITTEN}
+
+
+@pytest.mark.parametrize("kind", ["image", "info"])
+def test_every_declared_option_is_covered(kind: Kind) -> None:
+    declared = declared_options(kind)
+    names = {key for keys in declared.values() for key in keys}
+    cases = (*GEOMETRY_CASES, *OTHER_CASES) if kind == "image" else INFO_CASES
+    served = {case.option for case in cases}
+    refusals = {refusal.option for refusal in REFUSED if refusal.kind == kind}
+    not_written = set(NOT_WRITTEN) if kind == "image" else set()
+    covered = served | refusals | not_written
+    assert covered - names <= {"url.filename"}, "names the library does not know"
+    missing = sorted(interface for interface, keys in declared.items() if not covered & set(keys))
+    assert missing == []
+
+
+def test_each_row_has_a_name_of_its_own() -> None:
+    names = [refusal.id for refusal in REFUSED]
+    assert len(set(names)) == len(names)
