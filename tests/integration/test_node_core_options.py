@@ -370,6 +370,8 @@ CASES: tuple[Case, ...] = (
         the_source_bytes,
         label="skp",
     ),
+    # the library writes `sp`, which imgproxy's docs do not know; read here as `skp`
+    Case("skip_processing", {"width": 100, "skip_processing": ["jpg"]}, the_source_bytes),
     Case(
         "wild_options",
         {"width": 100, "wild_options": [["hs", "md5", PHOTO_MD5]]},

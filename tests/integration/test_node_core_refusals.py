@@ -200,13 +200,6 @@ REFUSED: tuple[Refusal, ...] = (
         WATERMARKS_FILTERS_ENCODERS,
     ),
     unknown(
-        "skip_processing",
-        {"skip_processing": ["jpg"]},
-        "sp",
-        "the library writes `sp`, which imgproxy does not read (`skip_processing`/`skp`, served "
-        "through wild_options in test_node_core_options.py)",
-    ),
-    unknown(
         "style",
         {"style": b64("svg{background:red}")},
         "stl",
