@@ -211,9 +211,7 @@ ROWS: tuple[OptionRow, ...] = (
     option(("preserve_hdr", "ph"), d.read_preserve_hdr, ("preserve_hdr", FLAG)),
     option(("enforce_thumbnail", "eth"), d.read_enforce_thumbnail, ("enforce_thumbnail", FLAG)),
     # `sp`: what imgproxy's own JS client (@imgproxy/imgproxy-js-core) writes.
-    option(
-        ("skip_processing", "skp", "sp"), d.read_skip_processing, ("skip_processing", FORMATS)
-    ),
+    option(("skip_processing", "skp", "sp"), d.read_skip_processing, ("skip_processing", FORMATS)),
     option(("raw",), d.read_raw, ("raw", FLAG)),
     option(("cachebuster", "cb"), d.read_cachebuster, ("cachebuster", TEXT)),
     option(("expires", "exp"), d.read_expires, ("expires", WHOLE)),
