@@ -109,10 +109,16 @@ class Renderer:
         return await self.caching.fetch(source, self.settings.max_src_file_size)
 
     async def assets(self, options: Options) -> Assets:
-        if not options.assets:
+        """The images the URL names besides its source, fetched like sources."""
+        pipelines = (options, *options.chained)
+        urls = sorted(
+            {p.watermark_url for p in pipelines if p.watermark_url and p.watermark.opacity}
+        )
+        if not options.assets and not urls:
             return NO_ASSETS
         found = {asset.role: (await self.cached(asset.url)).data for asset in options.assets}
-        return Assets(watermark=found.get("watermark"), frame=found.get("frame"))
+        marks = {url: (await self.cached(url)).data for url in urls}
+        return Assets(watermark=found.get("watermark"), frame=found.get("frame"), watermarks=marks)
 
     async def validator(self, original: Original) -> str:
         """The origin's ETag or Last-Modified; only without both are the bytes hashed, and

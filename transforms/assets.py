@@ -3,7 +3,8 @@ before rendering and handed in beside the options, decoded here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pyvips
 
@@ -20,6 +21,9 @@ class Assets:
     """Replaces the configured watermark image (at full opacity)."""
     frame: bytes | None = None
     """The nine-patch `frame` draws around the result."""
+    watermarks: Mapping[str, bytes] = field(default_factory=dict)
+    """imgproxy's `watermark_url` images, by URL (each pipeline of a chain may name its own);
+    they take the server's IMGPROXY_WATERMARK_OPACITY as the configured image does."""
 
 
 NO_ASSETS = Assets()

@@ -174,9 +174,13 @@ def _output(
 
 
 def _watermark(
-    defaults: Defaults, assets: Assets, cancellation: Cancellation
+    options: Options, defaults: Defaults, assets: Assets, cancellation: Cancellation
 ) -> tuple[pyvips.Image | None, float]:
-    """The request's own (thumbor `watermark(url)`, at full opacity), else the server's."""
+    """The pipeline's `watermark_url` image, else the request's own (thumbor `watermark(url)`,
+    at full opacity), else the server's."""
+    if options.watermark_url and options.watermark.opacity > 0:
+        data = assets.watermarks[options.watermark_url]
+        return decode_asset(data, "watermark", cancellation), defaults.watermark_opacity
     if assets.watermark is None:
         return defaults.watermark, defaults.watermark_opacity
     return decode_asset(assets.watermark, "watermark", cancellation), 1.0
@@ -248,6 +252,7 @@ def _chained_pass(
     *,
     spent: Spent,
     source_format: ImageFormat,
+    mark: tuple[pyvips.Image | None, float],
 ) -> tuple[pyvips.Image, Spent]:
     """One chained pipeline (`/-/`) on the previous one's result: its own load stages, plan and
     steps; the encoding, the limits and the budgets (`spent`) are the first pipeline's."""
@@ -259,7 +264,9 @@ def _chained_pass(
         source, options, upright, frames, limits, geometry=options, cancellation=cancellation
     )
     image, plan = _load(loading)
-    pipeline_job = replace(job, plan=plan, options=options)
+    pipeline_job = replace(
+        job, plan=plan, options=options, watermark=mark[0], watermark_opacity=mark[1]
+    )
     spent = bound_work(image, pipeline_job, limits, spent)
     return _main_steps(image, pipeline_job), spent
 
@@ -304,7 +311,7 @@ def render(
     orientation = Orientation.from_exif(
         info.orientation, _pick(options.auto_rotate, defaults.auto_rotate)
     )
-    watermark = _watermark(defaults, assets, cancellation)
+    watermark = _watermark(options, defaults, assets, cancellation)
     loading = Loading(
         source, options, orientation, frames, limits, geometry=options, cancellation=cancellation
     )
@@ -324,8 +331,9 @@ def render(
             spent = bound_work(image, job, limits)
             result = _main_steps(image, job)
             for chained in options.chained:
+                mark = _watermark(chained, defaults, assets, cancellation)
                 result, spent = _chained_pass(
-                    result, chained, job, limits, spent=spent, source_format=info.format
+                    result, chained, job, limits, spent=spent, source_format=info.format, mark=mark
                 )
             for step in FINAL_STEPS:
                 result = _checked(step, result, job)

@@ -131,11 +131,11 @@ def read_hashsum(options: Options, values: list[str]) -> Options:
     return replace(options, hashsum=read_expected_hashsum(values))
 
 
-def read_fallback_image_url(options: Options, values: list[str]) -> Options:
-    """`fallback_image_url:%url`, the URL in URL-safe base64 (padding optional); blank: none."""
-    encoded = single("fallback_image_url", values)
+def image_url(name: str, values: list[str]) -> str:
+    """`%url`, an image URL in URL-safe base64 (padding optional); blank: none."""
+    encoded = single(name, values)
     if not encoded:
-        return replace(options, fallback_image_url="")
+        return ""
     try:
         if not BASE64URL.fullmatch(encoded):
             raise binascii.Error
@@ -143,12 +143,19 @@ def read_fallback_image_url(options: Options, values: list[str]) -> Options:
         url = base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4)).decode("utf-8")
         check_source_url(url)
     except (binascii.Error, UnicodeError, ValueError):
-        wanted = "URL-safe base64 of an image URL"
-        raise a.expected(wanted, "fallback_image_url", encoded) from None
-    return replace(options, fallback_image_url=url)
+        raise a.expected("URL-safe base64 of an image URL", name, encoded) from None
+    return url
 
 
-def fallback_image_url_args(url: str) -> list[str]:
+def read_fallback_image_url(options: Options, values: list[str]) -> Options:
+    return replace(options, fallback_image_url=image_url("fallback_image_url", values))
+
+
+def read_watermark_url(options: Options, values: list[str]) -> Options:
+    return replace(options, watermark_url=image_url("watermark_url", values))
+
+
+def image_url_args(url: str) -> list[str]:
     return [encode_base64(url)]
 
 

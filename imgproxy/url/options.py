@@ -248,6 +248,8 @@ class Options:
     saturation: float = 1.0
     monochrome: Monochrome = field(default_factory=Monochrome)
     watermark: Watermark = field(default_factory=Watermark)
+    watermark_url: str = ""
+    """The watermark image's URL (imgproxy Pro's `watermark_url`); blank: the server's."""
     # Encoding
     format: ImageFormat | None = None
     quality: int = 0

@@ -58,7 +58,7 @@ PIXEL_FILTERS = Spelling(lit.each(lit.pixel_filter))
 TURN = Spelling(lit.scalar)
 ASSETS = Spelling(lit.each(lit.asset))
 HASHSUM = Spelling(hashsum_literal, hashsum_args)
-FALLBACK_IMAGE_URL = Spelling(lit.string, d.fallback_image_url_args)
+IMAGE_URL = Spelling(lit.string, d.image_url_args)
 CACHE_TAGS = Spelling(lit.each(lit.string), list)
 
 
@@ -199,6 +199,7 @@ ROWS: tuple[OptionRow, ...] = (
     option(("adjust", "a"), e.read_adjust),
     option(("monochrome", "mc"), e.read_monochrome, ("monochrome", MONOCHROME)),
     option(("watermark", "wm"), e.read_watermark, ("watermark", WATERMARK)),
+    later(("watermark_url", "wmu"), d.read_watermark_url, ("watermark_url", IMAGE_URL)),
     option(("format", "f", "ext"), d.read_format, ("format", FORMAT)),
     option(("quality", "q"), d.read_quality, ("quality", WHOLE)),
     option(("format_quality", "fq"), d.read_format_quality, ("format_quality", FORMAT_QUALITY)),
@@ -221,7 +222,7 @@ ROWS: tuple[OptionRow, ...] = (
     later(
         ("fallback_image_url", "fiu"),
         d.read_fallback_image_url,
-        ("fallback_image_url", FALLBACK_IMAGE_URL),
+        ("fallback_image_url", IMAGE_URL),
     ),
     later(("bypass_cache", "bc"), d.read_bypass_cache, ("bypass_cache", FLAG), in_key=False),
     later(("cache_tags", "ct"), d.read_cache_tags, ("cache_tags", CACHE_TAGS)),

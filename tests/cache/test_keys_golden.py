@@ -214,6 +214,7 @@ OPTION_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("saturation", "0.5", ("sa",)),
     ("monochrome", "0.8:ff0000", ("mc",)),
     ("watermark", "0.5:re:10:10:0.25", ("wm",)),
+    ("watermark_url", "aHR0cDovL2V4YW1wbGUuY29tL3dtLnBuZw", ("wmu",)),
     ("format", "webp", ("f", "ext")),
     ("quality", "85", ("q",)),
     ("format_quality", "jpeg:70:avif:40:webp:60", ("fq",)),

@@ -191,3 +191,15 @@ def colours_at(*points: tuple[int, int, tuple[int, int, int]]) -> Check:
             assert found == rgb, f"{found} at {x}, {y}"
 
     return check
+
+
+def green_square_at_the_top_left(served: Served) -> None:
+    """The 10x10 green first page of the multi-page TIFF drawn at 0, 0 (`watermark_url`), not
+    the server's watermark; the rest is the baseline's."""
+    corner = served.image.crop(0, 0, 10, 10)
+    square = [round(corner.extract_band(band).avg()) for band in range(3)]
+    assert square == [0, 128, 0], f"the top-left 10x10 averages {square}"
+    found = pixels.difference(
+        served.image.crop(40, 40, 30, 30), served.baseline.crop(40, 40, 30, 30)
+    )
+    assert found == 0, f"away from the watermark the image differs by {found:.2f}"

@@ -63,6 +63,7 @@ from tests.integration.image_checks import (
     flattened_over,
     frames,
     green_corner,
+    green_square_at_the_top_left,
     grey,
     half_monochrome,
     half_transparent_red_background,
@@ -169,6 +170,16 @@ CASES: tuple[Case, ...] = (
         {"watermark": {"opacity": 1, "position": "nowe", "scale": 0.5}, "format": "png"},
         watermarked(0, 0, 145),
         label="scale",
+        baseline="f:png",
+    ),
+    Case(
+        "watermark_url",
+        lambda origin: {
+            "watermark": {"opacity": 1, "position": "nowe"},
+            "watermark_url": b64(f"{origin}/files/tiff-multipage.tiff"),
+            "format": "png",
+        },
+        green_square_at_the_top_left,
         baseline="f:png",
     ),
     Case(

@@ -263,12 +263,6 @@ REFUSED: tuple[Refusal, ...] = (
         "watermark_text", {"watermark_text": b64("imgproxy")}, "wmt", WATERMARKS_FILTERS_ENCODERS
     ),
     unknown(
-        "watermark_url",
-        {"watermark_url": b64("http://127.0.0.1:9/mark.png")},
-        "wmu",
-        WATERMARKS_FILTERS_ENCODERS,
-    ),
-    unknown(
         "webp_options",
         {"webp_options": {"compression": "lossless", "smart_subsample": True, "preset": "photo"}},
         "webpo",

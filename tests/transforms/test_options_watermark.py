@@ -8,13 +8,16 @@ an odd number of tiles, cut from the middle); scale fits the mark into scale * t
 
 from __future__ import annotations
 
+import base64
 from dataclasses import replace
 
 import pytest
 import pyvips
 
+from imgproxy.url.options import ImageFormat
 from tests.transforms import images as im
-from transforms.pipeline import Defaults
+from transforms.assets import Assets
+from transforms.pipeline import Defaults, render
 
 BLUE_MARK = im.solid(20, 10, im.BLUE)
 WHITE_110x90 = im.png(im.solid(110, 90, im.WHITE))
@@ -136,3 +139,21 @@ def test_replicated_watermark_spacing_pads_the_tiles():
     assert abs(im.share(image, im.RED) - 100 / 900) < 0.04
     assert im.mean_abs_difference(image, image.fliphor()) == 0
     assert im.mean_abs_difference(image, image.flipver()) == 0
+
+
+def test_watermark_url_image_takes_the_servers_opacity_and_replaces_its_image():
+    """imgproxy Pro's `watermark_url`: the URL's image (fetched beside the source, handed in as
+    an asset by URL) instead of the configured one, at IMGPROXY_WATERMARK_OPACITY x opacity."""
+    url = "http://example.com/green.png"
+    assets = Assets(watermarks={url: im.png(im.solid(20, 10, im.GREEN))})
+    options = im.PARSER.parse(f"wm:1:nowe/wmu:{b64(url)}/plain/local:///source@png").options
+    white = im.png(im.solid(110, 90, im.WHITE))
+    full = im.decode(render(white, options, ImageFormat.PNG, with_mark(), assets))
+    half = im.decode(render(white, options, ImageFormat.PNG, with_mark(opacity=0.5), assets))
+    assert im.rgb(full, 5, 5) == im.GREEN
+    assert im.close(im.rgb(half, 5, 5), (128, 255, 128), tolerance=2)
+    assert marked_box(full) == (0, 0, 20, 10)
+
+
+def b64(url: str) -> str:
+    return base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")

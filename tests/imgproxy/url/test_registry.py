@@ -59,6 +59,7 @@ EXAMPLES: dict[str, str] = {
     "saturation": "1.1",
     "monochrome": "0.3:aabbcc",
     "watermark": "0.5:re:10:-5:0.2",
+    "watermark_url": "aHR0cDovL2V4YW1wbGUuY29tL3dtLnBuZw",
     "format": "webp",
     "quality": "77",
     "format_quality": "webp:50:avif:40",
