@@ -96,6 +96,22 @@ def read_monochrome(options: Options, values: list[str]) -> Options:
     return replace(options, monochrome=Monochrome(intensity, color))
 
 
+def read_watermark_size(options: Options, values: list[str]) -> Options:
+    """`watermark_size:%width:%height`; an empty side keeps its value."""
+    a.check_count("watermark_size", values, 2)
+    width, height = options.watermark_width, options.watermark_height
+    if values[0]:
+        width = a.integer("watermark_size width", values[0])
+    if len(values) > 1 and values[1]:
+        height = a.integer("watermark_size height", values[1])
+    return replace(options, watermark_width=width, watermark_height=height)
+
+
+def read_watermark_rotate(options: Options, values: list[str]) -> Options:
+    angle = a.number("watermark_rotate", single("watermark_rotate", values), low=-360.0, high=360.0)
+    return replace(options, watermark_rotate=angle)
+
+
 def read_watermark(options: Options, values: list[str]) -> Options:
     a.check_count("watermark", values, 5)
     current = options.watermark

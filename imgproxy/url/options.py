@@ -250,6 +250,12 @@ class Options:
     watermark: Watermark = field(default_factory=Watermark)
     watermark_url: str = ""
     """The watermark image's URL (imgproxy Pro's `watermark_url`); blank: the server's."""
+    watermark_width: int = 0
+    watermark_height: int = 0
+    """`watermark_size`: the box the watermark is fitted into (enlarged too) when the
+    watermark's scale is 0; 0 on one side follows the other; both 0: its own size."""
+    watermark_rotate: float = 0.0
+    """Degrees clockwise."""
     # Encoding
     format: ImageFormat | None = None
     quality: int = 0

@@ -200,6 +200,17 @@ ROWS: tuple[OptionRow, ...] = (
     option(("monochrome", "mc"), e.read_monochrome, ("monochrome", MONOCHROME)),
     option(("watermark", "wm"), e.read_watermark, ("watermark", WATERMARK)),
     later(("watermark_url", "wmu"), d.read_watermark_url, ("watermark_url", IMAGE_URL)),
+    later(
+        ("watermark_size", "wms"),
+        e.read_watermark_size,
+        ("watermark_width", WHOLE),
+        ("watermark_height", WHOLE),
+    ),
+    later(
+        ("watermark_rotate", "wmr", "wm_rot"),
+        e.read_watermark_rotate,
+        ("watermark_rotate", DECIMAL),
+    ),
     option(("format", "f", "ext"), d.read_format, ("format", FORMAT)),
     option(("quality", "q"), d.read_quality, ("quality", WHOLE)),
     option(("format_quality", "fq"), d.read_format_quality, ("format_quality", FORMAT_QUALITY)),

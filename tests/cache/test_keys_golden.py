@@ -215,6 +215,8 @@ OPTION_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("monochrome", "0.8:ff0000", ("mc",)),
     ("watermark", "0.5:re:10:10:0.25", ("wm",)),
     ("watermark_url", "aHR0cDovL2V4YW1wbGUuY29tL3dtLnBuZw", ("wmu",)),
+    ("watermark_size", "100:50", ("wms",)),
+    ("watermark_rotate", "45", ("wmr", "wm_rot")),
     ("format", "webp", ("f", "ext")),
     ("quality", "85", ("q",)),
     ("format_quality", "jpeg:70:avif:40:webp:60", ("fq",)),

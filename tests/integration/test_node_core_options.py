@@ -183,6 +183,16 @@ CASES: tuple[Case, ...] = (
         baseline="f:png",
     ),
     Case(
+        "watermark_size",
+        {
+            "watermark": {"opacity": 1, "position": "nowe"},
+            "watermark_size": {"width": 64, "height": 0},
+            "format": "png",
+        },
+        watermarked(0, 0, 64),
+        baseline="f:png",
+    ),
+    Case(
         "watermark",
         {"watermark": {"opacity": 0.5, "position": "re"}, "format": "png"},
         tiled_at_half_opacity((1, 13), (129, 205), (225, 397)),

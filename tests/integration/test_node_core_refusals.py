@@ -254,12 +254,6 @@ REFUSED: tuple[Refusal, ...] = (
     ),
     unknown("watermark_shadow", {"watermark_shadow": 2}, "wmsh", WATERMARKS_FILTERS_ENCODERS),
     unknown(
-        "watermark_size",
-        {"watermark_size": {"width": 10, "height": 10}},
-        "wms",
-        WATERMARKS_FILTERS_ENCODERS,
-    ),
-    unknown(
         "watermark_text", {"watermark_text": b64("imgproxy")}, "wmt", WATERMARKS_FILTERS_ENCODERS
     ),
     unknown(

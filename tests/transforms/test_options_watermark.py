@@ -157,3 +157,47 @@ def test_watermark_url_image_takes_the_servers_opacity_and_replaces_its_image():
 
 def b64(url: str) -> str:
     return base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("path", "box"),
+    [
+        ("wm:1:nowe/wms:40:0", (0, 0, 40, 20)),  # fitted, enlarged
+        ("wm:1:nowe/wms:0:5", (0, 0, 10, 5)),
+        ("wm:1:nowe/wms:40:40", (0, 0, 40, 20)),
+        ("wm:1:nowe/wms:500:500", (0, 0, 110, 55)),  # no larger than the image
+        ("wm:1:nowe:0:0:0.5/wms:10:10", (0, 0, 55, 28)),  # the scale argument wins
+        ("wm:1:nowe/wms:0:0", (0, 0, 20, 10)),
+    ],
+)
+def test_watermark_size_fits_the_mark_into_a_box(path, box):
+    rendered = im.decode(im.run(WHITE_110x90, path, with_mark()))
+    assert marked_box(rendered) == box
+
+
+@pytest.mark.parametrize(
+    ("path", "box"),
+    [
+        ("wm:1:nowe/wmr:90", (0, 0, 10, 20)),
+        ("wm:1:nowe/wm_rot:-90", (0, 0, 10, 20)),
+        ("wm:1:soea/wmr:180", (90, 80, 20, 10)),
+        ("wm:1:nowe/wmr:360", (0, 0, 20, 10)),
+        ("wm:1:nowe/wms:40/wmr:45", (0, 0, 42, 42)),  # sized first, then turned
+    ],
+)
+def test_watermark_rotate_turns_the_mark_clockwise(path, box):
+    rendered = im.decode(im.run(WHITE_110x90, path, with_mark()))
+    assert marked_box(rendered) == box
+
+
+def test_watermark_rotate_is_clockwise():
+    half_red = im.solid(20, 10, im.BLUE).insert(im.solid(10, 10, im.RED), 0, 0)
+    turned = im.decode(im.run(WHITE_110x90, "wm:1:nowe/wmr:90", with_mark(half_red)))
+    assert im.named(turned, 5, 5) == "red"  # the left half goes to the top
+    assert im.named(turned, 5, 15) == "blue"
+
+
+def test_an_odd_angle_leaves_the_corners_transparent():
+    turned = im.decode(im.run(WHITE_110x90, "wm:1:nowe/wms:40/wmr:45", with_mark()))
+    assert im.named(turned, 1, 1) == "white"
+    assert im.named(turned, 21, 21) == "blue"

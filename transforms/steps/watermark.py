@@ -22,14 +22,42 @@ def _odd_cover(size: int, tile: int) -> int:
     return count if count % 2 else count + 1
 
 
+def _sized(mark: pyvips.Image, job: Job, width: int, height: int) -> pyvips.Image:
+    """`scale` (a share of the image), else `watermark_size` (a box, times dpr, no larger than
+    the image), else as it is."""
+    options = job.options
+    if options.watermark.scale > 0:
+        scale = options.watermark.scale
+        box_w, box_h = max(1, round(width * scale)), max(1, round(height * scale))
+        return mark.resize(min(box_w / mark.width, box_h / mark.height))
+    if not (options.watermark_width or options.watermark_height):
+        return mark
+    dpr = job.plan.dpr_scale
+    box_w = min(width, max(1, round(options.watermark_width * dpr)))
+    box_h = min(height, max(1, round(options.watermark_height * dpr)))
+    sides = (
+        (box_w, mark.width, options.watermark_width),
+        (box_h, mark.height, options.watermark_height),
+    )
+    factors = [box / size for box, size, asked in sides if asked]
+    return mark.resize(max(min(factors), 1 / min(mark.width, mark.height)))
+
+
+def _rotated(mark: pyvips.Image, angle: float) -> pyvips.Image:
+    """Clockwise; quarter turns exactly, other angles on a transparent background."""
+    if angle == 0:
+        return mark
+    if angle % 90 == 0:
+        return mark.rot(f"d{int(angle)}")
+    return mark.rotate(angle, background=[0] * mark.bands)
+
+
 def _prepared(mark: pyvips.Image, job: Job, width: int, height: int) -> pyvips.Image:
     options = job.options.watermark
-    if options.scale > 0:
-        box_w, box_h = max(1, round(width * options.scale)), max(1, round(height * options.scale))
-        factor = min(box_w / mark.width, box_h / mark.height)
-        mark = mark.resize(factor)
+    mark = _sized(mark, job, width, height)
     if not mark.hasalpha():
         mark = mark.bandjoin_const([255])
+    mark = _rotated(mark, job.options.watermark_rotate % 360)
     if options.position is GravityType.REPLICATE:
         pad_x, pad_y = _offsets(job, width, height)
         if pad_x > 0 or pad_y > 0:

@@ -60,6 +60,8 @@ EXAMPLES: dict[str, str] = {
     "monochrome": "0.3:aabbcc",
     "watermark": "0.5:re:10:-5:0.2",
     "watermark_url": "aHR0cDovL2V4YW1wbGUuY29tL3dtLnBuZw",
+    "watermark_size": "100:50",
+    "watermark_rotate": "45",
     "format": "webp",
     "quality": "77",
     "format_quality": "webp:50:avif:40",
