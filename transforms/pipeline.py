@@ -44,7 +44,7 @@ from transforms.steps.extend import extend, extend_aspect_ratio, padding
 from transforms.steps.filters import apply_filters
 from transforms.steps.fix_size import fix_size
 from transforms.steps.flatten import flatten
-from transforms.steps.metadata import strip_metadata
+from transforms.steps.metadata import set_resolution, strip_metadata
 from transforms.steps.pixel import pixel_filters
 from transforms.steps.rotate import rotate_and_flip
 from transforms.steps.scale import scale
@@ -82,7 +82,7 @@ MAIN_STEPS: tuple[Step, ...] = (
     watermark,
 )
 # Then once on the whole result, before saving:
-FINAL_STEPS: tuple[Step, ...] = (to_result_space, strip_metadata)
+FINAL_STEPS: tuple[Step, ...] = (to_result_space, strip_metadata, set_resolution)
 
 
 @dataclass(frozen=True)

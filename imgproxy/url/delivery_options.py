@@ -71,6 +71,10 @@ read_raw = flag_reader("raw")
 read_bypass_cache = flag_reader("bypass_cache")
 
 
+def read_dpi(options: Options, values: list[str]) -> Options:
+    return replace(options, dpi=a.number("dpi", single("dpi", values), high=a.MAX_DIMENSION))
+
+
 def read_skip_processing(options: Options, values: list[str]) -> Options:
     if values == [""]:
         return replace(options, skip_processing=())

@@ -266,6 +266,8 @@ class Options:
     strip_color_profile: bool | None = None
     preserve_hdr: bool = False
     enforce_thumbnail: bool = False
+    dpi: float = 0.0
+    """The result's resolution metadata, in dots per inch; 0: the source's."""
     # Delivery
     skip_processing: tuple[ImageFormat, ...] = ()
     raw: bool = False

@@ -22,6 +22,7 @@ URL_WIDE_FIELDS = (
     "keep_copyright",
     "strip_color_profile",
     "preserve_hdr",
+    "dpi",
     "skip_processing",
     "raw",
     "cachebuster",

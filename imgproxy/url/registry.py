@@ -222,6 +222,7 @@ ROWS: tuple[OptionRow, ...] = (
     ),
     option(("preserve_hdr", "ph"), d.read_preserve_hdr, ("preserve_hdr", FLAG)),
     option(("enforce_thumbnail", "eth"), d.read_enforce_thumbnail, ("enforce_thumbnail", FLAG)),
+    later(("dpi",), d.read_dpi, ("dpi", DECIMAL)),
     # `sp`: what imgproxy's own JS client (@imgproxy/imgproxy-js-core) writes.
     option(("skip_processing", "skp", "sp"), d.read_skip_processing, ("skip_processing", FORMATS)),
     option(("raw",), d.read_raw, ("raw", FLAG)),

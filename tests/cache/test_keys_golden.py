@@ -226,6 +226,7 @@ OPTION_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("strip_color_profile", "0", ("scp",)),
     ("preserve_hdr", "1", ("ph",)),
     ("enforce_thumbnail", "1", ("eth",)),
+    ("dpi", "300", ()),
     ("skip_processing", "svg:gif", ("skp", "sp")),
     ("raw", "1", ()),
     ("cachebuster", "v2", ("cb",)),

@@ -135,6 +135,7 @@ TABLE: tuple[tuple[str, str, str], ...] = (
     ("ph", "preserve_hdr", "1"),
     ("enforce_thumbnail", "enforce_thumbnail", "1"),
     ("eth", "enforce_thumbnail", "1"),
+    ("dpi", "dpi", "300"),
     ("quality", "quality", "85"),
     ("q", "quality", "85"),
     ("format_quality", "format_quality", "jpeg:70:avif:40:webp:60"),
@@ -231,6 +232,7 @@ EXPECTED: dict[str, Options] = {
     "strip_color_profile": Options(strip_color_profile=False),
     "preserve_hdr": Options(preserve_hdr=True),
     "enforce_thumbnail": Options(enforce_thumbnail=True),
+    "dpi": Options(dpi=300.0),
     "quality": Options(quality=85),
     "format_quality": Options(
         format_quality=((ImageFormat.AVIF, 40), (ImageFormat.JPEG, 70), (ImageFormat.WEBP, 60))
@@ -290,7 +292,6 @@ NOT_IMPLEMENTED: tuple[tuple[str, str], ...] = (
     ("wmsh", "2"),
     ("style", "c3ZnIHsgZmlsbDogcmVkIH0"),
     ("st", "c3ZnIHsgZmlsbDogcmVkIH0"),
-    ("dpi", "300"),
     ("color_profile", "srgb"),
     ("cp", "cmyk"),
     ("icc", "srgb"),

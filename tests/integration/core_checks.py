@@ -136,6 +136,14 @@ def encoded_as(loader: str) -> Check:
     return check
 
 
+def resolution(dpi: float) -> Check:
+    def check(served: Served) -> None:
+        found = round(served.image.xres * 25.4, 1)
+        assert found == dpi, f"{found} dpi"
+
+    return check
+
+
 def _sizes(served: Served) -> tuple[int, int]:
     assert served.baseline_response is not None, "the case needs a baseline"
     return len(served.response.content), len(served.baseline_response.content)

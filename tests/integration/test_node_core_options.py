@@ -38,6 +38,7 @@ from tests.integration.core_checks import (
     max_age_at_most,
     png,
     refused,
+    resolution,
     sample_format,
     smaller_than_baseline,
     tagged,
@@ -200,6 +201,7 @@ CASES: tuple[Case, ...] = (
         baseline="f:png",
     ),
     # encoding and metadata
+    Case("dpi", {"dpi": 123, "format": "png"}, all_of(png(290, 442), resolution(123))),
     Case("format", {"format": "png"}, all_of(png(290, 442), encoded_as("pngload")), label="png"),
     Case(
         "format",

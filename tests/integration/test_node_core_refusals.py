@@ -96,7 +96,6 @@ REFUSED: tuple[Refusal, ...] = (
         "crop_objects is not supported: there is no object detection",
         f"{OBJECTS_AND_VIDEO}; the library writes `c_obj`, imgproxy's docs `crop_objects`/`co`",
     ),
-    unknown("dpi", {"dpi": 300}, "dpi", WATERMARKS_FILTERS_ENCODERS),
     unknown(
         "draw_detections",
         {"draw_detections": {"draw": True, "class_names": ["face"]}},

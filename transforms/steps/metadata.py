@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pyvips
 
+from imgproxy.url.options import ImageFormat
 from transforms.job import Job
 
+MM_PER_INCH = 25.4
 COPYRIGHT_FIELDS = frozenset({"exif-ifd0-Copyright", "exif-ifd0-Artist"})
 DROPPED_PREFIXES = (
     "exif-",
@@ -34,6 +36,22 @@ def strip_metadata(image: pyvips.Image, job: Job) -> pyvips.Image:
     return image
 
 
+def set_resolution(image: pyvips.Image, job: Job) -> pyvips.Image:
+    """`dpi`: the resolution the saver writes, in libvips' pixels per mm: PNG and TIFF in
+    their own fields, JPEG in an EXIF block the saver builds (`keep_flags` lets it), so
+    stripped metadata goes from the image here rather than through the keep flags."""
+    dpi = job.options.dpi
+    if not dpi:
+        return image
+    image = image.copy(xres=dpi / MM_PER_INCH, yres=dpi / MM_PER_INCH)
+    if job.strip_metadata:
+        keep = COPYRIGHT_FIELDS if job.keep_copyright else frozenset()
+        for name in image.get_fields():
+            if (name.startswith(DROPPED_PREFIXES) or name == "exif-data") and name not in keep:
+                image.remove(name)
+    return image
+
+
 def _keeps_copyright(image: pyvips.Image, job: Job) -> bool:
     """Metadata is stripped but for copyright fields the image has."""
     return (
@@ -48,7 +66,7 @@ def keep_flags(image: pyvips.Image, job: Job) -> str:
     if not job.strip_metadata:
         return "all"
     kept = []
-    if _keeps_copyright(image, job):
+    if _keeps_copyright(image, job) or (job.options.dpi and job.output is ImageFormat.JPEG):
         kept.append("exif")
     if image.get_typeof("icc-profile-data") and not job.strip_color_profile:
         kept.append("icc")

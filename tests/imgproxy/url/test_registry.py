@@ -71,6 +71,7 @@ EXAMPLES: dict[str, str] = {
     "strip_color_profile": "1",
     "preserve_hdr": "1",
     "enforce_thumbnail": "1",
+    "dpi": "300",
     "skip_processing": "gif:svg",
     "raw": "1",
     "cachebuster": "v2",
