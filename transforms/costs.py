@@ -98,6 +98,15 @@ class Spent:
         return " after the blurs of earlier pipelines" if self.blur else ""
 
 
+def _shadow_work(job: Job, result: tuple[int, int], frames: int) -> float:
+    """A watermark's shadow blurs one alpha band no larger than the result (a tiled one:
+    each tile's, together no more than the result)."""
+    sigma = job.options.watermark_shadow
+    if not sigma or not job.options.watermark.opacity or job.watermark is None:
+        return 0.0
+    return blur_work(sigma, *result, frames, fast=True)
+
+
 def _check_result(width: int, height: int, frames: int, limits: Limits, spent: Spent) -> int:
     """The result is held to the limits a source is: every frame together, or each frame when
     animations have a limit of their own. Returns the pixels counted."""
@@ -120,13 +129,22 @@ def bound_work(image: pyvips.Image, job: Job, limits: Limits, spent: Spent = Spe
     is the loaded (lazy) source. Returns `spent` with this job's share added."""
     frames = job.frames
     loaded = (image.width, image.height // frames)
-    pixels = _check_result(*result_size(job.plan, loaded), frames, limits, spent)
+    result = result_size(job.plan, loaded)
+    pixels = _check_result(*result, frames, limits, spent)
+    shadow = _shadow_work(job, result, frames)
     sigma = job.options.blur
-    if not sigma:
+    if not sigma and not shadow:
         return replace(spent, pixels=spent.pixels + pixels)
     width, height = _blurred_size(job.plan, loaded)
     fast = image.format == "uchar" and not image.hasalpha()
-    work = blur_work(sigma, width, height, frames, fast)
+    work = (blur_work(sigma, width, height, frames, fast) if sigma else 0.0) + shadow
+    if shadow and spent.blur + work > MAX_BLUR_WORK:
+        left = MAX_BLUR_WORK - spent.blur - (work - shadow)
+        most = largest_sigma(*result, frames, True, left) if left > 0 else 0.0
+        raise WorkTooLarge(
+            f"Expected watermark_shadow of at most {most:g} for a {result[0]}x{result[1]} "
+            f"result but received {job.options.watermark_shadow:g}{spent.blur_note}"
+        )
     if spent.blur + work > MAX_BLUR_WORK:
         most = largest_sigma(width, height, frames, fast, MAX_BLUR_WORK - spent.blur)
         raise WorkTooLarge(

@@ -8,7 +8,8 @@ from imgproxy.url import args as a
 from imgproxy.url.geometry_options import COMPASS, single
 from imgproxy.url.options import Color, GravityType, Monochrome, Options, Watermark
 
-WATERMARK_POSITIONS = COMPASS | {"re": GravityType.REPLICATE}
+WATERMARK_POSITIONS = COMPASS | {"re": GravityType.REPLICATE, "ch": GravityType.CHESSBOARD}
+MAX_SHADOW_SIGMA = 100.0
 
 
 def read_background(options: Options, values: list[str]) -> Options:
@@ -110,6 +111,11 @@ def read_watermark_size(options: Options, values: list[str]) -> Options:
 def read_watermark_rotate(options: Options, values: list[str]) -> Options:
     angle = a.number("watermark_rotate", single("watermark_rotate", values), low=-360.0, high=360.0)
     return replace(options, watermark_rotate=angle)
+
+
+def read_watermark_shadow(options: Options, values: list[str]) -> Options:
+    sigma = a.number("watermark_shadow", single("watermark_shadow", values), high=MAX_SHADOW_SIGMA)
+    return replace(options, watermark_shadow=sigma)
 
 
 def read_watermark(options: Options, values: list[str]) -> Options:

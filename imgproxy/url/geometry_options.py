@@ -21,7 +21,12 @@ from imgproxy.url.options import (
 
 RESIZING_TYPES = {member.value: member for member in ResizingType}
 RESIZING_ALGORITHMS = {member.value: member for member in ResizingAlgorithm}
-SPECIAL_GRAVITIES = {GravityType.SMART, GravityType.FOCUS_POINT, GravityType.REPLICATE}
+SPECIAL_GRAVITIES = {
+    GravityType.SMART,
+    GravityType.FOCUS_POINT,
+    GravityType.REPLICATE,
+    GravityType.CHESSBOARD,
+}
 COMPASS = {member.value: member for member in GravityType if member not in SPECIAL_GRAVITIES}
 CROP_GRAVITIES = COMPASS | {"sm": GravityType.SMART, "fp": GravityType.FOCUS_POINT}
 EXTEND_GRAVITIES = COMPASS | {"fp": GravityType.FOCUS_POINT}

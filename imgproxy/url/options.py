@@ -42,6 +42,7 @@ class GravityType(StrEnum):
     SMART = "sm"
     FOCUS_POINT = "fp"
     REPLICATE = "re"
+    CHESSBOARD = "ch"
 
 
 class ImageFormat(StrEnum):
@@ -256,6 +257,8 @@ class Options:
     watermark's scale is 0; 0 on one side follows the other; both 0: its own size."""
     watermark_rotate: float = 0.0
     """Degrees clockwise."""
+    watermark_shadow: float = 0.0
+    """Sigma of the blurred shadow drawn under the watermark; 0: none."""
     # Encoding
     format: ImageFormat | None = None
     quality: int = 0

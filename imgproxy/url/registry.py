@@ -211,6 +211,7 @@ ROWS: tuple[OptionRow, ...] = (
         e.read_watermark_rotate,
         ("watermark_rotate", DECIMAL),
     ),
+    later(("watermark_shadow", "wmsh"), e.read_watermark_shadow, ("watermark_shadow", DECIMAL)),
     option(("format", "f", "ext"), d.read_format, ("format", FORMAT)),
     option(("quality", "q"), d.read_quality, ("quality", WHOLE)),
     option(("format_quality", "fq"), d.read_format_quality, ("format_quality", FORMAT_QUALITY)),

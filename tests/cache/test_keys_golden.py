@@ -217,6 +217,7 @@ OPTION_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("watermark_url", "aHR0cDovL2V4YW1wbGUuY29tL3dtLnBuZw", ("wmu",)),
     ("watermark_size", "100:50", ("wms",)),
     ("watermark_rotate", "45", ("wmr", "wm_rot")),
+    ("watermark_shadow", "2.5", ("wmsh",)),
     ("format", "webp", ("f", "ext")),
     ("quality", "85", ("q",)),
     ("format_quality", "jpeg:70:avif:40:webp:60", ("fq",)),

@@ -125,6 +125,8 @@ TABLE: tuple[tuple[str, str, str], ...] = (
     ("watermark_rotate", "watermark_rotate", "45"),
     ("wm_rot", "watermark_rotate", "45"),
     ("wmr", "watermark_rotate", "45"),
+    ("watermark_shadow", "watermark_shadow", "2"),
+    ("wmsh", "watermark_shadow", "2"),
     ("strip_metadata", "strip_metadata", "0"),
     ("sm", "strip_metadata", "0"),
     ("keep_copyright", "keep_copyright", "0"),
@@ -227,6 +229,7 @@ EXPECTED: dict[str, Options] = {
     "watermark_url": Options(watermark_url="http://example.com/wm.png"),
     "watermark_size": Options(watermark_width=100),
     "watermark_rotate": Options(watermark_rotate=45.0),
+    "watermark_shadow": Options(watermark_shadow=2.0),
     "strip_metadata": Options(strip_metadata=False),
     "keep_copyright": Options(keep_copyright=False),
     "strip_color_profile": Options(strip_color_profile=False),
@@ -288,8 +291,6 @@ NOT_IMPLEMENTED: tuple[tuple[str, str], ...] = (
     ("gr", "0.5:000:down:0:1"),
     ("watermark_text", "SGVsbG8"),
     ("wmt", "SGVsbG8"),
-    ("watermark_shadow", "2"),
-    ("wmsh", "2"),
     ("style", "c3ZnIHsgZmlsbDogcmVkIH0"),
     ("st", "c3ZnIHsgZmlsbDogcmVkIH0"),
     ("color_profile", "srgb"),
@@ -540,9 +541,14 @@ def test_security_option_in_a_preset_is_forbidden_too() -> None:
         ("rot:45", "Rotation angle must be a multiple of 90"),
         ("fq:webp", "Missing quality for format_quality: webp"),
         (
-            "wm:0.5:ch",
-            "Expected one of ce, no, so, ea, we, noea, nowe, soea, sowe, re "
-            "for watermark position but received 'ch'",
+            "wm:0.5:chess",
+            "Expected one of ce, no, so, ea, we, noea, nowe, soea, sowe, re, ch "
+            "for watermark position but received 'chess'",
+        ),
+        (
+            "g:ch",
+            "Expected one of ce, no, so, ea, we, noea, nowe, soea, sowe, sm, fp for gravity "
+            "but received 'ch'",
         ),
         (
             "g:obj:face",

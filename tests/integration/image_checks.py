@@ -203,3 +203,24 @@ def green_square_at_the_top_left(served: Served) -> None:
         served.image.crop(40, 40, 30, 30), served.baseline.crop(40, 40, 30, 30)
     )
     assert found == 0, f"away from the watermark the image differs by {found:.2f}"
+
+
+def every_other_tile(served: Served) -> None:
+    """`wm:1:ch`: the 32 px watermark in the centre cell, its side neighbours left as the
+    baseline, its diagonal neighbour a watermark again."""
+    width, height = served.image.width, served.image.height
+    left, top = (width - 32) // 2, (height - 32) // 2
+    for dx, dy, marked in ((0, 0, True), (32, 0, False), (0, 32, False), (32, 32, True)):
+        cell = served.image.crop(left + dx, top + dy, 32, 32)
+        under = served.baseline.crop(left + dx, top + dy, 32, 32)
+        differs = pixels.difference(cell, under) > 1
+        assert differs is marked, f"cell {dx // 32},{dy // 32}: marked {differs}"
+
+
+def shadow_around_the_centred_mark(served: Served) -> None:
+    """`wmsh`: darker than the baseline just outside the centred 32 px watermark."""
+    width, height = served.image.width, served.image.height
+    left, top = (width - 32) // 2, (height - 32) // 2
+    outside = served.image.crop(left - 3, top + 8, 2, 16)
+    under = served.baseline.crop(left - 3, top + 8, 2, 16)
+    assert outside.avg() < under.avg() - 5, (outside.avg(), under.avg())

@@ -242,16 +242,6 @@ REFUSED: tuple[Refusal, ...] = (
         "vtt",
         OBJECTS_AND_VIDEO,
     ),
-    Refusal(
-        "watermark",
-        {"watermark": {"opacity": 1, "position": "ch"}},
-        400,
-        "Expected one of ce, no, so, ea, we, noea, nowe, soea, sowe, re for watermark position "
-        "but received 'ch'",
-        WATERMARKS_FILTERS_ENCODERS,
-        "chessboard",
-    ),
-    unknown("watermark_shadow", {"watermark_shadow": 2}, "wmsh", WATERMARKS_FILTERS_ENCODERS),
     unknown(
         "watermark_text", {"watermark_text": b64("imgproxy")}, "wmt", WATERMARKS_FILTERS_ENCODERS
     ),

@@ -17,7 +17,11 @@ import pyvips
 from imgproxy.url.options import ImageFormat
 from tests.transforms import images as im
 from transforms.assets import Assets
+from transforms.costs import WorkTooLarge, bound_work
+from transforms.job import Encoding, Job
+from transforms.limits import Limits
 from transforms.pipeline import Defaults, render
+from transforms.plan import make_plan
 
 BLUE_MARK = im.solid(20, 10, im.BLUE)
 WHITE_110x90 = im.png(im.solid(110, 90, im.WHITE))
@@ -201,3 +205,57 @@ def test_an_odd_angle_leaves_the_corners_transparent():
     turned = im.decode(im.run(WHITE_110x90, "wm:1:nowe/wms:40/wmr:45", with_mark()))
     assert im.named(turned, 1, 1) == "white"
     assert im.named(turned, 21, 21) == "blue"
+
+
+def test_chessboard_tiles_every_other_cell_with_one_in_the_centre():
+    rendered = im.decode(im.run(WHITE_110x90, "wm:1:ch", with_mark()))
+    tiled = im.decode(im.run(WHITE_110x90, "wm:1:re", with_mark()))
+    assert im.named(rendered, 55, 45) == "blue"  # the centre cell
+    assert im.named(rendered, 55 + 20, 45) == "white"  # its neighbours are empty
+    assert im.named(rendered, 55, 45 + 10) == "white"
+    assert im.named(rendered, 55 + 20, 45 + 10) == "blue"  # diagonal: a mark again
+    assert im.share(rendered, im.BLUE) == pytest.approx(im.share(tiled, im.BLUE) / 2, abs=0.12)
+
+
+def test_chessboard_spacing_pads_the_cells():
+    spaced = im.decode(im.run(WHITE_110x90, "wm:1:ch:10:10", with_mark()))
+    assert im.named(spaced, 55, 45) == "blue"
+    assert im.named(spaced, 55 + 15, 45) == "white"  # in the padding or the empty cell
+
+
+@pytest.mark.parametrize(
+    ("path", "box"),
+    [
+        ("wm:1:ce/wmsh:2", (44, 38, 24, 14)),  # the mark stays centred; the shadow spreads
+        ("wm:1:soea/wmsh:2", (88, 78, 22, 12)),  # clipped at the image's edges
+        ("wm:1:ce/wmsh:0", (46, 40, 20, 10)),
+    ],
+)
+def test_watermark_shadow_spreads_around_the_mark(path, box):
+    assert marked_box(im.decode(im.run(WHITE_110x90, path, with_mark()))) == box
+
+
+def test_watermark_shadow_is_dark_and_fades():
+    rendered = im.decode(im.run(WHITE_110x90, "wm:1:ce/wmsh:3", with_mark()))
+    assert im.named(rendered, 55, 45) == "blue"
+    near, far = im.rgb(rendered, 44, 45)[0], im.rgb(rendered, 41, 45)[0]
+    assert near < far < 255  # darker next to the mark, lighter further out
+
+
+def test_watermark_shadow_counts_against_the_blur_budget():
+    """The check before any pixel: a shadow as wide as an 8000x6000 result."""
+    image = im.solid(8000, 6000, im.WHITE)
+    options = im.PARSER.parse("wm:1:ce:0:0:1/wmsh:100/plain/local:///source").options
+    job = Job(
+        plan=make_plan(options, (8000, 6000)),
+        options=options,
+        output=ImageFormat.PNG,
+        encoding=Encoding(80),
+        watermark=BLUE_MARK,
+    )
+    with pytest.raises(WorkTooLarge) as caught:
+        bound_work(image, job, Limits())
+    assert caught.value.message == (
+        "Expected watermark_shadow of at most 85.2 for a 8000x6000 result but received 100"
+    )
+    bound_work(image, replace(job, options=replace(options, watermark_shadow=85)), Limits())

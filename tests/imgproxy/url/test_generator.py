@@ -29,7 +29,12 @@ from imgproxy.url.options import (
 from imgproxy.url.parser import PathParser
 
 NOW = 1_700_000_000
-SPECIAL = {GravityType.SMART, GravityType.FOCUS_POINT, GravityType.REPLICATE}
+SPECIAL = {
+    GravityType.SMART,
+    GravityType.FOCUS_POINT,
+    GravityType.REPLICATE,
+    GravityType.CHESSBOARD,
+}
 COMPASS = [kind for kind in GravityType if kind not in SPECIAL]
 URL_SAFE = string.ascii_letters + string.digits + "-_.~"
 
@@ -104,7 +109,7 @@ options_strategy = st.builds(
     watermark=st.builds(
         Watermark,
         unit,
-        st.sampled_from([*COMPASS, GravityType.REPLICATE]),
+        st.sampled_from([*COMPASS, GravityType.REPLICATE, GravityType.CHESSBOARD]),
         offsets,
         offsets,
         st.floats(0.0, 100.0, allow_nan=False),

@@ -62,6 +62,7 @@ EXAMPLES: dict[str, str] = {
     "watermark_url": "aHR0cDovL2V4YW1wbGUuY29tL3dtLnBuZw",
     "watermark_size": "100:50",
     "watermark_rotate": "45",
+    "watermark_shadow": "2.5",
     "format": "webp",
     "quality": "77",
     "format_quality": "webp:50:avif:40",
