@@ -78,7 +78,7 @@ class UnprocessableSource(ProxyError):
 
 
 class SourceTooLarge(UnprocessableSource):
-    pass
+    public_message = "Source image file is too big"
 
 
 class SourceResolutionTooLarge(UnprocessableSource):

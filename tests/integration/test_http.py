@@ -326,7 +326,10 @@ class TestHttpOrigin:
     ) -> None:
         base, log = origin
         response = proxy.get(f"/_/w:10/plain/{base}/endless/1")
-        assert (response.status_code, response.text.strip()) == (422, "Invalid source image")
+        assert (response.status_code, response.text.strip()) == (
+            422,
+            "Source image file is too big",
+        )
         assert log.bytes_sent.get("/endless/1", 0) < 64 * 1024 * 1024
 
     def test_declared_oversize_is_refused_before_reading(

@@ -274,7 +274,11 @@ INFO_CASES: tuple[Case, ...] = (
         refused(422, "Source image resolution is too big"),
     ),
     info("max_src_resolution", {"msr": 0.13}, has_keys("width"), label="just enough"),
-    info("max_src_file_size", {"max_src_file_size": 22950}, refused(422, "Invalid source image")),
+    info(
+        "max_src_file_size",
+        {"max_src_file_size": 22950},
+        refused(422, "Source image file is too big"),
+    ),
     info("max_src_file_size", {"msfs": 22951}, has_keys("width"), label="just enough"),
     info(
         "wild_options",

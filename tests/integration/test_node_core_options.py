@@ -373,7 +373,11 @@ CASES: tuple[Case, ...] = (
         refused(422, "Source image resolution is too big"),
     ),
     Case("max_src_resolution", {"msr": 0.13}, jpeg(290, 442), label="just enough"),
-    Case("max_src_file_size", {"max_src_file_size": 22950}, refused(422, "Invalid source image")),
+    Case(
+        "max_src_file_size",
+        {"max_src_file_size": 22950},
+        refused(422, "Source image file is too big"),
+    ),
     Case("max_src_file_size", {"msfs": 22951}, jpeg(290, 442), label="just enough"),
     Case("max_animation_frames", {"max_animation_frames": 5}, frames(5), source=ANIMATED),
     Case(
