@@ -80,8 +80,9 @@ REFUSED_OPTIONS = {
 
 def read_co(options: Options, values: list[str]) -> Options:
     """imgproxy's docs give `co` to `contrast:%contrast` and to
-    `crop_objects:%scale_factor:%class_name...`: one argument is a contrast, more are objects."""
-    if len(values) == 1:
+    `crop_objects:%scale_factor:%class_name...`: one number is a contrast; more arguments, or
+    one that is not a number (a class name), are objects."""
+    if len(values) == 1 and a.DECIMAL.fullmatch(values[0]):
         return read_contrast(options, values)
     raise a.ArgumentError(CROP_OBJECTS_REFUSED)
 

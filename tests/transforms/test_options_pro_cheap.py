@@ -50,6 +50,26 @@ def test_crop_aspect_ratio_keeps_the_crop_gravity() -> None:
     assert im.named(centred, 80, 50) == "blue"
 
 
+@pytest.mark.parametrize(
+    ("path", "size", "edge"),
+    [
+        ("c:200:100:fp:0.45:0.5/car:1", (100, 100), 70),  # x 130..230 about 180
+        ("c:100:50:fp:0.45:0.5/car:1:1", (100, 100), 70),
+        ("c:200:100:fp:0.45:0.5/car:1:1", (200, 200), 120),  # x 80..280
+        ("c:0.5:0.5:fp:0.45:0.5/car:1", (150, 150), 95),  # 200x150 relative, x 105..255
+    ],
+)
+def test_crop_aspect_ratio_with_a_focus_point_keeps_the_centre(
+    path: str, size: tuple[int, int], edge: int
+) -> None:
+    """With `fp` the area is placed by its centre, so the corrected area keeps it; `edge` is
+    the column where red turns blue (x = 200 in the source)."""
+    image = im.decode(im.run(im.png(HALVES), path))
+    assert (image.width, image.height) == size
+    middle = image.height // 2
+    assert (im.named(image, edge - 1, middle), im.named(image, edge, middle)) == ("red", "blue")
+
+
 def test_crop_aspect_ratio_then_resizes() -> None:
     rendered = im.run(im.png(HALVES), "c:200:100:nowe/car:1:1/w:50")
     assert (rendered.width, rendered.height) == (50, 50)

@@ -1,13 +1,16 @@
 """imgproxy Pro's `adjust`, `co` (contrast or crop_objects), `crop_aspect_ratio`, `pages` and
-`disable_animation` as the parser reads them: values, edges, refusals and the keys they share."""
+`disable_animation` as the parser reads them (values, edges, refusals and the keys they share)
+and as the generator and the client write them."""
 
 from __future__ import annotations
 
 import pytest
 
 from cache.keys import canonical_options
+from imgproxy.client import InvalidOptions, UrlBuilder, parse_options
 from imgproxy.errors import InvalidOption
-from imgproxy.url.options import Options
+from imgproxy.url.generator import generate_path
+from imgproxy.url.options import ImageRequest, Options
 from imgproxy.url.parser import PathParser
 
 PARSER = PathParser()
@@ -62,7 +65,9 @@ def test_adjust_shares_the_key_of_its_three_options() -> None:
     )
 
 
-@pytest.mark.parametrize(("value", "contrast"), [("1.3", 1.3), ("0", 0.0), ("100", 100.0)])
+@pytest.mark.parametrize(
+    ("value", "contrast"), [("1.3", 1.3), ("0", 0.0), ("100", 100.0), (".5", 0.5), ("1e1", 10.0)]
+)
 def test_co_with_one_number_is_contrast(value: str, contrast: float) -> None:
     assert parse(f"co:{value}").contrast == contrast
     assert canonical_options(parse(f"co:{value}")) == canonical_options(parse(f"contrast:{value}"))
@@ -77,8 +82,11 @@ def test_co_with_one_number_is_contrast(value: str, contrast: float) -> None:
         ("c_obj:1.2:face", "crop_objects is not supported: there is no object detection"),
         ("objects_position:ce", "objects_position is not supported: there is no object detection"),
         ("obj_pos:ce", "objects_position is not supported: there is no object detection"),
-        ("co:face", "Expected number 0..100 for contrast but received 'face'"),
+        ("co:face", "crop_objects is not supported: there is no object detection"),
+        ("co:", "crop_objects is not supported: there is no object detection"),
         ("co:101", "Expected number 0..100 for contrast but received '101'"),
+        ("co:-0.5", "Expected number 0..100 for contrast but received '-0.5'"),
+        ("co:1e3", "Expected number 0..100 for contrast but received '1e3'"),
     ],
 )
 def test_co_refusals(path: str, message: str) -> None:
@@ -162,3 +170,49 @@ def test_disable_animation_refuses_a_non_boolean() -> None:
 )
 def test_defaults_change_no_key(path: str, same_as: str) -> None:
     assert canonical_options(parse(path)) == canonical_options(parse(same_as))
+
+
+# Written by the URL generator and the client's UrlBuilder
+
+SOURCE = "http://example.com/a.tiff"
+
+
+@pytest.mark.parametrize(
+    ("options", "path"),
+    [
+        (
+            Options(crop_aspect_ratio=1.5, crop_aspect_ratio_enlarge=True, page=1, pages=3),
+            "/car:1.5:1/pg:1/pgs:3",
+        ),
+        (Options(crop_aspect_ratio=0.5), "/car:0.5:0"),
+        (Options(disable_animation=True), "/da:1"),
+        (Options(brightness=10, contrast=1.2, saturation=0.8), "/br:10/contrast:1.2/sa:0.8"),
+        (Options(pages=1, disable_animation=False, crop_aspect_ratio=0.0), ""),
+    ],
+)
+def test_generate_writes_what_parse_reads(options: Options, path: str) -> None:
+    written = generate_path(ImageRequest(options, SOURCE))
+    assert written == f"{path}/plain/{SOURCE}"
+    assert PARSER.parse(written).options == options
+
+
+@pytest.mark.parametrize(
+    ("shorthand", "written"),
+    [
+        ("a:10:1.2:0.8", "br:10/contrast:1.2/sa:0.8"),
+        ("co:1.3", "contrast:1.3"),
+        ("crop_ar:2:t", "car:2:1"),
+        ("pages:2", "pgs:2"),
+        ("disable_animation:true", "da:1"),
+    ],
+)
+def test_the_client_writes_each_option_in_one_form(shorthand: str, written: str) -> None:
+    builder = UrlBuilder("https://img.example.com")
+    url = builder.url(SOURCE, parse_options(shorthand))
+    assert url == f"https://img.example.com/unsafe/{written}/plain/{SOURCE}"
+
+
+def test_the_client_refuses_crop_objects_with_the_servers_message() -> None:
+    with pytest.raises(InvalidOptions) as caught:
+        parse_options("co:1.2:face")
+    assert str(caught.value) == "crop_objects is not supported: there is no object detection"
