@@ -27,34 +27,22 @@ ANIMATION_FIELDS = ("page-height", "n-pages", "delay", "loop", "gif-delay")
 
 
 @dataclass
-class StackedFrames:
-    """Frames `first` to `first + count - 1` of an animation, in one load."""
+class StackedPages:
+    """Pages `first` to `first + count - 1` of `source`: an animation's frames in one load
+    (`together`), other pages one by one."""
 
     source: Source
     first: int
     count: int
     info: SourceInfo
+    together: bool
     vector: bool = False
 
     def load(
         self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
     ) -> pyvips.Image:
-        return still(self.source.load(shrink, page=self.first, frames=self.count))
-
-
-@dataclass
-class SeparatePages:
-    """Pages `first` to `first + count - 1` of `source`, loaded one by one."""
-
-    source: Source
-    first: int
-    count: int
-    info: SourceInfo
-    vector: bool = False
-
-    def load(
-        self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
-    ) -> pyvips.Image:
+        if self.together:
+            return still(self.source.load(shrink, page=self.first, frames=self.count))
         pages = range(self.first, self.first + self.count)
         return stack([self.source.load(shrink, page=index) for index in pages])
 
@@ -95,7 +83,7 @@ def stacked_pages(source: Source, options: Options, frames: int) -> Source:
     first = options.page
     if source.info.format.supports_animation:
         info = replace(source.info, height=source.info.height * count, pages=1)
-        return StackedFrames(source, first, count, info)
+        return StackedPages(source, first, count, info, together=True)
     if count * total > MAX_PAGE_READS:
         raise UnprocessableSource(
             f"Too many pages to stack: at most {max(1, MAX_PAGE_READS // total)} "
@@ -109,7 +97,7 @@ def stacked_pages(source: Source, options: Options, frames: int) -> Source:
         height=sum(height for _, height in sizes),
         pages=1,
     )
-    return SeparatePages(source, first, count, info)
+    return StackedPages(source, first, count, info, together=False)
 
 
 def _page_size(source: Source, page: int) -> tuple[int, int]:

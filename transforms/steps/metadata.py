@@ -25,7 +25,7 @@ def strip_metadata(image: pyvips.Image, job: Job) -> pyvips.Image:
     """Drop metadata when `strip_metadata`, and the ICC profile when `strip_color_profile`
     (the pixels are in sRGB by then), each independently of the other."""
     drops_profile = job.strip_color_profile and bool(image.get_typeof("icc-profile-data"))
-    if not (_keeps_copyright(image, job) or (drops_profile and not job.strip_metadata)):
+    if not (_writes_exif(image, job) or (drops_profile and not job.strip_metadata)):
         return image  # the saver's keep flags (`keep_flags`) drop what has to go
     image = image.copy()
     keep = COPYRIGHT_FIELDS if job.keep_copyright else frozenset()
@@ -38,18 +38,17 @@ def strip_metadata(image: pyvips.Image, job: Job) -> pyvips.Image:
 
 def set_resolution(image: pyvips.Image, job: Job) -> pyvips.Image:
     """`dpi`: the resolution the saver writes, in libvips' pixels per mm: PNG and TIFF in
-    their own fields, JPEG in an EXIF block the saver builds (`keep_flags` lets it), so
-    stripped metadata goes from the image here rather than through the keep flags."""
+    their own fields, JPEG in an EXIF block the saver builds (`_writes_exif`)."""
     dpi = job.options.dpi
     if not dpi:
         return image
-    image = image.copy(xres=dpi / MM_PER_INCH, yres=dpi / MM_PER_INCH)
-    if job.strip_metadata:
-        keep = COPYRIGHT_FIELDS if job.keep_copyright else frozenset()
-        for name in image.get_fields():
-            if (name.startswith(DROPPED_PREFIXES) or name == "exif-data") and name not in keep:
-                image.remove(name)
-    return image
+    return image.copy(xres=dpi / MM_PER_INCH, yres=dpi / MM_PER_INCH)
+
+
+def _writes_exif(image: pyvips.Image, job: Job) -> bool:
+    """The saver writes an EXIF block (so stripped fields must go from the image itself):
+    for copyright fields kept, or for a JPEG's `dpi`."""
+    return _keeps_copyright(image, job) or bool(job.options.dpi and job.output is ImageFormat.JPEG)
 
 
 def _keeps_copyright(image: pyvips.Image, job: Job) -> bool:
@@ -66,7 +65,7 @@ def keep_flags(image: pyvips.Image, job: Job) -> str:
     if not job.strip_metadata:
         return "all"
     kept = []
-    if _keeps_copyright(image, job) or (job.options.dpi and job.output is ImageFormat.JPEG):
+    if _writes_exif(image, job):
         kept.append("exif")
     if image.get_typeof("icc-profile-data") and not job.strip_color_profile:
         kept.append("icc")
