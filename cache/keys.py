@@ -45,6 +45,22 @@ OUTPUT_SETTINGS: tuple[str, ...] = (
     "preferred_formats",
 )
 """Names of `config.Settings` fields that change a result's bytes (input to `settings_version`)."""
+LATER_OUTPUT_SETTINGS: tuple[str, ...] = (
+    "jpeg_no_subsample",
+    "jpeg_trellis_quant",
+    "jpeg_overshoot_deringing",
+    "jpeg_optimize_scans",
+    "jpeg_quant_table",
+    "png_quantize",
+    "png_quantization_colors",
+    "webp_compression",
+    "webp_smart_subsample",
+    "webp_effort",
+    "webp_preset",
+    "avif_subsample",
+)
+"""Output settings added after keys were pinned: part of the version only while they differ
+from their defaults, so adding one moves no existing key."""
 
 
 def json_payload(parts: Iterable[object]) -> bytes:

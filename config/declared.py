@@ -103,6 +103,20 @@ DECLARED: tuple[Declared, ...] = (
     Declared("IMGPROXY_PROCESSES", "processes", integer(1, 64)),
     Declared("IMGPROXY_QUALITY", "quality", integer(1, 100)),
     Declared("IMGPROXY_AVIF_SPEED", "avif_speed", integer(0, 9)),
+    Declared("IMGPROXY_JPEG_QUANT_TABLE", "jpeg_quant_table", integer(0, 8)),
+    Declared("IMGPROXY_PNG_QUANTIZATION_COLORS", "png_quantization_colors", integer(2, 256)),
+    Declared("IMGPROXY_WEBP_EFFORT", "webp_effort", integer(1, 6)),
+    Declared(
+        "IMGPROXY_WEBP_COMPRESSION",
+        "webp_compression",
+        choice("lossy", "near_lossless", "lossless"),
+    ),
+    Declared(
+        "IMGPROXY_WEBP_PRESET",
+        "webp_preset",
+        choice("default", "photo", "picture", "drawing", "icon", "text"),
+    ),
+    Declared("IMGPROXY_AVIF_SUBSAMPLE", "avif_subsample", choice("auto", "on", "off")),
     *_rows(
         integer(0),
         {
@@ -150,6 +164,12 @@ DECLARED: tuple[Declared, ...] = (
             "IMGPROXY_KEEP_COPYRIGHT": "keep_copyright",
             "IMGPROXY_STRIP_COLOR_PROFILE": "strip_color_profile",
             "IMGPROXY_PNG_INTERLACED": "png_interlaced",
+            "IMGPROXY_JPEG_NO_SUBSAMPLE": "jpeg_no_subsample",
+            "IMGPROXY_JPEG_TRELLIS_QUANT": "jpeg_trellis_quant",
+            "IMGPROXY_JPEG_OVERSHOOT_DERINGING": "jpeg_overshoot_deringing",
+            "IMGPROXY_JPEG_OPTIMIZE_SCANS": "jpeg_optimize_scans",
+            "IMGPROXY_PNG_QUANTIZE": "png_quantize",
+            "IMGPROXY_WEBP_SMART_SUBSAMPLE": "webp_smart_subsample",
             "IMGPROXY_ALLOW_SECURITY_OPTIONS": "allow_security_options",
             "IMGPROXY_ALLOW_BYPASS_CACHE": "allow_bypass_cache",
             "IMGPROXY_FALLBACK_IMAGE_PREPROCESS_URL": "fallback_image_preprocess_url",

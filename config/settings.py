@@ -82,6 +82,19 @@ class Settings:
     keep_copyright: bool = True
     strip_color_profile: bool = True
     png_interlaced: bool = False
+    jpeg_no_subsample: bool = False
+    jpeg_trellis_quant: bool = False
+    jpeg_overshoot_deringing: bool = False
+    jpeg_optimize_scans: bool = False
+    """Only with progressive JPEG, as libjpeg's scan optimisation needs it."""
+    jpeg_quant_table: int = 0
+    png_quantize: bool = False
+    png_quantization_colors: int = 256
+    webp_compression: str = "lossy"
+    webp_smart_subsample: bool = False
+    webp_effort: int = 4
+    webp_preset: str = "default"
+    avif_subsample: str = "auto"
     max_animation_frames: int = 1
     max_animation_frame_resolution: float = 0.0
     max_result_dimension: int = 0

@@ -10,6 +10,7 @@ from dataclasses import replace
 import pyvips
 
 from cache.keys import (
+    LATER_OUTPUT_SETTINGS,
     OUTPUT_SETTINGS,
     canonical_options,
     settings_version,
@@ -32,10 +33,16 @@ from imgproxy.url.source import SourceRewriter
 from imgproxy.verified_paths import VerifiedPaths
 
 OUTPUT_FORMATS = WRITABLE | {ImageFormat.SVG}
+DEFAULT_SETTINGS = Settings()
 
 
 def output_settings(settings: Settings) -> dict[str, object]:
     values: dict[str, object] = {name: getattr(settings, name) for name in OUTPUT_SETTINGS}
+    values.update(
+        (name, getattr(settings, name))
+        for name in LATER_OUTPUT_SETTINGS
+        if getattr(settings, name) != getattr(DEFAULT_SETTINGS, name)
+    )
     values["libvips"] = ".".join(str(pyvips.version(part)) for part in range(3))
     return values
 

@@ -19,7 +19,17 @@ from imgproxy.origins import Origin, Original
 from imgproxy.origins.caching import CachingOrigin, OriginalsCache
 from imgproxy.results import Variant
 from imgproxy.telemetry import Metrics
-from imgproxy.url.options import ImageRequest, Options
+from imgproxy.url.options import (
+    AvifOptions,
+    AvifSubsample,
+    ImageRequest,
+    JpegOptions,
+    Options,
+    PngOptions,
+    WebpCompression,
+    WebpOptions,
+    WebpPreset,
+)
 from transforms import pipeline
 from transforms.assets import NO_ASSETS, Assets
 from transforms.cancellation import Cancellation
@@ -49,8 +59,26 @@ def defaults_from(settings: Settings, watermark: pyvips.Image | None = None) -> 
         keep_copyright=settings.keep_copyright,
         strip_color_profile=settings.strip_color_profile,
         avif_effort=max(0, min(9, 9 - settings.avif_speed)),
-        jpeg_progressive=settings.jpeg_progressive,
-        png_interlaced=settings.png_interlaced,
+        webp_effort=settings.webp_effort,
+        jpeg=JpegOptions(
+            progressive=settings.jpeg_progressive,
+            no_subsample=settings.jpeg_no_subsample,
+            trellis_quant=settings.jpeg_trellis_quant,
+            overshoot_deringing=settings.jpeg_overshoot_deringing,
+            optimize_scans=settings.jpeg_optimize_scans,
+            quant_table=settings.jpeg_quant_table,
+        ),
+        png=PngOptions(
+            interlaced=settings.png_interlaced,
+            quantize=settings.png_quantize,
+            quantization_colors=settings.png_quantization_colors,
+        ),
+        webp=WebpOptions(
+            compression=WebpCompression(settings.webp_compression),
+            smart_subsample=settings.webp_smart_subsample,
+            preset=WebpPreset(settings.webp_preset),
+        ),
+        avif=AvifOptions(subsample=AvifSubsample(settings.avif_subsample)),
         watermark=watermark,
         watermark_opacity=settings.watermark_opacity,
         preferred_formats=tuple(settings.preferred_formats),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pyvips
 
-from imgproxy.url.options import ImageFormat
+from imgproxy.url.options import AvifSubsample, ImageFormat, WebpCompression, WebpPreset
 from transforms.job import Job
 from transforms.steps.metadata import keep_flags
 
@@ -15,30 +15,72 @@ QUALITY_FORMATS = frozenset(
     {ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.HEIC, ImageFormat.TIFF}
 )
 LOWEST_QUALITY = 10
+QUANTIZE_EFFORT = 7
+"""libimagequant's speed/quality trade (1..10), libvips' default."""
 
 
 def _jpeg(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
+    jpeg = job.encoding.jpeg
     return bytes(
         image.jpegsave_buffer(
-            Q=quality, keep=keep, optimize_coding=True, interlace=job.encoding.jpeg_progressive
+            Q=quality,
+            keep=keep,
+            optimize_coding=True,
+            interlace=jpeg.progressive,
+            subsample_mode="off" if jpeg.no_subsample else "auto",
+            trellis_quant=jpeg.trellis_quant,
+            overshoot_deringing=jpeg.overshoot_deringing,
+            optimize_scans=bool(jpeg.optimize_scans and jpeg.progressive),
+            quant_table=jpeg.quant_table,
         )
     )
 
 
+def palette_bit_depth(colors: int) -> int:
+    """The fewest bits per palette index that hold `colors` entries (1, 2, 4 or 8)."""
+    return next(bits for bits in (1, 2, 4, 8) if colors <= 1 << bits)
+
+
 def _png(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
+    png = job.encoding.png
+    if not png.quantize:
+        return bytes(image.pngsave_buffer(compression=6, keep=keep, interlace=png.interlaced))
     return bytes(
-        image.pngsave_buffer(compression=6, keep=keep, interlace=job.encoding.png_interlaced)
+        image.pngsave_buffer(
+            compression=6,
+            keep=keep,
+            interlace=png.interlaced,
+            palette=True,
+            bitdepth=palette_bit_depth(png.quantization_colors or 256),
+            effort=QUANTIZE_EFFORT,
+        )
     )
 
 
 def _webp(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
-    return bytes(image.webpsave_buffer(Q=quality, effort=4, keep=keep))
+    webp = job.encoding.webp
+    return bytes(
+        image.webpsave_buffer(
+            Q=quality,
+            effort=job.encoding.webp_effort,
+            keep=keep,
+            lossless=webp.compression is WebpCompression.LOSSLESS,
+            near_lossless=webp.compression is WebpCompression.NEAR_LOSSLESS,
+            smart_subsample=bool(webp.smart_subsample),
+            preset=(webp.preset or WebpPreset.DEFAULT).value,
+        )
+    )
 
 
 def _avif(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
+    subsample = job.encoding.avif.subsample or AvifSubsample.AUTO
     return bytes(
         image.heifsave_buffer(
-            Q=quality, compression="av1", effort=job.encoding.avif_effort, keep=keep
+            Q=quality,
+            compression="av1",
+            effort=job.encoding.avif_effort,
+            keep=keep,
+            subsample_mode=subsample.value,
         )
     )
 

@@ -2,23 +2,51 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import TypeVar
 
 import pyvips
 
-from imgproxy.url.options import Color, ImageFormat, Options
+from imgproxy.url.options import (
+    AvifOptions,
+    AvifSubsample,
+    Color,
+    ImageFormat,
+    JpegOptions,
+    Options,
+    PngOptions,
+    WebpCompression,
+    WebpOptions,
+    WebpPreset,
+)
 from transforms.cancellation import Cancellation
 from transforms.plan import Plan
 
 WHITE = Color(255, 255, 255)
+SERVER_JPEG = JpegOptions(False, False, False, False, False, 0)
+SERVER_PNG = PngOptions(False, False, 256)
+SERVER_WEBP = WebpOptions(WebpCompression.LOSSY, False, WebpPreset.DEFAULT)
+SERVER_AVIF = AvifOptions(AvifSubsample.AUTO)
+"""imgproxy's defaults of the encoder settings: every field set."""
+EncoderSettings = TypeVar("EncoderSettings", JpegOptions, PngOptions, WebpOptions, AvifOptions)
+
+
+def resolved(asked: EncoderSettings, server: EncoderSettings) -> EncoderSettings:
+    """The server's encoder settings with what a URL asked for (its non-`None` fields)."""
+    changes = {item.name: getattr(asked, item.name) for item in fields(asked)}
+    return replace(server, **{name: value for name, value in changes.items() if value is not None})
 
 
 @dataclass(frozen=True)
 class Encoding:
     quality: int
     avif_effort: int = 1
-    jpeg_progressive: bool = False
-    png_interlaced: bool = False
+    webp_effort: int = 4
+    jpeg: JpegOptions = SERVER_JPEG
+    png: PngOptions = SERVER_PNG
+    webp: WebpOptions = SERVER_WEBP
+    avif: AvifOptions = SERVER_AVIF
+    """Every field set (`resolved`)."""
     max_bytes: int = 0
 
 

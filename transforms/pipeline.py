@@ -15,7 +15,14 @@ from imgproxy.errors import (
     UnsupportedFormat,
 )
 from imgproxy.url.formats import DEFAULT_PREFERRED_FORMATS, preferred_output
-from imgproxy.url.options import ImageFormat, Options
+from imgproxy.url.options import (
+    AvifOptions,
+    ImageFormat,
+    JpegOptions,
+    Options,
+    PngOptions,
+    WebpOptions,
+)
 from transforms.animation import join_frames, split_frames
 from transforms.assets import NO_ASSETS, Assets, decode_asset
 from transforms.cancellation import Cancellation
@@ -23,7 +30,15 @@ from transforms.chained import intermediate_source
 from transforms.costs import Spent, bound_work
 from transforms.decode_memory import DecodeMemory, decode_bytes
 from transforms.encode import encode
-from transforms.job import Encoding, Job
+from transforms.job import (
+    SERVER_AVIF,
+    SERVER_JPEG,
+    SERVER_PNG,
+    SERVER_WEBP,
+    Encoding,
+    Job,
+    resolved,
+)
 from transforms.limits import Limits
 from transforms.pages import stacked_pages
 from transforms.plan import Orientation, Plan
@@ -97,8 +112,11 @@ class Defaults:
     keep_copyright: bool = True
     strip_color_profile: bool = True
     avif_effort: int = 1
-    jpeg_progressive: bool = False
-    png_interlaced: bool = False
+    webp_effort: int = 4
+    jpeg: JpegOptions = SERVER_JPEG
+    png: PngOptions = SERVER_PNG
+    webp: WebpOptions = SERVER_WEBP
+    avif: AvifOptions = SERVER_AVIF
     watermark: pyvips.Image | None = None
     watermark_opacity: float = 1.0
     preferred_formats: tuple[ImageFormat, ...] = DEFAULT_PREFERRED_FORMATS
@@ -208,10 +226,13 @@ def _job(
         output=output,
         encoding=Encoding(
             quality,
-            defaults.avif_effort,
-            defaults.jpeg_progressive,
-            defaults.png_interlaced,
-            options.max_bytes,
+            avif_effort=defaults.avif_effort,
+            webp_effort=defaults.webp_effort,
+            jpeg=resolved(options.jpeg_options, defaults.jpeg),
+            png=resolved(options.png_options, defaults.png),
+            webp=resolved(options.webp_options, defaults.webp),
+            avif=resolved(options.avif_options, defaults.avif),
+            max_bytes=options.max_bytes,
         ),
         strip_metadata=_pick(options.strip_metadata, defaults.strip_metadata),
         keep_copyright=_pick(options.keep_copyright, defaults.keep_copyright),

@@ -13,16 +13,20 @@ from typing import Any
 
 from imgproxy.url.options import (
     Asset,
+    AvifOptions,
     Color,
     Crop,
     Extend,
     Gravity,
     ImageFormat,
+    JpegOptions,
     Monochrome,
     Padding,
+    PngOptions,
     SourceFit,
     Trim,
     Watermark,
+    WebpOptions,
 )
 from imgproxy.url.pixel_filters import PixelFilter
 
@@ -172,3 +176,32 @@ def asset(value: Asset) -> str:
 
 def format_quality(value: tuple[tuple[ImageFormat, int], ...]) -> str:
     return tuple_of([tuple_of([image_format(name), scalar(quality)]) for name, quality in value])
+
+
+def _setting(value: object) -> str:
+    return string(value.value) if isinstance(value, Enum) else scalar(value)  # type: ignore[arg-type]
+
+
+def _settings(label: str, names: tuple[str, ...]) -> Spell:
+    """An encoder options record: each named field `None` (the server's setting) or its value."""
+
+    def spell(value: JpegOptions | PngOptions | WebpOptions | AvifOptions) -> str:
+        return record(label, **{name: _setting(getattr(value, name)) for name in names})
+
+    return spell
+
+
+jpeg_options = _settings(
+    "JpegOptions",
+    (
+        "progressive",
+        "no_subsample",
+        "trellis_quant",
+        "overshoot_deringing",
+        "optimize_scans",
+        "quant_table",
+    ),
+)
+png_options = _settings("PngOptions", ("interlaced", "quantize", "quantization_colors"))
+webp_options = _settings("WebpOptions", ("compression", "smart_subsample", "preset"))
+avif_options = _settings("AvifOptions", ("subsample",))

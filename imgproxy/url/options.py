@@ -169,6 +169,64 @@ class Monochrome:
     color: Color = field(default_factory=lambda: Color(0xB3, 0xB3, 0xB3))
 
 
+class WebpCompression(StrEnum):
+    LOSSY = "lossy"
+    NEAR_LOSSLESS = "near_lossless"
+    LOSSLESS = "lossless"
+
+
+class WebpPreset(StrEnum):
+    DEFAULT = "default"
+    PHOTO = "photo"
+    PICTURE = "picture"
+    DRAWING = "drawing"
+    ICON = "icon"
+    TEXT = "text"
+
+
+class AvifSubsample(StrEnum):
+    AUTO = "auto"
+    ON = "on"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class JpegOptions:
+    """`jpeg_options`; each `None` is the server's `IMGPROXY_JPEG_*` setting."""
+
+    progressive: bool | None = None
+    no_subsample: bool | None = None
+    trellis_quant: bool | None = None
+    overshoot_deringing: bool | None = None
+    optimize_scans: bool | None = None
+    quant_table: int | None = None
+
+
+@dataclass(frozen=True)
+class PngOptions:
+    """`png_options`; each `None` is the server's `IMGPROXY_PNG_*` setting."""
+
+    interlaced: bool | None = None
+    quantize: bool | None = None
+    quantization_colors: int | None = None
+
+
+@dataclass(frozen=True)
+class WebpOptions:
+    """`webp_options`; each `None` is the server's `IMGPROXY_WEBP_*` setting."""
+
+    compression: WebpCompression | None = None
+    smart_subsample: bool | None = None
+    preset: WebpPreset | None = None
+
+
+@dataclass(frozen=True)
+class AvifOptions:
+    """`avif_options`; `None` is the server's `IMGPROXY_AVIF_SUBSAMPLE`."""
+
+    subsample: AvifSubsample | None = None
+
+
 @dataclass(frozen=True)
 class SecurityLimits:
     """Per-URL overrides of the server's limits (only with IMGPROXY_ALLOW_SECURITY_OPTIONS)."""
@@ -271,6 +329,10 @@ class Options:
     enforce_thumbnail: bool = False
     dpi: float = 0.0
     """The result's resolution metadata, in dots per inch; 0: the source's."""
+    jpeg_options: JpegOptions = field(default_factory=JpegOptions)
+    png_options: PngOptions = field(default_factory=PngOptions)
+    webp_options: WebpOptions = field(default_factory=WebpOptions)
+    avif_options: AvifOptions = field(default_factory=AvifOptions)
     # Delivery
     skip_processing: tuple[ImageFormat, ...] = ()
     raw: bool = False

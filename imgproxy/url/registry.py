@@ -16,6 +16,7 @@ from typing import Any
 
 from imgproxy.url import delivery_options as d
 from imgproxy.url import effect_options as e
+from imgproxy.url import encoder_options as enc
 from imgproxy.url import geometry_options as g
 from imgproxy.url import literals as lit
 from imgproxy.url import writers as w
@@ -60,6 +61,10 @@ ASSETS = Spelling(lit.each(lit.asset))
 HASHSUM = Spelling(hashsum_literal, hashsum_args)
 IMAGE_URL = Spelling(lit.string, d.image_url_args)
 CACHE_TAGS = Spelling(lit.each(lit.string), list)
+JPEG_OPTIONS = Spelling(lit.jpeg_options, w.encoder_args)
+PNG_OPTIONS = Spelling(lit.png_options, w.encoder_args)
+WEBP_OPTIONS = Spelling(lit.webp_options, w.encoder_args)
+AVIF_OPTIONS = Spelling(lit.avif_options, w.encoder_args)
 
 
 @dataclass(frozen=True)
@@ -224,6 +229,10 @@ ROWS: tuple[OptionRow, ...] = (
     option(("preserve_hdr", "ph"), d.read_preserve_hdr, ("preserve_hdr", FLAG)),
     option(("enforce_thumbnail", "eth"), d.read_enforce_thumbnail, ("enforce_thumbnail", FLAG)),
     later(("dpi",), d.read_dpi, ("dpi", DECIMAL)),
+    later(("jpeg_options", "jpgo"), enc.read_jpeg_options, ("jpeg_options", JPEG_OPTIONS)),
+    later(("png_options", "pngo"), enc.read_png_options, ("png_options", PNG_OPTIONS)),
+    later(("webp_options", "webpo"), enc.read_webp_options, ("webp_options", WEBP_OPTIONS)),
+    later(("avif_options", "avifo"), enc.read_avif_options, ("avif_options", AVIF_OPTIONS)),
     # `sp`: what imgproxy's own JS client (@imgproxy/imgproxy-js-core) writes.
     option(("skip_processing", "skp", "sp"), d.read_skip_processing, ("skip_processing", FORMATS)),
     option(("raw",), d.read_raw, ("raw", FLAG)),

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import astuple
+from enum import Enum
 
 from imgproxy.url.options import (
+    AvifOptions,
     Color,
     Crop,
     Extend,
     Gravity,
     GravityType,
     ImageFormat,
+    JpegOptions,
     Monochrome,
     Padding,
+    PngOptions,
     Trim,
     Watermark,
+    WebpOptions,
 )
 
 SAFE_FILENAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -87,3 +93,20 @@ def filename_args(name: str) -> list[str]:
         return [name]
     encoded = base64.urlsafe_b64encode(name.encode("utf-8")).decode("ascii").rstrip("=")
     return [encoded, "1"]
+
+
+def _setting_arg(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return str(value.value)
+    return flag(value) if isinstance(value, bool) else str(value)
+
+
+def encoder_args(settings: JpegOptions | PngOptions | WebpOptions | AvifOptions) -> list[str]:
+    """Each field in the grammar's order, empty for the server's setting, trailing empties
+    left out."""
+    args = [_setting_arg(value) for value in astuple(settings)]
+    while args and not args[-1]:
+        args.pop()
+    return args

@@ -9,6 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cache.keys import (
+    LATER_OUTPUT_SETTINGS,
     OUTPUT_SETTINGS,
     canonical_options,
     json_payload,
@@ -18,6 +19,7 @@ from cache.keys import (
     variant_key,
 )
 from config.settings import Settings
+from imgproxy.reader import version_of
 from imgproxy.url.options import ImageFormat, Options
 from imgproxy.url.parser import PathParser
 from imgproxy.url.pixel_filters import PixelFilter
@@ -93,10 +95,18 @@ def test_settings_version_is_order_independent_and_digests_every_kind_of_value()
 
 
 def test_output_settings_name_fields_of_the_settings_object() -> None:
-    assert set(OUTPUT_SETTINGS) <= {field.name for field in fields(Settings)}
+    assert set(OUTPUT_SETTINGS) | set(LATER_OUTPUT_SETTINGS) <= {
+        field.name for field in fields(Settings)
+    }
     defaults = settings_version({name: getattr(Settings(), name) for name in OUTPUT_SETTINGS})
     lower = Settings(quality=70)
     assert defaults != settings_version({name: getattr(lower, name) for name in OUTPUT_SETTINGS})
+
+
+def test_later_output_settings_change_the_version_only_off_their_defaults() -> None:
+    assert version_of(Settings()) == version_of(Settings(webp_effort=4))
+    assert version_of(Settings()) != version_of(Settings(webp_effort=6))
+    assert version_of(Settings()) != version_of(Settings(png_quantize=True))
 
 
 def test_thumbor_only_fields_change_the_key_and_leave_plain_options_alone() -> None:

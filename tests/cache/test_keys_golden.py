@@ -126,10 +126,32 @@ SETTINGS: dict[str, dict[str, object]] = {
         "watermark_opacity": 0.5,
         "preferred_formats": (ImageFormat.PNG, ImageFormat.JPEG),
     },
+    "encoders_tuned": {
+        **BASE,
+        "jpeg_no_subsample": True,
+        "jpeg_trellis_quant": True,
+        "jpeg_overshoot_deringing": True,
+        "jpeg_optimize_scans": True,
+        "jpeg_quant_table": 3,
+        "png_quantize": True,
+        "png_quantization_colors": 64,
+        "webp_compression": "near_lossless",
+        "webp_smart_subsample": True,
+        "webp_effort": 6,
+        "webp_preset": "photo",
+        "avif_subsample": "off",
+    },
     "watermark_data": {**BASE, "watermark_data": b"\x89PNG golden watermark bytes"},
     "watermark_url": {**BASE, "watermark_url": "http://example.com/mark.png"},
 }
-VERSIONED = ("base", "quality70", "output_tuned", "watermark_data", "watermark_url")
+VERSIONED = (
+    "base",
+    "quality70",
+    "output_tuned",
+    "encoders_tuned",
+    "watermark_data",
+    "watermark_url",
+)
 """Settings whose version is pinned on its own: the base, and each that changes the output
 (every other variant shares the base's version; their `same_as` spellings show it)."""
 
@@ -228,6 +250,10 @@ OPTION_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("preserve_hdr", "1", ("ph",)),
     ("enforce_thumbnail", "1", ("eth",)),
     ("dpi", "300", ()),
+    ("jpeg_options", "1:1:1:1:1:3", ("jpgo",)),
+    ("png_options", "1:1:16", ("pngo",)),
+    ("webp_options", "near_lossless:1:photo", ("webpo",)),
+    ("avif_options", "off", ("avifo",)),
     ("skip_processing", "svg:gif", ("skp", "sp")),
     ("raw", "1", ()),
     ("cachebuster", "v2", ("cb",)),

@@ -186,6 +186,12 @@ BOOLEANS = {
     "IMGPROXY_AUTO_ROTATE": "auto_rotate",
     "IMGPROXY_STRIP_METADATA": "strip_metadata",
     "IMGPROXY_USE_ETAG": "use_etag",
+    "IMGPROXY_JPEG_NO_SUBSAMPLE": "jpeg_no_subsample",
+    "IMGPROXY_JPEG_TRELLIS_QUANT": "jpeg_trellis_quant",
+    "IMGPROXY_JPEG_OVERSHOOT_DERINGING": "jpeg_overshoot_deringing",
+    "IMGPROXY_JPEG_OPTIMIZE_SCANS": "jpeg_optimize_scans",
+    "IMGPROXY_PNG_QUANTIZE": "png_quantize",
+    "IMGPROXY_WEBP_SMART_SUBSAMPLE": "webp_smart_subsample",
 }
 
 
@@ -290,3 +296,21 @@ def test_constructor_checks() -> None:
         Settings(workers=0)
     with pytest.raises(SettingsError, match=r"IMGPROXY_SIGNATURE_SIZE must be 1\.\.32, got 0"):
         Settings(signature_size=0)
+
+
+ENCODER_SETTINGS = {
+    "IMGPROXY_JPEG_QUANT_TABLE": ("jpeg_quant_table", "8", 8, "9"),
+    "IMGPROXY_PNG_QUANTIZATION_COLORS": ("png_quantization_colors", "2", 2, "1"),
+    "IMGPROXY_WEBP_EFFORT": ("webp_effort", "6", 6, "7"),
+    "IMGPROXY_WEBP_COMPRESSION": ("webp_compression", "Near_Lossless", "near_lossless", "lossy2"),
+    "IMGPROXY_WEBP_PRESET": ("webp_preset", "icon", "icon", "portrait"),
+    "IMGPROXY_AVIF_SUBSAMPLE": ("avif_subsample", "off", "off", "never"),
+}
+
+
+@pytest.mark.parametrize("name", ENCODER_SETTINGS)
+def test_encoder_settings_are_read_within_their_bounds(name: str) -> None:
+    field_name, raw, value, bad = ENCODER_SETTINGS[name]
+    assert getattr(Settings.from_env({name: raw}), field_name) == value
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: bad})

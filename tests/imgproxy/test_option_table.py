@@ -16,20 +16,27 @@ import pytest
 from imgproxy.errors import Forbidden, InvalidOption, ProxyError
 from imgproxy.url.hashsums import ExpectedHashsum, Hashsum
 from imgproxy.url.options import (
+    AvifOptions,
+    AvifSubsample,
     Color,
     Crop,
     Extend,
     Gravity,
     GravityType,
     ImageFormat,
+    JpegOptions,
     Monochrome,
     Options,
     Padding,
+    PngOptions,
     ResizingAlgorithm,
     ResizingType,
     SecurityLimits,
     Trim,
     Watermark,
+    WebpCompression,
+    WebpOptions,
+    WebpPreset,
 )
 from imgproxy.url.parser import PathParser
 from imgproxy.url.presets import parse_presets
@@ -138,6 +145,14 @@ TABLE: tuple[tuple[str, str, str], ...] = (
     ("enforce_thumbnail", "enforce_thumbnail", "1"),
     ("eth", "enforce_thumbnail", "1"),
     ("dpi", "dpi", "300"),
+    ("jpeg_options", "jpeg_options", "1:0:1:1:1:3"),
+    ("jpgo", "jpeg_options", "1:0:1:1:1:3"),
+    ("png_options", "png_options", "1:1:16"),
+    ("pngo", "png_options", "1:1:16"),
+    ("webp_options", "webp_options", "lossless:1:photo"),
+    ("webpo", "webp_options", "lossless:1:photo"),
+    ("avif_options", "avif_options", "on"),
+    ("avifo", "avif_options", "on"),
     ("quality", "quality", "85"),
     ("q", "quality", "85"),
     ("format_quality", "format_quality", "jpeg:70:avif:40:webp:60"),
@@ -236,6 +251,12 @@ EXPECTED: dict[str, Options] = {
     "preserve_hdr": Options(preserve_hdr=True),
     "enforce_thumbnail": Options(enforce_thumbnail=True),
     "dpi": Options(dpi=300.0),
+    "jpeg_options": Options(jpeg_options=JpegOptions(True, False, True, True, True, 3)),
+    "png_options": Options(png_options=PngOptions(True, True, 16)),
+    "webp_options": Options(
+        webp_options=WebpOptions(WebpCompression.LOSSLESS, True, WebpPreset.PHOTO)
+    ),
+    "avif_options": Options(avif_options=AvifOptions(AvifSubsample.ON)),
     "quality": Options(quality=85),
     "format_quality": Options(
         format_quality=((ImageFormat.AVIF, 40), (ImageFormat.JPEG, 70), (ImageFormat.WEBP, 60))
@@ -298,14 +319,6 @@ NOT_IMPLEMENTED: tuple[tuple[str, str], ...] = (
     ("icc", "srgb"),
     ("autoquality", "dssim:0.02:70:80:0.001"),
     ("aq", "size:10000:70:80"),
-    ("jpeg_options", "1:0:1:1:1:3"),
-    ("jpgo", "1"),
-    ("png_options", "1:1:256"),
-    ("pngo", "1"),
-    ("webp_options", "lossy:1:photo"),
-    ("webpo", "lossy"),
-    ("avif_options", "on"),
-    ("avifo", "auto"),
     ("video_thumbnail_second", "5"),
     ("vts", "5"),
     ("video_thumbnail_keyframes", "1"),

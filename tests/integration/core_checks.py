@@ -201,3 +201,34 @@ def from_fallback(served: Served) -> None:
     assert response.status_code == 200, f"{response.status_code} {response.text[:300]}"
     assert response.headers["x-cache"] == "FALLBACK", response.headers["x-cache"]
     assert (served.image.width, served.image.height) == (32, 32)
+
+
+def field_is(name: str, value: object) -> Check:
+    """The result's libvips field `name` holds `value`."""
+
+    def check(served: Served) -> None:
+        fields = served.image.get_fields()
+        assert name in fields, fields
+        assert served.image.get(name) == value, served.image.get(name)
+
+    return check
+
+
+def webp_chunk(chunk: bytes) -> Check:
+    """The WebP's first chunk: `VP8 ` lossy, `VP8L` lossless."""
+
+    def check(served: Served) -> None:
+        assert served.response.content[12:16] == chunk, served.response.content[12:16]
+
+    return check
+
+
+def avif_chroma_subsampled(expected: bool) -> Check:
+    """The av1C box's chroma_subsampling_x bit (set for 4:2:0, clear for 4:4:4)."""
+
+    def check(served: Served) -> None:
+        content = served.response.content
+        config = content.index(b"av1C") + 4
+        assert bool(content[config + 2] >> 3 & 1) is expected
+
+    return check

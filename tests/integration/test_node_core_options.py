@@ -26,8 +26,10 @@ from tests.integration.core_checks import (
     a_new_cache_entry,
     all_of,
     at_most_bytes,
+    avif_chroma_subsampled,
     bypassed,
     encoded_as,
+    field_is,
     from_fallback,
     has_field,
     header,
@@ -44,6 +46,7 @@ from tests.integration.core_checks import (
     tagged,
     the_baselines_bytes,
     the_source_bytes,
+    webp_chunk,
 )
 from tests.integration.core_options import (
     ENCRYPTION_KEY,
@@ -217,6 +220,41 @@ CASES: tuple[Case, ...] = (
     ),
     # encoding and metadata
     Case("dpi", {"dpi": 123, "format": "png"}, all_of(png(290, 442), resolution(123))),
+    Case(
+        "jpeg_options",
+        {"jpeg_options": {"progressive": True, "no_subsample": True}, "format": "jpg"},
+        all_of(
+            jpeg(290, 442),
+            field_is("interlaced", 1),
+            field_is("jpeg-chroma-subsample", "4:4:4"),
+        ),
+    ),
+    Case(
+        "png_options",
+        {
+            "png_options": {"interlaced": True, "quantize": True, "quantization_colors": 16},
+            "format": "png",
+        },
+        all_of(
+            png(290, 442),
+            field_is("interlaced", 1),
+            field_is("palette", 1),
+            field_is("bits-per-sample", 4),
+        ),
+    ),
+    Case(
+        "webp_options",
+        {
+            "webp_options": {"compression": "lossless", "smart_subsample": True, "preset": "photo"},
+            "format": "webp",
+        },
+        all_of(image("image/webp", 290, 442), webp_chunk(b"VP8L")),
+    ),
+    Case(
+        "avif_options",
+        {"avif_options": "off", "format": "avif", "width": 100},
+        all_of(image("image/avif", 100, 152), avif_chroma_subsampled(False)),
+    ),
     Case("format", {"format": "png"}, all_of(png(290, 442), encoded_as("pngload")), label="png"),
     Case(
         "format",

@@ -65,12 +65,6 @@ REFUSED: tuple[Refusal, ...] = (
         BEST_FORMAT_AND_OUTPUTS,
     ),
     unknown(
-        "avif_options",
-        {"avif_options": "on", "format": "avif"},
-        "avifo",
-        WATERMARKS_FILTERS_ENCODERS,
-    ),
-    unknown(
         "blur_areas",
         {"blur_areas": {"sigma": 5, "areas": [{"left": 0, "top": 0, "width": 0.5, "height": 0.5}]}},
         "ba",
@@ -173,24 +167,12 @@ REFUSED: tuple[Refusal, ...] = (
         OBJECTS_AND_VIDEO,
         "objw",
     ),
-    unknown(
-        "jpeg_options",
-        {"jpeg_options": {"progressive": True, "no_subsample": True}},
-        "jpgo",
-        WATERMARKS_FILTERS_ENCODERS,
-    ),
     Refusal(
         "objects_position",
         {"objects_position": {"type": "prop"}},
         400,
         "objects_position is not supported: there is no object detection",
         OBJECTS_AND_VIDEO,
-    ),
-    unknown(
-        "png_options",
-        {"png_options": {"interlaced": True, "quantize": True, "quantization_colors": 16}},
-        "pngo",
-        WATERMARKS_FILTERS_ENCODERS,
     ),
     unknown(
         "progressive_blur",
@@ -244,12 +226,6 @@ REFUSED: tuple[Refusal, ...] = (
     ),
     unknown(
         "watermark_text", {"watermark_text": b64("imgproxy")}, "wmt", WATERMARKS_FILTERS_ENCODERS
-    ),
-    unknown(
-        "webp_options",
-        {"webp_options": {"compression": "lossless", "smart_subsample": True, "preset": "photo"}},
-        "webpo",
-        WATERMARKS_FILTERS_ENCODERS,
     ),
     Refusal(
         "url.filename",
