@@ -58,6 +58,9 @@ LATER_OUTPUT_SETTINGS: tuple[str, ...] = (
     "webp_effort",
     "webp_preset",
     "avif_subsample",
+    "unsharp_masking_mode",
+    "unsharp_masking_weight",
+    "unsharp_masking_divider",
 )
 """Output settings added after keys were pinned: part of the version only while they differ
 from their defaults, so adding one moves no existing key."""

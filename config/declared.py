@@ -117,6 +117,9 @@ DECLARED: tuple[Declared, ...] = (
         choice("default", "photo", "picture", "drawing", "icon", "text"),
     ),
     Declared("IMGPROXY_AVIF_SUBSAMPLE", "avif_subsample", choice("auto", "on", "off")),
+    Declared(
+        "IMGPROXY_UNSHARP_MASKING_MODE", "unsharp_masking_mode", choice("auto", "none", "always")
+    ),
     *_rows(
         integer(0),
         {
@@ -148,6 +151,8 @@ DECLARED: tuple[Declared, ...] = (
             "IMGPROXY_READ_TIMEOUT": "read_request_timeout",  # imgproxy's older name
             "IMGPROXY_READ_REQUEST_TIMEOUT": "read_request_timeout",
             "IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION": "max_animation_frame_resolution",
+            "IMGPROXY_UNSHARP_MASKING_WEIGHT": "unsharp_masking_weight",
+            "IMGPROXY_UNSHARP_MASKING_DIVIDER": "unsharp_masking_divider",
         },
     ),
     *_rows(

@@ -95,6 +95,10 @@ class Settings:
     webp_effort: int = 4
     webp_preset: str = "default"
     avif_subsample: str = "auto"
+    unsharp_masking_mode: str = "none"
+    """imgproxy Pro's default is `auto` (every downscale sharpened, at a CPU cost on each)."""
+    unsharp_masking_weight: float = 1.0
+    unsharp_masking_divider: float = 24.0
     max_animation_frames: int = 1
     max_animation_frame_resolution: float = 0.0
     max_result_dimension: int = 0

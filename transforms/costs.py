@@ -13,7 +13,9 @@ quantization (`png_options`, IMGPROXY_PNG_QUANTIZE) is held to 16 MP: 12 s of on
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import pyvips
 
@@ -27,8 +29,6 @@ GAUSSIAN_REACH = math.sqrt(2 * math.log(5))
 """libvips' blur mask reaches this many sigmas each side (to an amplitude of 0.2)."""
 TILE = 128
 """libvips computes in tiles this wide; each reads a mask's width more than it writes."""
-MAX_REACH = 4096
-"""Mask half-widths `largest_sigma` searches: past any sigma a URL may give (1000 reaches 1794)."""
 VECTOR_MASK = 1024
 """Mask widths libvips' 8-bit vector path takes."""
 SLOW_PATH = 16
@@ -36,6 +36,10 @@ SLOW_PATH = 16
 MAX_BLUR_WORK = 5e10
 """Weighted mask taps (`blur_work`): 10 to 40 s of one core of the 2-vCPU bench machine."""
 MAX_QUANTIZED_PIXELS = 16_000_000
+MAX_SIGMA = 1000.0
+"""The largest sigma any option takes."""
+PROGRESSIVE_LEVELS = 3
+"""Blurs of a progressive blur, at even steps up to its sigma (`transforms.steps.blurs`)."""
 
 
 class WorkTooLarge(UnprocessableSource):
@@ -63,16 +67,16 @@ def largest_sigma(
     width: int, height: int, frames: int, fast: bool, budget: float = MAX_BLUR_WORK
 ) -> float:
     """The strongest blur, to one decimal, that `budget` allows on this image."""
-    low, high = -1, MAX_REACH
-    while high - low > 1:
-        reach = (low + high) // 2
-        if _mask_work(2 * reach + 1, width, height, frames, fast) <= budget:
-            low = reach
-        else:
-            high = reach
-    if low < 0:
-        return 0.0
-    return (math.ceil((low + 1) / GAUSSIAN_REACH * 10) - 1) / 10
+    return _largest(partial(_plain_work, (width, height), frames, fast), budget)
+
+
+def area_box(area: tuple[float, float, float, float], width: int, height: int) -> tuple[int, ...]:
+    """A `blur_areas` area: left, top, right, bottom in pixels, within the image."""
+    left, top, area_width, area_height = area
+    x0, y0 = round(left * width), round(top * height)
+    x1 = min(width, round((left + area_width) * width))
+    y1 = min(height, round((top + area_height) * height))
+    return x0, y0, x1, y1
 
 
 def _blurred_size(plan: Plan, loaded: tuple[int, int]) -> tuple[int, int]:
@@ -102,15 +106,6 @@ class Spent:
         return " after the blurs of earlier pipelines" if self.blur else ""
 
 
-def _shadow_work(job: Job, result: tuple[int, int], frames: int) -> float:
-    """A watermark's shadow blurs one alpha band no larger than the result (a tiled one:
-    each tile's, together no more than the result)."""
-    sigma = job.options.watermark_shadow
-    if not sigma or not job.options.watermark.opacity or job.watermark is None:
-        return 0.0
-    return blur_work(sigma, *result, frames, fast=True)
-
-
 def _check_result(width: int, height: int, frames: int, limits: Limits, spent: Spent) -> int:
     """The result is held to the limits a source is: every frame together, or each frame when
     animations have a limit of their own. Returns the pixels counted."""
@@ -137,8 +132,93 @@ def _check_quantization(job: Job, width: int, height: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class BlurCost:
+    """One Gaussian blur a job asks for: the option, its sigma, the size it is named by in a
+    refusal, and its work at any sigma."""
+
+    option: str
+    sigma: float
+    size: tuple[int, int]
+    work: Callable[[float], float]
+
+
+def _progressive_work(sigma: float, size: tuple[int, int], frames: int, fast: bool) -> float:
+    levels = range(1, PROGRESSIVE_LEVELS + 1)
+    return sum(
+        blur_work(sigma * level / PROGRESSIVE_LEVELS, *size, frames, fast) for level in levels
+    )
+
+
+def _areas_work(sigma: float, areas: list[tuple[int, int]], frames: int, fast: bool) -> float:
+    """Each area is blurred with a margin of the mask's reach around it."""
+    margin = 2 * (math.ceil(sigma * GAUSSIAN_REACH) + 1)
+    return sum(
+        blur_work(sigma, width + margin, height + margin, frames, fast) for width, height in areas
+    )
+
+
+def _blurs(
+    job: Job, filtered: tuple[int, int], result: tuple[int, int], frames: int, fast: bool
+) -> list[BlurCost]:
+    """Every blur of the job, in the order its steps run them."""
+    options = job.options
+    costs = []
+    if options.blur:
+        costs.append(
+            BlurCost("blur", options.blur, filtered, partial(_plain_work, filtered, frames, fast))
+        )
+    areas, progressive = options.blur_areas, options.progressive_blur
+    if areas.sigma and areas.areas:
+        boxes = [area_box(area, *filtered) for area in areas.areas]
+        sizes = [(max(0, x1 - x0), max(0, y1 - y0)) for x0, y0, x1, y1 in boxes]
+        work = partial(_areas_work, areas=sizes, frames=frames, fast=fast)
+        costs.append(BlurCost("blur_areas sigma", areas.sigma, filtered, work))
+    if progressive.sigma:
+        work = partial(_progressive_work, size=filtered, frames=frames, fast=fast)
+        costs.append(BlurCost("progressive_blur sigma", progressive.sigma, filtered, work))
+    if options.watermark_shadow and options.watermark.opacity and job.watermark is not None:
+        # One alpha band no larger than the result (a tiled one: each tile's, together no more).
+        work = partial(_plain_work, result, frames, True)
+        costs.append(BlurCost("watermark_shadow", options.watermark_shadow, result, work))
+    return costs
+
+
+def _plain_work(size: tuple[int, int], frames: int, fast: bool, sigma: float) -> float:
+    return blur_work(sigma, *size, frames, fast)
+
+
+def _largest(work: Callable[[float], float], budget: float) -> float:
+    """The strongest sigma, to one decimal, whose `work` fits `budget`."""
+    low, high = -1, int(MAX_SIGMA * 10) + 1
+    while high - low > 1:
+        tenths = (low + high) // 2
+        if work(tenths / 10) <= budget:
+            low = tenths
+        else:
+            high = tenths
+    return max(low, 0) / 10
+
+
+def _check_blurs(costs: list[BlurCost], spent: Spent) -> float:
+    """Refuse the first blur that takes the work past `MAX_BLUR_WORK`; returns the work."""
+    works = [cost.work(cost.sigma) for cost in costs]
+    total = spent.blur
+    for cost, work in zip(costs, works, strict=True):
+        total += work
+        if total > MAX_BLUR_WORK:
+            others = spent.blur + sum(works) - work
+            most = _largest(cost.work, MAX_BLUR_WORK - others) if others < MAX_BLUR_WORK else 0.0
+            width, height = cost.size
+            raise WorkTooLarge(
+                f"Expected {cost.option} of at most {most:g} for a {width}x{height} result "
+                f"but received {cost.sigma:g}{spent.blur_note}"
+            )
+    return sum(works)
+
+
 def bound_work(image: pyvips.Image, job: Job, limits: Limits, spent: Spent = Spent()) -> Spent:
-    """Refuse a job whose result has more pixels than a source may have, or whose blur costs
+    """Refuse a job whose result has more pixels than a source may have, or whose blurs cost
     more than `MAX_BLUR_WORK`, together with what `spent` says earlier pipelines took. `image`
     is the loaded (lazy) source. Returns `spent` with this job's share added."""
     frames = job.frames
@@ -146,24 +226,7 @@ def bound_work(image: pyvips.Image, job: Job, limits: Limits, spent: Spent = Spe
     result = result_size(job.plan, loaded)
     pixels = _check_result(*result, frames, limits, spent)
     _check_quantization(job, *result)
-    shadow = _shadow_work(job, result, frames)
-    sigma = job.options.blur
-    if not sigma and not shadow:
-        return replace(spent, pixels=spent.pixels + pixels)
-    width, height = _blurred_size(job.plan, loaded)
     fast = image.format == "uchar" and not image.hasalpha()
-    work = (blur_work(sigma, width, height, frames, fast) if sigma else 0.0) + shadow
-    if shadow and spent.blur + work > MAX_BLUR_WORK:
-        left = MAX_BLUR_WORK - spent.blur - (work - shadow)
-        most = largest_sigma(*result, frames, True, left) if left > 0 else 0.0
-        raise WorkTooLarge(
-            f"Expected watermark_shadow of at most {most:g} for a {result[0]}x{result[1]} "
-            f"result but received {job.options.watermark_shadow:g}{spent.blur_note}"
-        )
-    if spent.blur + work > MAX_BLUR_WORK:
-        most = largest_sigma(width, height, frames, fast, MAX_BLUR_WORK - spent.blur)
-        raise WorkTooLarge(
-            f"Expected blur of at most {most:g} for a {width}x{height} result "
-            f"but received {sigma:g}{spent.blur_note}"
-        )
+    costs = _blurs(job, _blurred_size(job.plan, loaded), result, frames, fast)
+    work = _check_blurs(costs, spent) if costs else 0.0
     return Spent(spent.pixels + pixels, spent.blur + work)

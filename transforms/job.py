@@ -15,6 +15,8 @@ from imgproxy.url.options import (
     JpegOptions,
     Options,
     PngOptions,
+    UnsharpMasking,
+    UnsharpMode,
     WebpCompression,
     WebpOptions,
     WebpPreset,
@@ -27,12 +29,16 @@ SERVER_JPEG = JpegOptions(False, False, False, False, False, 0)
 SERVER_PNG = PngOptions(False, False, 256)
 SERVER_WEBP = WebpOptions(WebpCompression.LOSSY, False, WebpPreset.DEFAULT)
 SERVER_AVIF = AvifOptions(AvifSubsample.AUTO)
-"""imgproxy's defaults of the encoder settings: every field set."""
-EncoderSettings = TypeVar("EncoderSettings", JpegOptions, PngOptions, WebpOptions, AvifOptions)
+SERVER_UNSHARP = UnsharpMasking(UnsharpMode.NONE, 1.0, 24.0)
+"""imgproxy's defaults of the encoder and unsharp masking settings (but unsharp masking's
+mode, `auto` in imgproxy Pro): every field set."""
+ServerSettings = TypeVar(
+    "ServerSettings", JpegOptions, PngOptions, WebpOptions, AvifOptions, UnsharpMasking
+)
 
 
-def resolved(asked: EncoderSettings, server: EncoderSettings) -> EncoderSettings:
-    """The server's encoder settings with what a URL asked for (its non-`None` fields)."""
+def resolved(asked: ServerSettings, server: ServerSettings) -> ServerSettings:
+    """The server's settings with what a URL asked for (its non-`None` fields)."""
     changes = {item.name: getattr(asked, item.name) for item in fields(asked)}
     return replace(server, **{name: value for name, value in changes.items() if value is not None})
 
@@ -64,6 +70,10 @@ class Job:
     frame: bytes | None = None
     """thumbor `frame(url)`: the nine-patch image's bytes."""
     frames: int = 1
+    unsharp: UnsharpMasking = SERVER_UNSHARP
+    """Every field set (`resolved`)."""
+    downscaled: bool = False
+    """The result is smaller than the source (when `unsharp_masking`'s `auto` mode acts)."""
     cancellation: Cancellation = field(default_factory=Cancellation)
     """Fired when the job's request is gone; every evaluation of pixels watches it."""
 

@@ -21,6 +21,7 @@ from imgproxy.url.options import (
     JpegOptions,
     Options,
     PngOptions,
+    UnsharpMasking,
     WebpOptions,
 )
 from transforms.animation import join_frames, split_frames
@@ -34,6 +35,7 @@ from transforms.job import (
     SERVER_AVIF,
     SERVER_JPEG,
     SERVER_PNG,
+    SERVER_UNSHARP,
     SERVER_WEBP,
     Encoding,
     Job,
@@ -53,6 +55,7 @@ from transforms.stages.thumbnail import enforce_thumbnail
 from transforms.stages.trim import trim_source
 from transforms.stages.vector_guard import guard_vector
 from transforms.steps.adjust import adjust
+from transforms.steps.blurs import blur_regions
 from transforms.steps.colorspace import to_processing_space, to_result_space
 from transforms.steps.crop import crop_source, crop_to_result
 from transforms.steps.extend import extend, extend_aspect_ratio, padding
@@ -60,6 +63,7 @@ from transforms.steps.filters import apply_filters
 from transforms.steps.fix_size import fix_size
 from transforms.steps.flatten import flatten
 from transforms.steps.metadata import set_resolution, strip_metadata
+from transforms.steps.overlays import overlay
 from transforms.steps.pixel import pixel_filters
 from transforms.steps.rotate import rotate_and_flip
 from transforms.steps.scale import scale
@@ -86,7 +90,9 @@ MAIN_STEPS: tuple[Step, ...] = (
     rotate_and_flip,
     crop_to_result,
     apply_filters,
+    blur_regions,
     adjust,
+    overlay,
     extend,
     extend_aspect_ratio,
     padding,
@@ -117,6 +123,7 @@ class Defaults:
     png: PngOptions = SERVER_PNG
     webp: WebpOptions = SERVER_WEBP
     avif: AvifOptions = SERVER_AVIF
+    unsharp: UnsharpMasking = SERVER_UNSHARP
     watermark: pyvips.Image | None = None
     watermark_opacity: float = 1.0
     preferred_formats: tuple[ImageFormat, ...] = DEFAULT_PREFERRED_FORMATS
@@ -213,6 +220,7 @@ def _job(
     watermark: tuple[pyvips.Image | None, float],
     frame: bytes | None,
     frames: int,
+    downscaled: bool,
     cancellation: Cancellation,
 ) -> Job:
     quality = (
@@ -241,7 +249,17 @@ def _job(
         watermark_opacity=watermark[1],
         frame=frame,
         frames=frames,
+        unsharp=resolved(options.unsharp_masking, defaults.unsharp),
+        downscaled=downscaled,
         cancellation=cancellation,
+    )
+
+
+def _downscales(image: pyvips.Image, plan: Plan, frames: int, size: tuple[int, int]) -> bool:
+    """The plan makes `image` (loaded from a `size` source, maybe shrunk on load) smaller."""
+    width, height = size
+    return bool(
+        image.width * plan.x_scale < width or image.height // frames * plan.y_scale < height
     )
 
 
@@ -274,6 +292,7 @@ def _chained_pass(
     spent: Spent,
     source_format: ImageFormat,
     mark: tuple[pyvips.Image | None, float],
+    unsharp: UnsharpMasking,
 ) -> tuple[pyvips.Image, Spent]:
     """One chained pipeline (`/-/`) on the previous one's result: its own load stages, plan and
     steps; the encoding, the limits and the budgets (`spent`) are the first pipeline's."""
@@ -286,7 +305,13 @@ def _chained_pass(
     )
     image, plan = _load(loading)
     pipeline_job = replace(
-        job, plan=plan, options=options, watermark=mark[0], watermark_opacity=mark[1]
+        job,
+        plan=plan,
+        options=options,
+        watermark=mark[0],
+        watermark_opacity=mark[1],
+        unsharp=unsharp,
+        downscaled=_downscales(image, plan, frames, (previous.width, previous.height // frames)),
     )
     spent = bound_work(image, pipeline_job, limits, spent)
     return _main_steps(image, pipeline_job), spent
@@ -339,6 +364,7 @@ def render(
     with defaults.decode_memory.held(decode_bytes(source.info) * frames, cancellation):
         try:
             image, plan = _load(loading)
+            stored = (source.info.width, source.info.height)
             job = _job(
                 plan,
                 options,
@@ -347,6 +373,7 @@ def render(
                 watermark=watermark,
                 frame=assets.frame,
                 frames=frames,
+                downscaled=_downscales(image, plan, frames, stored),
                 cancellation=cancellation,
             )
             spent = bound_work(image, job, limits)
@@ -354,7 +381,14 @@ def render(
             for chained in options.chained:
                 mark = _watermark(chained, defaults, assets, cancellation)
                 result, spent = _chained_pass(
-                    result, chained, job, limits, spent=spent, source_format=info.format, mark=mark
+                    result,
+                    chained,
+                    job,
+                    limits,
+                    spent=spent,
+                    source_format=info.format,
+                    mark=mark,
+                    unsharp=resolved(chained.unsharp_masking, defaults.unsharp),
                 )
             for step in FINAL_STEPS:
                 result = _checked(step, result, job)

@@ -14,17 +14,24 @@ from typing import Any
 from imgproxy.url.options import (
     Asset,
     AvifOptions,
+    BlurAreas,
     Color,
+    Colorize,
     Crop,
+    Duotone,
     Extend,
+    Gradient,
     Gravity,
     ImageFormat,
     JpegOptions,
     Monochrome,
     Padding,
     PngOptions,
+    ProgressiveBlur,
+    Ramp,
     SourceFit,
     Trim,
+    UnsharpMasking,
     Watermark,
     WebpOptions,
 )
@@ -185,7 +192,7 @@ def _setting(value: object) -> str:
 def _settings(label: str, names: tuple[str, ...]) -> Spell:
     """An encoder options record: each named field `None` (the server's setting) or its value."""
 
-    def spell(value: JpegOptions | PngOptions | WebpOptions | AvifOptions) -> str:
+    def spell(value: JpegOptions | PngOptions | WebpOptions | AvifOptions | UnsharpMasking) -> str:
         return record(label, **{name: _setting(getattr(value, name)) for name in names})
 
     return spell
@@ -205,3 +212,45 @@ jpeg_options = _settings(
 png_options = _settings("PngOptions", ("interlaced", "quantize", "quantization_colors"))
 webp_options = _settings("WebpOptions", ("compression", "smart_subsample", "preset"))
 avif_options = _settings("AvifOptions", ("subsample",))
+unsharp_masking = _settings("UnsharpMasking", ("mode", "weight", "divider"))
+
+
+def duotone(value: Duotone) -> str:
+    return record(
+        "Duotone",
+        intensity=scalar(value.intensity),
+        dark=color(value.dark),
+        light=color(value.light),
+    )
+
+
+def blur_areas(value: BlurAreas) -> str:
+    return record("BlurAreas", sigma=scalar(value.sigma), areas=each(each(scalar))(value.areas))
+
+
+def ramp(value: Ramp) -> str:
+    return record(
+        "Ramp",
+        direction=scalar(value.direction),
+        start=scalar(value.start),
+        stop=scalar(value.stop),
+    )
+
+
+def progressive_blur(value: ProgressiveBlur) -> str:
+    return record("ProgressiveBlur", sigma=scalar(value.sigma), ramp=ramp(value.ramp))
+
+
+def colorize(value: Colorize) -> str:
+    return record(
+        "Colorize",
+        opacity=scalar(value.opacity),
+        color=color(value.color),
+        keep_alpha=scalar(value.keep_alpha),
+    )
+
+
+def gradient(value: Gradient) -> str:
+    return record(
+        "Gradient", opacity=scalar(value.opacity), color=color(value.color), ramp=ramp(value.ramp)
+    )

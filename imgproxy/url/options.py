@@ -169,6 +169,70 @@ class Monochrome:
     color: Color = field(default_factory=lambda: Color(0xB3, 0xB3, 0xB3))
 
 
+@dataclass(frozen=True)
+class Duotone:
+    intensity: float = 0.0
+    """0: off."""
+    dark: Color = field(default_factory=lambda: Color(0, 0, 0))
+    light: Color = field(default_factory=lambda: Color(255, 255, 255))
+
+
+class UnsharpMode(StrEnum):
+    AUTO = "auto"
+    NONE = "none"
+    ALWAYS = "always"
+
+
+@dataclass(frozen=True)
+class UnsharpMasking:
+    """`unsharp_masking`; each `None` is the server's `IMGPROXY_UNSHARP_MASKING_*` setting."""
+
+    mode: UnsharpMode | None = None
+    weight: float | None = None
+    divider: float | None = None
+
+
+@dataclass(frozen=True)
+class BlurAreas:
+    sigma: float = 0.0
+    """0: off."""
+    areas: tuple[tuple[float, float, float, float], ...] = ()
+    """left, top, width, height, each a fraction of the image's side."""
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """Where a directional effect runs: `direction` in degrees clockwise (0: from the top down),
+    from no effect at `start` to full at `stop`, fractions along the direction."""
+
+    direction: float = 0.0
+    start: float = 0.0
+    stop: float = 1.0
+
+
+@dataclass(frozen=True)
+class ProgressiveBlur:
+    sigma: float = 0.0
+    """0: off."""
+    ramp: Ramp = field(default_factory=Ramp)
+
+
+@dataclass(frozen=True)
+class Colorize:
+    opacity: float = 0.0
+    """0: off."""
+    color: Color = field(default_factory=lambda: Color(0, 0, 0))
+    keep_alpha: bool = False
+
+
+@dataclass(frozen=True)
+class Gradient:
+    opacity: float = 0.0
+    """0: off."""
+    color: Color = field(default_factory=lambda: Color(0, 0, 0))
+    ramp: Ramp = field(default_factory=Ramp)
+
+
 class WebpCompression(StrEnum):
     LOSSY = "lossy"
     NEAR_LOSSLESS = "near_lossless"
@@ -306,6 +370,12 @@ class Options:
     contrast: float = 1.0
     saturation: float = 1.0
     monochrome: Monochrome = field(default_factory=Monochrome)
+    duotone: Duotone = field(default_factory=Duotone)
+    unsharp_masking: UnsharpMasking = field(default_factory=UnsharpMasking)
+    blur_areas: BlurAreas = field(default_factory=BlurAreas)
+    progressive_blur: ProgressiveBlur = field(default_factory=ProgressiveBlur)
+    colorize: Colorize = field(default_factory=Colorize)
+    gradient: Gradient = field(default_factory=Gradient)
     watermark: Watermark = field(default_factory=Watermark)
     watermark_url: str = ""
     """The watermark image's URL (imgproxy Pro's `watermark_url`); blank: the server's."""

@@ -17,6 +17,7 @@ from typing import Any
 from imgproxy.url import delivery_options as d
 from imgproxy.url import effect_options as e
 from imgproxy.url import encoder_options as enc
+from imgproxy.url import filter_options as f
 from imgproxy.url import geometry_options as g
 from imgproxy.url import literals as lit
 from imgproxy.url import writers as w
@@ -61,10 +62,16 @@ ASSETS = Spelling(lit.each(lit.asset))
 HASHSUM = Spelling(hashsum_literal, hashsum_args)
 IMAGE_URL = Spelling(lit.string, d.image_url_args)
 CACHE_TAGS = Spelling(lit.each(lit.string), list)
-JPEG_OPTIONS = Spelling(lit.jpeg_options, w.encoder_args)
-PNG_OPTIONS = Spelling(lit.png_options, w.encoder_args)
-WEBP_OPTIONS = Spelling(lit.webp_options, w.encoder_args)
-AVIF_OPTIONS = Spelling(lit.avif_options, w.encoder_args)
+JPEG_OPTIONS = Spelling(lit.jpeg_options, w.settings_args)
+PNG_OPTIONS = Spelling(lit.png_options, w.settings_args)
+WEBP_OPTIONS = Spelling(lit.webp_options, w.settings_args)
+AVIF_OPTIONS = Spelling(lit.avif_options, w.settings_args)
+DUOTONE = Spelling(lit.duotone, w.duotone_args)
+UNSHARP_MASKING = Spelling(lit.unsharp_masking, w.settings_args)
+BLUR_AREAS = Spelling(lit.blur_areas, w.blur_areas_args)
+PROGRESSIVE_BLUR = Spelling(lit.progressive_blur, w.progressive_blur_args)
+COLORIZE = Spelling(lit.colorize, w.colorize_args)
+GRADIENT = Spelling(lit.gradient, w.gradient_args)
 
 
 @dataclass(frozen=True)
@@ -203,6 +210,20 @@ ROWS: tuple[OptionRow, ...] = (
     option(("saturation", "sa"), e.read_saturation, ("saturation", DECIMAL)),
     option(("adjust", "a"), e.read_adjust),
     option(("monochrome", "mc"), e.read_monochrome, ("monochrome", MONOCHROME)),
+    later(("duotone", "dt"), f.read_duotone, ("duotone", DUOTONE)),
+    later(
+        ("unsharp_masking", "ush"),
+        f.read_unsharp_masking,
+        ("unsharp_masking", UNSHARP_MASKING),
+    ),
+    later(("blur_areas", "ba"), f.read_blur_areas, ("blur_areas", BLUR_AREAS)),
+    later(
+        ("progressive_blur", "pbl"),
+        f.read_progressive_blur,
+        ("progressive_blur", PROGRESSIVE_BLUR),
+    ),
+    later(("colorize", "col"), f.read_colorize, ("colorize", COLORIZE)),
+    later(("gradient", "gr"), f.read_gradient, ("gradient", GRADIENT)),
     option(("watermark", "wm"), e.read_watermark, ("watermark", WATERMARK)),
     later(("watermark_url", "wmu"), d.read_watermark_url, ("watermark_url", IMAGE_URL)),
     later(

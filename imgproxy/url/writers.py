@@ -8,9 +8,13 @@ from enum import Enum
 
 from imgproxy.url.options import (
     AvifOptions,
+    BlurAreas,
     Color,
+    Colorize,
     Crop,
+    Duotone,
     Extend,
+    Gradient,
     Gravity,
     GravityType,
     ImageFormat,
@@ -18,7 +22,10 @@ from imgproxy.url.options import (
     Monochrome,
     Padding,
     PngOptions,
+    ProgressiveBlur,
+    Ramp,
     Trim,
+    UnsharpMasking,
     Watermark,
     WebpOptions,
 )
@@ -100,13 +107,41 @@ def _setting_arg(value: object) -> str:
         return ""
     if isinstance(value, Enum):
         return str(value.value)
-    return flag(value) if isinstance(value, bool) else str(value)
+    if isinstance(value, bool):
+        return flag(value)
+    return number(value) if isinstance(value, float) else str(value)
 
 
-def encoder_args(settings: JpegOptions | PngOptions | WebpOptions | AvifOptions) -> list[str]:
+def settings_args(
+    settings: JpegOptions | PngOptions | WebpOptions | AvifOptions | UnsharpMasking,
+) -> list[str]:
     """Each field in the grammar's order, empty for the server's setting, trailing empties
     left out."""
     args = [_setting_arg(value) for value in astuple(settings)]
     while args and not args[-1]:
         args.pop()
     return args
+
+
+def duotone_args(value: Duotone) -> list[str]:
+    return [number(value.intensity), value.dark.hex, value.light.hex]
+
+
+def blur_areas_args(value: BlurAreas) -> list[str]:
+    return [number(value.sigma), *(number(part) for area in value.areas for part in area)]
+
+
+def _ramp_args(value: Ramp) -> list[str]:
+    return [number(value.direction), number(value.start), number(value.stop)]
+
+
+def progressive_blur_args(value: ProgressiveBlur) -> list[str]:
+    return [number(value.sigma), *_ramp_args(value.ramp)]
+
+
+def colorize_args(value: Colorize) -> list[str]:
+    return [number(value.opacity), value.color.hex, flag(value.keep_alpha)]
+
+
+def gradient_args(value: Gradient) -> list[str]:
+    return [number(value.opacity), value.color.hex, *_ramp_args(value.ramp)]

@@ -141,6 +141,12 @@ SETTINGS: dict[str, dict[str, object]] = {
         "webp_preset": "photo",
         "avif_subsample": "off",
     },
+    "unsharp_tuned": {
+        **BASE,
+        "unsharp_masking_mode": "always",
+        "unsharp_masking_weight": 2.0,
+        "unsharp_masking_divider": 12.0,
+    },
     "watermark_data": {**BASE, "watermark_data": b"\x89PNG golden watermark bytes"},
     "watermark_url": {**BASE, "watermark_url": "http://example.com/mark.png"},
 }
@@ -149,6 +155,7 @@ VERSIONED = (
     "quality70",
     "output_tuned",
     "encoders_tuned",
+    "unsharp_tuned",
     "watermark_data",
     "watermark_url",
 )
@@ -235,6 +242,12 @@ OPTION_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("adjust", "10:1.2:0.8", ("a",)),
     ("saturation", "0.5", ("sa",)),
     ("monochrome", "0.8:ff0000", ("mc",)),
+    ("duotone", "0.8:102030:f0e0d0", ("dt",)),
+    ("unsharp_masking", "always:2:12", ("ush",)),
+    ("blur_areas", "5:0.1:0.2:0.3:0.4", ("ba",)),
+    ("progressive_blur", "6:left:0.2:0.9", ("pbl",)),
+    ("colorize", "0.4:ff8800:1", ("col",)),
+    ("gradient", "0.7:00ff00:45:0.1:0.8", ("gr",)),
     ("watermark", "0.5:re:10:10:0.25", ("wm",)),
     ("watermark_url", "aHR0cDovL2V4YW1wbGUuY29tL3dtLnBuZw", ("wmu",)),
     ("watermark_size", "100:50", ("wms",)),

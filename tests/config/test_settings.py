@@ -305,6 +305,9 @@ ENCODER_SETTINGS = {
     "IMGPROXY_WEBP_COMPRESSION": ("webp_compression", "Near_Lossless", "near_lossless", "lossy2"),
     "IMGPROXY_WEBP_PRESET": ("webp_preset", "icon", "icon", "portrait"),
     "IMGPROXY_AVIF_SUBSAMPLE": ("avif_subsample", "off", "off", "never"),
+    "IMGPROXY_UNSHARP_MASKING_MODE": ("unsharp_masking_mode", "always", "always", "sometimes"),
+    "IMGPROXY_UNSHARP_MASKING_WEIGHT": ("unsharp_masking_weight", "2.5", 2.5, "0"),
+    "IMGPROXY_UNSHARP_MASKING_DIVIDER": ("unsharp_masking_divider", "12", 12.0, "-1"),
 }
 
 

@@ -64,6 +64,7 @@ from tests.integration.image_checks import (
     black,
     blurred,
     brighter,
+    colours_at,
     every_other_tile,
     flattened_over,
     frames,
@@ -158,6 +159,39 @@ CASES: tuple[Case, ...] = (
         red_monochrome,
     ),
     Case("monochrome", {"mc": {"intensity": 0.5}}, half_monochrome, label="half", baseline=""),
+    Case(
+        "duotone",
+        {"duotone": {"intensity": 1, "color1": "000000", "color2": "ffffff"}, "format": "png"},
+        grey,
+    ),
+    Case(
+        "colorize",
+        {"colorize": {"opacity": 1, "color": "ff0000"}, "format": "png"},
+        colours_at((0, 0, (255, 0, 0)), (145, 221, (255, 0, 0))),
+    ),
+    Case(
+        "gradient",
+        {"gradient": {"opacity": 1, "color": "000000", "direction": "up"}, "format": "png"},
+        colours_at((10, 0, (0, 0, 0)), (280, 0, (0, 0, 0))),
+    ),
+    Case(
+        "blur_areas",
+        {"blur_areas": {"sigma": 10, "areas": [{"left": 0, "top": 0, "width": 1, "height": 1}]}},
+        blurred,
+        baseline="",
+    ),
+    Case(
+        "progressive_blur",
+        {"progressive_blur": {"sigma": 10, "direction": "down", "start": 0, "stop": 0.1}},
+        blurred,
+        baseline="",
+    ),
+    Case(
+        "unsharp_masking",
+        {"unsharp_masking": {"mode": "always", "weight": 2, "divider": 8}},
+        sharpened,
+        baseline="",
+    ),
     Case(
         "watermark",
         {"watermark": {"opacity": 1, "position": "nowe"}, "format": "png"},

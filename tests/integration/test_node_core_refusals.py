@@ -65,24 +65,12 @@ REFUSED: tuple[Refusal, ...] = (
         BEST_FORMAT_AND_OUTPUTS,
     ),
     unknown(
-        "blur_areas",
-        {"blur_areas": {"sigma": 5, "areas": [{"left": 0, "top": 0, "width": 0.5, "height": 0.5}]}},
-        "ba",
-        WATERMARKS_FILTERS_ENCODERS,
-    ),
-    unknown(
         "blur_detections",
         {"blur_detections": {"sigma": 5, "class_names": ["face"]}},
         "bd",
         OBJECTS_AND_VIDEO,
     ),
     unknown("color_profile", {"color_profile": "srgb"}, "cp", WATERMARKS_FILTERS_ENCODERS),
-    unknown(
-        "colorize",
-        {"colorize": {"opacity": 0.5, "color": "ff0000"}},
-        "col",
-        WATERMARKS_FILTERS_ENCODERS,
-    ),
     Refusal(
         "crop_objects",
         {"crop_objects": {"scale_factor": 1.2, "class_names": ["face"]}},
@@ -95,12 +83,6 @@ REFUSED: tuple[Refusal, ...] = (
         {"draw_detections": {"draw": True, "class_names": ["face"]}},
         "dd",
         OBJECTS_AND_VIDEO,
-    ),
-    unknown(
-        "duotone",
-        {"duotone": {"intensity": 1, "color1": "000000", "color2": "ffffff"}},
-        "dt",
-        WATERMARKS_FILTERS_ENCODERS,
     ),
     Refusal(
         "format", {"format": "jxl"}, 422, "Cannot write jxl images", BEST_FORMAT_AND_OUTPUTS, "jxl"
@@ -134,12 +116,6 @@ REFUSED: tuple[Refusal, ...] = (
         f"Expected one of {FORMATS} for format but received 'pdf'",
         f"{NOT_PLANNED}: Pro wraps a JPEG in a one-page PDF",
         "pdf",
-    ),
-    unknown(
-        "gradient",
-        {"gradient": {"opacity": 0.5, "color": "000000", "direction": "down"}},
-        "gr",
-        WATERMARKS_FILTERS_ENCODERS,
     ),
     Refusal(
         "gravity",
@@ -175,22 +151,10 @@ REFUSED: tuple[Refusal, ...] = (
         OBJECTS_AND_VIDEO,
     ),
     unknown(
-        "progressive_blur",
-        {"progressive_blur": {"sigma": 5, "direction": "down", "start": 0.2, "stop": 0.8}},
-        "pbl",
-        WATERMARKS_FILTERS_ENCODERS,
-    ),
-    unknown(
         "style",
         {"style": b64("svg{background:red}")},
         "stl",
         f"{WATERMARKS_FILTERS_ENCODERS}; the library writes `stl`, imgproxy's docs `style`/`st`",
-    ),
-    unknown(
-        "unsharp_masking",
-        {"unsharp_masking": {"mode": "always", "weight": 1, "divider": 24}},
-        "ush",
-        WATERMARKS_FILTERS_ENCODERS,
     ),
     unknown(
         "video_thumbnail_animation",

@@ -1,4 +1,5 @@
-"""brightness, contrast, saturation and monochrome (paid options in imgproxy, free here).
+"""brightness, contrast, saturation, monochrome and duotone (paid options in imgproxy, free
+here).
 
 The arithmetic runs on an 8-bit scale; 16-bit images are scaled down for it and back after.
 """
@@ -10,6 +11,8 @@ import pyvips
 from transforms.job import Job
 
 SIXTEEN_BIT = 257
+LUMA = (0.2126, 0.7152, 0.0722)
+"""Rec. 709 weights: a pixel's lightness for `duotone`."""
 
 
 def _split_alpha(image: pyvips.Image) -> tuple[pyvips.Image, pyvips.Image | None]:
@@ -22,7 +25,8 @@ def adjust(image: pyvips.Image, job: Job) -> pyvips.Image:
     options = job.options
     mono = options.monochrome
     untouched = options.brightness == 0 and options.contrast == 1 and options.saturation == 1
-    if untouched and mono.intensity == 0:
+    duo = options.duotone
+    if untouched and mono.intensity == 0 and duo.intensity == 0:
         return image
     wide = image.format == "ushort"
     band_format, interpretation = image.format, image.interpretation
@@ -40,6 +44,18 @@ def adjust(image: pyvips.Image, job: Job) -> pyvips.Image:
         tint = grey / 255 * [mono.color.red, mono.color.green, mono.color.blue]
         work = (work if rgb else work.bandjoin([work, work])) * (1 - mono.intensity)
         work = work + tint * mono.intensity
+        rgb = True
+    if duo.intensity:
+        grey = (
+            sum(work.extract_band(band) * weight for band, weight in enumerate(LUMA))
+            if rgb
+            else work
+        ) / 255
+        dark = [duo.dark.red, duo.dark.green, duo.dark.blue]
+        light = [duo.light.red, duo.light.green, duo.light.blue]
+        tone = grey * [high - low for low, high in zip(dark, light, strict=True)] + dark
+        work = (work if rgb else work.bandjoin([work, work])) * (1 - duo.intensity)
+        work = work + tone * duo.intensity
         rgb = True
     if wide:
         work = work * SIXTEEN_BIT
