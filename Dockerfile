@@ -16,6 +16,11 @@ ENV MALLOC_ARENA_MAX=2 \
     PYTHONUNBUFFERED=1 \
     IMGPROXY_BIND=:8080
 
+# watermark_text's font when the markup names none (Pango's "sans"), and fontconfig's settings.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fontconfig-config=2.14.1-4 fonts-dejavu-core=2.37-6 \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 imgproxy \
     && useradd --system --no-log-init --uid 10001 --gid imgproxy \
         --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin imgproxy

@@ -45,7 +45,17 @@ define apt_need
 	fi
 endef
 
+# watermark_text's font when the markup names none (Pango's "sans"), and fontconfig's settings.
+FALLBACK_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+define font_need
+	@if [ ! -e $(FALLBACK_FONT) ] || [ ! -e /etc/fonts/fonts.conf ]; then \
+		echo "installing Debian packages: fontconfig-config fonts-dejavu-core"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fontconfig-config fonts-dejavu-core; \
+	fi
+endef
+
 run: $(SERVER_STAMP)
+	$(font_need)
 	$(BIN)/python -m imgproxy serve --dev --bind $(BIND)
 
 NODE_CLIENT := tests/node/node_modules/@imgproxy/imgproxy-node/package.json
@@ -57,6 +67,7 @@ $(NODE_CLIENT): tests/node/package.json tests/node/package-lock.json
 	@touch $@
 
 test: $(TEST_STAMP)
+	$(font_need)
 	$(call apt_need,redis-server:redis-server varnishd:varnish nginx:nginx promtool:prometheus haproxy:haproxy chromium:chromium node:nodejs npm:npm wrk:wrk)
 	$(MAKE) --no-print-directory $(NODE_CLIENT)
 	$(MAKE) --no-print-directory lint typecheck hadolint pytest

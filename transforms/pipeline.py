@@ -69,6 +69,7 @@ from transforms.steps.rotate import rotate_and_flip
 from transforms.steps.scale import scale
 from transforms.steps.turn import turn
 from transforms.steps.watermark import watermark
+from transforms.watermark_text import render_text
 
 Step = Callable[[pyvips.Image, Job], pyvips.Image]
 
@@ -201,8 +202,10 @@ def _output(
 def _watermark(
     options: Options, defaults: Defaults, assets: Assets, cancellation: Cancellation
 ) -> tuple[pyvips.Image | None, float]:
-    """The pipeline's `watermark_url` image, else the request's own (thumbor `watermark(url)`,
-    at full opacity), else the server's."""
+    """The pipeline's `watermark_text` or `watermark_url` image, else the request's own
+    (thumbor `watermark(url)`, at full opacity), else the server's."""
+    if options.watermark_text and options.watermark.opacity > 0:
+        return render_text(options.watermark_text), defaults.watermark_opacity
     if options.watermark_url and options.watermark.opacity > 0:
         data = assets.watermarks[options.watermark_url]
         return decode_asset(data, "watermark", cancellation), defaults.watermark_opacity

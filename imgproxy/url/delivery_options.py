@@ -19,6 +19,7 @@ BASE64URL = re.compile(r"[A-Za-z0-9_-]+=*")
 CACHE_TAG = re.compile(r"[!-+\--~]{1,256}")
 """What CloudFront and Cloudflare take as one tag: 1..256 visible ASCII characters, no comma."""
 MAX_CACHE_TAGS = 49
+MAX_WATERMARK_TEXT = 2048
 """CloudFront keeps 50 tags per object; every answer's tags start with the source's key."""
 
 
@@ -135,18 +136,26 @@ def read_hashsum(options: Options, values: list[str]) -> Options:
     return replace(options, hashsum=read_expected_hashsum(values))
 
 
+def base64_text(name: str, encoded: str, what: str) -> str:
+    """UTF-8 text in URL-safe base64 (padding optional)."""
+    try:
+        if not BASE64URL.fullmatch(encoded):
+            raise binascii.Error
+        stripped = encoded.rstrip("=")
+        return base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise a.expected(f"URL-safe base64 of {what}", name, encoded) from None
+
+
 def image_url(name: str, values: list[str]) -> str:
     """`%url`, an image URL in URL-safe base64 (padding optional); blank: none."""
     encoded = single(name, values)
     if not encoded:
         return ""
+    url = base64_text(name, encoded, "an image URL")
     try:
-        if not BASE64URL.fullmatch(encoded):
-            raise binascii.Error
-        stripped = encoded.rstrip("=")
-        url = base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4)).decode("utf-8")
         check_source_url(url)
-    except (binascii.Error, UnicodeError, ValueError):
+    except ValueError:
         raise a.expected("URL-safe base64 of an image URL", name, encoded) from None
     return url
 
@@ -159,7 +168,19 @@ def read_watermark_url(options: Options, values: list[str]) -> Options:
     return replace(options, watermark_url=image_url("watermark_url", values))
 
 
-def image_url_args(url: str) -> list[str]:
+def read_watermark_text(options: Options, values: list[str]) -> Options:
+    """`%text`: Pango markup in URL-safe base64; blank: none."""
+    encoded = single("watermark_text", values)
+    text = base64_text("watermark_text", encoded, "Pango markup") if encoded else ""
+    if len(text) > MAX_WATERMARK_TEXT:
+        raise a.ArgumentError(
+            f"Expected at most {MAX_WATERMARK_TEXT} characters for watermark_text "
+            f"but received {len(text)}"
+        )
+    return replace(options, watermark_text=text)
+
+
+def base64_args(url: str) -> list[str]:
     return [encode_base64(url)]
 
 

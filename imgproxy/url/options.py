@@ -379,6 +379,8 @@ class Options:
     watermark: Watermark = field(default_factory=Watermark)
     watermark_url: str = ""
     """The watermark image's URL (imgproxy Pro's `watermark_url`); blank: the server's."""
+    watermark_text: str = ""
+    """Pango markup rendered as the watermark (imgproxy Pro's `watermark_text`); blank: none."""
     watermark_width: int = 0
     watermark_height: int = 0
     """`watermark_size`: the box the watermark is fitted into (enlarged too) when the

@@ -60,7 +60,8 @@ PIXEL_FILTERS = Spelling(lit.each(lit.pixel_filter))
 TURN = Spelling(lit.scalar)
 ASSETS = Spelling(lit.each(lit.asset))
 HASHSUM = Spelling(hashsum_literal, hashsum_args)
-IMAGE_URL = Spelling(lit.string, d.image_url_args)
+BASE64 = Spelling(lit.string, d.base64_args)
+"""Text (an image URL, Pango markup) in URL-safe base64."""
 CACHE_TAGS = Spelling(lit.each(lit.string), list)
 JPEG_OPTIONS = Spelling(lit.jpeg_options, w.settings_args)
 PNG_OPTIONS = Spelling(lit.png_options, w.settings_args)
@@ -225,7 +226,8 @@ ROWS: tuple[OptionRow, ...] = (
     later(("colorize", "col"), f.read_colorize, ("colorize", COLORIZE)),
     later(("gradient", "gr"), f.read_gradient, ("gradient", GRADIENT)),
     option(("watermark", "wm"), e.read_watermark, ("watermark", WATERMARK)),
-    later(("watermark_url", "wmu"), d.read_watermark_url, ("watermark_url", IMAGE_URL)),
+    later(("watermark_url", "wmu"), d.read_watermark_url, ("watermark_url", BASE64)),
+    later(("watermark_text", "wmt"), d.read_watermark_text, ("watermark_text", BASE64)),
     later(
         ("watermark_size", "wms"),
         e.read_watermark_size,
@@ -265,7 +267,7 @@ ROWS: tuple[OptionRow, ...] = (
     later(
         ("fallback_image_url", "fiu"),
         d.read_fallback_image_url,
-        ("fallback_image_url", IMAGE_URL),
+        ("fallback_image_url", BASE64),
     ),
     later(("bypass_cache", "bc"), d.read_bypass_cache, ("bypass_cache", FLAG), in_key=False),
     later(("cache_tags", "ct"), d.read_cache_tags, ("cache_tags", CACHE_TAGS)),

@@ -250,6 +250,7 @@ OPTION_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("gradient", "0.7:00ff00:45:0.1:0.8", ("gr",)),
     ("watermark", "0.5:re:10:10:0.25", ("wm",)),
     ("watermark_url", "aHR0cDovL2V4YW1wbGUuY29tL3dtLnBuZw", ("wmu",)),
+    ("watermark_text", "PGI-wqkgRXhhbXBsZTwvYj4", ("wmt",)),
     ("watermark_size", "100:50", ("wms",)),
     ("watermark_rotate", "45", ("wmr", "wm_rot")),
     ("watermark_shadow", "2.5", ("wmsh",)),

@@ -224,3 +224,16 @@ def shadow_around_the_centred_mark(served: Served) -> None:
     outside = served.image.crop(left - 3, top + 8, 2, 16)
     under = served.baseline.crop(left - 3, top + 8, 2, 16)
     assert outside.avg() < under.avg() - 5, (outside.avg(), under.avg())
+
+
+def green_text_at_the_top_left(served: Served) -> None:
+    """`watermark_text` in green markup drawn at 0, 0: green ink there, none far from it."""
+
+    def green_share(left: int, top: int, width: int, height: int) -> float:
+        region = pixels.colour(served.image).crop(left, top, width, height)
+        red, green, blue = (region.extract_band(band) for band in range(3))
+        ink = (green > 180) & (red < 90) & (blue < 90)
+        return float(ink.ifthenelse(1, 0).avg())
+
+    assert green_share(0, 0, 80, 20) > 0.05, "no green text at the top left"
+    assert green_share(150, 300, 140, 142) == 0, "green far from the text"

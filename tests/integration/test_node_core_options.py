@@ -70,6 +70,7 @@ from tests.integration.image_checks import (
     frames,
     green_corner,
     green_square_at_the_top_left,
+    green_text_at_the_top_left,
     grey,
     half_monochrome,
     half_transparent_red_background,
@@ -220,6 +221,16 @@ CASES: tuple[Case, ...] = (
             "format": "png",
         },
         green_square_at_the_top_left,
+        baseline="f:png",
+    ),
+    Case(
+        "watermark_text",
+        {
+            "watermark": {"opacity": 1, "position": "nowe"},
+            "watermark_text": b64('<span foreground="#00ff00"><b>imgproxy</b></span>'),
+            "format": "png",
+        },
+        green_text_at_the_top_left,
         baseline="f:png",
     ),
     Case(

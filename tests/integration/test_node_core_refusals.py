@@ -188,9 +188,6 @@ REFUSED: tuple[Refusal, ...] = (
         "vtt",
         OBJECTS_AND_VIDEO,
     ),
-    unknown(
-        "watermark_text", {"watermark_text": b64("imgproxy")}, "wmt", WATERMARKS_FILTERS_ENCODERS
-    ),
     Refusal(
         "url.filename",
         {"width": 100},

@@ -66,6 +66,7 @@ EXAMPLES: dict[str, str] = {
     "gradient": "0.6:123456:right:0:0.5",
     "watermark": "0.5:re:10:-5:0.2",
     "watermark_url": "aHR0cDovL2V4YW1wbGUuY29tL3dtLnBuZw",
+    "watermark_text": "PGI-wqkgRXhhbXBsZTwvYj4",
     "watermark_size": "100:50",
     "watermark_rotate": "45",
     "watermark_shadow": "2.5",
