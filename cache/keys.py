@@ -61,6 +61,7 @@ LATER_OUTPUT_SETTINGS: tuple[str, ...] = (
     "unsharp_masking_mode",
     "unsharp_masking_weight",
     "unsharp_masking_divider",
+    "color_profiles_dir",
 )
 """Output settings added after keys were pinned: part of the version only while they differ
 from their defaults, so adding one moves no existing key."""

@@ -200,6 +200,7 @@ DECLARED: tuple[Declared, ...] = (
     Declared("IMGPROXY_INFO_ONLY_PRESETS", "info_only_presets", read_bool),
     Declared("IMGPROXY_WATERMARK_DATA", "watermark_data", read_base64),
     Declared("IMGPROXY_WATERMARK_PATH", "watermark_path", stripped(read_path)),
+    Declared("IMGPROXY_COLOR_PROFILES_DIR", "color_profiles_dir", stripped(read_path)),
     Declared("IMGPROXY_WATERMARK_OPACITY", "watermark_opacity", read_opacity),
     Declared("IMGPROXY_FORMAT_QUALITY", "format_quality", read_format_quality),
     Declared("IMGPROXY_ALLOWED_SOURCES", "allowed_sources", read_list),

@@ -95,6 +95,7 @@ class Settings:
     webp_effort: int = 4
     webp_preset: str = "default"
     avif_subsample: str = "auto"
+    color_profiles_dir: Path | None = None
     unsharp_masking_mode: str = "none"
     """imgproxy Pro's default is `auto` (every downscale sharpened, at a CPU cost on each)."""
     unsharp_masking_weight: float = 1.0

@@ -81,6 +81,7 @@ def defaults_from(settings: Settings, watermark: pyvips.Image | None = None) -> 
             preset=WebpPreset(settings.webp_preset),
         ),
         avif=AvifOptions(subsample=AvifSubsample(settings.avif_subsample)),
+        color_profiles_dir=settings.color_profiles_dir,
         unsharp=UnsharpMasking(
             UnsharpMode(settings.unsharp_masking_mode),
             settings.unsharp_masking_weight,

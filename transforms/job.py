@@ -73,6 +73,8 @@ class Job:
     unsharp: UnsharpMasking = SERVER_UNSHARP
     """Every field set (`resolved`)."""
     downscaled: bool = False
+    color_profile: str = ""
+    """`color_profile`: a built-in profile's name (`srgb`, `cmyk`) or a profile file's path."""
     """The result is smaller than the source (when `unsharp_masking`'s `auto` mode acts)."""
     cancellation: Cancellation = field(default_factory=Cancellation)
     """Fired when the job's request is gone; every evaluation of pixels watches it."""

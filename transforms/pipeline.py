@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pyvips
 
@@ -46,7 +47,7 @@ from transforms.pages import stacked_pages
 from transforms.plan import Orientation, Plan
 from transforms.probe import SourceInfo
 from transforms.short_data import guard_short_data
-from transforms.sources import Source, SvgSource, open_source
+from transforms.sources import Source, SvgSource, open_source, styled
 from transforms.stages.loading import Loading, LoadStage
 from transforms.stages.planning import plan_geometry
 from transforms.stages.scale_on_load import shrink_on_load
@@ -56,6 +57,7 @@ from transforms.stages.trim import trim_source
 from transforms.stages.vector_guard import guard_vector
 from transforms.steps.adjust import adjust
 from transforms.steps.blurs import blur_regions
+from transforms.steps.color_profile import export_color_profile, profile_path
 from transforms.steps.colorspace import to_processing_space, to_result_space
 from transforms.steps.crop import crop_source, crop_to_result
 from transforms.steps.extend import extend, extend_aspect_ratio, padding
@@ -104,7 +106,12 @@ MAIN_STEPS: tuple[Step, ...] = (
     watermark,
 )
 # Then once on the whole result, before saving:
-FINAL_STEPS: tuple[Step, ...] = (to_result_space, strip_metadata, set_resolution)
+FINAL_STEPS: tuple[Step, ...] = (
+    to_result_space,
+    strip_metadata,
+    export_color_profile,
+    set_resolution,
+)
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,7 @@ class Defaults:
     webp: WebpOptions = SERVER_WEBP
     avif: AvifOptions = SERVER_AVIF
     unsharp: UnsharpMasking = SERVER_UNSHARP
+    color_profiles_dir: Path | None = None
     watermark: pyvips.Image | None = None
     watermark_opacity: float = 1.0
     preferred_formats: tuple[ImageFormat, ...] = DEFAULT_PREFERRED_FORMATS
@@ -253,6 +261,7 @@ def _job(
         frame=frame,
         frames=frames,
         unsharp=resolved(options.unsharp_masking, defaults.unsharp),
+        color_profile=profile_path(options.color_profile, defaults.color_profiles_dir),
         downscaled=downscaled,
         cancellation=cancellation,
     )
@@ -348,6 +357,8 @@ def render(
     cancellation = cancellation or Cancellation()
     limits = defaults.limits.narrowed_by(options)
     source = open_source(data, max_pixels=limits.max_src_pixels)
+    if options.style and isinstance(source, SvgSource):
+        source = styled(source, options.style)
     info = source.info
     unprocessed = _passthrough(data, source, options, requested)
     if unprocessed is not None:

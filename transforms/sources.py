@@ -7,7 +7,7 @@ from typing import Protocol
 
 import pyvips
 
-from imgproxy.errors import UndecodableSource, UnsupportedFormat
+from imgproxy.errors import InvalidOption, UndecodableSource, UnsupportedFormat
 from imgproxy.url.options import ImageFormat
 from transforms.probe import PLAIN_DECODE, SourceInfo, open_encoded, opened
 
@@ -88,6 +88,21 @@ class DecodedSource:
         if shrink <= 1:
             return self.image
         return self.image.resize(1 / shrink)
+
+
+def styled(source: SvgSource, css: str) -> SvgSource:
+    """`source` with `css` as its first stylesheet (imgproxy Pro's `style`)."""
+    from transforms import svg  # noqa: PLC0415 - optional module, imported on demand
+
+    try:
+        data = svg.with_style(source.data, css)
+        header = pyvips.Image.svgload_buffer(data)
+    except svg.SvgError as error:
+        raise InvalidOption(error.message) from None
+    except pyvips.Error as error:
+        raise UndecodableSource("Source image cannot be decoded", detail=str(error)) from None
+    info = replace(source.info, width=header.width, height=header.height)
+    return SvgSource(data, info)
 
 
 def open_source(data: bytes, *, max_pixels: int) -> Source:

@@ -74,6 +74,20 @@ def sanitize(data: bytes, *, max_bytes: int = 10 * 1024 * 1024) -> bytes:
     return ElementTree.tostring(root, encoding="unicode").encode("utf-8")
 
 
+def with_style(clean: bytes, css: str) -> bytes:
+    """A sanitized SVG with `css` put first into its root as a `<style>`, cleaned as any
+    stylesheet in an SVG is."""
+    safe = _clean_css(css)
+    if safe is None:
+        raise SvgError("Expected CSS without image(), expression() or escapes for style")
+    root = _Reader().parse(clean)
+    prefix = root.tag[: -len(_local(root.tag))]
+    style = ElementTree.Element(f"{prefix}style")
+    style.text = safe
+    root.insert(0, style)
+    return ElementTree.tostring(root, encoding="unicode").encode("utf-8")
+
+
 def _inflate(data: bytes, max_bytes: int) -> bytes:
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:

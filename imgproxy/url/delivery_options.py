@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
+from urllib.parse import unquote
 
 from imgproxy.url import args as a
 from imgproxy.url.geometry_options import single
@@ -20,6 +21,9 @@ CACHE_TAG = re.compile(r"[!-+\--~]{1,256}")
 """What CloudFront and Cloudflare take as one tag: 1..256 visible ASCII characters, no comma."""
 MAX_CACHE_TAGS = 49
 MAX_WATERMARK_TEXT = 2048
+MAX_STYLE = 16384
+PROFILE_NAME = re.compile(r"[\w+-][\w +.-]{0,254}")
+"""A file name inside the profiles directory: no separators, not hidden."""
 """CloudFront keeps 50 tags per object; every answer's tags start with the source's key."""
 
 
@@ -166,6 +170,26 @@ def read_fallback_image_url(options: Options, values: list[str]) -> Options:
 
 def read_watermark_url(options: Options, values: list[str]) -> Options:
     return replace(options, watermark_url=image_url("watermark_url", values))
+
+
+def read_color_profile(options: Options, values: list[str]) -> Options:
+    """`%profile`: `srgb`, `cmyk`, or a profile's file name (percent-encoded, the `.icc` or
+    `.icm` extension optional); blank: none."""
+    name = unquote(single("color_profile", values))
+    if name and not PROFILE_NAME.fullmatch(name):
+        raise a.expected("srgb, cmyk or a profile file name", "color_profile", name)
+    return replace(options, color_profile=name)
+
+
+def read_style(options: Options, values: list[str]) -> Options:
+    """`%style`: CSS in URL-safe base64; blank: none."""
+    encoded = single("style", values)
+    css = base64_text("style", encoded, "CSS") if encoded else ""
+    if len(css) > MAX_STYLE:
+        raise a.ArgumentError(
+            f"Expected at most {MAX_STYLE} characters for style but received {len(css)}"
+        )
+    return replace(options, style=css)
 
 
 def read_watermark_text(options: Options, values: list[str]) -> Options:

@@ -399,8 +399,13 @@ class Options:
     strip_color_profile: bool | None = None
     preserve_hdr: bool = False
     enforce_thumbnail: bool = False
+    style: str = ""
+    """CSS put first into an SVG source's `<svg>` as a `<style>` (imgproxy Pro's `style`)."""
     dpi: float = 0.0
     """The result's resolution metadata, in dots per inch; 0: the source's."""
+    color_profile: str = ""
+    """`srgb`, `cmyk` or a file name in IMGPROXY_COLOR_PROFILES_DIR: the result is converted to
+    it and carries it; blank: as `strip_color_profile` says."""
     jpeg_options: JpegOptions = field(default_factory=JpegOptions)
     png_options: PngOptions = field(default_factory=PngOptions)
     webp_options: WebpOptions = field(default_factory=WebpOptions)

@@ -23,6 +23,7 @@ URL_WIDE_FIELDS = (
     "strip_color_profile",
     "preserve_hdr",
     "dpi",
+    "color_profile",
     "jpeg_options",
     "png_options",
     "webp_options",

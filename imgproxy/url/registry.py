@@ -251,7 +251,10 @@ ROWS: tuple[OptionRow, ...] = (
     ),
     option(("preserve_hdr", "ph"), d.read_preserve_hdr, ("preserve_hdr", FLAG)),
     option(("enforce_thumbnail", "eth"), d.read_enforce_thumbnail, ("enforce_thumbnail", FLAG)),
+    # `stl`: what imgproxy's own JS client (@imgproxy/imgproxy-js-core) writes.
+    later(("style", "st", "stl"), d.read_style, ("style", BASE64)),
     later(("dpi",), d.read_dpi, ("dpi", DECIMAL)),
+    later(("color_profile", "cp", "icc"), d.read_color_profile, ("color_profile", TEXT)),
     later(("jpeg_options", "jpgo"), enc.read_jpeg_options, ("jpeg_options", JPEG_OPTIONS)),
     later(("png_options", "pngo"), enc.read_png_options, ("png_options", PNG_OPTIONS)),
     later(("webp_options", "webpo"), enc.read_webp_options, ("webp_options", WEBP_OPTIONS)),

@@ -154,6 +154,12 @@ TABLE: tuple[tuple[str, str, str], ...] = (
     ("enforce_thumbnail", "enforce_thumbnail", "1"),
     ("eth", "enforce_thumbnail", "1"),
     ("dpi", "dpi", "300"),
+    ("style", "style", "c3ZnIHsgZmlsbDogcmVkIH0"),
+    ("st", "style", "c3ZnIHsgZmlsbDogcmVkIH0"),
+    ("stl", "style", "c3ZnIHsgZmlsbDogcmVkIH0"),  # what imgproxy's js-core writes
+    ("color_profile", "color_profile", "srgb"),
+    ("cp", "color_profile", "srgb"),
+    ("icc", "color_profile", "srgb"),
     ("duotone", "duotone", "0.5:000000:ffffff"),
     ("dt", "duotone", "0.5:000000:ffffff"),
     ("unsharp_masking", "unsharp_masking", "auto:1:24"),
@@ -272,6 +278,8 @@ EXPECTED: dict[str, Options] = {
     "strip_color_profile": Options(strip_color_profile=False),
     "preserve_hdr": Options(preserve_hdr=True),
     "enforce_thumbnail": Options(enforce_thumbnail=True),
+    "style": Options(style="svg { fill: red }"),
+    "color_profile": Options(color_profile="srgb"),
     "dpi": Options(dpi=300.0),
     "duotone": Options(duotone=Duotone(0.5)),
     "unsharp_masking": Options(unsharp_masking=UnsharpMasking(UnsharpMode.AUTO, 1.0, 24.0)),
@@ -326,11 +334,6 @@ NOT_IMPLEMENTED: tuple[tuple[str, str], ...] = (
     ("bd", "5:face"),
     ("draw_detections", "1:face"),
     ("dd", "1:face"),
-    ("style", "c3ZnIHsgZmlsbDogcmVkIH0"),
-    ("st", "c3ZnIHsgZmlsbDogcmVkIH0"),
-    ("color_profile", "srgb"),
-    ("cp", "cmyk"),
-    ("icc", "srgb"),
     ("autoquality", "dssim:0.02:70:80:0.001"),
     ("aq", "size:10000:70:80"),
     ("video_thumbnail_second", "5"),
@@ -435,8 +438,9 @@ DOCUMENTED: tuple[tuple[str, ...], ...] = (
     ("max_result_dimension", "mrd"),
 )
 DOCUMENTED_NAMES = frozenset(name for names in DOCUMENTED for name in names)
-UNDOCUMENTED = frozenset({"co", "sp"})
-"""`co`, which the docs give to two options; `sp`, which only imgproxy's JS client writes."""
+UNDOCUMENTED = frozenset({"co", "sp", "stl"})
+"""`co`, which the docs give to two options; `sp` and `stl`, which only imgproxy's JS client
+writes."""
 
 # The options the docs say need IMGPROXY_ALLOW_SECURITY_OPTIONS.
 SECURITY_FULL_NAMES = frozenset(

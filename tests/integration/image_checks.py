@@ -237,3 +237,15 @@ def green_text_at_the_top_left(served: Served) -> None:
 
     assert green_share(0, 0, 80, 20) > 0.05, "no green text at the top left"
     assert green_share(150, 300, 140, 142) == 0, "green far from the text"
+
+
+def drawn_in_green(served: Served) -> None:
+    """`style` made the SVG's shapes green: pure green ink where the baseline has none."""
+
+    def green(image: pyvips.Image) -> float:
+        opaque = image.extract_band(3) > 200
+        ink = opaque & (image.extract_band(1) > 200) & (image.extract_band(0) < 50)
+        return float(ink.ifthenelse(1, 0).avg())
+
+    assert green(served.baseline) == 0, "the baseline is green already"
+    assert green(served.image) > 0.01, f"green share {green(served.image):.4f}"

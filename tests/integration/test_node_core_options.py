@@ -65,6 +65,7 @@ from tests.integration.image_checks import (
     blurred,
     brighter,
     colours_at,
+    drawn_in_green,
     every_other_tile,
     flattened_over,
     frames,
@@ -265,6 +266,18 @@ CASES: tuple[Case, ...] = (
     ),
     # encoding and metadata
     Case("dpi", {"dpi": 123, "format": "png"}, all_of(png(290, 442), resolution(123))),
+    Case(
+        "color_profile",
+        {"color_profile": "srgb", "format": "jpg"},
+        all_of(jpeg(290, 442), has_field("icc-profile-data", True)),
+    ),
+    Case(
+        "style",
+        {"style": b64("* { fill: #00ff00 !important }"), "width": 200, "format": "png"},
+        all_of(png(200, 150), drawn_in_green),
+        source="svg-basic.svg",
+        baseline="w:200/f:png",
+    ),
     Case(
         "jpeg_options",
         {"jpeg_options": {"progressive": True, "no_subsample": True}, "format": "jpg"},

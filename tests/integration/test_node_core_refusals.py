@@ -22,7 +22,6 @@ from tests.integration.test_node_core_options import CASES as OTHER_CASES
 from tests.support import OriginLog
 
 PHOTO = "jpeg-baseline-icc.jpg"
-WATERMARKS_FILTERS_ENCODERS = "issue 17 (Pro's watermarks, filters and encoder options)"
 BEST_FORMAT_AND_OUTPUTS = "issue 18 (format:best, autoquality, JPEG XL, HEIC/BMP/ICO output)"
 OBJECTS_AND_VIDEO = "issue 19 (faces and video thumbnails)"
 NOT_PLANNED = "not planned by issues 17-19"
@@ -70,7 +69,6 @@ REFUSED: tuple[Refusal, ...] = (
         "bd",
         OBJECTS_AND_VIDEO,
     ),
-    unknown("color_profile", {"color_profile": "srgb"}, "cp", WATERMARKS_FILTERS_ENCODERS),
     Refusal(
         "crop_objects",
         {"crop_objects": {"scale_factor": 1.2, "class_names": ["face"]}},
@@ -149,12 +147,6 @@ REFUSED: tuple[Refusal, ...] = (
         400,
         "objects_position is not supported: there is no object detection",
         OBJECTS_AND_VIDEO,
-    ),
-    unknown(
-        "style",
-        {"style": b64("svg{background:red}")},
-        "stl",
-        f"{WATERMARKS_FILTERS_ENCODERS}; the library writes `stl`, imgproxy's docs `style`/`st`",
     ),
     unknown(
         "video_thumbnail_animation",

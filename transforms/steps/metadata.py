@@ -6,6 +6,7 @@ import pyvips
 
 from imgproxy.url.options import ImageFormat
 from transforms.job import Job
+from transforms.steps.color_profile import exports_profile
 
 MM_PER_INCH = 25.4
 COPYRIGHT_FIELDS = frozenset({"exif-ifd0-Copyright", "exif-ifd0-Artist"})
@@ -67,6 +68,8 @@ def keep_flags(image: pyvips.Image, job: Job) -> str:
     kept = []
     if _writes_exif(image, job):
         kept.append("exif")
-    if image.get_typeof("icc-profile-data") and not job.strip_color_profile:
+    if image.get_typeof("icc-profile-data") and (
+        not job.strip_color_profile or exports_profile(job)
+    ):
         kept.append("icc")
     return ":".join(kept) or "none"

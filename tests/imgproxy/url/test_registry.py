@@ -79,6 +79,8 @@ EXAMPLES: dict[str, str] = {
     "strip_color_profile": "1",
     "preserve_hdr": "1",
     "enforce_thumbnail": "1",
+    "style": "cmVjdCB7IGZpbGw6IHJlZCB9",
+    "color_profile": "my%20profile",
     "dpi": "300",
     "jpeg_options": "1::1::0:5",
     "png_options": "0:1:4",
