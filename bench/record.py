@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from bench.scenarios import EFFECT_SCENARIOS
+
 Role = Literal["ours", "thumbor", "ceiling"]
 
 
@@ -220,6 +222,26 @@ def _hit_verdicts(rows: Sequence[Row]) -> list[Verdict]:
     return verdicts
 
 
+def _effect_verdicts(rows: Sequence[Row]) -> list[Verdict]:
+    """An effect's CPU per image beside the plain miss of the same server (reported only)."""
+    verdicts: list[Verdict] = []
+    for scenario, plain_scenario in EFFECT_SCENARIOS.items():
+        for row in _ours(rows, scenario):
+            plain = next((p for p in _ours(rows, plain_scenario) if p.server == row.server), None)
+            with_effect, without = cpu_ms(row), None if plain is None else cpu_ms(plain)
+            if with_effect is None or without is None:
+                continue
+            verdicts.append(
+                Verdict(
+                    f"{scenario} {row.server}: CPU per image beside {plain_scenario}",
+                    f"{with_effect:.1f} ms vs {without:.1f} ms "
+                    f"(+{with_effect - without:.1f} ms, {with_effect / without:.2f}x)",
+                    None,
+                )
+            )
+    return verdicts
+
+
 def verdicts(rows: Sequence[Row]) -> list[Verdict]:
     return [
         *_overhead_verdicts(rows),
@@ -227,6 +249,7 @@ def verdicts(rows: Sequence[Row]) -> list[Verdict]:
         *_thumbor_verdicts(rows),
         *_storm_verdicts(rows),
         *_hit_verdicts(rows),
+        *_effect_verdicts(rows),
     ]
 
 

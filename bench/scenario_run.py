@@ -223,7 +223,7 @@ def _miss(ctx: Context, scenario: Scenario, files: list[str]) -> Outcome:
             )
             if processes == 1 and scenario.kind == "miss":
                 _profile(ctx, scenario, server, paths, outcome)
-    if scenario.kind == "miss":
+    if scenario.kind == "miss" and scenario.with_ceiling:
         rows.append(_ceiling_row(ctx, scenario, files, target))
     return outcome
 

@@ -27,15 +27,20 @@ class Target:
     """0: keep the aspect ratio (width only)."""
     format: OutputFormat
     quality: int = 80
+    effect: str = ""
+    """More processing options, ours only (`ush:always`): what an effect costs over a plain
+    resize."""
 
     def with_quality(self, quality: int) -> Target:
-        return Target(self.width, self.height, self.format, quality)
+        return Target(self.width, self.height, self.format, quality, self.effect)
 
 
 def ours_path(origin: str, file: str, target: Target, buster: int | None = None) -> str:
     """`buster`: a cachebuster, so that identical requests in flight are not coalesced."""
     quality = f"/q:{target.quality}" if target.format in LOSSY else ""
     resize = f"rs:fit:{target.width}:{target.height}"
+    if target.effect:
+        resize = f"{resize}/{target.effect}"
     busting = "" if buster is None else f"/cb:{buster}"
     return f"/unsafe/{resize}{quality}{busting}/plain/{origin}/{file}@{_EXT[target.format]}"
 
@@ -67,6 +72,8 @@ class Scenario:
     target: Target
     connections: int
     with_thumbor: bool = True
+    with_ceiling: bool = True
+    """False for an effect the in-process ceiling does not apply."""
 
 
 def select_sources(photos: list[Photo], which: Literal["jpeg", "png", "large"]) -> list[Photo]:
@@ -78,12 +85,36 @@ def select_sources(photos: list[Photo], which: Literal["jpeg", "png", "large"]) 
 
 FIT_512 = 512
 LARGE_WIDTH = 300
+TEXT_WATERMARK = "wm:0.5:soea:10:10/wmt:PGI-wqkgRXhhbXBsZSBQaG90b3MgMjAyNjwvYj4"
+"""`<b>© Example Photos 2026</b>` at half opacity, bottom right."""
+EFFECT_SCENARIOS = {"miss-jpeg-text-watermark": "miss-jpeg", "miss-jpeg-unsharp": "miss-jpeg"}
+"""Scenarios of one effect over a plain miss, to the plain miss they are compared with."""
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("miss-jpeg", "miss", "JPEG -> JPEG fit 512x512", "jpeg", Target(512, 512, "jpeg"), 16),
     Scenario("miss-png", "miss", "PNG -> PNG fit 512x512", "png", Target(512, 512, "png"), 16),
     Scenario("miss-webp", "miss", "JPEG -> WebP fit 512x512", "jpeg", Target(512, 512, "webp"), 16),
     Scenario("miss-avif", "miss", "JPEG -> AVIF fit 512x512", "jpeg", Target(512, 512, "avif"), 16),
+    Scenario(
+        "miss-jpeg-text-watermark",
+        "miss",
+        "JPEG -> JPEG fit 512x512 with a text watermark",
+        "jpeg",
+        Target(512, 512, "jpeg", effect=TEXT_WATERMARK),
+        16,
+        with_thumbor=False,
+        with_ceiling=False,
+    ),
+    Scenario(
+        "miss-jpeg-unsharp",
+        "miss",
+        "JPEG -> JPEG fit 512x512 with unsharp_masking",
+        "jpeg",
+        Target(512, 512, "jpeg", effect="ush:always"),
+        16,
+        with_thumbor=False,
+        with_ceiling=False,
+    ),
     Scenario(
         "miss-jpeg-c64",
         "miss",

@@ -29,6 +29,9 @@ ROWS = [
     _row("hit-l1", "bare Starlette, 1 process", "ceiling", 10000.0, p99_ms=7.8),
     _row("hit-l2", "ours 1", "ours", 2300.0, p99_ms=59.0),
     _row("hit-l2", "bare redis GET, 1 process", "ceiling", 4000.0, p99_ms=20.0),
+    _row("miss-jpeg-text-watermark", "ours 1", "ours", 85.0, cpu_s_per_image=0.0208),
+    _row("miss-jpeg-unsharp", "ours 1", "ours", 80.0, cpu_s_per_image=0.0225),
+    _row("miss-jpeg-unsharp", "ours 3", "ours", 80.0, cpu_s_per_image=0.0225),
 ]
 
 FOUND = {v.target: (v.measured, v.met) for v in verdicts(ROWS)}
@@ -86,3 +89,11 @@ def test_missed_targets_are_spelt_out() -> None:
     slower = [replace(r, p99_ms=80.0) if r.server == "ours 1" else r for r in ROWS]
     found = {v.target: v.met for v in verdicts(slower)}
     assert found["hit-l2 ours 1 p99 <= 3x the p99 of bare redis GET, 1 process"] is False
+
+
+def test_effects_are_reported_beside_the_plain_miss_of_the_same_server() -> None:
+    text = "miss-jpeg-text-watermark ours 1: CPU per image beside miss-jpeg"
+    assert FOUND[text] == ("20.8 ms vs 19.5 ms (+1.3 ms, 1.07x)", None)
+    unsharp = "miss-jpeg-unsharp ours 1: CPU per image beside miss-jpeg"
+    assert FOUND[unsharp] == ("22.5 ms vs 19.5 ms (+3.0 ms, 1.15x)", None)
+    assert "miss-jpeg-unsharp ours 3: CPU per image beside miss-jpeg" not in FOUND, "no plain row"

@@ -101,3 +101,15 @@ def test_bad_arguments_are_named(argument: str, message: str) -> None:
     with pytest.raises(InvalidOption) as refused:
         im.PARSER.parse(f"wmt:{argument}/plain/local:///a.jpg")
     assert str(refused.value) == message
+
+
+def test_many_lines_are_fitted_within_the_bound() -> None:
+    text = render_text("line\n" * 2000)
+    assert max(text.width, text.height) <= MAX_TEXT_SIDE
+    assert text.height > MAX_TEXT_SIDE / 2, "as large as fits"
+
+
+def test_a_render_is_reused_for_the_same_markup() -> None:
+    first = render_text("<i>reused</i>")
+    assert render_text("<i>reused</i>") is first
+    assert render_text("<i>other</i>") is not first
