@@ -8,6 +8,7 @@ import pyvips
 
 from imgproxy.url.options import AvifSubsample, ImageFormat, WebpCompression, WebpPreset
 from transforms.job import Job
+from transforms.pillow_savers import avif_animation_bytes, bmp_bytes, heic_bytes, ico_bytes
 from transforms.steps.metadata import keep_flags
 
 Saver = Callable[[pyvips.Image, Job, int, str], bytes]
@@ -15,6 +16,8 @@ QUALITY_FORMATS = frozenset(
     {ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.HEIC, ImageFormat.TIFF}
 )
 LOWEST_QUALITY = 10
+AVIF_FULL_CHROMA_QUALITY = 90
+"""`auto` subsampling keeps full chroma from this quality up (libvips' rule)."""
 QUANTIZE_EFFORT = 7
 """libimagequant's speed/quality trade (1..10), libvips' default."""
 
@@ -74,6 +77,15 @@ def _webp(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
 
 def _avif(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
     subsample = job.encoding.avif.subsample or AvifSubsample.AUTO
+    if job.frames > 1:
+        chroma = (
+            "4:4:4"
+            if subsample is AvifSubsample.OFF
+            or (subsample is AvifSubsample.AUTO and quality >= AVIF_FULL_CHROMA_QUALITY)
+            else "4:2:0"
+        )
+        speed = max(0, min(10, 9 - job.encoding.avif_effort))
+        return avif_animation_bytes(image, quality, speed, chroma)
     return bytes(
         image.heifsave_buffer(
             Q=quality,
@@ -99,6 +111,18 @@ def _tiff(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
     )
 
 
+def _heic(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
+    return heic_bytes(image, quality, keep)
+
+
+def _bmp(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
+    return bmp_bytes(image)
+
+
+def _ico(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
+    return ico_bytes(image)
+
+
 SAVERS: dict[ImageFormat, Saver] = {
     ImageFormat.JPEG: _jpeg,
     ImageFormat.PNG: _png,
@@ -106,6 +130,9 @@ SAVERS: dict[ImageFormat, Saver] = {
     ImageFormat.AVIF: _avif,
     ImageFormat.GIF: _gif,
     ImageFormat.TIFF: _tiff,
+    ImageFormat.HEIC: _heic,
+    ImageFormat.BMP: _bmp,
+    ImageFormat.ICO: _ico,
 }
 
 

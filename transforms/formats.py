@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imgproxy.url.formats import WRITABLE
+from imgproxy.url.formats import DEFAULT_PREFERRED_FORMATS, WRITABLE
 from imgproxy.url.options import ImageFormat
 
 __all__ = ["HEIF_COMPRESSIONS", "LOADERS", "WRITABLE", "format_of_loader", "settle_output"]
@@ -30,11 +30,11 @@ def format_of_loader(loader: str, heif_compression: str | None) -> ImageFormat |
 def settle_output(
     requested: ImageFormat | None, source: ImageFormat, has_alpha: bool, *, animated: bool = False
 ) -> ImageFormat:
-    """The format to encode: asked for, else the source's if writable, else GIF for
-    animations, PNG for alpha, JPEG otherwise (imgproxy's preferred formats)."""
+    """The format to encode: asked for, else the source's if preferred by default, else GIF
+    for animations, PNG for alpha, JPEG otherwise (imgproxy's preferred formats)."""
     if requested is not None:
         return requested
-    if source in WRITABLE:
+    if source in DEFAULT_PREFERRED_FORMATS:
         return source
     if animated:
         return ImageFormat.GIF

@@ -164,7 +164,7 @@ def _frames(source: Source, options: Options, limits: Limits, output: ImageForma
     """Frames to process: several only when source and result can animate (then `page` and
     `pages` are ignored, as imgproxy does)."""
     pages = source.info.pages
-    if output.supports_animation and _animates(source.info, options, limits):
+    if output.writes_animation and _animates(source.info, options, limits):
         return min(pages, limits.max_animation_frames)
     if options.page >= pages:
         raise UnprocessableSource(
@@ -198,10 +198,13 @@ def _output(
     limits: Limits,
     defaults: Defaults,
 ) -> ImageFormat:
-    """The one place the output format is settled: asked for, else from the preferred list."""
+    """The one place the output format is settled: asked for, else from the preferred list.
+    An animation negotiated to AVIF (not asked for by the URL) becomes WebP, as in imgproxy."""
+    animated = _animates(info, options, limits)
+    if requested is ImageFormat.AVIF and animated and options.format is not ImageFormat.AVIF:
+        return ImageFormat.WEBP
     if requested is not None:
         return requested
-    animated = _animates(info, options, limits)
     return preferred_output(
         defaults.preferred_formats, info.format, has_alpha=info.has_alpha, animated=animated
     )

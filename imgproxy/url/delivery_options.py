@@ -181,26 +181,25 @@ def read_color_profile(options: Options, values: list[str]) -> Options:
     return replace(options, color_profile=name)
 
 
+def _bounded_text(name: str, values: list[str], what: str, most: int) -> str:
+    """`%text` in URL-safe base64, at most `most` characters; blank: none."""
+    encoded = single(name, values)
+    text = base64_text(name, encoded, what) if encoded else ""
+    if len(text) > most:
+        raise a.ArgumentError(
+            f"Expected at most {most} characters for {name} but received {len(text)}"
+        )
+    return text
+
+
 def read_style(options: Options, values: list[str]) -> Options:
     """`%style`: CSS in URL-safe base64; blank: none."""
-    encoded = single("style", values)
-    css = base64_text("style", encoded, "CSS") if encoded else ""
-    if len(css) > MAX_STYLE:
-        raise a.ArgumentError(
-            f"Expected at most {MAX_STYLE} characters for style but received {len(css)}"
-        )
-    return replace(options, style=css)
+    return replace(options, style=_bounded_text("style", values, "CSS", MAX_STYLE))
 
 
 def read_watermark_text(options: Options, values: list[str]) -> Options:
     """`%text`: Pango markup in URL-safe base64; blank: none."""
-    encoded = single("watermark_text", values)
-    text = base64_text("watermark_text", encoded, "Pango markup") if encoded else ""
-    if len(text) > MAX_WATERMARK_TEXT:
-        raise a.ArgumentError(
-            f"Expected at most {MAX_WATERMARK_TEXT} characters for watermark_text "
-            f"but received {len(text)}"
-        )
+    text = _bounded_text("watermark_text", values, "Pango markup", MAX_WATERMARK_TEXT)
     return replace(options, watermark_text=text)
 
 

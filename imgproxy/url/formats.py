@@ -15,6 +15,9 @@ WRITABLE = frozenset(
         ImageFormat.AVIF,
         ImageFormat.GIF,
         ImageFormat.TIFF,
+        ImageFormat.HEIC,
+        ImageFormat.BMP,
+        ImageFormat.ICO,
     }
 )
 
@@ -26,8 +29,9 @@ DEFAULT_PREFERRED_FORMATS: tuple[ImageFormat, ...] = (
     ImageFormat.AVIF,
     ImageFormat.TIFF,
 )
-"""Every writable format, so a source keeps its own; otherwise GIF for animations, PNG for
-alpha, JPEG for the rest. imgproxy's default is `jpeg,png,gif`."""
+"""Every writable format a browser shows, so such a source keeps its own; otherwise GIF for
+animations, PNG for alpha, JPEG for the rest (HEIC, BMP and ICO only when asked for).
+imgproxy's default is `jpeg,png,gif`."""
 
 
 def preferred_output(

@@ -72,7 +72,13 @@ class ImageFormat(StrEnum):
 
     @property
     def supports_animation(self) -> bool:
+        """Chosen for an animation when no format is asked for."""
         return self in {ImageFormat.GIF, ImageFormat.WEBP}
+
+    @property
+    def writes_animation(self) -> bool:
+        """Keeps an animation when asked for (AVIF only explicitly, as in imgproxy)."""
+        return self in {ImageFormat.GIF, ImageFormat.WEBP, ImageFormat.AVIF}
 
 
 MEDIA_TYPES = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from cache.keys import source_key, variant_key
@@ -43,7 +45,7 @@ def test_two_spellings_and_the_thumbor_twin_share_one_key() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [f"/unsafe/w:10/plain/{PHOTO}@bmp", f"/unsafe/f:heic/plain/{PHOTO}"],
+    [f"/unsafe/w:10/plain/{PHOTO}@jxl", f"/unsafe/f:jxl/plain/{PHOTO}"],
 )
 def test_a_format_this_server_cannot_write_is_refused_before_any_fetch(path: str) -> None:
     with pytest.raises(UnsupportedFormat) as caught:
@@ -54,7 +56,9 @@ def test_a_format_this_server_cannot_write_is_refused_before_any_fetch(path: str
 def test_thumbor_refuses_an_unwritable_format_the_same_way() -> None:
     read = reader(thumbor_allow_unsafe=True)
     parsed = read.read_thumbor(f"/thumbor/unsafe/filters:format(heic)/{PHOTO}")
-    with pytest.raises(UnsupportedFormat, match="Cannot write heic images"):
+    assert read.thumbor_variant(parsed, "").choice.requested is ImageFormat.HEIC
+    parsed = replace(parsed, options=replace(parsed.options, format=ImageFormat.JXL))
+    with pytest.raises(UnsupportedFormat, match="Cannot write jxl images"):
         read.thumbor_variant(parsed, "")
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
+import pillow_heif
 import pyvips
+from PIL import Image
 
 from tests.integration import pixels
 from tests.integration.core_options import Check, Served
@@ -230,5 +233,21 @@ def avif_chroma_subsampled(expected: bool) -> Check:
         content = served.response.content
         config = content.index(b"av1C") + 4
         assert bool(content[config + 2] >> 3 & 1) is expected
+
+    return check
+
+
+def written_by_pillow(media_type: str, magic: bytes, width: int, height: int) -> Check:
+    """A format pyvips does not read here (HEIC, BMP, ICO): its type, its signature at the
+    start (after the box size, for HEIC) and its size as Pillow and pillow-heif read it."""
+
+    def check(served: Served) -> None:
+        response = served.response
+        assert response.status_code == 200, f"{response.status_code} {response.text[:300]}"
+        assert response.headers["content-type"] == media_type, response.headers["content-type"]
+        assert magic in response.content[:12], response.content[:12]
+        pillow_heif.register_heif_opener()
+        picture = Image.open(io.BytesIO(response.content))
+        assert picture.size == (width, height), picture.size
 
     return check

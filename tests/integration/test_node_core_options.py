@@ -47,6 +47,7 @@ from tests.integration.core_checks import (
     the_baselines_bytes,
     the_source_bytes,
     webp_chunk,
+    written_by_pillow,
 )
 from tests.integration.core_options import (
     ENCRYPTION_KEY,
@@ -326,6 +327,18 @@ CASES: tuple[Case, ...] = (
         {"format": "webp"},
         all_of(image("image/webp", 290, 442), encoded_as("webpload")),
         label="webp",
+    ),
+    Case(
+        "format",
+        {"format": "bmp", "width": 100},
+        written_by_pillow("image/bmp", b"BM", 100, 152),
+        label="bmp",
+    ),
+    Case(
+        "format",
+        {"format": "ico", "width": 100},
+        written_by_pillow("image/x-icon", b"\x00\x00\x01\x00", 100, 152),
+        label="ico",
     ),
     Case(
         "format",

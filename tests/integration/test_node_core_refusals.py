@@ -86,12 +86,6 @@ REFUSED: tuple[Refusal, ...] = (
         "format", {"format": "jxl"}, 422, "Cannot write jxl images", BEST_FORMAT_AND_OUTPUTS, "jxl"
     ),
     Refusal(
-        "format", {"format": "ico"}, 422, "Cannot write ico images", BEST_FORMAT_AND_OUTPUTS, "ico"
-    ),
-    Refusal(
-        "format", {"format": "bmp"}, 422, "Cannot write bmp images", BEST_FORMAT_AND_OUTPUTS, "bmp"
-    ),
-    Refusal(
         "format",
         {"format": "best"},
         400,

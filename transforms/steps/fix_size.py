@@ -1,4 +1,5 @@
-"""Shrink the result to what the output format can hold (WebP 16383 px, AVIF 16384, GIF)."""
+"""Shrink the result to what the output format can hold (WebP 16383 px, AVIF 16384, ICO 256,
+GIF)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pyvips
 
 from imgproxy.url.options import ImageFormat
 from transforms.job import Job
+from transforms.pillow_savers import ICO_MAX_SIDE
 
 MAX_SIDE = {
     ImageFormat.WEBP: 16383,
@@ -15,6 +17,7 @@ MAX_SIDE = {
     ImageFormat.HEIC: 16384,
     ImageFormat.GIF: 65535,
     ImageFormat.JPEG: 65535,
+    ImageFormat.ICO: ICO_MAX_SIDE,
 }
 GIF_MAX_PIXELS = 2**31 - 1
 

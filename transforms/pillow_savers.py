@@ -1,0 +1,80 @@
+"""The outputs libvips does not write here, through Pillow: HEIC (pillow-heif's x265 encoder),
+BMP and ICO. The image arrives 8-bit sRGB or grey, with or without alpha."""
+
+from __future__ import annotations
+
+import io
+
+import pillow_heif
+import pyvips
+from PIL import Image
+
+ICO_MAX_SIDE = 256
+"""The largest icon an ICO holds (imgproxy scales results down to it)."""
+MODES = {3: "RGB", 4: "RGBA"}
+
+
+def to_pillow(image: pyvips.Image) -> Image.Image:
+    """RGB or RGBA pixels, grey spread over three bands."""
+    if image.bands in (1, 2):
+        grey = image.extract_band(0)
+        colour = grey.bandjoin([grey, grey])
+        image = colour.bandjoin(image.extract_band(1)) if image.bands == 2 else colour
+    mode = MODES[image.bands]
+    return Image.frombytes(mode, (image.width, image.height), image.write_to_memory())
+
+
+def _icc(image: pyvips.Image, keep: str) -> bytes | None:
+    wanted = keep == "all" or "icc" in keep.split(":")
+    return (
+        bytes(image.get("icc-profile-data"))
+        if wanted and image.get_typeof("icc-profile-data")
+        else None
+    )
+
+
+def heic_bytes(image: pyvips.Image, quality: int, keep: str) -> bytes:
+    picture = to_pillow(image)
+    heif = pillow_heif.from_pillow(picture)
+    output = io.BytesIO()
+    icc = _icc(image, keep)
+    heif.save(output, quality=quality, **({"icc_profile": icc} if icc else {}))
+    return output.getvalue()
+
+
+def bmp_bytes(image: pyvips.Image) -> bytes:
+    output = io.BytesIO()
+    to_pillow(image).save(output, format="BMP")
+    return output.getvalue()
+
+
+def ico_bytes(image: pyvips.Image) -> bytes:
+    picture = to_pillow(image)
+    output = io.BytesIO()
+    picture.save(output, format="ICO", sizes=[picture.size])
+    return output.getvalue()
+
+
+def frames_of(image: pyvips.Image) -> list[pyvips.Image]:
+    """The frames of an animation stacked top to bottom (`page-height`)."""
+    height = image.get("page-height") if image.get_typeof("page-height") else image.height
+    return [image.crop(0, top, image.width, height) for top in range(0, image.height, height)]
+
+
+def avif_animation_bytes(image: pyvips.Image, quality: int, speed: int, subsample: str) -> bytes:
+    """An AVIF image sequence of the frames, with their delays, on one encoder thread."""
+    pictures = [to_pillow(frame) for frame in frames_of(image)]
+    delays = image.get("delay") if image.get_typeof("delay") else [100] * len(pictures)
+    output = io.BytesIO()
+    pictures[0].save(
+        output,
+        format="AVIF",
+        save_all=True,
+        append_images=pictures[1:],
+        duration=list(delays[: len(pictures)]),
+        quality=quality,
+        speed=speed,
+        subsampling=subsample,
+        max_threads=1,
+    )
+    return output.getvalue()
