@@ -32,6 +32,8 @@ SERVER_AVIF = AvifOptions(AvifSubsample.AUTO)
 SERVER_UNSHARP = UnsharpMasking(UnsharpMode.NONE, 1.0, 24.0)
 """imgproxy's defaults of the encoder and unsharp masking settings (but unsharp masking's
 mode, `auto` in imgproxy Pro): every field set."""
+UNSET = frozenset({JpegOptions(), PngOptions(), WebpOptions(), AvifOptions(), UnsharpMasking()})
+"""What a URL that leaves the settings alone holds."""
 ServerSettings = TypeVar(
     "ServerSettings", JpegOptions, PngOptions, WebpOptions, AvifOptions, UnsharpMasking
 )
@@ -39,6 +41,8 @@ ServerSettings = TypeVar(
 
 def resolved(asked: ServerSettings, server: ServerSettings) -> ServerSettings:
     """The server's settings with what a URL asked for (its non-`None` fields)."""
+    if asked in UNSET:
+        return server
     changes = {item.name: getattr(asked, item.name) for item in fields(asked)}
     return replace(server, **{name: value for name, value in changes.items() if value is not None})
 
