@@ -62,6 +62,14 @@ LATER_OUTPUT_SETTINGS: tuple[str, ...] = (
     "unsharp_masking_weight",
     "unsharp_masking_divider",
     "color_profiles_dir",
+    "autoquality_method",
+    "autoquality_target",
+    "autoquality_min",
+    "autoquality_format_min",
+    "autoquality_max",
+    "autoquality_format_max",
+    "autoquality_allowed_error",
+    "autoquality_max_resolution",
 )
 """Output settings added after keys were pinned: part of the version only while they differ
 from their defaults, so adding one moves no existing key."""

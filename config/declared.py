@@ -10,12 +10,15 @@ from functools import partial
 
 from config.env import (
     SettingsError,
+    read_autoquality_format_max,
+    read_autoquality_format_min,
     read_base64,
     read_bind,
     read_bool,
     read_choice,
     read_float,
     read_format_quality,
+    read_fraction,
     read_hex_key,
     read_hex_list,
     read_info_presets,
@@ -203,6 +206,20 @@ DECLARED: tuple[Declared, ...] = (
     Declared("IMGPROXY_COLOR_PROFILES_DIR", "color_profiles_dir", stripped(read_path)),
     Declared("IMGPROXY_WATERMARK_OPACITY", "watermark_opacity", read_opacity),
     Declared("IMGPROXY_FORMAT_QUALITY", "format_quality", read_format_quality),
+    Declared(
+        "IMGPROXY_AUTOQUALITY_METHOD", "autoquality_method", choice("none", "size", "dssim", "ml")
+    ),
+    Declared("IMGPROXY_AUTOQUALITY_TARGET", "autoquality_target", read_float),
+    Declared("IMGPROXY_AUTOQUALITY_MIN", "autoquality_min", integer(1, 100)),
+    Declared("IMGPROXY_AUTOQUALITY_MAX", "autoquality_max", integer(1, 100)),
+    Declared(
+        "IMGPROXY_AUTOQUALITY_FORMAT_MIN", "autoquality_format_min", read_autoquality_format_min
+    ),
+    Declared(
+        "IMGPROXY_AUTOQUALITY_FORMAT_MAX", "autoquality_format_max", read_autoquality_format_max
+    ),
+    Declared("IMGPROXY_AUTOQUALITY_ALLOWED_ERROR", "autoquality_allowed_error", read_fraction),
+    Declared("IMGPROXY_AUTOQUALITY_MAX_RESOLUTION", "autoquality_max_resolution", read_float),
     Declared("IMGPROXY_ALLOWED_SOURCES", "allowed_sources", read_list),
     Declared("IMGPROXY_TRUSTED_PROXIES", "trusted_proxies", read_networks),
     Declared("IMGPROXY_SOURCE_URL_ENCRYPTION_KEY", "source_url_encryption_key", read_hex_key),

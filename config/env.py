@@ -19,6 +19,8 @@ from imgproxy.url.presets import Preset, PresetError, parse_presets
 from imgproxy.url.source import UrlReplacement, parse_url_replacements
 
 DEFAULT_FORMAT_QUALITY = {ImageFormat.WEBP: 79, ImageFormat.AVIF: 63}
+DEFAULT_AUTOQUALITY_FORMAT_MIN = {ImageFormat.AVIF: 60}
+DEFAULT_AUTOQUALITY_FORMAT_MAX = {ImageFormat.AVIF: 65}
 
 
 class SettingsError(ValueError):
@@ -180,7 +182,14 @@ def read_url_replacements(name: str, raw: str) -> tuple[UrlReplacement, ...]:
 def read_format_quality(name: str, raw: str) -> dict[ImageFormat, int]:
     """`webp=79,avif=63`: quality per output format over IMGPROXY_QUALITY, merged over the
     defaults as imgproxy does."""
-    qualities: dict[ImageFormat, int] = dict(DEFAULT_FORMAT_QUALITY)
+    return read_qualities(name, raw, DEFAULT_FORMAT_QUALITY)
+
+
+def read_qualities(
+    name: str, raw: str, defaults: Mapping[ImageFormat, int]
+) -> dict[ImageFormat, int]:
+    """`format=quality,...`, merged over `defaults`."""
+    qualities: dict[ImageFormat, int] = dict(defaults)
     for pair in filter(None, (part.strip() for part in raw.split(","))):
         format_name, _, value = pair.partition("=")
         image_format = FORMAT_NAMES.get(format_name.strip().lower())
@@ -251,3 +260,21 @@ def read_info_presets(
     except ProxyError as error:
         raise SettingsError(f"Invalid info preset: {error.message}") from error
     return presets
+
+
+def read_autoquality_format_min(name: str, raw: str) -> dict[ImageFormat, int]:
+    return read_qualities(name, raw, DEFAULT_AUTOQUALITY_FORMAT_MIN)
+
+
+def read_autoquality_format_max(name: str, raw: str) -> dict[ImageFormat, int]:
+    return read_qualities(name, raw, DEFAULT_AUTOQUALITY_FORMAT_MAX)
+
+
+def read_fraction(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from error
+    if not 0 <= value <= 1:
+        raise SettingsError(f"{name} must be between 0 and 1, got {raw!r}")
+    return value

@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from config.declared import read_declared
-from config.env import DEFAULT_FORMAT_QUALITY, SettingsError
+from config.env import (
+    DEFAULT_AUTOQUALITY_FORMAT_MAX,
+    DEFAULT_AUTOQUALITY_FORMAT_MIN,
+    DEFAULT_FORMAT_QUALITY,
+    SettingsError,
+)
 from imgproxy.url.formats import DEFAULT_PREFERRED_FORMATS
 from imgproxy.url.options import ImageFormat
 from imgproxy.url.presets import Preset
@@ -96,6 +101,19 @@ class Settings:
     webp_preset: str = "default"
     avif_subsample: str = "auto"
     color_profiles_dir: Path | None = None
+    autoquality_method: str = "none"
+    autoquality_target: float = 0.02
+    autoquality_min: int = 70
+    autoquality_format_min: Mapping[ImageFormat, int] = field(
+        default_factory=lambda: dict(DEFAULT_AUTOQUALITY_FORMAT_MIN)
+    )
+    autoquality_max: int = 80
+    autoquality_format_max: Mapping[ImageFormat, int] = field(
+        default_factory=lambda: dict(DEFAULT_AUTOQUALITY_FORMAT_MAX)
+    )
+    autoquality_allowed_error: float = 0.002
+    autoquality_max_resolution: float = 0.0
+    """Megapixels; a larger result keeps its fixed quality. 0: no limit."""
     unsharp_masking_mode: str = "none"
     """imgproxy Pro's default is `auto` (every downscale sharpened, at a CPU cost on each)."""
     unsharp_masking_weight: float = 1.0

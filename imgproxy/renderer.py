@@ -20,6 +20,7 @@ from imgproxy.origins.caching import CachingOrigin, OriginalsCache
 from imgproxy.results import Variant
 from imgproxy.telemetry import Metrics
 from imgproxy.url.options import (
+    AutoqualityMethod,
     AvifOptions,
     AvifSubsample,
     ImageRequest,
@@ -34,6 +35,7 @@ from imgproxy.url.options import (
 )
 from transforms import pipeline
 from transforms.assets import NO_ASSETS, Assets
+from transforms.autoquality import AutoqualityDefaults
 from transforms.cancellation import Cancellation
 from transforms.decode_memory import DecodeMemory
 from transforms.executor import ProcessingPool
@@ -82,6 +84,16 @@ def defaults_from(settings: Settings, watermark: pyvips.Image | None = None) -> 
         ),
         avif=AvifOptions(subsample=AvifSubsample(settings.avif_subsample)),
         color_profiles_dir=settings.color_profiles_dir,
+        autoquality=AutoqualityDefaults(
+            method=AutoqualityMethod(settings.autoquality_method),
+            target=settings.autoquality_target,
+            min_quality=settings.autoquality_min,
+            max_quality=settings.autoquality_max,
+            format_min=dict(settings.autoquality_format_min),
+            format_max=dict(settings.autoquality_format_max),
+            allowed_error=settings.autoquality_allowed_error,
+            max_pixels=int(settings.autoquality_max_resolution * 1e6),
+        ),
         unsharp=UnsharpMasking(
             UnsharpMode(settings.unsharp_masking_mode),
             settings.unsharp_masking_weight,

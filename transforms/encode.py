@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pyvips
 
 from imgproxy.url.options import AvifSubsample, ImageFormat, WebpCompression, WebpPreset
+from transforms.autoquality import quality_search, searched
 from transforms.job import Job
 from transforms.pillow_savers import avif_animation_bytes, bmp_bytes, heic_bytes, ico_bytes
 from transforms.steps.metadata import keep_flags
@@ -140,6 +142,18 @@ def encode(image: pyvips.Image, job: Job) -> bytes:
     """The encoded bytes; an encoder stops at its next tile once the job is cancelled."""
     keep = keep_flags(image, job)
     limit = job.encoding.max_bytes
+    search = quality_search(
+        job.options.autoquality, job.autoquality, job.output, image.width * image.height, job.frames
+    )
+    if search is not None:
+        image = job.cancellation.in_memory(image)
+        with job.cancellation.watching(image):
+            saver = SAVERS[job.output]
+            quality, data = searched(image, search, lambda q: saver(image, job, q, keep))
+            if not limit or len(data) <= limit:
+                return data
+            job = replace(job, encoding=replace(job.encoding, quality=quality))
+            return _within(image, job, keep, limit)
     if not limit or job.output not in QUALITY_FORMATS:
         with job.cancellation.watching(image):
             return SAVERS[job.output](image, job, job.encoding.quality, keep)

@@ -21,6 +21,7 @@ from imgproxy.url.options import (
     WebpOptions,
     WebpPreset,
 )
+from transforms.autoquality import AutoqualityDefaults
 from transforms.cancellation import Cancellation
 from transforms.plan import Plan
 
@@ -78,6 +79,8 @@ class Job:
     """Every field set (`resolved`)."""
     downscaled: bool = False
     color_profile: str = ""
+    autoquality: AutoqualityDefaults = field(default_factory=AutoqualityDefaults)
+    """The server's autoquality settings (the URL's are in `options.autoquality`)."""
     """`color_profile`: a built-in profile's name (`srgb`, `cmyk`) or a profile file's path."""
     """The result is smaller than the source (when `unsharp_masking`'s `auto` mode acts)."""
     cancellation: Cancellation = field(default_factory=Cancellation)

@@ -27,6 +27,7 @@ from imgproxy.url.options import (
 )
 from transforms.animation import join_frames, split_frames
 from transforms.assets import NO_ASSETS, Assets, decode_asset
+from transforms.autoquality import AutoqualityDefaults
 from transforms.cancellation import Cancellation
 from transforms.chained import intermediate_source
 from transforms.costs import Spent, bound_work
@@ -133,6 +134,7 @@ class Defaults:
     avif: AvifOptions = SERVER_AVIF
     unsharp: UnsharpMasking = SERVER_UNSHARP
     color_profiles_dir: Path | None = None
+    autoquality: AutoqualityDefaults = field(default_factory=AutoqualityDefaults)
     watermark: pyvips.Image | None = None
     watermark_opacity: float = 1.0
     preferred_formats: tuple[ImageFormat, ...] = DEFAULT_PREFERRED_FORMATS
@@ -265,6 +267,7 @@ def _job(
         frames=frames,
         unsharp=resolved(options.unsharp_masking, defaults.unsharp),
         color_profile=profile_path(options.color_profile, defaults.color_profiles_dir),
+        autoquality=defaults.autoquality,
         downscaled=downscaled,
         cancellation=cancellation,
     )

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 from imgproxy.url import args as a
 from imgproxy.url.options import (
+    Autoquality,
+    AutoqualityMethod,
     AvifOptions,
     AvifSubsample,
     JpegOptions,
@@ -21,7 +23,7 @@ from imgproxy.url.options import (
 )
 
 ArgReader = Callable[[str, str], Any]
-Settings = TypeVar("Settings", JpegOptions, PngOptions, WebpOptions, AvifOptions)
+Settings = TypeVar("Settings", JpegOptions, PngOptions, WebpOptions, AvifOptions, Autoquality)
 MAX_QUANT_TABLE = 8
 
 
@@ -33,7 +35,21 @@ def _colors(name: str, value: str) -> int:
     return a.integer(name, value, 2, 256)
 
 
-def _enum(table: type[WebpCompression | WebpPreset | AvifSubsample]) -> ArgReader:
+def _quality(name: str, value: str) -> int:
+    return a.integer(name, value, 1, 100)
+
+
+def _target(name: str, value: str) -> float:
+    return a.number(name, value, high=1e12)
+
+
+def _allowed_error(name: str, value: str) -> float:
+    return a.number(name, value, high=1.0)
+
+
+def _enum(
+    table: type[WebpCompression | WebpPreset | AvifSubsample | AutoqualityMethod],
+) -> ArgReader:
     members = {member.value: member for member in table}
     return lambda name, value: a.choice(name, value, members)
 
@@ -42,6 +58,13 @@ JPEG_ARGS: tuple[ArgReader, ...] = (a.boolean,) * 5 + (_quant_table,)
 PNG_ARGS: tuple[ArgReader, ...] = (a.boolean, a.boolean, _colors)
 WEBP_ARGS: tuple[ArgReader, ...] = (_enum(WebpCompression), a.boolean, _enum(WebpPreset))
 AVIF_ARGS: tuple[ArgReader, ...] = (_enum(AvifSubsample),)
+AUTOQUALITY_ARGS: tuple[ArgReader, ...] = (
+    _enum(AutoqualityMethod),
+    _target,
+    _quality,
+    _quality,
+    _allowed_error,
+)
 
 
 def _settings(
@@ -74,3 +97,8 @@ def read_webp_options(options: Options, values: list[str]) -> Options:
 def read_avif_options(options: Options, values: list[str]) -> Options:
     avif = _settings("avif_options", options.avif_options, AVIF_ARGS, values)
     return replace(options, avif_options=avif)
+
+
+def read_autoquality(options: Options, values: list[str]) -> Options:
+    autoquality = _settings("autoquality", options.autoquality, AUTOQUALITY_ARGS, values)
+    return replace(options, autoquality=autoquality)

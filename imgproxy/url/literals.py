@@ -13,7 +13,6 @@ from typing import Any
 
 from imgproxy.url.options import (
     Asset,
-    AvifOptions,
     BlurAreas,
     Color,
     Colorize,
@@ -23,17 +22,13 @@ from imgproxy.url.options import (
     Gradient,
     Gravity,
     ImageFormat,
-    JpegOptions,
     Monochrome,
     Padding,
-    PngOptions,
     ProgressiveBlur,
     Ramp,
     SourceFit,
     Trim,
-    UnsharpMasking,
     Watermark,
-    WebpOptions,
 )
 from imgproxy.url.pixel_filters import PixelFilter
 
@@ -192,7 +187,7 @@ def _setting(value: object) -> str:
 def _settings(label: str, names: tuple[str, ...]) -> Spell:
     """An encoder options record: each named field `None` (the server's setting) or its value."""
 
-    def spell(value: JpegOptions | PngOptions | WebpOptions | AvifOptions | UnsharpMasking) -> str:
+    def spell(value: object) -> str:
         return record(label, **{name: _setting(getattr(value, name)) for name in names})
 
     return spell
@@ -213,6 +208,9 @@ png_options = _settings("PngOptions", ("interlaced", "quantize", "quantization_c
 webp_options = _settings("WebpOptions", ("compression", "smart_subsample", "preset"))
 avif_options = _settings("AvifOptions", ("subsample",))
 unsharp_masking = _settings("UnsharpMasking", ("mode", "weight", "divider"))
+autoquality = _settings(
+    "Autoquality", ("method", "target", "min_quality", "max_quality", "allowed_error")
+)
 
 
 def duotone(value: Duotone) -> str:

@@ -239,6 +239,25 @@ class Gradient:
     ramp: Ramp = field(default_factory=Ramp)
 
 
+class AutoqualityMethod(StrEnum):
+    NONE = "none"
+    SIZE = "size"
+    DSSIM = "dssim"
+    ML = "ml"
+
+
+@dataclass(frozen=True)
+class Autoquality:
+    """`autoquality`; each `None` is the server's `IMGPROXY_AUTOQUALITY_*` setting."""
+
+    method: AutoqualityMethod | None = None
+    target: float | None = None
+    """`size`: bytes; `dssim`, `ml`: the DSSIM to reach."""
+    min_quality: int | None = None
+    max_quality: int | None = None
+    allowed_error: float | None = None
+
+
 class WebpCompression(StrEnum):
     LOSSY = "lossy"
     NEAR_LOSSLESS = "near_lossless"
@@ -400,6 +419,7 @@ class Options:
     quality: int = 0
     format_quality: tuple[tuple[ImageFormat, int], ...] = ()
     max_bytes: int = 0
+    autoquality: Autoquality = field(default_factory=Autoquality)
     strip_metadata: bool | None = None
     keep_copyright: bool | None = None
     strip_color_profile: bool | None = None

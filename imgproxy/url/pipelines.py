@@ -18,6 +18,7 @@ URL_WIDE_FIELDS = (
     "quality",
     "format_quality",
     "max_bytes",
+    "autoquality",
     "strip_metadata",
     "keep_copyright",
     "strip_color_profile",

@@ -69,6 +69,7 @@ WEBP_OPTIONS = Spelling(lit.webp_options, w.settings_args)
 AVIF_OPTIONS = Spelling(lit.avif_options, w.settings_args)
 DUOTONE = Spelling(lit.duotone, w.duotone_args)
 UNSHARP_MASKING = Spelling(lit.unsharp_masking, w.settings_args)
+AUTOQUALITY = Spelling(lit.autoquality, w.settings_args)
 BLUR_AREAS = Spelling(lit.blur_areas, w.blur_areas_args)
 PROGRESSIVE_BLUR = Spelling(lit.progressive_blur, w.progressive_blur_args)
 COLORIZE = Spelling(lit.colorize, w.colorize_args)
@@ -244,6 +245,7 @@ ROWS: tuple[OptionRow, ...] = (
     option(("quality", "q"), d.read_quality, ("quality", WHOLE)),
     option(("format_quality", "fq"), d.read_format_quality, ("format_quality", FORMAT_QUALITY)),
     option(("max_bytes", "mb"), d.read_max_bytes, ("max_bytes", WHOLE)),
+    later(("autoquality", "aq"), enc.read_autoquality, ("autoquality", AUTOQUALITY)),
     option(("strip_metadata", "sm"), d.read_strip_metadata, ("strip_metadata", FLAG)),
     option(("keep_copyright", "kcr"), d.read_keep_copyright, ("keep_copyright", FLAG)),
     option(

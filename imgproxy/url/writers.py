@@ -7,6 +7,7 @@ from dataclasses import astuple
 from enum import Enum
 
 from imgproxy.url.options import (
+    Autoquality,
     AvifOptions,
     BlurAreas,
     Color,
@@ -113,7 +114,7 @@ def _setting_arg(value: object) -> str:
 
 
 def settings_args(
-    settings: JpegOptions | PngOptions | WebpOptions | AvifOptions | UnsharpMasking,
+    settings: JpegOptions | PngOptions | WebpOptions | AvifOptions | UnsharpMasking | Autoquality,
 ) -> list[str]:
     """Each field in the grammar's order, empty for the server's setting, trailing empties
     left out."""

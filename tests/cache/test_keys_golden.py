@@ -141,6 +141,17 @@ SETTINGS: dict[str, dict[str, object]] = {
         "webp_preset": "photo",
         "avif_subsample": "off",
     },
+    "autoquality_tuned": {
+        **BASE,
+        "autoquality_method": "dssim",
+        "autoquality_target": 0.01,
+        "autoquality_min": 60,
+        "autoquality_format_min": {ImageFormat.AVIF: 50},
+        "autoquality_max": 90,
+        "autoquality_format_max": {ImageFormat.AVIF: 70},
+        "autoquality_allowed_error": 0.001,
+        "autoquality_max_resolution": 4.0,
+    },
     "unsharp_tuned": {
         **BASE,
         "unsharp_masking_mode": "always",
@@ -156,6 +167,7 @@ VERSIONED = (
     "output_tuned",
     "encoders_tuned",
     "unsharp_tuned",
+    "autoquality_tuned",
     "watermark_data",
     "watermark_url",
 )
@@ -258,6 +270,7 @@ OPTION_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("quality", "85", ("q",)),
     ("format_quality", "jpeg:70:avif:40:webp:60", ("fq",)),
     ("max_bytes", "10000", ("mb",)),
+    ("autoquality", "dssim:0.015:60:85:0.001", ("aq",)),
     ("strip_metadata", "0", ("sm",)),
     ("keep_copyright", "0", ("kcr",)),
     ("strip_color_profile", "0", ("scp",)),

@@ -308,6 +308,24 @@ ENCODER_SETTINGS = {
     "IMGPROXY_UNSHARP_MASKING_MODE": ("unsharp_masking_mode", "always", "always", "sometimes"),
     "IMGPROXY_UNSHARP_MASKING_WEIGHT": ("unsharp_masking_weight", "2.5", 2.5, "0"),
     "IMGPROXY_UNSHARP_MASKING_DIVIDER": ("unsharp_masking_divider", "12", 12.0, "-1"),
+    "IMGPROXY_AUTOQUALITY_METHOD": ("autoquality_method", "DSSIM", "dssim", "psnr"),
+    "IMGPROXY_AUTOQUALITY_TARGET": ("autoquality_target", "10240", 10240.0, "x"),
+    "IMGPROXY_AUTOQUALITY_MIN": ("autoquality_min", "10", 10, "0"),
+    "IMGPROXY_AUTOQUALITY_MAX": ("autoquality_max", "95", 95, "101"),
+    "IMGPROXY_AUTOQUALITY_ALLOWED_ERROR": ("autoquality_allowed_error", "0.001", 0.001, "2"),
+    "IMGPROXY_AUTOQUALITY_MAX_RESOLUTION": ("autoquality_max_resolution", "4", 4.0, "-1"),
+    "IMGPROXY_AUTOQUALITY_FORMAT_MIN": (
+        "autoquality_format_min",
+        "jpeg=60",
+        {ImageFormat.AVIF: 60, ImageFormat.JPEG: 60},
+        "png=0",
+    ),
+    "IMGPROXY_AUTOQUALITY_FORMAT_MAX": (
+        "autoquality_format_max",
+        "avif=70,webp=85",
+        {ImageFormat.AVIF: 70, ImageFormat.WEBP: 85},
+        "nope=80",
+    ),
 }
 
 

@@ -16,6 +16,8 @@ import pytest
 from imgproxy.errors import Forbidden, InvalidOption, ProxyError
 from imgproxy.url.hashsums import ExpectedHashsum, Hashsum
 from imgproxy.url.options import (
+    Autoquality,
+    AutoqualityMethod,
     AvifOptions,
     AvifSubsample,
     BlurAreas,
@@ -186,6 +188,8 @@ TABLE: tuple[tuple[str, str, str], ...] = (
     ("fq", "format_quality", "jpeg:70:avif:40:webp:60"),
     ("max_bytes", "max_bytes", "10000"),
     ("mb", "max_bytes", "10000"),
+    ("autoquality", "autoquality", "dssim:0.02:70:80:0.001"),
+    ("aq", "autoquality", "dssim:0.02:70:80:0.001"),
     ("format", "format", "webp"),
     ("f", "format", "webp"),
     ("ext", "format", "webp"),
@@ -298,6 +302,7 @@ EXPECTED: dict[str, Options] = {
         format_quality=((ImageFormat.AVIF, 40), (ImageFormat.JPEG, 70), (ImageFormat.WEBP, 60))
     ),
     "max_bytes": Options(max_bytes=10000),
+    "autoquality": Options(autoquality=Autoquality(AutoqualityMethod.DSSIM, 0.02, 70, 80, 0.001)),
     "format": Options(format=ImageFormat.WEBP),
     "skip_processing": Options(skip_processing=(ImageFormat.SVG, ImageFormat.GIF)),
     "raw": Options(raw=True),
@@ -334,8 +339,6 @@ NOT_IMPLEMENTED: tuple[tuple[str, str], ...] = (
     ("bd", "5:face"),
     ("draw_detections", "1:face"),
     ("dd", "1:face"),
-    ("autoquality", "dssim:0.02:70:80:0.001"),
-    ("aq", "size:10000:70:80"),
     ("video_thumbnail_second", "5"),
     ("vts", "5"),
     ("video_thumbnail_keyframes", "1"),

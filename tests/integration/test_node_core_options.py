@@ -268,6 +268,11 @@ CASES: tuple[Case, ...] = (
     # encoding and metadata
     Case("dpi", {"dpi": 123, "format": "png"}, all_of(png(290, 442), resolution(123))),
     Case(
+        "autoquality",
+        {"autoquality": {"method": "size", "target": 8000, "min_quality": 10, "max_quality": 90}},
+        all_of(jpeg(290, 442), at_most_bytes(8000)),
+    ),
+    Case(
         "color_profile",
         {"color_profile": "srgb", "format": "jpg"},
         all_of(jpeg(290, 442), has_field("icc-profile-data", True)),

@@ -22,7 +22,7 @@ from tests.integration.test_node_core_options import CASES as OTHER_CASES
 from tests.support import OriginLog
 
 PHOTO = "jpeg-baseline-icc.jpg"
-BEST_FORMAT_AND_OUTPUTS = "issue 18 (format:best, autoquality, JPEG XL, HEIC/BMP/ICO output)"
+BEST_FORMAT_AND_OUTPUTS = "issue 18 (format:best and JPEG XL)"
 OBJECTS_AND_VIDEO = "issue 19 (faces and video thumbnails)"
 NOT_PLANNED = "not planned by issues 17-19"
 FORMATS = "jpeg, png, webp, avif, gif, tiff, heic, bmp, ico, svg, jxl, jpg, tif, heif"
@@ -57,12 +57,6 @@ def unknown(option: str, options: JsOptions, short: str, why: str, label: str = 
 
 
 REFUSED: tuple[Refusal, ...] = (
-    unknown(
-        "autoquality",
-        {"autoquality": {"method": "dssim", "target": 0.02}},
-        "aq",
-        BEST_FORMAT_AND_OUTPUTS,
-    ),
     unknown(
         "blur_detections",
         {"blur_detections": {"sigma": 5, "class_names": ["face"]}},

@@ -74,6 +74,7 @@ EXAMPLES: dict[str, str] = {
     "quality": "77",
     "format_quality": "webp:50:avif:40",
     "max_bytes": "50000",
+    "autoquality": "size:20000::90",
     "strip_metadata": "1",
     "keep_copyright": "0",
     "strip_color_profile": "1",
