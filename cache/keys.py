@@ -70,6 +70,10 @@ LATER_OUTPUT_SETTINGS: tuple[str, ...] = (
     "autoquality_format_max",
     "autoquality_allowed_error",
     "autoquality_max_resolution",
+    "best_format_complexity_threshold",
+    "best_format_max_resolution",
+    "best_format_by_default",
+    "best_format_allow_skips",
 )
 """Output settings added after keys were pinned: part of the version only while they differ
 from their defaults, so adding one moves no existing key."""

@@ -154,6 +154,8 @@ DECLARED: tuple[Declared, ...] = (
             "IMGPROXY_READ_TIMEOUT": "read_request_timeout",  # imgproxy's older name
             "IMGPROXY_READ_REQUEST_TIMEOUT": "read_request_timeout",
             "IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION": "max_animation_frame_resolution",
+            "IMGPROXY_BEST_FORMAT_COMPLEXITY_THRESHOLD": "best_format_complexity_threshold",
+            "IMGPROXY_BEST_FORMAT_MAX_RESOLUTION": "best_format_max_resolution",
             "IMGPROXY_UNSHARP_MASKING_WEIGHT": "unsharp_masking_weight",
             "IMGPROXY_UNSHARP_MASKING_DIVIDER": "unsharp_masking_divider",
         },
@@ -178,6 +180,8 @@ DECLARED: tuple[Declared, ...] = (
             "IMGPROXY_JPEG_OPTIMIZE_SCANS": "jpeg_optimize_scans",
             "IMGPROXY_PNG_QUANTIZE": "png_quantize",
             "IMGPROXY_WEBP_SMART_SUBSAMPLE": "webp_smart_subsample",
+            "IMGPROXY_BEST_FORMAT_BY_DEFAULT": "best_format_by_default",
+            "IMGPROXY_BEST_FORMAT_ALLOW_SKIPS": "best_format_allow_skips",
             "IMGPROXY_ALLOW_SECURITY_OPTIONS": "allow_security_options",
             "IMGPROXY_ALLOW_BYPASS_CACHE": "allow_bypass_cache",
             "IMGPROXY_FALLBACK_IMAGE_PREPROCESS_URL": "fallback_image_preprocess_url",

@@ -101,6 +101,10 @@ class Settings:
     webp_preset: str = "default"
     avif_subsample: str = "auto"
     color_profiles_dir: Path | None = None
+    best_format_complexity_threshold: float = 5.5
+    best_format_max_resolution: float = 0.0
+    best_format_by_default: bool = False
+    best_format_allow_skips: bool = False
     autoquality_method: str = "none"
     autoquality_target: float = 0.02
     autoquality_min: int = 70

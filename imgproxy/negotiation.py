@@ -14,6 +14,8 @@ class FormatChoice:
     """None keeps the source's format (settled after loading)."""
     varies: bool
     """The answer depends on `Accept`, so every response must say `Vary: Accept`."""
+    candidates: tuple[ImageFormat, ...] = ()
+    """`format:best`: the modern formats the client accepts and the flags allow."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,16 @@ class Negotiation:
             return ImageFormat.WEBP
         return None
 
+    def best_candidates(self, accept: str) -> tuple[ImageFormat, ...]:
+        """AVIF and WebP, where `Accept` lists them and a flag (auto or enforce) allows them."""
+        avif = (self.auto_avif or self.enforce_avif) and "image/avif" in accept
+        webp = (self.auto_webp or self.enforce_webp) and "image/webp" in accept
+        return (ImageFormat.AVIF,) * avif + (ImageFormat.WEBP,) * webp
+
     def choose(self, explicit: ImageFormat | None, accept: str) -> FormatChoice:
+        if explicit is ImageFormat.BEST:
+            varies = self.auto_webp or self.auto_avif or self.enforces
+            return FormatChoice(explicit, varies, self.best_candidates(accept))
         if explicit is ImageFormat.SVG:
             return FormatChoice(explicit, varies=False)
         if explicit is not None:
@@ -60,7 +71,10 @@ def choose_format(
 def negotiated_format(negotiation: Negotiation, explicit: ImageFormat | None, accept: str) -> str:
     """The `requested` part of a variant key: the explicit format (or the one an enforce flag
     put in its place), else `auto:` plus the Accept class."""
-    requested = negotiation.choose(explicit, accept).requested
+    choice = negotiation.choose(explicit, accept)
+    requested = choice.requested
+    if requested is ImageFormat.BEST:
+        return "best:" + (",".join(f.value for f in choice.candidates) or "none")
     if explicit is not None and requested is not None:
         return requested.value
     return "auto:" + (requested.value if requested is not None else "none")

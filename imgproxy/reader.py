@@ -32,7 +32,7 @@ from imgproxy.url.parser import PathParser
 from imgproxy.url.source import SourceRewriter
 from imgproxy.verified_paths import VerifiedPaths
 
-OUTPUT_FORMATS = WRITABLE | {ImageFormat.SVG}
+OUTPUT_FORMATS = WRITABLE | {ImageFormat.SVG, ImageFormat.BEST}
 DEFAULT_SETTINGS = Settings()
 
 
@@ -78,6 +78,7 @@ class RequestReader:
         self.negotiation = Negotiation(
             settings.auto_webp, settings.auto_avif, settings.enforce_webp, settings.enforce_avif
         )
+        self.best_by_default = settings.best_format_by_default
         self.paths = imgproxy_paths(settings)
         self.thumbor_prefix = settings.thumbor_path_prefix
         self.thumbor_verifier = ThumborVerifier(settings.thumbor_key, settings.thumbor_allow_unsafe)
@@ -115,6 +116,8 @@ class RequestReader:
         """`canonical`: `canonical_options(request.options)` when the caller has it already."""
         options = request.options
         explicit = options.format
+        if explicit is None and self.best_by_default:
+            explicit = ImageFormat.BEST
         if explicit is not None and explicit not in OUTPUT_FORMATS and not options.raw:
             raise UnsupportedFormat(f"Cannot write {explicit.value} images")
         choice = self.negotiation.choose(explicit, accept)

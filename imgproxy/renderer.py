@@ -36,6 +36,7 @@ from imgproxy.url.options import (
 from transforms import pipeline
 from transforms.assets import NO_ASSETS, Assets
 from transforms.autoquality import AutoqualityDefaults
+from transforms.best_format import BestFormatDefaults
 from transforms.cancellation import Cancellation
 from transforms.decode_memory import DecodeMemory
 from transforms.executor import ProcessingPool
@@ -84,6 +85,12 @@ def defaults_from(settings: Settings, watermark: pyvips.Image | None = None) -> 
         ),
         avif=AvifOptions(subsample=AvifSubsample(settings.avif_subsample)),
         color_profiles_dir=settings.color_profiles_dir,
+        best_format=BestFormatDefaults(
+            complexity_threshold=settings.best_format_complexity_threshold,
+            max_pixels=int(settings.best_format_max_resolution * 1e6),
+            by_default=settings.best_format_by_default,
+            allow_skips=settings.best_format_allow_skips,
+        ),
         autoquality=AutoqualityDefaults(
             method=AutoqualityMethod(settings.autoquality_method),
             target=settings.autoquality_target,
@@ -199,6 +206,7 @@ class Renderer:
                         self.defaults,
                         assets,
                         cancellation=cancellation,
+                        best_of=variant.choice.candidates,
                     ),
                 )
                 elapsed = time.perf_counter() - started

@@ -23,11 +23,13 @@ from imgproxy.url.options import (
     Options,
     PngOptions,
     UnsharpMasking,
+    WebpCompression,
     WebpOptions,
 )
 from transforms.animation import join_frames, split_frames
 from transforms.assets import NO_ASSETS, Assets, decode_asset
 from transforms.autoquality import AutoqualityDefaults
+from transforms.best_format import BestFormatDefaults, candidates, pick
 from transforms.cancellation import Cancellation
 from transforms.chained import intermediate_source
 from transforms.costs import Spent, bound_work
@@ -135,6 +137,7 @@ class Defaults:
     unsharp: UnsharpMasking = SERVER_UNSHARP
     color_profiles_dir: Path | None = None
     autoquality: AutoqualityDefaults = field(default_factory=AutoqualityDefaults)
+    best_format: BestFormatDefaults = field(default_factory=BestFormatDefaults)
     watermark: pyvips.Image | None = None
     watermark_opacity: float = 1.0
     preferred_formats: tuple[ImageFormat, ...] = DEFAULT_PREFERRED_FORMATS
@@ -239,11 +242,7 @@ def _job(
     downscaled: bool,
     cancellation: Cancellation,
 ) -> Job:
-    quality = (
-        options.quality
-        or dict(options.format_quality).get(output)
-        or defaults.format_quality.get(output, defaults.quality)
-    )
+    quality = _quality(options, output, defaults)
     return Job(
         plan=plan,
         options=options,
@@ -270,6 +269,14 @@ def _job(
         autoquality=defaults.autoquality,
         downscaled=downscaled,
         cancellation=cancellation,
+    )
+
+
+def _quality(options: Options, output: ImageFormat, defaults: Defaults) -> int:
+    return (
+        options.quality
+        or dict(options.format_quality).get(output)
+        or defaults.format_quality.get(output, defaults.quality)
     )
 
 
@@ -335,6 +342,22 @@ def _chained_pass(
     return _main_steps(image, pipeline_job), spent
 
 
+def _encoder(
+    image: pyvips.Image, job: Job, defaults: Defaults
+) -> Callable[[ImageFormat, bool], bytes]:
+    """Encodes the finished `image` as another format (`format:best`), at that format's
+    quality, WebP losslessly when asked to."""
+
+    def encoded(output: ImageFormat, lossless: bool) -> bytes:
+        encoding = replace(job.encoding, quality=_quality(job.options, output, defaults))
+        if lossless and output is ImageFormat.WEBP:
+            webp = replace(encoding.webp, compression=WebpCompression.LOSSLESS)
+            encoding = replace(encoding, webp=webp)
+        return encode(image, replace(job, output=output, encoding=encoding))
+
+    return encoded
+
+
 def _passthrough(
     data: bytes, source: Source, options: Options, requested: ImageFormat | None
 ) -> bytes | None:
@@ -357,18 +380,29 @@ def render(
     assets: Assets = NO_ASSETS,
     *,
     cancellation: Cancellation | None = None,
+    best_of: tuple[ImageFormat, ...] = (),
 ) -> Rendered:
     """Runs in a worker thread: open, load stages, steps, encode. Once `cancellation` fires,
-    the work stops at its next tile or step with `WorkCancelled`."""
+    the work stops at its next tile or step with `WorkCancelled`. `best_of`: for
+    `format:best`, the modern formats the client accepts."""
     cancellation = cancellation or Cancellation()
     limits = defaults.limits.narrowed_by(options)
     source = open_source(data, max_pixels=limits.max_src_pixels)
     if options.style and isinstance(source, SvgSource):
         source = styled(source, options.style)
     info = source.info
-    unprocessed = _passthrough(data, source, options, requested)
+    best = requested is ImageFormat.BEST
+    skips = None if best and defaults.best_format.allow_skips else requested
+    unprocessed = _passthrough(data, source, options, skips)
     if unprocessed is not None:
         return Rendered(unprocessed, info.format, info.width, info.height, info)
+    tried: list[ImageFormat] = []
+    if best:
+        animated = _animates(info, options, limits)
+        tried = candidates(
+            defaults.preferred_formats, best_of, has_alpha=info.has_alpha, animated=animated
+        )
+        requested = tried[0] if tried else None
     output = _output(requested, info, options, limits, defaults)
     frames = _frames(source, options, limits, output)
     source = guard_short_data(source, max(frames, options.page + options.pages))
@@ -413,7 +447,13 @@ def render(
             for step in FINAL_STEPS:
                 result = _checked(step, result, job)
             encode_started = time.perf_counter()
-            encoded = encode(result, job)
+            if len(tried) > 1:
+                result = cancellation.in_memory(result)  # encoded once per candidate
+                output, encoded = pick(
+                    result, tried, defaults.best_format, _encoder(result, job, defaults)
+                )
+            else:
+                encoded = encode(result, job)
             encode_seconds = time.perf_counter() - encode_started
         except pyvips.Error as error:
             cancellation.check()  # a kill the last evaluation left behind

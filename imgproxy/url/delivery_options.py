@@ -31,8 +31,12 @@ def image_format(name: str, value: str) -> ImageFormat:
     return a.choice(name, value.lower(), FORMAT_NAMES)
 
 
+OUTPUT_NAMES = {**FORMAT_NAMES, "best": ImageFormat.BEST}
+
+
 def read_format(options: Options, values: list[str]) -> Options:
-    return replace(options, format=image_format("format", single("format", values)))
+    value = single("format", values)
+    return replace(options, format=a.choice("format", value.lower(), OUTPUT_NAMES))
 
 
 def read_quality(options: Options, values: list[str]) -> Options:

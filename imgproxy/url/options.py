@@ -57,6 +57,8 @@ class ImageFormat(StrEnum):
     ICO = "ico"
     SVG = "svg"
     JXL = "jxl"
+    BEST = "best"
+    """imgproxy Pro's `format:best`: settled by encoding the candidates, never a result's."""
 
     @property
     def extension(self) -> str:
@@ -96,7 +98,11 @@ MEDIA_TYPES = {
 }
 
 FORMAT_NAMES: dict[str, ImageFormat] = {
-    **{image_format.value: image_format for image_format in ImageFormat},
+    **{
+        image_format.value: image_format
+        for image_format in ImageFormat
+        if image_format.value != "best"
+    },
     "jpg": ImageFormat.JPEG,
     "tif": ImageFormat.TIFF,
     "heif": ImageFormat.HEIC,

@@ -152,6 +152,13 @@ SETTINGS: dict[str, dict[str, object]] = {
         "autoquality_allowed_error": 0.001,
         "autoquality_max_resolution": 4.0,
     },
+    "best_format_tuned": {
+        **BASE,
+        "best_format_complexity_threshold": 4.0,
+        "best_format_max_resolution": 2.0,
+        "best_format_by_default": True,
+        "best_format_allow_skips": True,
+    },
     "unsharp_tuned": {
         **BASE,
         "unsharp_masking_mode": "always",
@@ -168,6 +175,7 @@ VERSIONED = (
     "encoders_tuned",
     "unsharp_tuned",
     "autoquality_tuned",
+    "best_format_tuned",
     "watermark_data",
     "watermark_url",
 )

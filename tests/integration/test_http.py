@@ -215,6 +215,24 @@ class TestNegotiation:
         assert response.headers["content-type"] == "image/png"
         assert "vary" not in response.headers
 
+    @pytest.mark.parametrize(
+        ("accept", "candidates"),
+        [
+            ("image/avif,image/webp,*/*", {"image/avif", "image/webp", "image/jpeg"}),
+            ("image/webp,*/*", {"image/webp", "image/jpeg"}),
+            ("*/*", {"image/jpeg", "image/png", "image/gif"}),
+        ],
+    )
+    def test_best_answers_one_of_its_candidates_and_varies(
+        self, proxy: httpx.Client, accept: str, candidates: set[str]
+    ) -> None:
+        response = proxy.get(self.PATH + "@best", headers={"Accept": accept})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] in candidates
+        assert response.headers["vary"] == "Accept"
+        if accept == "*/*":
+            assert response.headers["content-type"] == "image/jpeg", "the smallest for a photo"
+
     def test_not_modified_keeps_vary(self, proxy: httpx.Client) -> None:
         first = proxy.get(self.PATH, headers={"Accept": "image/webp"})
         again = proxy.get(

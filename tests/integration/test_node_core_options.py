@@ -347,6 +347,12 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "format",
+        {"format": "best", "width": 100},
+        jpeg(100, 152),
+        label="best",
+    ),
+    Case(
+        "format",
         {"ext": "avif"},
         all_of(image("image/avif", 290, 442), encoded_as("heifload")),
         label="avif",

@@ -25,7 +25,7 @@ PHOTO = "jpeg-baseline-icc.jpg"
 BEST_FORMAT_AND_OUTPUTS = "issue 18 (format:best and JPEG XL)"
 OBJECTS_AND_VIDEO = "issue 19 (faces and video thumbnails)"
 NOT_PLANNED = "not planned by issues 17-19"
-FORMATS = "jpeg, png, webp, avif, gif, tiff, heic, bmp, ico, svg, jxl, jpg, tif, heif"
+FORMATS = "jpeg, png, webp, avif, gif, tiff, heic, bmp, ico, svg, jxl, jpg, tif, heif, best"
 GRAVITIES = "ce, no, so, ea, we, noea, nowe, soea, sowe, sm, fp"
 
 
@@ -78,14 +78,6 @@ REFUSED: tuple[Refusal, ...] = (
     ),
     Refusal(
         "format", {"format": "jxl"}, 422, "Cannot write jxl images", BEST_FORMAT_AND_OUTPUTS, "jxl"
-    ),
-    Refusal(
-        "format",
-        {"format": "best"},
-        400,
-        f"Expected one of {FORMATS} for format but received 'best'",
-        BEST_FORMAT_AND_OUTPUTS,
-        "best",
     ),
     Refusal(
         "format",

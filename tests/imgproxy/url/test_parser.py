@@ -21,7 +21,7 @@ from imgproxy.url.source import decode_base64, decode_plain, encode_base64, enco
 NOW = 1_700_000_000
 PARSER = PathParser(clock=lambda: NOW)
 SRC = "plain/http://example.com/a.jpg"
-FORMATS = "jpeg, png, webp, avif, gif, tiff, heic, bmp, ico, svg, jxl, jpg, tif, heif"
+FORMATS = "jpeg, png, webp, avif, gif, tiff, heic, bmp, ico, svg, jxl, jpg, tif, heif, best"
 GRAVITIES = "ce, no, so, ea, we, noea, nowe, soea, sowe"
 RESIZING = "fit, fill, fill-down, force, auto"
 BOOLEAN = "boolean (1, t, true, 0, f, false)"
