@@ -165,12 +165,10 @@ class Fallback:
     ) -> ImageResult:
         """`original` rendered for `variant`, kept under a key naming `source`."""
         requested = variant.choice.requested
-        key = variant_key(
-            variant.request.options,
-            source,
-            requested.value if requested is not None else "fallback",
-            self.settings_version,
-        )
+        label = requested.value if requested is not None else "fallback"
+        if variant.choice.candidates:  # format:best: what the client accepts decides
+            label += ":" + ",".join(candidate.value for candidate in variant.choice.candidates)
+        key = variant_key(variant.request.options, source, label, self.settings_version)
         now = time.time()
         bypass = variant.request.options.bypass_cache
         stored = None if bypass else await self.variants.get(key)

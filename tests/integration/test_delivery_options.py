@@ -309,3 +309,22 @@ def test_cache_tags_format_picks_the_headers(guarded_proxy: httpx.Client) -> Non
     info = guarded_proxy.get(f"/info/_/ct:a/plain/local:///{PHOTO}")
     assert (info.headers["cache-tag"], info.headers["surrogate-key"]) == (f"{key},a", f"{key} a")
     assert "x-amz-meta-cache-tag" not in info.headers
+
+
+def test_a_fallback_for_format_best_follows_accept(origin: tuple[str, OriginLog]) -> None:
+    """The fallback answered for `best` is kept per Accept class, as the result would be: a
+    client that takes no AVIF never gets the one rendered for a client that does."""
+    base, _ = origin
+    env = {
+        "IMGPROXY_AUTO_AVIF": "true",
+        "IMGPROXY_AUTO_WEBP": "true",
+        "IMGPROXY_FALLBACK_IMAGE_TTL": "120",
+    }
+    fiu = f"fiu:{b64(f'{base}/files/{FALLBACK}')}"
+    path = f"/_/rs:fill:20:10/{fiu}/plain/{base}/files/no-such.jpg@best"
+    with running_proxy(env) as proxy_base, httpx.Client(base_url=proxy_base) as client:
+        modern = client.get(path, headers={"Accept": "image/avif,image/webp,*/*"})
+        plain = client.get(path, headers={"Accept": "*/*"})
+    assert (modern.headers["x-cache"], plain.headers["x-cache"]) == ("FALLBACK", "FALLBACK")
+    assert modern.headers["content-type"] in ("image/avif", "image/webp")
+    assert plain.headers["content-type"] in ("image/jpeg", "image/png", "image/gif")
