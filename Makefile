@@ -18,7 +18,7 @@ BIND ?= 127.0.0.1:$(PORT)
 PIP_LOCKED := $(BIN)/python -m pip install -q --require-hashes --no-deps -r
 PIP_PROJECT := $(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 
-.PHONY: run test lint typecheck hadolint pytest bench bench-fetch soak hostile fuzz lock clean
+.PHONY: run test lint typecheck hadolint pytest bench bench-fetch bench-bytes soak hostile fuzz lock clean
 
 $(BIN)/python:
 	@if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
@@ -100,6 +100,11 @@ bench: $(SERVER_STAMP) $(THUMBOR_STAMP)
 	$(BIN)/python -m bench.run
 
 # The origin fetch alone, httpx against libcurl (bench/fetch_cost.py).
+# Bytes per image by format, format:best and autoquality against q80 JPEG, in process; writes
+# the bytes section of bench/RESULTS.md (not part of `make test`).
+bench-bytes: $(SERVER_STAMP)
+	$(BIN)/python -m bench.bytes
+
 bench-fetch: $(SERVER_STAMP)
 	$(call apt_need,nginx:nginx)
 	$(BIN)/python -m bench.fetch_cost
