@@ -252,7 +252,7 @@ def test_cli_sign_keeps_the_source_as_given(source: str) -> None:
         (["w:abc"], "error: Expected integer 0..65535 for width but received 'abc'"),
         (["zz:1"], "error: Unknown option: zz"),
         (["--format", "bmpx"], "error: Expected one of jpeg, png, webp, avif, gif, tiff, heic, "
-         "bmp, ico, svg, jxl, jpg, tif, heif for format but received 'bmpx'"),
+         "bmp, ico, svg, jxl, jpg, tif, heif, best for format but received 'bmpx'"),
     ],
 )  # fmt: skip
 def test_cli_sign_rejects_invalid_options(args: list[str], message: str) -> None:
