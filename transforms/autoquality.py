@@ -14,6 +14,8 @@ from imgproxy.url.options import Autoquality, AutoqualityMethod, ImageFormat
 from transforms.dssim import Reference
 
 MAX_ENCODES = 4
+STEP = 10
+"""The second try's distance from the first, in quality."""
 SEARCHED_FORMATS = frozenset({ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF})
 """Lossy outputs libvips reads back here (HEIC it cannot)."""
 Encoder = Callable[[int], bytes]
@@ -68,34 +70,59 @@ def quality_search(
     )
 
 
-def searched(image: pyvips.Image, search: QualitySearch, encode: Encoder) -> tuple[int, bytes]:
-    """The chosen quality and its bytes. `image` is in memory."""
+def searched(
+    image: pyvips.Image, search: QualitySearch, encode: Encoder, guess: int
+) -> tuple[int, bytes]:
+    """The chosen quality and its bytes. `image` is in memory; `guess` is where the search
+    starts (the format's fixed quality)."""
     if search.method is AutoqualityMethod.SIZE:
         return _by_size(search, encode)
-    return _by_dssim(image, search, encode)
+    return _by_dssim(image, search, encode, guess)
 
 
-def _by_dssim(image: pyvips.Image, search: QualitySearch, encode: Encoder) -> tuple[int, bytes]:
-    """The lowest quality whose DSSIM is within the target (or within the allowed error of
-    it), else the highest quality."""
-    reference = Reference(image)
-    low, high = search.lowest, search.highest
-    best: tuple[int, bytes] | None = None
-    for _ in range(MAX_ENCODES - 1):
-        if low > high:
-            break
-        quality = (low + high) // 2
-        data = encode(quality)
-        found = reference.dssim(pyvips.Image.new_from_buffer(data, ""))
-        if found <= search.target + search.allowed_error:
-            best = (quality, data)
-            if found >= search.target - search.allowed_error:
-                break
-            high = quality - 1
+def _next_quality(tried: dict[int, float], search: QualitySearch, last: int) -> int | None:
+    """Where DSSIM should meet the target: stepped from the first guess, then interpolated
+    between the two nearest tries on either side (or the last two); None when no untried
+    quality is left there."""
+    if len(tried) == 1:
+        step = STEP if tried[last] > search.target else -STEP
+        wanted = last + step
+    else:
+        above = [q for q, found in tried.items() if found > search.target]
+        below = [q for q, found in tried.items() if found <= search.target]
+        if above and below:
+            first, second = max(above), min(below)
         else:
-            low = quality + 1
-    if best is not None:
-        return best
+            first, second = sorted(tried, key=lambda q: abs(tried[q] - search.target))[:2]
+        slope = (tried[second] - tried[first]) / (second - first)
+        wanted = first + round((search.target - tried[first]) / slope) if slope else first
+        if above and below:
+            wanted = max(max(above) + 1, min(min(below) - 1, wanted))
+    wanted = max(search.lowest, min(search.highest, wanted))
+    return None if wanted in tried else wanted
+
+
+def _by_dssim(
+    image: pyvips.Image, search: QualitySearch, encode: Encoder, guess: int
+) -> tuple[int, bytes]:
+    """The lowest quality tried whose DSSIM is within the target (or the highest quality when
+    none is), searched from `guess` in at most `MAX_ENCODES` encodes, stopping once a try is
+    within the allowed error of the target."""
+    reference = Reference(image)
+    tried: dict[int, float] = {}
+    encoded: dict[int, bytes] = {}
+    quality: int | None = max(search.lowest, min(search.highest, guess))
+    while quality is not None and len(tried) < MAX_ENCODES - 1:
+        encoded[quality] = encode(quality)
+        tried[quality] = reference.dssim(pyvips.Image.new_from_buffer(encoded[quality], ""))
+        if abs(tried[quality] - search.target) <= search.allowed_error:
+            break
+        quality = _next_quality(tried, search, quality)
+    good = [q for q, found in tried.items() if found <= search.target + search.allowed_error]
+    if good:
+        return min(good), encoded[min(good)]
+    if search.highest in encoded:
+        return search.highest, encoded[search.highest]
     return search.highest, encode(search.highest)
 
 

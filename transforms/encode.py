@@ -149,7 +149,9 @@ def encode(image: pyvips.Image, job: Job) -> bytes:
         image = job.cancellation.in_memory(image)
         with job.cancellation.watching(image):
             saver = SAVERS[job.output]
-            quality, data = searched(image, search, lambda q: saver(image, job, q, keep))
+            quality, data = searched(
+                image, search, lambda q: saver(image, job, q, keep), job.encoding.quality
+            )
             if not limit or len(data) <= limit:
                 return data
             job = replace(job, encoding=replace(job.encoding, quality=quality))

@@ -80,7 +80,7 @@ def test_dssim_picks_a_quality_within_the_target_in_at_most_four_encodes(target:
     picture = photo()
     search = QualitySearch(AutoqualityMethod.DSSIM, target, 40, 95, 0.0005)
     encoder = Counted(picture)
-    quality, data = searched(picture, search, encoder)
+    quality, data = searched(picture, search, encoder, 80)
     assert len(encoder.qualities) <= MAX_ENCODES
     assert data == encoder(quality)
     found = dssim(picture, pyvips.Image.new_from_buffer(data, ""))
@@ -97,7 +97,7 @@ def test_size_picks_a_quality_that_fits(target: int) -> None:
     picture = photo()
     search = QualitySearch(AutoqualityMethod.SIZE, target, 10, 90, 0)
     encoder = Counted(picture)
-    quality, data = searched(picture, search, encoder)
+    quality, data = searched(picture, search, encoder, 80)
     assert len(encoder.qualities) <= MAX_ENCODES
     if len(bytes(picture.jpegsave_buffer(Q=10))) <= target:
         assert len(data) <= target
