@@ -14,6 +14,7 @@ import pyvips
 from imgproxy.url.options import ImageFormat
 
 LOSSLESS_CAPABLE = frozenset({ImageFormat.WEBP, ImageFormat.PNG})
+LOSSY = frozenset({ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF})
 CLASSIC = frozenset({ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.GIF})
 """The preferred formats `best` tries whatever the client says: every browser shows them."""
 PREFERRED_WHEN_LARGE = (ImageFormat.AVIF, ImageFormat.WEBP)
@@ -69,6 +70,8 @@ def pick(
         chosen = next((f for f in PREFERRED_WHEN_LARGE if f in formats), formats[0])
         return chosen, encode(chosen, False)
     simple = complexity(image) < settings.complexity_threshold
+    if not simple:  # a photo: PNG and GIF never win, and GIF's quantization is slow
+        formats = [f for f in formats if f in LOSSY] or formats
     encoded = [
         (image_format, encode(image_format, simple and image_format in LOSSLESS_CAPABLE))
         for image_format in formats

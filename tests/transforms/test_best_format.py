@@ -10,7 +10,7 @@ import pytest
 from imgproxy.negotiation import FormatChoice, Negotiation, negotiated_format
 from imgproxy.url.options import ImageFormat
 from tests.transforms import images as im
-from transforms.best_format import BestFormatDefaults, candidates, complexity
+from transforms.best_format import BestFormatDefaults, candidates, complexity, pick
 from transforms.pipeline import Rendered, render
 
 PHOTO = im.corpus("jpeg-baseline-icc.jpg")
@@ -119,3 +119,19 @@ def test_svg_is_rasterized_unless_skips_are_allowed() -> None:
 @pytest.mark.parametrize("path", ["f:best/plain/local:///a.jpg", "plain/local:///a.jpg@best"])
 def test_best_is_read_as_the_format(path: str) -> None:
     assert im.PARSER.parse(path).options.format is ImageFormat.BEST
+
+
+def test_a_photo_is_not_tried_as_png_or_gif() -> None:
+    photo = im.decode(im.run(PHOTO, "w:200", extension="png"))
+    drawing = im.solid(64, 64, im.RED).draw_rect([0, 0, 255], 10, 10, 20, 20, fill=True)
+    for image, expected in ((photo, [AVIF, JPEG]), (drawing, [AVIF, JPEG, PNG, GIF])):
+        tried: list[ImageFormat] = []
+
+        def encoder(
+            image_format: ImageFormat, lossless: bool, tried: list[ImageFormat] = tried
+        ) -> bytes:
+            tried.append(image_format)
+            return b"x" * len(tried)
+
+        pick(image, [AVIF, JPEG, PNG, GIF], BestFormatDefaults(), encoder)
+        assert tried == expected
