@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pyvips
 
+from transforms.pixel_filters.bands import as_rgb
+
 WINDOW_SIGMA = 1.5
 WINDOW_REACH = 0.005
 """libvips' mask reaches out to this amplitude: a window of 11 taps, as the SSIM paper's."""
@@ -20,9 +22,7 @@ def lightness(image: pyvips.Image) -> pyvips.Image:
     """CIE L* of an sRGB or grey image, flattened onto white when it has alpha, in memory."""
     if image.hasalpha():
         image = image.flatten(background=[255] * (image.bands - 1))
-    if image.bands < 3:
-        image = image.extract_band(0).bandjoin([image.extract_band(0)] * 2)
-    srgb = image.cast("uchar").copy(interpretation="srgb")
+    srgb = as_rgb(image).cast("uchar").copy(interpretation="srgb")
     return srgb.colourspace("lab").extract_band(0).copy_memory()
 
 

@@ -87,7 +87,7 @@ def _avif(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
             else "4:2:0"
         )
         speed = max(0, min(10, 9 - job.encoding.avif_effort))
-        return avif_animation_bytes(image, quality, speed, chroma)
+        return avif_animation_bytes(image, job.frames, quality, speed, chroma)
     return bytes(
         image.heifsave_buffer(
             Q=quality,

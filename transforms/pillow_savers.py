@@ -9,6 +9,9 @@ import pillow_heif
 import pyvips
 from PIL import Image
 
+from transforms.animation import split_frames
+from transforms.pixel_filters.bands import as_rgb, split_alpha
+
 ICO_MAX_SIDE = 256
 """The largest icon an ICO holds (imgproxy scales results down to it)."""
 MODES = {3: "RGB", 4: "RGBA"}
@@ -16,10 +19,8 @@ MODES = {3: "RGB", 4: "RGBA"}
 
 def to_pillow(image: pyvips.Image) -> Image.Image:
     """RGB or RGBA pixels, grey spread over three bands."""
-    if image.bands in (1, 2):
-        grey = image.extract_band(0)
-        colour = grey.bandjoin([grey, grey])
-        image = colour.bandjoin(image.extract_band(1)) if image.bands == 2 else colour
+    colour, alpha = split_alpha(image)
+    image = as_rgb(colour) if alpha is None else as_rgb(colour).bandjoin(alpha)
     mode = MODES[image.bands]
     return Image.frombytes(mode, (image.width, image.height), image.write_to_memory())
 
@@ -55,15 +56,12 @@ def ico_bytes(image: pyvips.Image) -> bytes:
     return output.getvalue()
 
 
-def frames_of(image: pyvips.Image) -> list[pyvips.Image]:
-    """The frames of an animation stacked top to bottom (`page-height`)."""
-    height = image.get("page-height") if image.get_typeof("page-height") else image.height
-    return [image.crop(0, top, image.width, height) for top in range(0, image.height, height)]
-
-
-def avif_animation_bytes(image: pyvips.Image, quality: int, speed: int, subsample: str) -> bytes:
-    """An AVIF image sequence of the frames, with their delays, on one encoder thread."""
-    pictures = [to_pillow(frame) for frame in frames_of(image)]
+def avif_animation_bytes(
+    image: pyvips.Image, frames: int, quality: int, speed: int, subsample: str
+) -> bytes:
+    """An AVIF image sequence of the `frames` stacked in `image`, with their delays, on one
+    encoder thread."""
+    pictures = [to_pillow(frame) for frame in split_frames(image, frames)]
     delays = image.get("delay") if image.get_typeof("delay") else [100] * len(pictures)
     output = io.BytesIO()
     pictures[0].save(

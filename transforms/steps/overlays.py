@@ -9,18 +9,10 @@ import pyvips
 
 from imgproxy.url.options import Color
 from transforms.job import Job
+from transforms.pixel_filters.bands import as_rgb, split_alpha
 from transforms.ramp import ramp_weight
 
 Opacity: TypeAlias = "float | pyvips.Image"
-
-
-def _colour_bands(image: pyvips.Image) -> tuple[pyvips.Image, pyvips.Image | None]:
-    """The colour as three float bands, and the alpha band (or None)."""
-    alpha = image.extract_band(image.bands - 1) if image.hasalpha() else None
-    colour = image.extract_band(0, n=image.bands - 1) if alpha is not None else image
-    if colour.bands < 3:
-        colour = colour.bandjoin([colour, colour])
-    return colour.cast("float"), alpha
 
 
 def _scaled(opacity: Opacity, tint: list[float]) -> list[float] | pyvips.Image:
@@ -37,7 +29,8 @@ def composite_colour(
     wide = image.format == "ushort"
     top = 65535 if wide else 255
     tint = [channel * top / 255 for channel in (color.red, color.green, color.blue)]
-    colour, alpha = _colour_bands(image)
+    colour, alpha = split_alpha(image)
+    colour = as_rgb(colour).cast("float")
     if alpha is None or keep_alpha:
         blended = colour * (1 - opacity) + _scaled(opacity, tint)
         result = blended if alpha is None else blended.bandjoin(alpha.cast("float"))
