@@ -18,7 +18,7 @@ from pathlib import PurePath
 import orjson
 
 from imgproxy.url.canonical import canonical_options as canonical_form
-from imgproxy.url.options import Options
+from imgproxy.url.options import ImageFormat, Options
 
 KEY_SCHEMA = "1"
 """Bump when the key layout or the stored record changes: every old key then misses."""
@@ -58,6 +58,7 @@ LATER_OUTPUT_SETTINGS: tuple[str, ...] = (
     "webp_effort",
     "webp_preset",
     "avif_subsample",
+    "jxl_effort",
     "unsharp_masking_mode",
     "unsharp_masking_weight",
     "unsharp_masking_divider",
@@ -77,6 +78,18 @@ LATER_OUTPUT_SETTINGS: tuple[str, ...] = (
 )
 """Output settings added after keys were pinned: part of the version only while they differ
 from their defaults, so adding one moves no existing key."""
+LATER_FORMAT_QUALITY: Mapping[ImageFormat, int] = {ImageFormat.JXL: 77}
+"""Default qualities of formats written after keys were pinned: in the version's
+`format_quality` only while set to another value."""
+
+
+def pinned_format_quality(qualities: Mapping[ImageFormat, int]) -> dict[ImageFormat, int]:
+    """`format_quality` as the settings version digests it."""
+    return {
+        image_format: quality
+        for image_format, quality in qualities.items()
+        if LATER_FORMAT_QUALITY.get(image_format) != quality
+    }
 
 
 def json_payload(parts: Iterable[object]) -> bytes:

@@ -109,6 +109,7 @@ DECLARED: tuple[Declared, ...] = (
     Declared("IMGPROXY_JPEG_QUANT_TABLE", "jpeg_quant_table", integer(0, 8)),
     Declared("IMGPROXY_PNG_QUANTIZATION_COLORS", "png_quantization_colors", integer(2, 256)),
     Declared("IMGPROXY_WEBP_EFFORT", "webp_effort", integer(1, 6)),
+    Declared("IMGPROXY_JXL_EFFORT", "jxl_effort", integer(1, 9)),
     Declared(
         "IMGPROXY_WEBP_COMPRESSION",
         "webp_compression",
@@ -168,6 +169,7 @@ DECLARED: tuple[Declared, ...] = (
             "IMGPROXY_AUTO_WEBP": "auto_webp",
             "IMGPROXY_ENABLE_AVIF_DETECTION": "auto_avif",
             "IMGPROXY_AUTO_AVIF": "auto_avif",
+            "IMGPROXY_AUTO_JXL": "auto_jxl",
             "IMGPROXY_AUTO_ROTATE": "auto_rotate",
             "IMGPROXY_STRIP_METADATA": "strip_metadata",
             "IMGPROXY_USE_ETAG": "use_etag",
@@ -198,6 +200,7 @@ DECLARED: tuple[Declared, ...] = (
             "IMGPROXY_ENABLE_CLIENT_HINTS": "enable_client_hints",
             "IMGPROXY_ENFORCE_WEBP": "enforce_webp",
             "IMGPROXY_ENFORCE_AVIF": "enforce_avif",
+            "IMGPROXY_ENFORCE_JXL": "enforce_jxl",
             "IMGPROXY_CACHE_CONTROL_PASSTHROUGH": "cache_control_passthrough",
             "IMGPROXY_USE_LAST_MODIFIED": "use_last_modified",
         },

@@ -18,7 +18,7 @@ from imgproxy.url.parser import PathParser
 from imgproxy.url.presets import Preset, PresetError, parse_presets
 from imgproxy.url.source import UrlReplacement, parse_url_replacements
 
-DEFAULT_FORMAT_QUALITY = {ImageFormat.WEBP: 79, ImageFormat.AVIF: 63}
+DEFAULT_FORMAT_QUALITY = {ImageFormat.WEBP: 79, ImageFormat.AVIF: 63, ImageFormat.JXL: 77}
 DEFAULT_AUTOQUALITY_FORMAT_MIN = {ImageFormat.AVIF: 60}
 DEFAULT_AUTOQUALITY_FORMAT_MAX = {ImageFormat.AVIF: 65}
 
@@ -180,7 +180,7 @@ def read_url_replacements(name: str, raw: str) -> tuple[UrlReplacement, ...]:
 
 
 def read_format_quality(name: str, raw: str) -> dict[ImageFormat, int]:
-    """`webp=79,avif=63`: quality per output format over IMGPROXY_QUALITY, merged over the
+    """`webp=79,avif=63,jxl=77`: quality per output format over IMGPROXY_QUALITY, merged over the
     defaults as imgproxy does."""
     return read_qualities(name, raw, DEFAULT_FORMAT_QUALITY)
 

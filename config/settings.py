@@ -82,6 +82,7 @@ class Settings:
     jpeg_progressive: bool = False
     auto_webp: bool = False
     auto_avif: bool = False
+    auto_jxl: bool = False
     auto_rotate: bool = True
     strip_metadata: bool = True
     keep_copyright: bool = True
@@ -99,6 +100,7 @@ class Settings:
     webp_smart_subsample: bool = False
     webp_effort: int = 4
     webp_preset: str = "default"
+    jxl_effort: int = 4
     avif_subsample: str = "auto"
     color_profiles_dir: Path | None = None
     best_format_complexity_threshold: float = 5.5
@@ -191,6 +193,7 @@ class Settings:
     enable_client_hints: bool = False
     enforce_webp: bool = False
     enforce_avif: bool = False
+    enforce_jxl: bool = False
     preferred_formats: tuple[ImageFormat, ...] = DEFAULT_PREFERRED_FORMATS
     cache_control_passthrough: bool = False
     use_last_modified: bool = True

@@ -33,15 +33,20 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
-    # The proxy only distinguishes three Accept classes; folding Accept to them keeps one
-    # cached variant per class instead of one per browser's spelling of the header.
-    if (req.http.Accept ~ "image/avif") {
-        set req.http.Accept = "image/avif";
-    } elsif (req.http.Accept ~ "image/webp") {
-        set req.http.Accept = "image/webp";
-    } else {
-        set req.http.Accept = "*/*";
+    # The proxy only reads which of JPEG XL, AVIF and WebP Accept lists; folding Accept to
+    # that set keeps one cached variant per set instead of one per browser's spelling of it.
+    set req.http.X-Accept-Set = "";
+    if (req.http.Accept ~ "image/jxl") {
+        set req.http.X-Accept-Set = "image/jxl,";
     }
+    if (req.http.Accept ~ "image/avif") {
+        set req.http.X-Accept-Set = req.http.X-Accept-Set + "image/avif,";
+    }
+    if (req.http.Accept ~ "image/webp") {
+        set req.http.X-Accept-Set = req.http.X-Accept-Set + "image/webp,";
+    }
+    set req.http.Accept = req.http.X-Accept-Set + "*/*";
+    unset req.http.X-Accept-Set;
     unset req.http.Cookie;
     return (hash);
 }

@@ -26,30 +26,47 @@ class Negotiation:
     auto_avif: bool = False
     enforce_webp: bool = False
     enforce_avif: bool = False
+    auto_jxl: bool = False
+    enforce_jxl: bool = False
 
     @property
     def enforces(self) -> bool:
-        return self.enforce_webp or self.enforce_avif
+        return self.enforce_webp or self.enforce_avif or self.enforce_jxl
+
+    @property
+    def detects(self) -> bool:
+        return self.auto_webp or self.auto_avif or self.auto_jxl or self.enforces
+
+    def _flags(self) -> tuple[tuple[ImageFormat, bool, bool], ...]:
+        """(format, auto flag, enforce flag), highest priority first: JPEG XL, AVIF, WebP."""
+        return (
+            (ImageFormat.JXL, self.auto_jxl, self.enforce_jxl),
+            (ImageFormat.AVIF, self.auto_avif, self.enforce_avif),
+            (ImageFormat.WEBP, self.auto_webp, self.enforce_webp),
+        )
 
     def accepted(self, accept: str, *, enforced_only: bool) -> ImageFormat | None:
-        """The modern format `Accept` lists that a flag allows, AVIF before WebP."""
-        avif = self.enforce_avif or (self.auto_avif and not enforced_only)
-        webp = self.enforce_webp or (self.auto_webp and not enforced_only)
-        if avif and "image/avif" in accept:
-            return ImageFormat.AVIF
-        if webp and "image/webp" in accept:
-            return ImageFormat.WEBP
+        """The modern format `Accept` lists that a flag allows, JPEG XL before AVIF before WebP."""
+        for image_format, auto, enforce in self._flags():
+            allowed = enforce or (auto and not enforced_only)
+            if allowed and image_format.media_type in accept:
+                return image_format
         return None
 
     def best_candidates(self, accept: str) -> tuple[ImageFormat, ...]:
-        """AVIF and WebP, where `Accept` lists them and a flag (auto or enforce) allows them."""
-        avif = (self.auto_avif or self.enforce_avif) and "image/avif" in accept
-        webp = (self.auto_webp or self.enforce_webp) and "image/webp" in accept
-        return (ImageFormat.AVIF,) * avif + (ImageFormat.WEBP,) * webp
+        """AVIF, WebP and JPEG XL, where `Accept` lists them and a flag (auto or enforce)
+        allows them."""
+        allowed = {
+            image_format
+            for image_format, auto, enforce in self._flags()
+            if (auto or enforce) and image_format.media_type in accept
+        }
+        order = (ImageFormat.AVIF, ImageFormat.WEBP, ImageFormat.JXL)
+        return tuple(image_format for image_format in order if image_format in allowed)
 
     def choose(self, explicit: ImageFormat | None, accept: str) -> FormatChoice:
         if explicit is ImageFormat.BEST:
-            varies = self.auto_webp or self.auto_avif or self.enforces
+            varies = self.detects
             return FormatChoice(explicit, varies, self.best_candidates(accept))
         if explicit is ImageFormat.SVG:
             return FormatChoice(explicit, varies=False)
@@ -57,7 +74,7 @@ class Negotiation:
             if not self.enforces:
                 return FormatChoice(explicit, varies=False)
             return FormatChoice(self.accepted(accept, enforced_only=True) or explicit, varies=True)
-        if not (self.auto_webp or self.auto_avif or self.enforces):
+        if not self.detects:
             return FormatChoice(None, varies=False)
         return FormatChoice(self.accepted(accept, enforced_only=False), varies=True)
 
@@ -95,6 +112,7 @@ def requested_format(
 
 
 def accept_class(accept: str, auto_webp: bool, auto_avif: bool) -> str:
-    """Which of the `auto` answers an Accept header gets: "avif", "webp" or "none"."""
+    """Which of the `auto` answers an Accept header gets: "avif", "webp" or "none" (JPEG XL
+    detection is set on a `Negotiation` itself)."""
     choice = Negotiation(auto_webp, auto_avif).choose(None, accept)
     return choice.requested.value if choice.requested is not None else "none"

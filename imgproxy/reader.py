@@ -13,6 +13,7 @@ from cache.keys import (
     LATER_OUTPUT_SETTINGS,
     OUTPUT_SETTINGS,
     canonical_options,
+    pinned_format_quality,
     settings_version,
     source_key,
     variant_key_of,
@@ -38,6 +39,7 @@ DEFAULT_SETTINGS = Settings()
 
 def output_settings(settings: Settings) -> dict[str, object]:
     values: dict[str, object] = {name: getattr(settings, name) for name in OUTPUT_SETTINGS}
+    values["format_quality"] = pinned_format_quality(settings.format_quality)
     values.update(
         (name, getattr(settings, name))
         for name in LATER_OUTPUT_SETTINGS
@@ -76,7 +78,12 @@ class RequestReader:
         self.settings_version = settings_version
         self.client_hints = settings.enable_client_hints
         self.negotiation = Negotiation(
-            settings.auto_webp, settings.auto_avif, settings.enforce_webp, settings.enforce_avif
+            settings.auto_webp,
+            settings.auto_avif,
+            settings.enforce_webp,
+            settings.enforce_avif,
+            settings.auto_jxl,
+            settings.enforce_jxl,
         )
         self.best_by_default = settings.best_format_by_default
         self.paths = imgproxy_paths(settings)

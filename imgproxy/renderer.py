@@ -65,6 +65,7 @@ def defaults_from(settings: Settings, watermark: pyvips.Image | None = None) -> 
         strip_color_profile=settings.strip_color_profile,
         avif_effort=max(0, min(9, 9 - settings.avif_speed)),
         webp_effort=settings.webp_effort,
+        jxl_effort=settings.jxl_effort,
         jpeg=JpegOptions(
             progressive=settings.jpeg_progressive,
             no_subsample=settings.jpeg_no_subsample,

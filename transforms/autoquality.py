@@ -11,13 +11,16 @@ from dataclasses import dataclass, field
 import pyvips
 
 from imgproxy.url.options import Autoquality, AutoqualityMethod, ImageFormat
+from transforms.decoders import jxl, jxl_header
 from transforms.dssim import Reference
 
 MAX_ENCODES = 4
 STEP = 10
 """The second try's distance from the first, in quality."""
-SEARCHED_FORMATS = frozenset({ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF})
-"""Lossy outputs libvips reads back here (HEIC it cannot)."""
+SEARCHED_FORMATS = frozenset(
+    {ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.JXL}
+)
+"""Lossy outputs read back here: by libvips, JPEG XL by libjxl (HEIC not at all)."""
 Encoder = Callable[[int], bytes]
 
 
@@ -114,7 +117,7 @@ def _by_dssim(
     quality: int | None = max(search.lowest, min(search.highest, guess))
     while quality is not None and len(tried) < MAX_ENCODES - 1:
         encoded[quality] = encode(quality)
-        tried[quality] = reference.dssim(pyvips.Image.new_from_buffer(encoded[quality], ""))
+        tried[quality] = reference.dssim(decoded(encoded[quality]))
         if abs(tried[quality] - search.target) <= search.allowed_error:
             break
         quality = _next_quality(tried, search, quality)
@@ -124,6 +127,13 @@ def _by_dssim(
     if search.highest in encoded:
         return search.highest, encoded[search.highest]
     return search.highest, encode(search.highest)
+
+
+def decoded(data: bytes) -> pyvips.Image:
+    """A candidate's pixels, whatever format it was encoded in."""
+    if jxl_header.is_jxl(data):
+        return jxl.decode(data, jxl_header.read_header(data), max_pixels=0)
+    return pyvips.Image.new_from_buffer(data, "")
 
 
 def _by_size(search: QualitySearch, encode: Encoder) -> tuple[int, bytes]:

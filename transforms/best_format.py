@@ -1,8 +1,8 @@
 """imgproxy Pro's `format:best`: the result encoded in every candidate format, the smallest
-answered. The candidates are JPEG, PNG and GIF where preferred, plus AVIF and WebP where the
-client accepts them and the server's detection (auto or enforce) allows; those that would lose
-the alpha or the animation are left out. A low-complexity image (few distinct tones: a chart,
-a logo, a screenshot) is encoded losslessly where the format can, as Pro does."""
+answered. The candidates are JPEG, PNG and GIF where preferred, plus AVIF, WebP and JPEG XL
+where the client accepts them and the server's detection (auto or enforce) allows; those that
+would lose the alpha or the animation are left out. A low-complexity image (few distinct tones:
+a chart, a logo, a screenshot) is encoded losslessly where the format can, as Pro does."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pyvips
 
 from imgproxy.url.options import ImageFormat
 
-LOSSLESS_CAPABLE = frozenset({ImageFormat.WEBP, ImageFormat.PNG})
-LOSSY = frozenset({ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF})
+LOSSLESS_CAPABLE = frozenset({ImageFormat.WEBP, ImageFormat.PNG, ImageFormat.JXL})
+LOSSY = frozenset({ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.JXL})
 CLASSIC = frozenset({ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.GIF})
 """The preferred formats `best` tries whatever the client says: every browser shows them."""
 PREFERRED_WHEN_LARGE = (ImageFormat.AVIF, ImageFormat.WEBP)

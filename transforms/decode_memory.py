@@ -2,9 +2,9 @@
 
 Most decodes stream: a baseline JPEG shrunk on load, a PNG, a TIFF hold a few rows at a time.
 Two kinds hold the whole image however small the result: libjpeg keeps every DCT coefficient
-of a progressive (or multi-scan) JPEG, two bytes each, until its last scan is read, and
-libheif decodes a whole HEIF/AVIF frame. Four such 24 MP decodes at once in one process are
-300 MB; thumbor, one image per process, never holds more than one.
+of a progressive (or multi-scan) JPEG, two bytes each, until its last scan is read; libheif
+decodes a whole HEIF/AVIF frame, libjxl a whole JPEG XL one. Four such 24 MP decodes at once
+in one process are 300 MB; thumbor, one image per process, never holds more than one.
 
 A job states what its decode will hold (`decode_bytes`, from the header); `DecodeMemory`
 lets it start once that fits in the budget beside the whole-image decodes in progress, in
@@ -26,7 +26,7 @@ from transforms.probe import SourceInfo
 COEFFICIENT_BYTES = 2
 CHROMA_SAMPLES = {"4:2:0": 1.5, "4:2:2": 2.0, "4:4:4": 3.0}
 """Coefficients per pixel of a three-component JPEG, by chroma subsampling."""
-WHOLE_FRAME_FORMATS = frozenset({ImageFormat.AVIF, ImageFormat.HEIC})
+WHOLE_FRAME_FORMATS = frozenset({ImageFormat.AVIF, ImageFormat.HEIC, ImageFormat.JXL})
 CHECK_EVERY_S = 0.05
 """How often a waiting worker looks at its job's cancellation."""
 

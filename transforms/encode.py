@@ -10,12 +10,20 @@ import pyvips
 from imgproxy.url.options import AvifSubsample, ImageFormat, WebpCompression, WebpPreset
 from transforms.autoquality import quality_search, searched
 from transforms.job import Job
+from transforms.jxl_saver import jxl_bytes
 from transforms.pillow_savers import avif_animation_bytes, bmp_bytes, heic_bytes, ico_bytes
 from transforms.steps.metadata import keep_flags
 
 Saver = Callable[[pyvips.Image, Job, int, str], bytes]
 QUALITY_FORMATS = frozenset(
-    {ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.HEIC, ImageFormat.TIFF}
+    {
+        ImageFormat.JPEG,
+        ImageFormat.WEBP,
+        ImageFormat.AVIF,
+        ImageFormat.HEIC,
+        ImageFormat.TIFF,
+        ImageFormat.JXL,
+    }
 )
 LOWEST_QUALITY = 10
 AVIF_FULL_CHROMA_QUALITY = 90
@@ -117,6 +125,10 @@ def _heic(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
     return heic_bytes(image, quality, keep)
 
 
+def _jxl(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
+    return jxl_bytes(image, quality, job.encoding.jxl_effort)
+
+
 def _bmp(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
     return bmp_bytes(image)
 
@@ -135,6 +147,7 @@ SAVERS: dict[ImageFormat, Saver] = {
     ImageFormat.HEIC: _heic,
     ImageFormat.BMP: _bmp,
     ImageFormat.ICO: _ico,
+    ImageFormat.JXL: _jxl,
 }
 
 

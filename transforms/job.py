@@ -53,6 +53,7 @@ class Encoding:
     quality: int
     avif_effort: int = 1
     webp_effort: int = 4
+    jxl_effort: int = 4
     jpeg: JpegOptions = SERVER_JPEG
     png: PngOptions = SERVER_PNG
     webp: WebpOptions = SERVER_WEBP

@@ -45,6 +45,7 @@ from transforms.job import (
     Job,
     resolved,
 )
+from transforms.jxl_saver import LOSSLESS_QUALITY
 from transforms.limits import Limits
 from transforms.pages import stacked_pages
 from transforms.plan import Orientation, Plan
@@ -117,6 +118,9 @@ FINAL_STEPS: tuple[Step, ...] = (
 )
 
 
+NEVER_NEGOTIATED_FOR_ANIMATION = frozenset({ImageFormat.AVIF, ImageFormat.JXL})
+
+
 @dataclass(frozen=True)
 class Defaults:
     """Server settings that fill in what the URL leaves open."""
@@ -130,6 +134,7 @@ class Defaults:
     strip_color_profile: bool = True
     avif_effort: int = 1
     webp_effort: int = 4
+    jxl_effort: int = 4
     jpeg: JpegOptions = SERVER_JPEG
     png: PngOptions = SERVER_PNG
     webp: WebpOptions = SERVER_WEBP
@@ -204,9 +209,10 @@ def _output(
     defaults: Defaults,
 ) -> ImageFormat:
     """The one place the output format is settled: asked for, else from the preferred list.
-    An animation negotiated to AVIF (not asked for by the URL) becomes WebP, as in imgproxy."""
+    An animation negotiated to AVIF or JPEG XL (not asked for by the URL) becomes WebP, as in
+    imgproxy."""
     animated = _animates(info, options, limits)
-    if requested is ImageFormat.AVIF and animated and options.format is not ImageFormat.AVIF:
+    if requested in NEVER_NEGOTIATED_FOR_ANIMATION and animated and options.format is not requested:
         return ImageFormat.WEBP
     if requested is not None:
         return requested
@@ -251,6 +257,7 @@ def _job(
             quality,
             avif_effort=defaults.avif_effort,
             webp_effort=defaults.webp_effort,
+            jxl_effort=defaults.jxl_effort,
             jpeg=resolved(options.jpeg_options, defaults.jpeg),
             png=resolved(options.png_options, defaults.png),
             webp=resolved(options.webp_options, defaults.webp),
@@ -346,10 +353,12 @@ def _encoder(
     image: pyvips.Image, job: Job, defaults: Defaults
 ) -> Callable[[ImageFormat, bool], bytes]:
     """Encodes the finished `image` as another format (`format:best`), at that format's
-    quality, WebP losslessly when asked to."""
+    quality, WebP and JPEG XL losslessly when asked to."""
 
     def encoded(output: ImageFormat, lossless: bool) -> bytes:
         encoding = replace(job.encoding, quality=_quality(job.options, output, defaults))
+        if lossless and output is ImageFormat.JXL:
+            encoding = replace(encoding, quality=LOSSLESS_QUALITY)
         if lossless and output is ImageFormat.WEBP:
             webp = replace(encoding.webp, compression=WebpCompression.LOSSLESS)
             encoding = replace(encoding, webp=webp)

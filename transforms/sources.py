@@ -7,7 +7,12 @@ from typing import Protocol
 
 import pyvips
 
-from imgproxy.errors import InvalidOption, UndecodableSource, UnsupportedFormat
+from imgproxy.errors import (
+    InvalidOption,
+    SourceResolutionTooLarge,
+    UndecodableSource,
+    UnsupportedFormat,
+)
 from imgproxy.url.options import ImageFormat
 from transforms.probe import PLAIN_DECODE, SourceInfo, open_encoded, opened
 
@@ -90,6 +95,44 @@ class DecodedSource:
         return self.image.resize(1 / shrink)
 
 
+@dataclass
+class JxlSource:
+    """JPEG XL: the header read on opening, the pixels decoded on the first load, inside the
+    decode-memory budget (the decoder holds the whole frame)."""
+
+    data: bytes
+    info: SourceInfo
+    max_pixels: int
+    vector: bool = False
+    decoded: pyvips.Image | None = None
+
+    def load(
+        self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
+    ) -> pyvips.Image:
+        from transforms.decoders import DecodeError, jxl, jxl_header  # noqa: PLC0415
+
+        if self.decoded is None:
+            try:
+                header = jxl_header.read_header(self.data)
+                self.decoded = jxl.decode(self.data, header, max_pixels=self.max_pixels)
+            except DecodeError as error:
+                raise UndecodableSource(error.message) from None
+        return self.decoded if shrink <= 1 else self.decoded.resize(1 / shrink)
+
+
+def open_jxl(data: bytes, *, max_pixels: int) -> JxlSource:
+    from transforms.decoders import DecodeError, jxl_header  # noqa: PLC0415
+
+    try:
+        header = jxl_header.read_header(data)
+    except DecodeError as error:
+        raise UndecodableSource(error.message) from None
+    if max_pixels and header.width * header.height > max_pixels:
+        raise SourceResolutionTooLarge("Source image resolution is too big")
+    info = SourceInfo(ImageFormat.JXL, header.width, header.height, 1, header.has_alpha)
+    return JxlSource(data, info, max_pixels)
+
+
 def styled(source: SvgSource, css: str) -> SvgSource:
     """`source` with `css` as its first stylesheet (imgproxy Pro's `style`)."""
     from transforms import svg  # noqa: PLC0415 - optional module, imported on demand
@@ -109,7 +152,7 @@ def open_source(data: bytes, *, max_pixels: int) -> Source:
     """Pick the decoder for these bytes and read the header; pixels are not decoded yet
     (except by the fallback decoders, which check `max_pixels` first)."""
     from transforms import svg  # noqa: PLC0415 - optional modules, imported on demand
-    from transforms.decoders import DecodeError, pillow_fallback  # noqa: PLC0415
+    from transforms.decoders import DecodeError, jxl_header, pillow_fallback  # noqa: PLC0415
 
     if svg.is_svg(data):
         try:
@@ -123,6 +166,8 @@ def open_source(data: bytes, *, max_pixels: int) -> Source:
             ) from None
         info = SourceInfo(ImageFormat.SVG, header.width, header.height, 1, True)
         return SvgSource(clean, info)
+    if jxl_header.is_jxl(data):
+        return open_jxl(data, max_pixels=max_pixels)
     fallback = pillow_fallback.sniff(data)
     if fallback is not None:
         try:
@@ -139,6 +184,6 @@ def open_source(data: bytes, *, max_pixels: int) -> Source:
         )
         return DecodedSource(image, info)
     info, header = opened(data)
-    if info.format in {ImageFormat.SVG, ImageFormat.HEIC, ImageFormat.JXL}:
+    if info.format in {ImageFormat.SVG, ImageFormat.HEIC}:
         raise UnsupportedFormat(f"{info.format.value.upper()} sources are not supported")
     return VipsSource(data, replace(info), opened=(data, header))

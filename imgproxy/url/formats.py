@@ -18,6 +18,7 @@ WRITABLE = frozenset(
         ImageFormat.HEIC,
         ImageFormat.BMP,
         ImageFormat.ICO,
+        ImageFormat.JXL,
     }
 )
 
@@ -30,7 +31,8 @@ DEFAULT_PREFERRED_FORMATS: tuple[ImageFormat, ...] = (
     ImageFormat.TIFF,
 )
 """Every writable format a browser shows, so such a source keeps its own; otherwise GIF for
-animations, PNG for alpha, JPEG for the rest (HEIC, BMP and ICO only when asked for).
+animations, PNG for alpha, JPEG for the rest (HEIC, BMP, ICO and JPEG XL only when asked for,
+JPEG XL also when negotiated).
 imgproxy's default is `jpeg,png,gif`."""
 
 

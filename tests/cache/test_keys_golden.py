@@ -86,6 +86,8 @@ SETTINGS: dict[str, dict[str, object]] = {
     "auto": {**BASE, "auto_webp": True, "auto_avif": True},
     "auto_webp": {**BASE, "auto_webp": True},
     "enforce": {**BASE, "enforce_webp": True, "enforce_avif": True},
+    "auto_jxl": {**BASE, "auto_webp": True, "auto_avif": True, "auto_jxl": True},
+    "enforce_jxl": {**BASE, "enforce_jxl": True},
     "client_hints": {**BASE, "enable_client_hints": True},
     "default_preset": {
         **BASE,
@@ -165,6 +167,11 @@ SETTINGS: dict[str, dict[str, object]] = {
         "unsharp_masking_weight": 2.0,
         "unsharp_masking_divider": 12.0,
     },
+    "jxl_tuned": {
+        **BASE,
+        "jxl_effort": 7,
+        "format_quality": {ImageFormat.WEBP: 79, ImageFormat.AVIF: 63, ImageFormat.JXL: 60},
+    },
     "watermark_data": {**BASE, "watermark_data": b"\x89PNG golden watermark bytes"},
     "watermark_url": {**BASE, "watermark_url": "http://example.com/mark.png"},
 }
@@ -176,6 +183,7 @@ VERSIONED = (
     "unsharp_tuned",
     "autoquality_tuned",
     "best_format_tuned",
+    "jxl_tuned",
     "watermark_data",
     "watermark_url",
 )
@@ -495,6 +503,27 @@ ACCEPT_CASES = (
         fallback=True,
     ),
     Case("auto/accept_any", unsafe("w:300"), "auto", accept(ANY)),
+    Case(
+        "auto/accept_jxl",
+        unsafe("w:300"),
+        "auto_jxl",
+        accept("image/jxl,image/avif,image/webp,*/*"),
+        same_as=(Spelling(unsafe("w:300"), "auto_jxl", accept("image/jxl")),),
+    ),
+    Case(
+        "auto/jxl_detection_without_jxl",
+        unsafe("w:300"),
+        "auto_jxl",
+        accept(AVIF_WEBP),
+        same_as=(Spelling(unsafe("w:300"), "auto", accept(AVIF_WEBP)),),
+    ),
+    Case(
+        "enforce/jxl_over_explicit_png",
+        unsafe("w:300", f"plain/{PHOTO}@png"),
+        "enforce_jxl",
+        accept("image/jxl,*/*"),
+        same_as=(Spelling(unsafe("w:300/f:png"), "enforce_jxl", accept("image/jxl")),),
+    ),
     Case("auto/no_accept", unsafe("w:300"), "auto"),
     Case("auto/explicit_png", unsafe("w:300", f"plain/{PHOTO}@png"), "auto", accept(AVIF_WEBP)),
     Case("auto/explicit_svg", unsafe("w:300/f:svg"), "auto", accept(AVIF_WEBP)),

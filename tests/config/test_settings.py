@@ -39,7 +39,11 @@ def test_defaults() -> None:
     assert settings.user_agent == "imgproxy-py/0.1"
     assert settings.workers == 2 * (os.cpu_count() or 1)
     assert settings.quality == 80
-    assert settings.format_quality == {ImageFormat.WEBP: 79, ImageFormat.AVIF: 63}
+    assert settings.format_quality == {
+        ImageFormat.WEBP: 79,
+        ImageFormat.AVIF: 63,
+        ImageFormat.JXL: 77,
+    }
     assert (settings.avif_speed, settings.jpeg_progressive) == (8, False)
     assert (settings.auto_webp, settings.auto_avif) == (False, False)
     assert (settings.auto_rotate, settings.strip_metadata, settings.use_etag) == (True, True, True)
@@ -268,14 +272,18 @@ def test_bad_preset_is_rejected(presets: str, message: str) -> None:
 
 def test_format_quality() -> None:
     settings = Settings.from_env({"IMGPROXY_FORMAT_QUALITY": " webp=70, AVIF=50,jpg=90 ,"})
-    webp, avif, jpeg = ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.JPEG
-    assert settings.format_quality == {webp: 70, avif: 50, jpeg: 90}
+    webp, avif, jpeg, jxl = ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.JPEG, ImageFormat.JXL
+    assert settings.format_quality == {webp: 70, avif: 50, jpeg: 90, jxl: 77}
 
 
 def test_format_quality_merges_over_the_defaults() -> None:
     # As imgproxy does: naming one format keeps the others' defaults.
     settings = Settings.from_env({"IMGPROXY_FORMAT_QUALITY": "avif=50"})
-    assert settings.format_quality == {ImageFormat.AVIF: 50, ImageFormat.WEBP: 79}
+    assert settings.format_quality == {
+        ImageFormat.AVIF: 50,
+        ImageFormat.WEBP: 79,
+        ImageFormat.JXL: 77,
+    }
 
 
 @pytest.mark.parametrize(

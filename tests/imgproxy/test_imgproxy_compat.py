@@ -151,6 +151,7 @@ def test_default_preferred_formats_are_what_the_pipeline_does(
         ImageFormat.HEIC,
         ImageFormat.BMP,
         ImageFormat.ICO,
+        ImageFormat.JXL,
     }
     chosen = preferred_output(
         DEFAULT_PREFERRED_FORMATS, source, has_alpha=has_alpha, animated=animated
@@ -165,7 +166,11 @@ def test_preferred_formats_setting() -> None:
         JPEG,
         PNG,
     )
-    for raw, wrong in (("jpeg,jxl", "'jxl'"), ("jpeg,svg", "'svg'"), ("png,nope", "'nope'")):
+    assert Settings.from_env({"IMGPROXY_PREFERRED_FORMATS": "jxl,jpeg"}).preferred_formats == (
+        ImageFormat.JXL,
+        JPEG,
+    )
+    for raw, wrong in (("jpeg,best", "'best'"), ("jpeg,svg", "'svg'"), ("png,nope", "'nope'")):
         with pytest.raises(SettingsError, match=f"but received {wrong}"):
             Settings.from_env({"IMGPROXY_PREFERRED_FORMATS": raw})
     with pytest.raises(SettingsError, match="names no format"):

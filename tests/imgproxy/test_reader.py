@@ -8,7 +8,7 @@ import pytest
 
 from cache.keys import source_key, variant_key
 from config.settings import Settings
-from imgproxy.errors import InvalidPath, InvalidSignature, ProxyError, UnsupportedFormat
+from imgproxy.errors import InvalidPath, InvalidSignature, ProxyError
 from imgproxy.reader import RequestReader
 from imgproxy.results import Variant
 from imgproxy.thumbor.signing import sign as thumbor_sign
@@ -47,19 +47,18 @@ def test_two_spellings_and_the_thumbor_twin_share_one_key() -> None:
     "path",
     [f"/unsafe/w:10/plain/{PHOTO}@jxl", f"/unsafe/f:jxl/plain/{PHOTO}"],
 )
-def test_a_format_this_server_cannot_write_is_refused_before_any_fetch(path: str) -> None:
-    with pytest.raises(UnsupportedFormat) as caught:
-        reader().read(path, "")
-    assert caught.value.message.startswith("Cannot write ")
+def test_jpeg_xl_is_a_format_this_server_writes(path: str) -> None:
+    variant = reader().read(path, "")
+    assert variant.choice.requested is ImageFormat.JXL
+    assert variant.key != reader().read(path.replace("jxl", "webp"), "").key
 
 
-def test_thumbor_refuses_an_unwritable_format_the_same_way() -> None:
+def test_thumbor_takes_every_format_its_filter_names() -> None:
     read = reader(thumbor_allow_unsafe=True)
     parsed = read.read_thumbor(f"/thumbor/unsafe/filters:format(heic)/{PHOTO}")
     assert read.thumbor_variant(parsed, "").choice.requested is ImageFormat.HEIC
     parsed = replace(parsed, options=replace(parsed.options, format=ImageFormat.JXL))
-    with pytest.raises(UnsupportedFormat, match="Cannot write jxl images"):
-        read.thumbor_variant(parsed, "")
+    assert read.thumbor_variant(parsed, "").choice.requested is ImageFormat.JXL
 
 
 def test_raw_passes_any_format() -> None:

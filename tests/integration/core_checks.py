@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
+import imagecodecs
 import pillow_heif
 import pyvips
 from PIL import Image
@@ -249,5 +250,20 @@ def written_by_pillow(media_type: str, magic: bytes, width: int, height: int) ->
         pillow_heif.register_heif_opener()
         picture = Image.open(io.BytesIO(response.content))
         assert picture.size == (width, height), picture.size
+
+    return check
+
+
+def written_as_jxl(width: int, height: int) -> Check:
+    """JPEG XL, which pyvips does not read here: its type, its signature and its size as libjxl
+    decodes it."""
+
+    def check(served: Served) -> None:
+        response = served.response
+        assert response.status_code == 200, f"{response.status_code} {response.text[:300]}"
+        assert response.headers["content-type"] == "image/jxl", response.headers["content-type"]
+        assert response.content[:2] == b"\xff\x0a", response.content[:12]
+        pixels = imagecodecs.jpegxl_decode(response.content)
+        assert pixels.shape[:2] == (height, width), pixels.shape
 
     return check

@@ -26,6 +26,8 @@ SEEDS = (
     "bmp-rgb24.bmp",
     "heic-small.heic",
     "ico-favicon.ico",
+    "jxl-orientation-7-alpha.jxl",
+    "jxl-alpha-16bit.jxl",
 )
 MUTATIONS_PER_SEED = 12
 OPTIONS = ("rs:fill:64:64", "rs:fit:300:300/f:webp", "t:10/pd:5/bg:ff0000/f:png")

@@ -55,6 +55,7 @@ def cdn(tmp_path: Path) -> Iterator[Cdn]:
         "IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(root),
         "IMGPROXY_AUTO_WEBP": "1",
         "IMGPROXY_AUTO_AVIF": "1",
+        "IMGPROXY_AUTO_JXL": "1",
         "IMGPROXY_TTL": "3600",
     }
     logs: list[RequestLog] = []
@@ -107,13 +108,20 @@ def test_second_request_is_a_cdn_hit(cdn: Cdn) -> None:
 def test_accept_variants_are_cached_separately(cdn: Cdn) -> None:
     path = f"/_/w:60/plain/local:///{PHOTO}"
     types = {}
-    for accept in ("image/avif,image/webp,*/*", "image/webp,*/*", "text/html,*/*"):
+    for accept in (
+        "image/avif,image/webp,*/*",
+        "image/webp,*/*",
+        "text/html,*/*",
+        "image/jxl,image/avif,image/webp,*/*",
+    ):
         types[accept] = cdn.client.get(path, headers={"Accept": accept}).headers["content-type"]
-    assert list(types.values()) == ["image/avif", "image/webp", "image/jpeg"]
-    assert cdn.proxy_hits() == 3
+    assert list(types.values()) == ["image/avif", "image/webp", "image/jpeg", "image/jxl"]
+    assert cdn.proxy_hits() == 4
     again = cdn.client.get(path, headers={"Accept": "image/webp,image/apng,*/*;q=0.8"})
     assert (again.headers["content-type"], again.headers["x-cache"]) == ("image/webp", "HIT")
-    assert cdn.proxy_hits() == 3
+    jxl = cdn.client.get(path, headers={"Accept": "image/webp,image/jxl,image/avif"})
+    assert (jxl.headers["content-type"], jxl.headers["x-cache"]) == ("image/jxl", "HIT")
+    assert cdn.proxy_hits() == 4
 
 
 def test_revalidation_yields_304(cdn: Cdn) -> None:

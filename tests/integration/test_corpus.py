@@ -64,7 +64,7 @@ def proxy() -> Iterator[httpx.Client]:
 
 
 def displayed_size(row: dict[str, str]) -> tuple[int, int]:
-    if not row["width"].isdigit() or row["format"] in ("heic", "bmp", "ico"):
+    if not row["width"].isdigit() or row["format"] in ("heic", "bmp", "ico", "jxl"):
         return int(row["width"]), int(row["height"])
     header = pyvips.Image.new_from_file(str(CORPUS / row["file"]))
     orientation = header.get("orientation") if header.get_typeof("orientation") else 1

@@ -142,7 +142,6 @@ class TestRoutesAndErrors:
             ),
             ("/_/pr:nope/plain/local:///x.jpg", 400, "Unknown preset: nope"),
             ("/_/exp:1000/plain/local:///x.jpg", 410, "Expired URL"),
-            ("/_/w:10/plain/local:///x.jpg@jxl", 422, "Cannot write jxl images"),
             ("/_/w:10/plain/local:///missing.jpg", 404, "Source image not found"),
             (
                 "/_/w:10/plain/ftp://example.invalid/x.jpg",

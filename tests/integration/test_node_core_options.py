@@ -47,6 +47,7 @@ from tests.integration.core_checks import (
     the_baselines_bytes,
     the_source_bytes,
     webp_chunk,
+    written_as_jxl,
     written_by_pillow,
 )
 from tests.integration.core_options import (
@@ -344,6 +345,12 @@ CASES: tuple[Case, ...] = (
         {"format": "ico", "width": 100},
         written_by_pillow("image/x-icon", b"\x00\x00\x01\x00", 100, 152),
         label="ico",
+    ),
+    Case(
+        "format",
+        {"format": "jxl", "width": 100},
+        written_as_jxl(100, 152),
+        label="jxl",
     ),
     Case(
         "format",

@@ -22,7 +22,6 @@ from tests.integration.test_node_core_options import CASES as OTHER_CASES
 from tests.support import OriginLog
 
 PHOTO = "jpeg-baseline-icc.jpg"
-BEST_FORMAT_AND_OUTPUTS = "issue 18 (format:best and JPEG XL)"
 OBJECTS_AND_VIDEO = "issue 19 (faces and video thumbnails)"
 NOT_PLANNED = "not planned by issues 17-19"
 FORMATS = "jpeg, png, webp, avif, gif, tiff, heic, bmp, ico, svg, jxl, jpg, tif, heif, best"
@@ -75,9 +74,6 @@ REFUSED: tuple[Refusal, ...] = (
         {"draw_detections": {"draw": True, "class_names": ["face"]}},
         "dd",
         OBJECTS_AND_VIDEO,
-    ),
-    Refusal(
-        "format", {"format": "jxl"}, 422, "Cannot write jxl images", BEST_FORMAT_AND_OUTPUTS, "jxl"
     ),
     Refusal(
         "format",

@@ -1,0 +1,28 @@
+"""JPEG XL output through libjxl (imagecodecs), on the calling thread. The image arrives sRGB
+or grey, 8 or 16 bits, with or without alpha; no profile or metadata is written."""
+
+from __future__ import annotations
+
+import imagecodecs
+import numpy as np
+import pyvips
+
+ENCODER_THREADS = 1
+LOSSLESS_QUALITY = 100
+
+
+def jxl_bytes(image: pyvips.Image, quality: int, effort: int) -> bytes:
+    """Lossy at `quality` (libjxl's mapping of a JPEG-like quality to a distance), lossless at
+    100; `effort` 1..9, slower and smaller as it grows."""
+    if image.format not in ("uchar", "ushort"):
+        image = image.cast("uchar")
+    pixels = np.ascontiguousarray(image.numpy())
+    return bytes(
+        imagecodecs.jpegxl_encode(
+            pixels,
+            level=None if quality >= LOSSLESS_QUALITY else quality,
+            lossless=quality >= LOSSLESS_QUALITY,
+            effort=effort,
+            numthreads=ENCODER_THREADS,
+        )
+    )
