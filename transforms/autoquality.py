@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 import pyvips
 
 from imgproxy.url.options import Autoquality, AutoqualityMethod, ImageFormat
-from transforms.decoders import jxl, jxl_header
-from transforms.dssim import Reference
 
 MAX_ENCODES = 4
 STEP = 10
@@ -111,6 +109,8 @@ def _by_dssim(
     """The lowest quality tried whose DSSIM is within the target (or the highest quality when
     none is), searched from `guess` in at most `MAX_ENCODES` encodes, stopping once a try is
     within the allowed error of the target."""
+    from transforms.dssim import Reference  # noqa: PLC0415 - numpy only once a search runs
+
     reference = Reference(image)
     tried: dict[int, float] = {}
     encoded: dict[int, bytes] = {}
@@ -131,6 +131,8 @@ def _by_dssim(
 
 def decoded(data: bytes) -> pyvips.Image:
     """A candidate's pixels, whatever format it was encoded in."""
+    from transforms.decoders import jxl, jxl_header  # noqa: PLC0415 - optional decoder
+
     if jxl_header.is_jxl(data):
         return jxl.decode(data, jxl_header.read_header(data), max_pixels=0)
     return pyvips.Image.new_from_buffer(data, "")

@@ -3,8 +3,6 @@ or grey, 8 or 16 bits, with or without alpha; no profile or metadata is written.
 
 from __future__ import annotations
 
-import imagecodecs
-import numpy as np
 import pyvips
 
 ENCODER_THREADS = 1
@@ -14,6 +12,9 @@ LOSSLESS_QUALITY = 100
 def jxl_bytes(image: pyvips.Image, quality: int, effort: int) -> bytes:
     """Lossy at `quality` (libjxl's mapping of a JPEG-like quality to a distance), lossless at
     100; `effort` 1..9, slower and smaller as it grows."""
+    import imagecodecs  # noqa: PLC0415 - libjxl and numpy only for a JPEG XL result
+    import numpy as np  # noqa: PLC0415
+
     if image.format not in ("uchar", "ushort"):
         image = image.cast("uchar")
     pixels = np.ascontiguousarray(image.numpy())

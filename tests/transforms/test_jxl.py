@@ -4,6 +4,8 @@ bit by bit, the pixel limit applied before any decode, one decoder thread, and t
 from __future__ import annotations
 
 import resource
+import subprocess
+import sys
 import time
 
 import imagecodecs
@@ -13,7 +15,7 @@ import pyvips
 
 from imgproxy.errors import SourceResolutionTooLarge, UndecodableSource
 from imgproxy.url.options import Autoquality, AutoqualityMethod, ImageFormat
-from tests.support import CORPUS, manifest
+from tests.support import CORPUS, REPO, manifest
 from transforms.autoquality import (
     MAX_ENCODES,
     AutoqualityDefaults,
@@ -284,3 +286,20 @@ def test_autoquality_searches_jpeg_xl_in_at_most_four_encodes(photo: pyvips.Imag
         )
         is not None
     )
+
+
+def test_a_server_without_jpeg_xl_traffic_never_loads_numpy_or_libjxl() -> None:
+    # Memory per process is a cost figure: the JPEG miss path must not grow by ~15 MB.
+    script = (
+        "import sys\n"
+        "from config.settings import Settings\n"
+        "from imgproxy.app import create_app\n"
+        "from tests.transforms import images as im\n"
+        "create_app(Settings.from_env({}))\n"
+        "im.run(im.corpus('jpeg-baseline-icc.jpg'), 'w:50/aq:none', extension='webp')\n"
+        "print(sorted({'numpy', 'imagecodecs'} & set(sys.modules)))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert loaded.stdout.strip() == "[]", loaded.stderr
