@@ -1,10 +1,10 @@
 """`make bench-bytes`: what a picture costs in bytes, in process, over the benchmark photos and
 the test photos at three output widths:
 
-- mean bytes per format at the default qualities (JPEG 80, WebP 79, AVIF 63, PNG);
-- `format:best` (the client accepting AVIF and WebP) against the best single format of each
-  image;
-- autoquality (`dssim`, WebP and AVIF, qualities 30..95) aimed at the DSSIM of q80 JPEG of
+- mean bytes per format at the default qualities (JPEG 80, WebP 79, AVIF 63, JPEG XL 77, PNG);
+- `format:best` (the client accepting AVIF, WebP and JPEG XL) against the best single format
+  of each image;
+- autoquality (`dssim`, WebP, AVIF and JPEG XL, qualities 30..95) aimed at the DSSIM of q80 JPEG of
   the same image, against q80 JPEG: bytes saved, and whether the DSSIM is no worse;
 - the CPU each costs per image (process time of the whole render, decode included), and for
   autoquality as a multiple of one fixed-quality render of the same format.
@@ -29,6 +29,7 @@ from config.settings import Settings
 from imgproxy.renderer import defaults_from
 from imgproxy.url.options import ImageFormat
 from imgproxy.url.parser import PathParser
+from transforms.autoquality import decoded
 from transforms.dssim import Reference
 from transforms.pipeline import Defaults, Rendered, render
 
@@ -39,8 +40,9 @@ TEST_PHOTOS = [
     for name in ("jpeg-baseline-icc.jpg", "jpeg-icc-nonsrgb.jpg", "jpeg-photo-12mp-iphone.jpg")
 ]
 WIDTHS = (320, 640, 1280)
-FIXED = (ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.PNG)
-SEARCHED = (ImageFormat.WEBP, ImageFormat.AVIF)
+FIXED = (ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.JXL, ImageFormat.PNG)
+SEARCHED = (ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.JXL)
+ACCEPTED = (ImageFormat.AVIF, ImageFormat.WEBP, ImageFormat.JXL)
 AQ_QUALITIES = (30, 95)
 ALLOWED_ERROR = 0.001
 PARSER = PathParser()
@@ -73,8 +75,8 @@ def _render(
 
 def _measured(reference: Reference, work: Callable[[], Rendered]) -> Encoded:
     rendered, cpu_ms = _timed(work)
-    decoded = pyvips.Image.new_from_buffer(rendered.data, "")
-    return Encoded(len(rendered.data), cpu_ms, reference.dssim(decoded), rendered.format.value)
+    dssim = reference.dssim(decoded(rendered.data))
+    return Encoded(len(rendered.data), cpu_ms, dssim, rendered.format.value)
 
 
 def one_image(data: bytes, width: int, defaults: Defaults) -> dict[str, Encoded]:
@@ -89,9 +91,7 @@ def one_image(data: bytes, width: int, defaults: Defaults) -> dict[str, Encoded]
     }
     found["best"] = _measured(
         reference,
-        lambda: _render(
-            data, resize, ImageFormat.BEST, defaults, (ImageFormat.AVIF, ImageFormat.WEBP)
-        ),
+        lambda: _render(data, resize, ImageFormat.BEST, defaults, ACCEPTED),
     )
     target = found["jpeg"].dssim
     low, high = AQ_QUALITIES
