@@ -28,6 +28,9 @@ FIELDS: Mapping[str, str] = {
     "blur": "bl",
     "sharpen": "sh",
 }
+FOCUS_FIELDS = ("focus_x", "focus_y")
+"""With gravity `fp`, the focus point (0..1 of the width and the height): `g:fp:x:y`."""
+KNOWN = (*FIELDS, *FOCUS_FIELDS)
 MAX_SOURCE_LENGTH = 4096
 PLACEHOLDER_SOURCE = "-"
 
@@ -48,7 +51,9 @@ def read_form(body: bytes, settings: Settings) -> ImageRequest:
     fields = form.get("options", {})
     if not isinstance(fields, dict):
         raise InvalidPath(f"Expected an object for options but received {fields!r}")
-    segments = [segment(name, value, settings) for name, value in fields.items()]
+    fields = dict(fields)
+    segments = [focus_point(fields, settings)]
+    segments += [segment(name, value, settings) for name, value in fields.items()]
     parser = PathParser(
         settings.arguments_separator,
         allowed_options=settings.allowed_processing_options,
@@ -57,19 +62,40 @@ def read_form(body: bytes, settings: Settings) -> ImageRequest:
     return ImageRequest(parser.parse(path).options, source.strip())
 
 
+def focus_point(fields: dict[str, object], settings: Settings) -> str:
+    """`gravity: fp` with `focus_x` and `focus_y` as one `g:fp:x:y` segment (taken out of
+    `fields`); '' without it. The focus fields mean nothing with another gravity."""
+    focus = {name: fields.pop(name) for name in FOCUS_FIELDS if name in fields}
+    if fields.get("gravity") != "fp":
+        if any(value not in (None, "") for value in focus.values()):
+            gravity = fields.get("gravity")
+            raise InvalidOption(
+                f"Expected gravity fp with focus_x and focus_y but received gravity {gravity!r}"
+            )
+        return ""
+    del fields["gravity"]
+    separator = settings.arguments_separator
+    values = [field_text(name, focus.get(name), settings) for name in FOCUS_FIELDS]
+    return separator.join([FIELDS["gravity"], "fp", *values])
+
+
 def segment(name: str, value: object, settings: Settings) -> str:
     """One `name:value` path segment, or '' for a field left at its default."""
     option = FIELDS.get(name)
     if option is None:
-        raise InvalidOption(f"Unknown option: {name} (expected one of {', '.join(FIELDS)})")
+        raise InvalidOption(f"Unknown option: {name} (expected one of {', '.join(KNOWN)})")
+    text = field_text(name, value, settings)
+    return f"{option}{settings.arguments_separator}{text}" if text else ""
+
+
+def field_text(name: str, value: object, settings: Settings) -> str:
+    """A field's value as one path argument ('' for its default)."""
     if isinstance(value, bool):
         text = "1" if value else "0"
     elif isinstance(value, int | float | str) or value is None:
         text = "" if value is None else str(value).strip()
     else:
         raise InvalidOption(f"Expected a number or a word for {name} but received {value!r}")
-    if not text:
-        return ""
     if "/" in text or settings.arguments_separator in text:
         raise InvalidOption(f"Expected a single value for {name} but received {text!r}")
-    return f"{option}{settings.arguments_separator}{text}"
+    return text

@@ -7,22 +7,30 @@ from dataclasses import dataclass
 
 from config.settings import Settings
 from imgproxy.client import UrlBuilder
-from imgproxy.url.options import ImageRequest
+from imgproxy.url.options import ImageRequest, Options
 
 SRCSET_DPRS = (1, 2, 3)
+ORIGINAL_BOX = 1024
+"""The original is shown scaled to fit this square, otherwise unprocessed."""
 
 
 @dataclass(frozen=True)
 class SignedExample:
     url: str
     srcset: str
+    original: str
 
     @property
     def snippet(self) -> str:
         return f'<img src="{html.escape(self.url)}" srcset="{html.escape(self.srcset)}" alt="">'
 
     def as_json(self) -> dict[str, str]:
-        return {"url": self.url, "srcset": self.srcset, "snippet": self.snippet}
+        return {
+            "url": self.url,
+            "srcset": self.srcset,
+            "snippet": self.snippet,
+            "original": self.original,
+        }
 
 
 def builder_for(settings: Settings, origin: str) -> UrlBuilder:
@@ -37,8 +45,9 @@ def builder_for(settings: Settings, origin: str) -> UrlBuilder:
 
 
 def sign_example(request: ImageRequest, builder: UrlBuilder) -> SignedExample:
-    """The URL as asked, and a srcset of the same image at 1x, 2x and 3x."""
+    """The URL as asked, a srcset of the same image at 1x, 2x and 3x, and the original."""
     return SignedExample(
         url=builder.url(request.source, request.options),
         srcset=builder.srcset_dpr(request.source, SRCSET_DPRS, request.options),
+        original=builder.url(request.source, Options(width=ORIGINAL_BOX, height=ORIGINAL_BOX)),
     )
