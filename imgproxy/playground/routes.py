@@ -1,4 +1,5 @@
-"""The playground's routes: the page, its static files, the sample list and the signer."""
+"""The playground's routes: the page, its static files, the sample list, the signer and the
+format comparison."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from config.settings import SAMPLES_DIR, Settings
+from config.settings import Settings
+from imgproxy.building import Edge
 from imgproxy.errors import InvalidPath, NotFound
+from imgproxy.playground.compare import Comparer
 from imgproxy.playground.form import read_form
 from imgproxy.playground.headers import PAGE_HEADERS
+from imgproxy.playground.samples import bundled_samples
 from imgproxy.playground.signer import builder_for, sign_example
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -23,15 +27,19 @@ MAX_FORM_BYTES = 16_384
 EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def bundled_samples(settings: Settings) -> list[dict[str, str]]:
-    """The bundled samples that `local:///` reaches (all of them with `--dev`)."""
-    root = settings.local_filesystem_root
-    if root is None:
-        return []
-    names = sorted(path.name for path in SAMPLES_DIR.iterdir() if path.suffix != ".md")
-    return [
-        {"name": name, "source": f"local:///{name}"} for name in names if (root / name).is_file()
-    ]
+async def form_body(request: Request) -> bytes:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise InvalidPath(f"Expected a form of at most {MAX_FORM_BYTES} bytes")
+    return body
+
+
+def comparer_of(request: Request) -> Comparer:
+    """The image route's own reader and renderer, from the parts built at start."""
+    edge: Edge = request.state.edge
+    return Comparer(edge.endpoints.reader, edge.endpoints.service.renderer)
 
 
 def playground_routes(settings: Settings) -> list[Route]:
@@ -44,20 +52,24 @@ def playground_routes(settings: Settings) -> list[Route]:
         return JSONResponse({"samples": samples}, headers=NO_STORE)
 
     async def sign(request: Request) -> Response:
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_FORM_BYTES:
-                raise InvalidPath(f"Expected a form of at most {MAX_FORM_BYTES} bytes")
-        image_request = read_form(body, settings)
+        image_request = read_form(await form_body(request), settings)
         example = sign_example(image_request, builder_for(settings, str(request.base_url)))
         return JSONResponse(example.as_json(), headers=NO_STORE)
+
+    async def compare(request: Request) -> Response:
+        image_request = read_form(await form_body(request), settings)
+        builder = builder_for(settings, str(request.base_url))
+        comparison = await comparer_of(request).compare(
+            image_request, lambda variant: builder.url(variant.source, variant.options)
+        )
+        return JSONResponse(comparison.as_json(), headers=NO_STORE)
 
     return [
         Route("/", page, methods=["GET", "HEAD"]),
         Route(PREFIX + "/static/{name}", asset, methods=["GET", "HEAD"]),
         Route(PREFIX + "/samples", sample_list, methods=["GET"]),
         Route(PREFIX + "/sign", sign, methods=["POST"]),
+        Route(PREFIX + "/compare", compare, methods=["POST"]),
     ]
 
 
