@@ -1,15 +1,21 @@
-// The playground page: the server signs (POST /_playground/sign), this page only shows.
-"use strict";
+// The playground page: the server signs (POST /_playground/sign) and compares formats
+// (POST /_playground/compare); this page only shows.
+
+import { clearComparison, compare } from "./compare.js";
+import { installCopyButtons } from "./copy.js";
+import { installFocus, showFocusMarker } from "./focus.js";
 
 const FIELDS = [
   "width", "height", "resizing_type", "gravity", "dpr", "enlarge",
   "format", "quality", "blur", "sharpen",
 ];
+const FOCUS_FIELDS = ["focus_x", "focus_y"];
 const TYPING_PAUSE_MS = 300;
 
 let generation = 0;
 let typingTimer = null;
 let previewUrl = null;
+let comparing = false;
 
 function byId(id) {
   return document.getElementById(id);
@@ -25,6 +31,11 @@ function formOptions() {
   for (const name of FIELDS) {
     const control = byId(name);
     options[name] = control.type === "checkbox" ? control.checked : control.value;
+  }
+  if (options.gravity === "fp") {
+    for (const name of FOCUS_FIELDS) {
+      options[name] = byId(name).value;
+    }
   }
   return options;
 }
@@ -72,6 +83,19 @@ function showBlob(blob) {
   });
 }
 
+function showOriginal(url) {
+  const original = byId("original");
+  byId("original-url").textContent = url;
+  if (original.getAttribute("src") === url && original.complete) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    original.onload = () => resolve();
+    original.onerror = () => reject(new Error("The original cannot be shown"));
+    original.src = url;
+  });
+}
+
 function clearResult() {
   const result = byId("result");
   delete result.dataset.url;
@@ -107,6 +131,8 @@ async function refresh() {
   if (!source) {
     byId("signed-url").textContent = "";
     byId("srcset").textContent = "";
+    byId("original-url").textContent = "";
+    clearComparison("idle", "");
     setState("idle", "Choose a sample or paste a source URL.");
     return;
   }
@@ -116,6 +142,9 @@ async function refresh() {
     if (mine !== generation) return;
     byId("signed-url").textContent = signed.url;
     byId("srcset").textContent = signed.snippet;
+    if (comparing) {
+      compareNow(source, mine);
+    }
     setState("loading", "Processing…");
     const response = await fetch(signed.url, { cache: "no-store" });
     if (!response.ok) {
@@ -123,6 +152,7 @@ async function refresh() {
     }
     const blob = await response.blob();
     const image = await showBlob(blob);
+    await showOriginal(signed.original);
     if (mine !== generation) return;
     showFacts(signed.url, response, blob, image);
     setState("ready", "");
@@ -133,6 +163,17 @@ async function refresh() {
     }
     setState("error", error.message);
   }
+}
+
+function compareNow(source, mine) {
+  compare(source, formOptions(), () => mine === generation)
+    .catch((error) => {
+      if (mine === generation) clearComparison("error", error.message);
+    });
+}
+
+function typed(control) {
+  return control.tagName === "INPUT" && control.type !== "checkbox";
 }
 
 function refreshAfterTyping() {
@@ -163,16 +204,41 @@ function start() {
     if (event.target.id === "source") {
       byId("sample").value = "";
     }
-    if (event.target.tagName === "INPUT" && event.target.type !== "checkbox") {
+    if (FOCUS_FIELDS.includes(event.target.id)) {
+      showFocusMarker();
+    }
+    if (typed(event.target)) {
       refreshAfterTyping();
     }
   });
   form.addEventListener("change", (event) => {
+    if (typed(event.target)) {
+      return;  // its input events already refresh, once typing pauses
+    }
     if (event.target.id === "sample") {
       byId("source").value = event.target.value;
     }
+    if (event.target.id === "gravity") {
+      showFocusMarker();
+    }
     clearTimeout(typingTimer);
     refresh();
+  });
+  installCopyButtons();
+  installFocus((message) => {
+    if (message) {
+      byId("message").textContent = message;
+      return;
+    }
+    clearTimeout(typingTimer);
+    refresh();
+  });
+  byId("compare").addEventListener("click", () => {
+    const source = byId("source").value.trim();
+    if (source) {
+      comparing = true;
+      compareNow(source, generation);
+    }
   });
   loadSamples()
     .then((samples) => {
@@ -185,4 +251,4 @@ function start() {
     .catch((error) => setState("error", error.message));
 }
 
-document.addEventListener("DOMContentLoaded", start);
+start();
