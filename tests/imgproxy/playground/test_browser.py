@@ -8,99 +8,17 @@ collector does see a violation.
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import httpx
 import pytest
 import pyvips
-from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
+from playwright.sync_api import Error, Page, expect
 
-from config.settings import SAMPLES_DIR
-from tests.support import REPO, running_origin, running_proxy
+from tests.imgproxy.playground.browsing import WAIT_MS, Problems, wait_until_shown
+from tests.support import REPO, running_origin
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "tests" / "artifacts"
 SCREENSHOT = ARTIFACTS / "playground.png"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ENV = {
-    "IMGPROXY_PLAYGROUND": "true",
-    "IMGPROXY_PLAYGROUND_FORCE": "true",
-    "IMGPROXY_KEY": "6b65792d6f6e65",
-    "IMGPROXY_SALT": "73616c742d6f6e65",
-    "IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(SAMPLES_DIR),
-}
-WAIT_MS = 30_000
-
-
-@pytest.fixture(autouse=True)
-def chromium_installed() -> None:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-
-
-@dataclass
-class Problems:
-    """What the page reported that it should not have."""
-
-    console: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-
-    @property
-    def csp_violations(self) -> list[str]:
-        return [text for text in self.console if "Content Security Policy" in text]
-
-
-@pytest.fixture(scope="module")
-def base() -> Iterator[str]:
-    with running_proxy(ENV) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[tuple[Page, Problems]]:
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    opened = context.new_page()
-    problems = Problems()
-    opened.on(
-        "console",
-        lambda message: problems.console.append(message.text) if message.type == "error" else None,
-    )
-    opened.on("pageerror", lambda error: problems.page_errors.append(str(error)))
-    try:
-        yield opened, problems
-    finally:
-        context.close()
-
-
-def wait_until_shown(page: Page, option_text: str) -> str:
-    """Waits for the result of a URL containing `option_text`; returns that URL."""
-    result = page.locator("#result")
-    shown = re.compile(re.escape(option_text))
-    expect(result).to_have_attribute("data-url", shown, timeout=WAIT_MS)
-    expect(page.locator("body")).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
-    return str(result.get_attribute("data-url"))
 
 
 def test_choose_sample_set_options_and_see_the_result(

@@ -64,7 +64,7 @@ def test_page_has_its_own_strict_policy(base: str) -> None:
     assert page.headers["content-security-policy"] == EXPECTED_CSP == CONTENT_SECURITY_POLICY
     assert page.headers["x-content-type-options"] == "nosniff"
     scripts = re.findall(r"<script\b[^>]*>", page.text)
-    assert scripts == ['<script src="/_playground/static/playground.js" defer>']
+    assert scripts == ['<script type="module" src="/_playground/static/playground.js">']
     assert "<style" not in page.text
     assert not re.search(r"\s(style|on[a-z]+)=", page.text), "inline style or handler"
     assert not re.search(r"(src|href)=\"(https?:)?//", page.text), "asset from elsewhere"
@@ -74,7 +74,13 @@ def test_page_has_its_own_strict_policy(base: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "media_type"),
-    [("playground.js", "text/javascript"), ("playground.css", "text/css")],
+    [
+        ("playground.js", "text/javascript"),
+        ("compare.js", "text/javascript"),
+        ("copy.js", "text/javascript"),
+        ("focus.js", "text/javascript"),
+        ("playground.css", "text/css"),
+    ],
 )
 def test_assets_are_served_with_the_policy(base: str, name: str, media_type: str) -> None:
     asset = httpx.get(f"{base}/_playground/static/{name}")
@@ -95,12 +101,14 @@ def test_no_way_out_of_the_static_folder(base: str) -> None:
     assert "read_form" not in answer.text
 
 
-def test_samples_are_the_bundled_images(base: str) -> None:
+def test_samples_are_the_bundled_images_best_photograph_first(base: str) -> None:
     listed = httpx.get(f"{base}/_playground/samples").json()["samples"]
+    # The upright photograph, the same one needing its EXIF orientation, then the drawing
+    # with alpha (the most pixels, but no photograph).
     assert listed == [
-        {"name": "sample-alpha.png", "source": "local:///sample-alpha.png"},
-        {"name": "sample-exif-rotated.jpg", "source": "local:///sample-exif-rotated.jpg"},
         {"name": "sample-landscape.jpg", "source": "local:///sample-landscape.jpg"},
+        {"name": "sample-exif-rotated.jpg", "source": "local:///sample-exif-rotated.jpg"},
+        {"name": "sample-alpha.png", "source": "local:///sample-alpha.png"},
     ]
     for sample in listed:
         assert image_of(httpx.get(sign(base, sample["source"], width=40).json()["url"])).width
@@ -128,6 +136,52 @@ def test_signed_url_is_the_helpers_and_is_served(base: str) -> None:
         r'proc;desc="processing";dur=(\d+\.\d)', response.headers["server-timing"]
     )
     assert timing and float(timing.group(1)) > 0
+
+
+def test_a_focus_point_is_one_gravity_segment(base: str) -> None:
+    fields = {"width": 200, "height": 200, "resizing_type": "fill", "gravity": "fp"}
+    signed = sign(base, SAMPLE, **fields, focus_x=0.1, focus_y="0.9").json()
+    assert "/g:fp:0.1:0.9/" in signed["url"]
+    left = image_of(httpx.get(signed["url"]))
+    right = image_of(
+        httpx.get(sign(base, SAMPLE, **fields, focus_x=0.9, focus_y=0.1).json()["url"])
+    )
+    assert (left.width, left.height) == (right.width, right.height) == (200, 200)
+    assert abs(left.avg() - right.avg()) > 1  # two different crops of the landscape
+
+
+def test_the_original_is_signed_beside_the_result(base: str) -> None:
+    signed = sign(base, SAMPLE, width=100, blur=3).json()
+    assert signed["original"] == UrlBuilder(base, KEY, SALT).url(SAMPLE, width=1024, height=1024)
+    original = image_of(httpx.get(signed["original"]))
+    assert (original.width, original.height) == (1024, 683)
+
+
+def test_the_comparison_renders_every_format(base: str) -> None:
+    answer = httpx.post(
+        f"{base}/_playground/compare",
+        json={"source": SAMPLE, "options": {"width": 240, "quality": 70}},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    cells = answer.json()["cells"]
+    assert [cell["format"] for cell in cells] == ["jpeg", "webp", "avif", "jxl", "best"]
+    builder = UrlBuilder(base, KEY, SALT)
+    for cell in cells:
+        expected = builder.url(SAMPLE, width=240, quality=70, format=ImageFormat(cell["format"]))
+        assert cell["url"] == expected
+        if cell["ok"] and cell["format"] in {"jpeg", "webp"}:
+            served = httpx.get(cell["url"])
+            assert served.headers["content-type"] == cell["media_type"]
+            assert len(served.content) == cell["bytes"]
+    sizes = [cell["bytes"] for cell in cells if cell["ok"]]
+    assert [cell["smallest"] for cell in cells if cell["ok"]] == [s == min(sizes) for s in sizes]
+
+
+def test_a_comparison_of_a_missing_source_is_the_image_routes_404(base: str) -> None:
+    answer = httpx.post(f"{base}/_playground/compare", json={"source": "local:///nothing.jpg"})
+    assert (answer.status_code, answer.text) == (404, "Source image not found\n")
 
 
 def test_srcset_offers_one_two_and_three_x(base: str) -> None:
@@ -173,7 +227,7 @@ def test_unsigned_mode_builds_unsafe_urls() -> None:
         (
             b'{"source": "x", "options": {"zoom": 2}}',
             "Unknown option: zoom (expected one of width, height, resizing_type, gravity, "
-            "enlarge, dpr, format, quality, blur, sharpen)",
+            "enlarge, dpr, format, quality, blur, sharpen, focus_x, focus_y)",
         ),
         (
             b'{"source": "x", "options": {"width": "wide"}}',
@@ -190,6 +244,22 @@ def test_unsigned_mode_builds_unsafe_urls() -> None:
         (
             b'{"source": "x", "options": {"height": {"a": 1}}}',
             "Expected a number or a word for height but received {'a': 1}",
+        ),
+        (
+            b'{"source": "x", "options": {"gravity": "no", "focus_x": 0.5}}',
+            "Expected gravity fp with focus_x and focus_y but received gravity 'no'",
+        ),
+        (
+            b'{"source": "x", "options": {"gravity": "fp", "focus_x": 2, "focus_y": 0}}',
+            "Expected number 0..1 for gravity x but received '2'",
+        ),
+        (
+            b'{"source": "x", "options": {"gravity": "fp", "focus_x": "0.1/x", "focus_y": 0}}',
+            "Expected a single value for focus_x but received '0.1/x'",
+        ),
+        (
+            b'{"source": "x", "options": {"gravity": "fp:0.1:0.2"}}',
+            "Expected a single value for gravity but received 'fp:0.1:0.2'",
         ),
     ],
 )
