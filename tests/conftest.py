@@ -14,6 +14,7 @@ INTEGRATION_MODULES = frozenset(
         "tests/imgproxy/origins/test_s3.py",
         "tests/imgproxy/test_helper_isolation.py",
         "tests/imgproxy/playground/test_browser.py",
+        "tests/imgproxy/playground/test_compare_browser.py",
         "tests/imgproxy/telemetry/test_prometheus.py",
         "tests/imgproxy/telemetry/test_alerts.py",
         "tests/imgproxy/telemetry/test_multiprocess.py",
