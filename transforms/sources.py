@@ -15,6 +15,8 @@ from imgproxy.errors import (
 )
 from imgproxy.url.options import ImageFormat
 from transforms.probe import PLAIN_DECODE, SourceInfo, open_encoded, opened
+from transforms.video import sniff as video_sniff
+from transforms.video.settings import VIDEO_OFF, VideoDefaults
 
 JPEG_SHRINKS = (8, 4, 2)
 
@@ -148,12 +150,18 @@ def styled(source: SvgSource, css: str) -> SvgSource:
     return SvgSource(data, info)
 
 
-def open_source(data: bytes, *, max_pixels: int) -> Source:
+def open_source(data: bytes, *, max_pixels: int, video: VideoDefaults = VIDEO_OFF) -> Source:
     """Pick the decoder for these bytes and read the header; pixels are not decoded yet
-    (except by the fallback decoders, which check `max_pixels` first)."""
+    (except by the fallback decoders, which check `max_pixels` first). A video is a source
+    only when `video` is enabled; otherwise it is refused as any unrecognised format."""
     from transforms import svg  # noqa: PLC0415 - optional modules, imported on demand
     from transforms.decoders import DecodeError, jxl_header, pillow_fallback  # noqa: PLC0415
 
+    container = video_sniff.sniff(data) if video.enabled else None
+    if container is not None:
+        from transforms.video.source import open_video  # noqa: PLC0415
+
+        return open_video(data, container, video, max_pixels=max_pixels)
     if svg.is_svg(data):
         try:
             clean = svg.sanitize(data)

@@ -1,0 +1,125 @@
+"""The frame at a second, from MP4/MOV and WebM/Matroska made here, and the limits around it."""
+
+from __future__ import annotations
+
+import pytest
+
+from imgproxy.errors import SourceResolutionTooLarge, UndecodableSource, UnsupportedFormat
+from tests.transforms.video.making import (
+    MKV_MPEG4,
+    MOV_H264,
+    MP4_H264,
+    MP4_MPEG4,
+    WEBM_VP8,
+    WEBM_VP9,
+    Kind,
+    colour_at,
+    make_video,
+)
+from transforms.sources import open_source
+from transforms.video.errors import VideoError
+from transforms.video.reader import BoundedReader, Deadline
+from transforms.video.settings import VideoDefaults, VideoLimits
+from transforms.video.source import VideoSource
+
+ON = VideoDefaults(enabled=True)
+MAX_PIXELS = 1_000_000
+
+
+def centre(source: VideoSource) -> tuple[int, ...]:
+    image = source.load()
+    return tuple(round(value) for value in image.getpoint(image.width // 2, image.height // 2))
+
+
+def near(actual: tuple[int, ...], expected: tuple[int, int, int]) -> bool:
+    return all(abs(a - b) <= 12 for a, b in zip(actual, expected, strict=True))
+
+
+def opened(data: bytes, defaults: VideoDefaults = ON) -> VideoSource:
+    source = open_source(data, max_pixels=MAX_PIXELS, video=defaults)
+    assert isinstance(source, VideoSource)
+    return source
+
+
+@pytest.mark.parametrize("kind", [MP4_H264, MP4_MPEG4, MOV_H264, WEBM_VP8, WEBM_VP9, MKV_MPEG4])
+@pytest.mark.parametrize("second", [0.0, 1.0, 2.0, 2.5, 3.5])
+def test_the_frame_at_the_requested_second(kind: Kind, second: float) -> None:
+    data = make_video(kind, seconds=4)
+    source = opened(data, VideoDefaults(enabled=True, second=second))
+    assert (source.info.width, source.info.height, source.info.pages) == (160, 120, 1)
+    assert near(centre(source), colour_at(second))
+
+
+@pytest.mark.parametrize("faststart", [True, False])
+def test_keyframes_take_the_keyframe_at_or_before_the_second(faststart: bool) -> None:
+    data = make_video(MP4_H264, seconds=4, keyframe_interval=25, faststart=faststart)
+    exact = opened(data, VideoDefaults(enabled=True, second=2.0))
+    keyframe = opened(data, VideoDefaults(enabled=True, second=2.0, keyframes=True))
+    assert near(centre(exact), colour_at(2.0))
+    assert near(centre(keyframe), colour_at(0.0))  # keyframes at 0 s and 2.5 s
+
+
+def test_a_second_past_the_end_takes_the_last_frame() -> None:
+    source = opened(make_video(WEBM_VP9, seconds=3), VideoDefaults(enabled=True, second=60))
+    assert near(centre(source), colour_at(2.9))
+
+
+def test_the_frame_is_decoded_on_the_first_load_only() -> None:
+    source = opened(make_video(MP4_MPEG4, seconds=2))
+    assert source.decoded is None
+    assert source.load() is source.load()
+    assert source.load(2.0).width == 80
+
+
+def test_with_video_off_a_video_is_refused_as_before() -> None:
+    with pytest.raises(UnsupportedFormat, match="Source image format is not recognised"):
+        open_source(make_video(MP4_H264, seconds=1), max_pixels=MAX_PIXELS)
+
+
+def test_a_video_longer_than_the_limit_is_refused() -> None:
+    limits = VideoDefaults(enabled=True, limits=VideoLimits(max_duration=2.5))
+    with pytest.raises(UndecodableSource) as caught:
+        opened(make_video(MP4_H264, seconds=3), limits)
+    assert caught.value.message == "Source video is too long"
+
+
+def test_a_resolution_over_the_pixel_limit_is_refused_before_decoding() -> None:
+    data = make_video(WEBM_VP8, seconds=1, width=320, height=240)
+    with pytest.raises(SourceResolutionTooLarge) as caught:
+        open_source(data, max_pixels=320 * 240 - 1, video=ON)
+    assert caught.value.message == "Source image resolution is too big"
+
+
+def test_decoding_stops_at_the_frame_limit() -> None:
+    defaults = VideoDefaults(enabled=True, second=2.0, limits=VideoLimits(max_frames=5))
+    source = opened(make_video(MP4_H264, seconds=3, keyframe_interval=30), defaults)
+    with pytest.raises(UndecodableSource) as caught:
+        source.load()
+    assert caught.value.detail == "frame limit reached"
+
+
+def test_a_spent_deadline_stops_the_work() -> None:
+    defaults = VideoDefaults(enabled=True, limits=VideoLimits(deadline=0.0))
+    with pytest.raises(UndecodableSource) as caught:
+        opened(make_video(MP4_H264, seconds=1), defaults)
+    assert caught.value.message == "Source video took too long to decode"
+
+
+def test_a_codec_off_the_allow_list_is_refused() -> None:
+    data = make_video(Kind("mov", "png", "rgb24"), seconds=1)
+    with pytest.raises(UndecodableSource) as caught:
+        opened(data)
+    assert caught.value.message == "Source video codec is not supported"
+
+
+def test_the_reader_refuses_to_serve_past_its_byte_budget() -> None:
+    reader = BoundedReader(b"x" * 100, max_read=150, deadline=Deadline(60))
+    assert len(reader.read(100)) == 100
+    reader.seek(0)
+    assert len(reader.read(50)) == 50
+    with pytest.raises(VideoError) as caught:
+        reader.read(1)
+    assert (caught.value.message, caught.value.detail) == (
+        "Source video cannot be decoded",
+        "read limit reached",
+    )

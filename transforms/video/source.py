@@ -1,0 +1,97 @@
+"""A video as a pipeline source: the header read on opening, the frame decoded on first load."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pyvips
+
+from imgproxy.errors import SourceResolutionTooLarge, UndecodableSource, UnsupportedFormat
+from imgproxy.url.options import ImageFormat
+from transforms.probe import SourceInfo
+from transforms.video.errors import VideoError, VideoTooLarge
+from transforms.video.settings import VideoDefaults
+from transforms.video.sniff import Container
+
+if TYPE_CHECKING:
+    from transforms.video.decode import VideoHeader
+
+STILL_FORMAT = ImageFormat.JPEG
+"""What the pipeline treats a video as: a still whose default output is JPEG (there is no
+video member in ImageFormat)."""
+
+
+@dataclass
+class VideoSource:
+    data: bytes
+    container: Container
+    info: SourceInfo
+    header: VideoHeader
+    defaults: VideoDefaults
+    max_pixels: int
+    second: float
+    keyframes: bool
+    vector: bool = False
+    decoded: pyvips.Image | None = None
+
+    def load(
+        self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
+    ) -> pyvips.Image:
+        if self.decoded is None:
+            from transforms.video import decode  # noqa: PLC0415 - PyAV on demand
+
+            with _public_errors():
+                self.decoded = decode.frame_at(
+                    self.data,
+                    self.container,
+                    self.defaults,
+                    self.max_pixels,
+                    second=self.second,
+                    keyframes=self.keyframes,
+                )
+        return self.decoded if shrink <= 1 else self.decoded.resize(1 / shrink)
+
+
+def open_video(
+    data: bytes,
+    container: Container,
+    defaults: VideoDefaults,
+    *,
+    max_pixels: int,
+    second: float | None = None,
+    keyframes: bool | None = None,
+) -> VideoSource:
+    """`second` and `keyframes` from the URL, else the server's defaults."""
+    try:
+        from transforms.video import decode  # noqa: PLC0415 - PyAV on demand
+    except ImportError:
+        raise UnsupportedFormat(
+            "Video sources need PyAV (the `video` extra)", detail="import av failed"
+        ) from None
+    with _public_errors():
+        header = decode.read_header(data, container, defaults, max_pixels)
+    info = SourceInfo(STILL_FORMAT, header.width, header.height, 1, False)
+    return VideoSource(
+        data,
+        container,
+        info,
+        header,
+        defaults,
+        max_pixels,
+        defaults.second if second is None else second,
+        defaults.keyframes if keyframes is None else keyframes,
+    )
+
+
+@contextmanager
+def _public_errors() -> Iterator[None]:
+    """A VideoError raised inside becomes the 422 the client sees."""
+    try:
+        yield
+    except VideoTooLarge as error:
+        raise SourceResolutionTooLarge(error.message, detail=error.detail) from None
+    except VideoError as error:
+        raise UndecodableSource(error.message, detail=error.detail) from None
