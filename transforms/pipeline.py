@@ -75,6 +75,8 @@ from transforms.steps.rotate import rotate_and_flip
 from transforms.steps.scale import scale
 from transforms.steps.turn import turn
 from transforms.steps.watermark import watermark
+from transforms.video.settings import VIDEO_OFF, VideoDefaults
+from transforms.video.source import VideoSource
 from transforms.watermark_text import render_text
 
 Step = Callable[[pyvips.Image, Job], pyvips.Image]
@@ -149,6 +151,7 @@ class Defaults:
     """The output of a URL that names no format, when the source's own is not listed."""
     decode_memory: DecodeMemory = field(default_factory=lambda: DecodeMemory(0))
     """Shared by every job of the process."""
+    video: VideoDefaults = VIDEO_OFF
 
 
 @dataclass(frozen=True)
@@ -376,7 +379,8 @@ def _passthrough(
         return source.data if isinstance(source, SvgSource) else data
     if requested is ImageFormat.SVG:
         raise UnsupportedFormat("SVG output needs an SVG source")
-    if info.format in options.skip_processing and requested in (None, info.format):
+    skippable = not isinstance(source, VideoSource)  # a video's thumbnail is always made
+    if skippable and info.format in options.skip_processing and requested in (None, info.format):
         return data
     return None
 
@@ -396,7 +400,7 @@ def render(
     `format:best`, the modern formats the client accepts."""
     cancellation = cancellation or Cancellation()
     limits = defaults.limits.narrowed_by(options)
-    source = open_source(data, max_pixels=limits.max_src_pixels)
+    source = open_source(data, max_pixels=limits.max_src_pixels, video=defaults.video)
     if options.style and isinstance(source, SvgSource):
         source = styled(source, options.style)
     info = source.info
