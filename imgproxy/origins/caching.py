@@ -1,6 +1,7 @@
 """Originals kept briefly (L1 bytes-bounded, optional L2), keyed by source URL, so the ten
 srcset widths of one photo fetch it from the origin once. Concurrent misses for one source
-share one fetch; fetch errors are not cached. `CachingOrigin` puts this in front of any
+share one fetch; fetch errors are not cached. Videos stay in this process (L1) only: they are
+large, and one request reads a frame of them. `CachingOrigin` puts this in front of any
 `Origin`, behind the same protocol."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from cache.tier import TimedTier
 from cache.tiered import TieredCache
 from imgproxy.errors import SourceTooLarge
 from imgproxy.origins import Origin, Original
+from transforms.video.sniff import sniff as sniff_video
 
 
 def encode_original(original: Original) -> bytes:
@@ -58,7 +60,11 @@ class OriginalsCache:
             return None
 
     async def put(self, source: str, original: Original) -> None:
-        await self.tiers.set(source_key(source), encode_original(original), self.ttl)
+        key, blob = source_key(source), encode_original(original)
+        if sniff_video(original.data) is not None:
+            await self.tiers.l1.set(key, blob, self.ttl)
+        else:
+            await self.tiers.set(key, blob, self.ttl)
 
     async def fetch(self, source: str, load: Callable[[], Awaitable[Original]]) -> Original:
         """The cached original, else one shared `load()` whose result is kept. Callers with a
