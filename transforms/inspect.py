@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyvips
 
 from imgproxy.errors import SourceResolutionTooLarge, UndecodableSource, UnprocessableSource
@@ -11,15 +13,25 @@ from transforms.info_hashes import check_hashsum
 from transforms.limits import Limits
 from transforms.short_data import guard_short_data
 from transforms.sources import open_source
+from transforms.video.settings import VIDEO_OFF, VideoDefaults
+from transforms.video.sniff import sniff as sniff_video
+from transforms.video.source import VideoSource
 
 
 def inspect(
-    data: bytes, limits: Limits, options: InfoOptions = DEFAULT_INFO_OPTIONS
+    data: bytes,
+    limits: Limits,
+    options: InfoOptions = DEFAULT_INFO_OPTIONS,
+    video: VideoDefaults = VIDEO_OFF,
 ) -> dict[str, object]:
-    """What `options` ask about the source in `data` (runs in a worker thread)."""
+    """What `options` ask about the source in `data` (runs in a worker thread). Hashsums of a
+    video are neither checked nor answered, as in imgproxy Pro."""
+    is_video = video.enabled and sniff_video(data) is not None
+    if is_video:
+        options = replace(options, hashsum=None, calc_hashsums=())
     if options.hashsum is not None:
         check_hashsum(data, options.hashsum)
-    source = open_source(data, max_pixels=limits.max_src_pixels)
+    source = open_source(data, max_pixels=limits.max_src_pixels, video=video)
     info = source.info
     too_big = limits.max_src_pixels and info.width * info.height > limits.max_src_pixels
     if too_big and not source.vector:
@@ -30,8 +42,21 @@ def inspect(
         )
     source = guard_short_data(source)
     try:
-        return describe(source, data, options)
+        document = describe(source, data, options)
     except pyvips.Error as error:
         raise UndecodableSource(
             "Source image cannot be decoded", detail=f"info: {' '.join(str(error).split())}"
         ) from None
+    if isinstance(source, VideoSource):
+        document.update(_video_facts(source, options))
+    return document
+
+
+def _video_facts(source: VideoSource, options: InfoOptions) -> dict[str, object]:
+    from transforms.video.meta import describe_video  # noqa: PLC0415 - PyAV on demand
+
+    facts = describe_video(source.data, source.container, source.defaults, source.max_pixels)
+    keys = (("format", "mime_type") if options.format else ()) + (
+        ("video_meta", "video_streams") if options.video_meta else ()
+    )
+    return {key: facts[key] for key in keys}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DEFAULT_PROBE_SIZE = 5_000_000
 
@@ -34,6 +34,14 @@ class VideoDefaults:
     max_analyze_duration: int = 0
     """Milliseconds FFmpeg may analyse to get the stream info; 0: its own heuristic."""
     limits: VideoLimits = VideoLimits()
+
+    def overridden(self, second: float | None, keyframes: bool | None) -> VideoDefaults:
+        """With a URL's `video_thumbnail_second` and `video_thumbnail_keyframes`, where set."""
+        return replace(
+            self,
+            second=self.second if second is None else second,
+            keyframes=self.keyframes if keyframes is None else keyframes,
+        )
 
 
 VIDEO_OFF = VideoDefaults()

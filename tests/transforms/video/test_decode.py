@@ -123,3 +123,10 @@ def test_the_reader_refuses_to_serve_past_its_byte_budget() -> None:
         "Source video cannot be decoded",
         "read limit reached",
     )
+
+
+def test_a_urls_second_and_keyframes_override_the_servers() -> None:
+    server = VideoDefaults(enabled=True, second=1.0, keyframes=False)
+    assert server.overridden(None, None) == server
+    assert server.overridden(3.5, True) == VideoDefaults(enabled=True, second=3.5, keyframes=True)
+    assert server.overridden(0.0, None).second == 0.0
