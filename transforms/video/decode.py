@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import av
@@ -20,6 +20,8 @@ from transforms.video.reader import Deadline
 from transforms.video.settings import VideoDefaults
 from transforms.video.sniff import Container
 
+TURNS = {90: "d90", 180: "d180", 270: "d270"}
+"""Clockwise quarter turns that put a frame upright, as libvips names them."""
 FAILURES = (av.FFmpegError, OSError, ValueError, OverflowError, EOFError, struct.error)
 """What FFmpeg and PyAV raise on a corrupt source; each becomes a VideoError."""
 
@@ -28,9 +30,12 @@ FAILURES = (av.FFmpegError, OSError, ValueError, OverflowError, EOFError, struct
 class VideoHeader:
     width: int
     height: int
+    """As displayed: after the display matrix's rotation."""
     duration: float | None
     """Seconds, when the container says."""
     codec: str
+    turn: int = 0
+    """Clockwise degrees (0, 90, 180, 270) that put a decoded frame upright."""
 
 
 @dataclass
@@ -63,8 +68,15 @@ def opened(
 def read_header(
     data: bytes, container: Container, defaults: VideoDefaults, max_pixels: int
 ) -> VideoHeader:
+    """The header, with the rotation the first frame carries (PyAV reads the display matrix
+    from frames only): one frame is decoded."""
     with opened(data, container, defaults, max_pixels) as source:
-        return source.header
+        first = _decode_to(source, 0.0, False, defaults, max_pixels)
+        turn = _turn(first)
+        header = source.header
+        if turn in {90, 270}:
+            return replace(header, width=header.height, height=header.width, turn=turn)
+        return replace(header, turn=turn)
 
 
 def frame_at(
@@ -80,7 +92,9 @@ def frame_at(
     before it); past the end, the last frame."""
     with opened(data, container, defaults, max_pixels) as source:
         frame = _decode_to(source, second, keyframes, defaults, max_pixels)
-        return _to_vips(frame)
+        image = _to_vips(frame)
+        turn = _turn(frame)
+        return image.rot(TURNS[turn]) if turn else image
 
 
 def _header(
@@ -135,6 +149,12 @@ def _decode_to(
     if last is None:
         raise VideoError("Source video cannot be decoded", "no frame decoded")
     return last
+
+
+def _turn(frame: av.video.frame.VideoFrame) -> int:
+    """PyAV gives the display matrix's counter-clockwise angle; libvips turns clockwise."""
+    turn = -round(frame.rotation) % 360
+    return turn if turn in TURNS else 0
 
 
 def _to_vips(frame: av.video.frame.VideoFrame) -> pyvips.Image:

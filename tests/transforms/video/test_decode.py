@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+from fractions import Fraction
+
+import av
+import av.video.frame
+import av.video.stream
 import pytest
 
 from imgproxy.errors import SourceResolutionTooLarge, UndecodableSource, UnsupportedFormat
@@ -130,3 +136,48 @@ def test_a_urls_second_and_keyframes_override_the_servers() -> None:
     assert server.overridden(None, None) == server
     assert server.overridden(3.5, True) == VideoDefaults(enabled=True, second=3.5, keyframes=True)
     assert server.overridden(0.0, None).second == 0.0
+
+
+def halves(rotation: int) -> bytes:
+    """One second of 160x120 MPEG-4 in MP4, left half red and right half blue, with a display
+    matrix turning it `rotation` degrees counter-clockwise (phones record portrait so)."""
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4", options={"movflags": "frag_keyframe+empty_moov"}) as c:
+        stream = c.add_stream("mpeg4", rate=10)
+        assert isinstance(stream, av.video.stream.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        stream.set_display_rotation(rotation)
+        for index in range(10):
+            frame = av.video.frame.VideoFrame(160, 120, "rgb24")
+            plane = frame.planes[0]
+            row = bytes((220, 30, 30)) * 80 + bytes((30, 40, 220)) * 80
+            plane.update((row + bytes(plane.line_size - 480)) * 120)
+            frame.pts, frame.time_base = index, Fraction(1, 10)
+            c.mux(stream.encode(frame))
+        c.mux(stream.encode(None))
+    return out.getvalue()
+
+
+RED, BLUE = (220, 30, 30), (30, 40, 220)
+
+
+@pytest.mark.parametrize(
+    ("rotation", "size", "corners"),
+    [
+        (0, (160, 120), (RED, BLUE)),  # (top-left, bottom-right)
+        (-90, (120, 160), (RED, BLUE)),  # turned clockwise: the left half on top
+        (90, (120, 160), (BLUE, RED)),  # turned counter-clockwise: the left half below
+        (180, (160, 120), (BLUE, RED)),
+    ],
+)
+def test_the_display_rotation_is_applied(
+    rotation: int, size: tuple[int, int], corners: tuple[tuple[int, int, int], ...]
+) -> None:
+    source = opened(halves(rotation), VideoDefaults(enabled=True, second=0.5))
+    assert (source.info.width, source.info.height) == size
+    image = source.load()
+    assert (image.width, image.height) == size
+    top_left = tuple(round(v) for v in image.getpoint(10, 10))
+    bottom_right = tuple(round(v) for v in image.getpoint(image.width - 10, image.height - 10))
+    assert near(top_left, corners[0])
+    assert near(bottom_right, corners[1])
