@@ -7,14 +7,17 @@ relative (0..1) to the image they were found in, which callers pass upright.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyvips
+
+from imgproxy.url.options import Gravity, GravityType, Options
 
 DETECTION_SIZE = 320
 """Long side of the copy the cascade scans, in pixels (40-50 ms a detection on one core)."""
@@ -127,3 +130,44 @@ class FaceCache:
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
         return found
+
+
+@dataclass(frozen=True)
+class FaceDefaults:
+    """The server's face settings, and the process's detections."""
+
+    smart_crop: bool = False
+    """IMGPROXY_SMART_CROP_FACE_DETECTION: `g:sm` (thumbor `smart`) centres on faces first."""
+    fallback_to_smart_crop: bool = True
+    """IMGPROXY_OBJECT_DETECTION_FALLBACK_TO_SMART_CROP: `g:obj` with no face found crops
+    smartly, else at the centre."""
+    cache: FaceCache = field(default_factory=FaceCache, compare=False)
+
+
+def wants_faces(anchor: Gravity | None, defaults: FaceDefaults) -> bool:
+    if anchor is None:
+        return False
+    if anchor.type is GravityType.OBJECTS:
+        return True
+    return anchor.type is GravityType.SMART and defaults.smart_crop
+
+
+def faces_key(data: bytes, options: Options, orientation: object, defaults: FaceDefaults) -> str:
+    """The source's digest and what shapes the image before its crops (scaling aside, as the
+    boxes are relative); empty when no crop of these options looks for faces."""
+    if not (wants_faces(options.gravity, defaults) or wants_faces(options.crop.gravity, defaults)):
+        return ""
+    shape = (
+        options.crop,
+        options.trim,
+        options.source_fit,
+        options.rotate,
+        options.flip_horizontal,
+        options.flip_vertical,
+        options.page,
+        options.pages,
+        orientation,
+    )
+    digest = hashlib.blake2b(data, digest_size=16)
+    digest.update(repr(shape).encode())
+    return digest.hexdigest()

@@ -23,6 +23,7 @@ from imgproxy.url.options import (
 )
 from transforms.autoquality import AutoqualityDefaults
 from transforms.cancellation import Cancellation
+from transforms.faces import FaceDefaults
 from transforms.plan import Plan
 
 WHITE = Color(255, 255, 255)
@@ -86,6 +87,10 @@ class Job:
     """The result is smaller than the source (when `unsharp_masking`'s `auto` mode acts)."""
     cancellation: Cancellation = field(default_factory=Cancellation)
     """Fired when the job's request is gone; every evaluation of pixels watches it."""
+    faces: FaceDefaults = field(default_factory=FaceDefaults)
+    faces_key: str = ""
+    """Names the source and what shapes it before the crops (detections are remembered under
+    it); empty: detect every time."""
 
     @property
     def background(self) -> Color:

@@ -35,6 +35,7 @@ from transforms.chained import intermediate_source
 from transforms.costs import Spent, bound_work
 from transforms.decode_memory import DecodeMemory, decode_bytes
 from transforms.encode import encode
+from transforms.faces import FaceDefaults, faces_key
 from transforms.job import (
     SERVER_AVIF,
     SERVER_JPEG,
@@ -152,6 +153,8 @@ class Defaults:
     decode_memory: DecodeMemory = field(default_factory=lambda: DecodeMemory(0))
     """Shared by every job of the process."""
     video: VideoDefaults = VIDEO_OFF
+    faces: FaceDefaults = field(default_factory=FaceDefaults)
+    """Face settings; its cache is shared by every job of the process."""
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,7 @@ def _job(
     frames: int,
     downscaled: bool,
     cancellation: Cancellation,
+    source_key: str = "",
 ) -> Job:
     quality = _quality(options, output, defaults)
     return Job(
@@ -279,6 +283,8 @@ def _job(
         autoquality=defaults.autoquality,
         downscaled=downscaled,
         cancellation=cancellation,
+        faces=defaults.faces,
+        faces_key=source_key,
     )
 
 
@@ -347,6 +353,7 @@ def _chained_pass(
         watermark_opacity=mark[1],
         unsharp=unsharp,
         downscaled=_downscales(image, plan, frames, (previous.width, previous.height // frames)),
+        faces_key="",
     )
     spent = bound_work(image, pipeline_job, limits, spent)
     return _main_steps(image, pipeline_job), spent
@@ -442,6 +449,7 @@ def render(
                 frames=frames,
                 downscaled=_downscales(image, plan, frames, stored),
                 cancellation=cancellation,
+                source_key=faces_key(data, options, orientation, defaults.faces),
             )
             spent = bound_work(image, job, limits)
             result = _main_steps(image, job)

@@ -24,16 +24,43 @@ RESIZING_ALGORITHMS = {member.value: member for member in ResizingAlgorithm}
 SPECIAL_GRAVITIES = {
     GravityType.SMART,
     GravityType.FOCUS_POINT,
+    GravityType.OBJECTS,
     GravityType.REPLICATE,
     GravityType.CHESSBOARD,
 }
 COMPASS = {member.value: member for member in GravityType if member not in SPECIAL_GRAVITIES}
 CROP_GRAVITIES = COMPASS | {"sm": GravityType.SMART, "fp": GravityType.FOCUS_POINT}
 EXTEND_GRAVITIES = COMPASS | {"fp": GravityType.FOCUS_POINT}
+GRAVITIES = CROP_GRAVITIES | {"obj": GravityType.OBJECTS, "objw": GravityType.OBJECTS}
+OBJECT_CLASSES = ("face", "all")
+"""What `obj` and `objw` may name: faces are the one class detected (`all` is every class)."""
 MAX_PAGE = 9999
 
 
+def object_classes(name: str, classes: list[str]) -> None:
+    for value in classes:
+        if value not in OBJECT_CLASSES:
+            raise a.expected("object class face or all", name, value)
+
+
+def objects_gravity(name: str, values: list[str]) -> Gravity:
+    """`obj:%class...` and `objw:%class:%weight...`: checked, then one value, since with one
+    class the weights cannot change where the faces go."""
+    if values[0] == "obj":
+        object_classes(name, values[1:])
+        return Gravity(GravityType.OBJECTS)
+    pairs = values[1:]
+    if not pairs or len(pairs) % 2:
+        raise a.ArgumentError(f"Expected class and weight pairs for {name} objw")
+    object_classes(name, pairs[::2])
+    for weight in pairs[1::2]:
+        a.number(f"{name} class weight", weight)
+    return Gravity(GravityType.OBJECTS)
+
+
 def gravity(name: str, values: list[str], types: Mapping[str, GravityType]) -> Gravity:
+    if values and values[0] in ("obj", "objw") and values[0] in types:
+        return objects_gravity(name, values)
     a.check_count(name, values, 3)
     kind = a.choice(name, values[0], types)
     if kind is GravityType.SMART:
@@ -145,7 +172,7 @@ def read_dpr(options: Options, values: list[str]) -> Options:
 
 
 def read_gravity(options: Options, values: list[str]) -> Options:
-    return replace(options, gravity=gravity("gravity", values, CROP_GRAVITIES))
+    return replace(options, gravity=gravity("gravity", values, GRAVITIES))
 
 
 def read_crop(options: Options, values: list[str]) -> Options:

@@ -41,6 +41,8 @@ class GravityType(StrEnum):
     SOUTH_WEST = "sowe"
     SMART = "sm"
     FOCUS_POINT = "fp"
+    OBJECTS = "obj"
+    """imgproxy Pro's `obj`/`objw`: the detected faces (the one class there is) at the centre."""
     REPLICATE = "re"
     CHESSBOARD = "ch"
 

@@ -403,6 +403,14 @@ IMGPROXY_CASES = (
     ),
     Case("imgproxy/no_options", unsafe("")),
     Case(
+        "imgproxy/gravity_faces",
+        unsafe("rs:fill:1200:300/g:obj"),
+        same_as=(
+            Spelling(unsafe("rs:fill:1200:300/g:obj:face")),
+            Spelling(unsafe("rs:fill:1200:300/gravity:objw:face:2")),
+        ),
+    ),
+    Case(
         "imgproxy/plain_extension",
         unsafe("rs:fit:300:200", f"plain/{PHOTO}@png"),
         same_as=(

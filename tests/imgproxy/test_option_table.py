@@ -581,13 +581,12 @@ def test_security_option_in_a_preset_is_forbidden_too() -> None:
         ),
         (
             "g:ch",
-            "Expected one of ce, no, so, ea, we, noea, nowe, soea, sowe, sm, fp for gravity "
-            "but received 'ch'",
+            "Expected one of ce, no, so, ea, we, noea, nowe, soea, sowe, sm, fp, obj, objw "
+            "for gravity but received 'ch'",
         ),
         (
-            "g:obj:face",
-            "Expected one of ce, no, so, ea, we, noea, nowe, soea, sowe, sm, fp "
-            "for gravity but received 'obj'",
+            "g:obj:car",
+            "Expected object class face or all for gravity but received 'car'",
         ),
         (
             "ex:1:sm",

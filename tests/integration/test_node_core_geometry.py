@@ -174,6 +174,32 @@ CASES: tuple[Case, ...] = (
         label="smart",
     ),
     Case(
+        "gravity",
+        {
+            "width": 160,
+            "height": 60,
+            "resizing_type": "fill",
+            "gravity": {"type": "obj", "class_names": ["face"]},
+        },
+        all_of(jpeg(160, 60), region_of_baseline(0, 0)),
+        label="objects",
+        source="jpeg-face-portrait.jpg",
+        baseline="rs:fill:160:60/g:obj",
+    ),
+    Case(
+        "gravity",
+        {
+            "width": 160,
+            "height": 60,
+            "resizing_type": "fill",
+            "gravity": {"type": "objw", "class_weights": [{"class": "face", "weight": 2}]},
+        },
+        all_of(jpeg(160, 60), region_of_baseline(0, 0)),
+        label="weighted objects",
+        source="jpeg-face-portrait.jpg",
+        baseline="rs:fill:160:60/g:obj",
+    ),
+    Case(
         "crop",
         {"crop": {"width": 100, "height": 50, "gravity": {"type": "nowe"}}},
         all_of(jpeg(100, 50), region_of_baseline(0, 0)),

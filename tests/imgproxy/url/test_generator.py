@@ -34,6 +34,7 @@ SPECIAL = {
     GravityType.FOCUS_POINT,
     GravityType.REPLICATE,
     GravityType.CHESSBOARD,
+    GravityType.OBJECTS,
 }
 COMPASS = [kind for kind in GravityType if kind not in SPECIAL]
 URL_SAFE = string.ascii_letters + string.digits + "-_.~"
@@ -52,13 +53,15 @@ def compass_gravities(draw: st.DrawFn) -> Gravity:
     return Gravity(draw(st.sampled_from(COMPASS)), draw(offsets), draw(offsets))
 
 
-def gravities(*, smart: bool) -> st.SearchStrategy[Gravity]:
+def gravities(*, smart: bool, objects: bool = False) -> st.SearchStrategy[Gravity]:
     choices = [
         compass_gravities(),
         st.builds(Gravity, st.just(GravityType.FOCUS_POINT), fractions, fractions),
     ]
     if smart:
         choices.append(st.just(Gravity(GravityType.SMART)))
+    if objects:
+        choices.append(st.just(Gravity(GravityType.OBJECTS)))
     return st.one_of(*choices)
 
 
@@ -83,7 +86,7 @@ options_strategy = st.builds(
     enlarge=st.booleans(),
     extend=st.builds(Extend, st.booleans(), gravities(smart=False)),
     extend_aspect_ratio=st.builds(Extend, st.booleans(), gravities(smart=False)),
-    gravity=gravities(smart=True),
+    gravity=gravities(smart=True, objects=True),
     crop=st.builds(Crop, sizes, sizes, st.none() | gravities(smart=True)),
     trim=st.builds(
         Trim,

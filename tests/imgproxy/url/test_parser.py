@@ -138,7 +138,7 @@ def test_full_and_short_names_agree(full: str, short: str) -> None:
         ("rt:crop", f"Expected one of {RESIZING} for resizing_type but received 'crop'"),
         ("rs:x", f"Expected one of {RESIZING} for resizing_type but received 'x'"),
         ("f:bmpx", f"Expected one of {FORMATS} for format but received 'bmpx'"),
-        ("g:xx", f"Expected one of {GRAVITIES}, sm, fp for gravity but received 'xx'"),
+        ("g:xx", f"Expected one of {GRAVITIES}, sm, fp, obj, objw for gravity but received 'xx'"),
         ("g:fp:0.5", "Expected 3 arguments for gravity but received 2"),
         ("g:fp:1.5:0", "Expected number 0..1 for gravity x but received '1.5'"),
         ("g:fp:0:-0.1", "Expected number 0..1 for gravity y but received '-0.1'"),

@@ -1,0 +1,111 @@
+"""Face-aware crops through the real server: a portrait cut to a wide banner keeps the
+labelled face, in both URL dialects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import numpy as np
+import pytest
+import pyvips
+
+from tests.support import CORPUS, manifest, running_proxy
+
+PORTRAIT = "jpeg-face-portrait.jpg"
+TWO = "jpeg-faces-two-people.jpg"
+NO_FACE = "jpeg-no-face.jpg"
+BANNER = (800, 300)
+SLACK = 3
+"""Pixels of resampling blur allowed at the window's edges."""
+LABELS = {row["file"]: row["faces"] for row in manifest()}
+
+
+def faces_of(name: str) -> list[tuple[int, int, int, int]]:
+    boxes = [tuple(map(int, box.split(","))) for box in LABELS[name].split(";")]
+    return [(box[0], box[1], box[2], box[3]) for box in boxes]
+
+
+def serve(settings: dict[str, str]) -> Iterator[httpx.Client]:
+    env = {
+        "IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(CORPUS),
+        "IMGPROXY_THUMBOR_ALLOW_UNSAFE": "1",
+        **settings,
+    }
+    with running_proxy(env) as base, httpx.Client(base_url=base, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def plain() -> Iterator[httpx.Client]:
+    yield from serve({})
+
+
+def fetched(client: httpx.Client, path: str) -> pyvips.Image:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    return pyvips.Image.new_from_buffer(response.content, "")
+
+
+def grey(image: pyvips.Image) -> np.ndarray:
+    return np.asarray(image.colourspace("b-w")[0].numpy(), dtype=np.float32)
+
+
+def window(result: pyvips.Image, name: str) -> tuple[float, float, float]:
+    """Where `result` sits in the source scaled to fill it: (scale, left, top), found by
+    matching pixels."""
+    source = pyvips.Image.new_from_file(str(CORPUS / name))
+    scale = max(result.width / source.width, result.height / source.height)
+    scaled = grey(source.resize(scale))
+    cut = grey(result)
+    height, width = cut.shape
+    offsets = [
+        (x, y)
+        for x in range(scaled.shape[1] - width + 1)
+        for y in range(scaled.shape[0] - height + 1)
+    ]
+    errors = [np.abs(scaled[y : y + height, x : x + width] - cut).mean() for x, y in offsets]
+    best = int(np.argmin(errors))
+    assert errors[best] < 4, f"result not found in the scaled source ({errors[best]:.1f})"
+    return scale, offsets[best][0], offsets[best][1]
+
+
+def inside(result: pyvips.Image, name: str) -> list[bool]:
+    """For each labelled face of `name`: within the result window."""
+    scale, left, top = window(result, name)
+    return [
+        x * scale >= left - SLACK
+        and y * scale >= top - SLACK
+        and (x + w) * scale <= left + result.width + SLACK
+        and (y + h) * scale <= top + result.height + SLACK
+        for x, y, w, h in faces_of(name)
+    ]
+
+
+def imgproxy(options: str, name: str) -> str:
+    return f"/unsafe/rs:fill:{BANNER[0]}:{BANNER[1]}/{options}/plain/local:///{name}@png"
+
+
+def test_a_centre_crop_of_the_portrait_cuts_the_face(plain: httpx.Client) -> None:
+    assert inside(fetched(plain, imgproxy("g:ce", PORTRAIT)), PORTRAIT) == [False]
+
+
+def test_object_gravity_keeps_the_face(plain: httpx.Client) -> None:
+    assert inside(fetched(plain, imgproxy("g:obj:face", PORTRAIT)), PORTRAIT) == [True]
+
+
+def test_object_gravity_keeps_both_faces(plain: httpx.Client) -> None:
+    path = f"/unsafe/rs:fill:600:150/g:obj/plain/local:///{TWO}@png"
+    assert inside(fetched(plain, path), TWO) == [True, True]
+
+
+def test_no_face_falls_back_to_smart_crop_by_default(plain: httpx.Client) -> None:
+    objects = fetched(plain, imgproxy("g:obj", NO_FACE))
+    smart = fetched(plain, imgproxy("g:sm", NO_FACE))
+    assert np.array_equal(grey(objects), grey(smart))
+
+
+def test_other_classes_are_refused_naming_the_class(plain: httpx.Client) -> None:
+    response = plain.get(imgproxy("g:obj:car", PORTRAIT))
+    assert response.status_code == 400
+    assert "'car'" in response.text
