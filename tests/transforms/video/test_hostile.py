@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+import resource
 import time
 
 import av
 import pytest
 
 from imgproxy.errors import UnprocessableSource
-from tests.transforms.video.making import MKV_MPEG4, MP4_H264, WEBM_VP9, Kind, make_video
+from tests.transforms.video.making import (
+    MKV_MPEG4,
+    MOV_H264,
+    MP4_H264,
+    MP4_MPEG4,
+    WEBM_VP8,
+    WEBM_VP9,
+    Kind,
+    make_video,
+)
 from transforms.sources import open_source
 from transforms.video.demux import open_input
 from transforms.video.errors import VideoError
@@ -68,3 +79,21 @@ def test_playlists_never_reach_a_demuxer_that_opens_names(text: bytes) -> None:
     # Even forced through the allow-listed demuxer, it is not a playlist there.
     with pytest.raises((VideoError, av.FFmpegError)):
         open_input(text, Container.MP4, DEFAULTS, Deadline(2.0))
+
+
+@pytest.mark.slow
+def test_many_damaged_videos_stay_quick_and_bounded() -> None:
+    """The longer run (`pytest -m slow`): seven container/codec pairs, 300 mutations each."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kinds = [(MP4_H264, True), (MP4_H264, False), (MOV_H264, True), (MP4_MPEG4, False)]
+    kinds += [(WEBM_VP8, True), (WEBM_VP9, True), (MKV_MPEG4, True)]
+    slowest = 0.0
+    for seed, (kind, faststart) in enumerate(kinds):
+        for case in mutations(make_video(kind, seconds=3, faststart=faststart), seed, 300):
+            started = time.monotonic()
+            with contextlib.suppress(UnprocessableSource):
+                open_source(case, max_pixels=1_000_000, video=DEFAULTS).load()
+            slowest = max(slowest, time.monotonic() - started)
+    growth_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert slowest < PER_CASE_SECONDS
+    assert growth_mb < 300
