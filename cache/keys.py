@@ -75,6 +75,11 @@ LATER_OUTPUT_SETTINGS: tuple[str, ...] = (
     "best_format_max_resolution",
     "best_format_by_default",
     "best_format_allow_skips",
+    "enable_video_thumbnails",
+    "video_thumbnail_second",
+    "video_thumbnail_keyframes",
+    "video_thumbnail_probe_size",
+    "video_thumbnail_max_analyze_duration",
 )
 """Output settings added after keys were pinned: part of the version only while they differ
 from their defaults, so adding one moves no existing key."""

@@ -4,6 +4,7 @@ one field (aliases), the later row wins."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -57,6 +58,17 @@ def non_empty(raw: str) -> bool:
 
 def integer(minimum: int, maximum: int | None = None) -> Parser:
     return partial(read_int, minimum=minimum, maximum=maximum)
+
+
+def read_seconds(name: str, raw: str) -> float:
+    """A number of seconds, 0 or more."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < math.inf:
+        raise SettingsError(f"{name} must be a number of seconds, 0 or more, got {raw!r}")
+    return value
 
 
 def choice(*choices: str) -> Parser:
@@ -208,6 +220,15 @@ DECLARED: tuple[Declared, ...] = (
     Declared("IMGPROXY_ALLOWED_PROCESSING_OPTIONS", "allowed_processing_options", read_names),
     Declared("IMGPROXY_ALLOWED_INFO_OPTIONS", "allowed_info_options", read_names),
     Declared("IMGPROXY_INFO_ONLY_PRESETS", "info_only_presets", read_bool),
+    Declared("IMGPROXY_ENABLE_VIDEO_THUMBNAILS", "enable_video_thumbnails", read_bool),
+    Declared("IMGPROXY_VIDEO_THUMBNAIL_SECOND", "video_thumbnail_second", read_seconds),
+    Declared("IMGPROXY_VIDEO_THUMBNAIL_KEYFRAMES", "video_thumbnail_keyframes", read_bool),
+    Declared("IMGPROXY_VIDEO_THUMBNAIL_PROBE_SIZE", "video_thumbnail_probe_size", integer(32)),
+    Declared(
+        "IMGPROXY_VIDEO_THUMBNAIL_MAX_ANALYZE_DURATION",
+        "video_thumbnail_max_analyze_duration",
+        integer(0),
+    ),
     Declared("IMGPROXY_WATERMARK_DATA", "watermark_data", read_base64),
     Declared("IMGPROXY_WATERMARK_PATH", "watermark_path", stripped(read_path)),
     Declared("IMGPROXY_COLOR_PROFILES_DIR", "color_profiles_dir", stripped(read_path)),

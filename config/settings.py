@@ -126,6 +126,13 @@ class Settings:
     unsharp_masking_divider: float = 24.0
     max_animation_frames: int = 1
     max_animation_frame_resolution: float = 0.0
+    enable_video_thumbnails: bool = False
+    """Off: a video source answers 422 as any unrecognised source (as imgproxy Pro's default)."""
+    video_thumbnail_second: float = 1.0
+    video_thumbnail_keyframes: bool = False
+    video_thumbnail_probe_size: int = 5_000_000
+    video_thumbnail_max_analyze_duration: int = 0
+    """Milliseconds; 0: FFmpeg's heuristic."""
     max_result_dimension: int = 0
     allow_security_options: bool = False
     allow_bypass_cache: bool = False

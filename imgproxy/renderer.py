@@ -43,6 +43,7 @@ from transforms.executor import ProcessingPool
 from transforms.info_hashes import check_hashsum
 from transforms.limits import Limits
 from transforms.pipeline import Defaults, Rendered
+from transforms.video.settings import VideoDefaults
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -108,6 +109,13 @@ def defaults_from(settings: Settings, watermark: pyvips.Image | None = None) -> 
             settings.unsharp_masking_divider,
         ),
         watermark=watermark,
+        video=VideoDefaults(
+            enabled=settings.enable_video_thumbnails,
+            second=settings.video_thumbnail_second,
+            keyframes=settings.video_thumbnail_keyframes,
+            probe_size=settings.video_thumbnail_probe_size,
+            max_analyze_duration=settings.video_thumbnail_max_analyze_duration,
+        ),
         watermark_opacity=settings.watermark_opacity,
         preferred_formats=tuple(settings.preferred_formats),
         decode_memory=DecodeMemory(settings.max_decode_memory),

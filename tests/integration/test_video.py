@@ -1,0 +1,113 @@
+"""Video sources through the real server: an MP4 or WebM URL answers the frame at the requested
+second, resized and encoded like any image; damaged videos answer 422 and the server lives."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import pyvips
+
+from tests.support import running_proxy
+from tests.transforms.video.making import MP4_H264, WEBM_VP9, colour_at, make_video
+
+SECOND = 2
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("videos")
+    (folder / "clip.mp4").write_bytes(make_video(MP4_H264, seconds=4, faststart=False))
+    (folder / "clip.webm").write_bytes(make_video(WEBM_VP9, seconds=4))
+    (folder / "big.mp4").write_bytes(make_video(MP4_H264, seconds=1, width=640, height=480))
+    generator = random.Random(19)
+    data = (folder / "clip.mp4").read_bytes()
+    for index in range(12):
+        damaged = bytearray(data[: generator.randrange(16, len(data))] if index % 3 == 0 else data)
+        for _ in range(generator.randrange(1, 16)):
+            damaged[generator.randrange(len(damaged))] ^= 0xFF
+        (folder / f"damaged-{index}.mp4").write_bytes(bytes(damaged))
+    return folder
+
+
+@contextmanager
+def serve(root: Path, **env: str) -> Iterator[httpx.Client]:
+    settings = {
+        "IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(root),
+        "IMGPROXY_MAX_SRC_RESOLUTION": "0.1",
+        **env,
+    }
+    with running_proxy(settings) as base, httpx.Client(base_url=base, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def proxy(root: Path) -> Iterator[httpx.Client]:
+    env = {"IMGPROXY_ENABLE_VIDEO_THUMBNAILS": "1", "IMGPROXY_VIDEO_THUMBNAIL_SECOND": str(SECOND)}
+    with serve(root, **env) as client:
+        yield client
+
+
+def centre(body: bytes) -> tuple[int, ...]:
+    image = pyvips.Image.new_from_buffer(body, "")
+    return tuple(round(v) for v in image.getpoint(image.width // 2, image.height // 2))
+
+
+def near(actual: tuple[int, ...], expected: tuple[int, int, int]) -> bool:
+    return all(abs(a - b) <= 16 for a, b in zip(actual, expected, strict=True))
+
+
+@pytest.mark.parametrize(("name", "extension"), [("clip.mp4", "jpg"), ("clip.webm", "webp")])
+def test_a_video_url_answers_the_resized_frame_at_the_second(
+    proxy: httpx.Client, name: str, extension: str
+) -> None:
+    response = proxy.get(f"/_/rs:fit:80:80/plain/local:///{name}@{extension}")
+    assert response.status_code == 200, response.text
+    content_type = {"jpg": "image/jpeg", "webp": "image/webp"}[extension]
+    assert response.headers["content-type"] == content_type
+    image = pyvips.Image.new_from_buffer(response.content, "")
+    assert (image.width, image.height) == (80, 60)
+    assert near(centre(response.content), colour_at(SECOND))
+
+
+def test_without_a_format_a_video_answers_jpeg(proxy: httpx.Client) -> None:
+    response = proxy.get("/_/w:40/plain/local:///clip.mp4", headers={"Accept": "*/*"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/jpeg"
+
+
+def test_skip_processing_never_answers_the_video_bytes(proxy: httpx.Client) -> None:
+    response = proxy.get("/_/skp:jpg/w:40/plain/local:///clip.mp4@jpg")
+    assert response.status_code == 200
+    assert response.content[:2] == b"\xff\xd8"
+
+
+def test_a_video_over_the_pixel_limit_is_refused(proxy: httpx.Client) -> None:
+    response = proxy.get("/_/w:40/plain/local:///big.mp4@jpg")
+    assert (response.status_code, response.text.strip()) == (
+        422,
+        "Source image resolution is too big",
+    )
+
+
+def test_damaged_videos_answer_a_frame_or_a_422(proxy: httpx.Client, root: Path) -> None:
+    statuses = set()
+    for path in sorted(root.glob("damaged-*.mp4")):
+        response = proxy.get(f"/_/w:40/plain/local:///{path.name}@jpg")
+        statuses.add(response.status_code)
+    assert statuses <= {200, 422}
+    assert 422 in statuses
+    assert proxy.get("/health").status_code == 200
+
+
+def test_with_video_thumbnails_off_a_video_is_a_422(root: Path) -> None:
+    with serve(root) as client:
+        response = client.get("/_/w:40/plain/local:///clip.mp4@jpg")
+        assert (response.status_code, response.text.strip()) == (
+            422,
+            "Source image format is not recognised",
+        )
