@@ -155,7 +155,9 @@ def wants_faces(anchor: Gravity | None, defaults: FaceDefaults) -> bool:
 def faces_key(data: bytes, options: Options, orientation: object, defaults: FaceDefaults) -> str:
     """The source's digest and what shapes the image before its crops (scaling aside, as the
     boxes are relative); empty when no crop of these options looks for faces."""
-    if not (wants_faces(options.gravity, defaults) or wants_faces(options.crop.gravity, defaults)):
+    marks = bool(options.blur_detections or options.draw_detections)
+    crops = wants_faces(options.gravity, defaults) or wants_faces(options.crop.gravity, defaults)
+    if not (marks or crops):
         return ""
     shape = (
         options.crop,

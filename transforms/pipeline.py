@@ -65,6 +65,7 @@ from transforms.steps.blurs import blur_regions
 from transforms.steps.color_profile import export_color_profile, profile_path
 from transforms.steps.colorspace import to_processing_space, to_result_space
 from transforms.steps.crop import crop_source, crop_to_result
+from transforms.steps.detections import mark_faces
 from transforms.steps.extend import extend, extend_aspect_ratio, padding
 from transforms.steps.filters import apply_filters
 from transforms.steps.fix_size import fix_size
@@ -101,6 +102,7 @@ MAIN_STEPS: tuple[Step, ...] = (
     crop_to_result,
     apply_filters,
     blur_regions,
+    mark_faces,
     adjust,
     overlay,
     extend,

@@ -71,9 +71,6 @@ CROP_OBJECTS_REFUSED = f"crop_objects is not supported: {NO_OBJECT_DETECTION}"
 REFUSED_OPTIONS = {
     "crop_objects": CROP_OBJECTS_REFUSED,
     "c_obj": CROP_OBJECTS_REFUSED,
-    "objects_position": f"objects_position is not supported: {NO_OBJECT_DETECTION}",
-    "obj_pos": f"objects_position is not supported: {NO_OBJECT_DETECTION}",
-    "op": f"objects_position is not supported: {NO_OBJECT_DETECTION}",
 }
 """imgproxy Pro options this server knows and cannot honour, with the reason a 400 gives."""
 

@@ -25,6 +25,7 @@ SPECIAL_GRAVITIES = {
     GravityType.SMART,
     GravityType.FOCUS_POINT,
     GravityType.OBJECTS,
+    GravityType.PROPORTIONAL,
     GravityType.REPLICATE,
     GravityType.CHESSBOARD,
 }

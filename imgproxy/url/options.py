@@ -43,6 +43,8 @@ class GravityType(StrEnum):
     FOCUS_POINT = "fp"
     OBJECTS = "obj"
     """imgproxy Pro's `obj`/`objw`: the detected faces (the one class there is) at the centre."""
+    PROPORTIONAL = "prop"
+    """`objects_position:prop`: the faces keep their relative place in the image."""
     REPLICATE = "re"
     CHESSBOARD = "ch"
 
@@ -377,6 +379,8 @@ class Options:
     extend: Extend = field(default_factory=Extend)
     extend_aspect_ratio: Extend = field(default_factory=Extend)
     gravity: Gravity = field(default_factory=Gravity)
+    objects_position: Gravity = field(default_factory=Gravity)
+    """Where `obj` gravity puts the faces in the result (compass, `fp` or `prop`)."""
     crop: Crop = field(default_factory=Crop)
     crop_aspect_ratio: float = 0.0
     """The crop area is corrected to this width / height; 0: as the crop option says."""
@@ -409,6 +413,9 @@ class Options:
     progressive_blur: ProgressiveBlur = field(default_factory=ProgressiveBlur)
     colorize: Colorize = field(default_factory=Colorize)
     gradient: Gradient = field(default_factory=Gradient)
+    blur_detections: float = 0.0
+    """Sigma of the blur over detected faces; 0: off."""
+    draw_detections: bool = False
     watermark: Watermark = field(default_factory=Watermark)
     watermark_url: str = ""
     """The watermark image's URL (imgproxy Pro's `watermark_url`); blank: the server's."""

@@ -20,6 +20,7 @@ from imgproxy.url import encoder_options as enc
 from imgproxy.url import filter_options as f
 from imgproxy.url import geometry_options as g
 from imgproxy.url import literals as lit
+from imgproxy.url import object_options as o
 from imgproxy.url import writers as w
 from imgproxy.url.hashsums import hashsum_args, hashsum_literal
 from imgproxy.url.options import DEFAULT_OPTIONS, Options
@@ -186,6 +187,11 @@ ROWS: tuple[OptionRow, ...] = (
         ("extend_aspect_ratio", EXTEND),
     ),
     option(("gravity", "g"), g.read_gravity, ("gravity", GRAVITY)),
+    later(
+        ("objects_position", "op", "obj_pos"),
+        o.read_objects_position,
+        ("objects_position", GRAVITY),
+    ),
     option(("crop", "c"), g.read_crop, ("crop", CROP)),
     later(
         ("crop_aspect_ratio", "car", "crop_ar"),
@@ -226,6 +232,8 @@ ROWS: tuple[OptionRow, ...] = (
     ),
     later(("colorize", "col"), f.read_colorize, ("colorize", COLORIZE)),
     later(("gradient", "gr"), f.read_gradient, ("gradient", GRADIENT)),
+    later(("blur_detections", "bd"), o.read_blur_detections, ("blur_detections", DECIMAL)),
+    later(("draw_detections", "dd"), o.read_draw_detections, ("draw_detections", FLAG)),
     option(("watermark", "wm"), e.read_watermark, ("watermark", WATERMARK)),
     later(("watermark_url", "wmu"), d.read_watermark_url, ("watermark_url", BASE64)),
     later(("watermark_text", "wmt"), d.read_watermark_text, ("watermark_text", BASE64)),

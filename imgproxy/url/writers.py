@@ -48,7 +48,7 @@ def color(value: Color | None) -> str:
 
 
 def gravity_args(anchor: Gravity) -> list[str]:
-    if anchor.type in (GravityType.SMART, GravityType.OBJECTS):
+    if anchor.type in (GravityType.SMART, GravityType.OBJECTS, GravityType.PROPORTIONAL):
         return [anchor.type.value]
     offsets = [anchor.x, anchor.y]
     if anchor.type is not GravityType.FOCUS_POINT and anchor.y == 0.0:

@@ -166,6 +166,13 @@ TABLE: tuple[tuple[str, str, str], ...] = (
     ("dt", "duotone", "0.5:000000:ffffff"),
     ("unsharp_masking", "unsharp_masking", "auto:1:24"),
     ("ush", "unsharp_masking", "auto:1:24"),
+    ("objects_position", "objects_position", "prop"),
+    ("op", "objects_position", "prop"),
+    ("obj_pos", "objects_position", "prop"),
+    ("blur_detections", "blur_detections", "5:face"),
+    ("bd", "blur_detections", "5:face"),
+    ("draw_detections", "draw_detections", "1:face"),
+    ("dd", "draw_detections", "1:face"),
     ("blur_areas", "blur_areas", "5:0.1:0.1:0.2:0.2"),
     ("ba", "blur_areas", "5:0.1:0.1:0.2:0.2"),
     ("progressive_blur", "progressive_blur", "10:down:0:1"),
@@ -287,6 +294,9 @@ EXPECTED: dict[str, Options] = {
     "dpi": Options(dpi=300.0),
     "duotone": Options(duotone=Duotone(0.5)),
     "unsharp_masking": Options(unsharp_masking=UnsharpMasking(UnsharpMode.AUTO, 1.0, 24.0)),
+    "objects_position": Options(objects_position=Gravity(GravityType.PROPORTIONAL)),
+    "blur_detections": Options(blur_detections=5.0),
+    "draw_detections": Options(draw_detections=True),
     "blur_areas": Options(blur_areas=BlurAreas(5.0, ((0.1, 0.1, 0.2, 0.2),))),
     "progressive_blur": Options(progressive_blur=ProgressiveBlur(10.0)),
     "colorize": Options(colorize=Colorize(0.5, Color(255, 0, 0), keep_alpha=True)),
@@ -326,19 +336,12 @@ EXPECTED: dict[str, Options] = {
 
 # Options imgproxy documents (all Pro) that need object detection: refused with the reason.
 NO_OBJECT_DETECTION: tuple[tuple[str, str, str], ...] = (
-    ("objects_position", "ce:0:0", "objects_position"),
-    ("obj_pos", "fp:0.5:0.5", "objects_position"),
-    ("op", "prop", "objects_position"),
     ("crop_objects", "1.2:face", "crop_objects"),
     ("c_obj", "1.2:face", "crop_objects"),
 )
 # Options imgproxy documents (all Pro) that this proxy does not implement, each with example
 # arguments in the documented grammar.
 NOT_IMPLEMENTED: tuple[tuple[str, str], ...] = (
-    ("blur_detections", "5:face"),
-    ("bd", "5:face"),
-    ("draw_detections", "1:face"),
-    ("dd", "1:face"),
     ("video_thumbnail_second", "5"),
     ("vts", "5"),
     ("video_thumbnail_keyframes", "1"),

@@ -109,3 +109,32 @@ def test_other_classes_are_refused_naming_the_class(plain: httpx.Client) -> None
     response = plain.get(imgproxy("g:obj:car", PORTRAIT))
     assert response.status_code == 400
     assert "'car'" in response.text
+
+
+def test_objects_position_north_puts_the_face_at_the_top(plain: httpx.Client) -> None:
+    result = fetched(plain, imgproxy("g:obj/op:no", PORTRAIT))
+    scale, _left, top = window(result, PORTRAIT)
+    y = faces_of(PORTRAIT)[0][1]
+    assert inside(result, PORTRAIT) == [True]
+    assert y * scale - top < 0.1 * result.height
+
+
+def test_blur_detections_blurs_the_face_only(plain: httpx.Client) -> None:
+    path = f"/unsafe/rs:fit:455:0/{{}}/plain/local:///{PORTRAIT}@png"
+    sharp = grey(fetched(plain, path.format("q:100")))
+    blurred = grey(fetched(plain, path.format("bd:10:face")))
+    x, y, w, h = (round(value / 2) for value in faces_of(PORTRAIT)[0])
+    face = np.abs(sharp - blurred)[y + h // 4 : y + 3 * h // 4, x + w // 4 : x + 3 * w // 4]
+    assert face.mean() > 4
+    assert np.abs(sharp - blurred)[round(0.7 * sharp.shape[0]) :].mean() < 0.5
+
+
+def test_draw_detections_outlines_the_face_in_red(plain: httpx.Client) -> None:
+    def red(options: str) -> int:
+        image = fetched(plain, f"/unsafe/rs:fit:455:0/{options}/plain/local:///{PORTRAIT}@png")
+        rgb = np.asarray(image.numpy(), dtype=np.int32)
+        return int(((rgb[..., 0] > 220) & (rgb[..., 1] < 40) & (rgb[..., 2] < 40)).sum())
+
+    _x, _y, w, h = (round(value / 2) for value in faces_of(PORTRAIT)[0])
+    assert red("q:100") < 10
+    assert red("dd:1") > w + h

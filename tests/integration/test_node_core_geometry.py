@@ -200,6 +200,33 @@ CASES: tuple[Case, ...] = (
         baseline="rs:fill:160:60/g:obj",
     ),
     Case(
+        "objects_position",
+        {
+            "width": 160,
+            "height": 60,
+            "resizing_type": "fill",
+            "gravity": {"type": "obj", "class_names": ["face"]},
+            "objects_position": {"type": "prop"},
+        },
+        all_of(jpeg(160, 60), region_of_baseline(0, 0)),
+        source="jpeg-face-portrait.jpg",
+        baseline="rs:fill:160:60/g:obj/op:prop",
+    ),
+    Case(
+        "blur_detections",
+        {"width": 200, "blur_detections": {"sigma": 5, "class_names": ["face"]}},
+        all_of(jpeg(200, 250), region_of_baseline(0, 0)),
+        source="jpeg-face-portrait.jpg",
+        baseline="w:200/bd:5",
+    ),
+    Case(
+        "draw_detections",
+        {"width": 200, "draw_detections": {"draw": True, "class_names": ["face"]}},
+        all_of(jpeg(200, 250), region_of_baseline(0, 0)),
+        source="jpeg-face-portrait.jpg",
+        baseline="w:200/dd:1",
+    ),
+    Case(
         "crop",
         {"crop": {"width": 100, "height": 50, "gravity": {"type": "nowe"}}},
         all_of(jpeg(100, 50), region_of_baseline(0, 0)),

@@ -56,11 +56,12 @@ def unknown(option: str, options: JsOptions, short: str, why: str, label: str = 
 
 
 REFUSED: tuple[Refusal, ...] = (
-    unknown(
+    Refusal(
         "blur_detections",
-        {"blur_detections": {"sigma": 5, "class_names": ["face"]}},
-        "bd",
-        OBJECTS_AND_VIDEO,
+        {"blur_detections": {"sigma": 5, "class_names": ["face", "car"]}},
+        400,
+        "Expected object class face or all for blur_detections but received 'car'",
+        "faces are the one class detected",
     ),
     Refusal(
         "crop_objects",
@@ -69,11 +70,12 @@ REFUSED: tuple[Refusal, ...] = (
         "crop_objects is not supported: there is no object detection",
         f"{OBJECTS_AND_VIDEO}; the library writes `c_obj`, imgproxy's docs `crop_objects`/`co`",
     ),
-    unknown(
+    Refusal(
         "draw_detections",
-        {"draw_detections": {"draw": True, "class_names": ["face"]}},
-        "dd",
-        OBJECTS_AND_VIDEO,
+        {"draw_detections": {"draw": True, "class_names": ["person"]}},
+        400,
+        "Expected object class face or all for draw_detections but received 'person'",
+        "faces are the one class detected",
     ),
     Refusal(
         "format",
@@ -116,13 +118,6 @@ REFUSED: tuple[Refusal, ...] = (
         "Expected object class face or all for gravity but received 'dog'",
         "faces are the one class detected",
         "objw",
-    ),
-    Refusal(
-        "objects_position",
-        {"objects_position": {"type": "prop"}},
-        400,
-        "objects_position is not supported: there is no object detection",
-        OBJECTS_AND_VIDEO,
     ),
     unknown(
         "video_thumbnail_animation",

@@ -41,7 +41,10 @@ def cut(
     if wants_faces(anchor, job.faces):
         faces, image = _faces(image, job, stage)
         if faces:
-            left, top = window_over_faces((image.width, image.height), (width, height), faces)
+            where = job.options.objects_position if anchor.type is GravityType.OBJECTS else None
+            left, top = window_over_faces(
+                (image.width, image.height), (width, height), faces, where
+            )
             return image.crop(left, top, width, height)
         smart = anchor.type is GravityType.SMART or job.faces.fallback_to_smart_crop
         anchor = Gravity(GravityType.SMART) if smart else Gravity()

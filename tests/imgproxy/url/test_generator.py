@@ -35,6 +35,7 @@ SPECIAL = {
     GravityType.REPLICATE,
     GravityType.CHESSBOARD,
     GravityType.OBJECTS,
+    GravityType.PROPORTIONAL,
 }
 COMPASS = [kind for kind in GravityType if kind not in SPECIAL]
 URL_SAFE = string.ascii_letters + string.digits + "-_.~"

@@ -80,8 +80,6 @@ def test_co_with_one_number_is_contrast(value: str, contrast: float) -> None:
         ("co:1:face:cat", "crop_objects is not supported: there is no object detection"),
         ("crop_objects:1.2", "crop_objects is not supported: there is no object detection"),
         ("c_obj:1.2:face", "crop_objects is not supported: there is no object detection"),
-        ("objects_position:ce", "objects_position is not supported: there is no object detection"),
-        ("obj_pos:ce", "objects_position is not supported: there is no object detection"),
         ("co:face", "crop_objects is not supported: there is no object detection"),
         ("co:", "crop_objects is not supported: there is no object detection"),
         ("co:101", "Expected number 0..100 for contrast but received '101'"),

@@ -1,0 +1,35 @@
+"""Readers for imgproxy Pro's object-detection options, for the one class detected: faces."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from imgproxy.url import args as a
+from imgproxy.url.geometry_options import COMPASS, gravity, object_classes
+from imgproxy.url.options import Gravity, GravityType, Options
+
+MAX_SIGMA = 100.0
+OBJECTS_POSITIONS = COMPASS | {"fp": GravityType.FOCUS_POINT, "prop": GravityType.PROPORTIONAL}
+
+
+def read_objects_position(options: Options, values: list[str]) -> Options:
+    """`objects_position:%type:%x_offset:%y_offset`, `fp:%x:%y` or `prop`."""
+    if values[:1] == ["prop"]:
+        a.check_count("objects_position", values, 1)
+        return replace(options, objects_position=Gravity(GravityType.PROPORTIONAL))
+    position = gravity("objects_position", values, OBJECTS_POSITIONS)
+    return replace(options, objects_position=position)
+
+
+def read_blur_detections(options: Options, values: list[str]) -> Options:
+    """`blur_detections:%sigma:%class_name...`."""
+    sigma = a.number("blur_detections sigma", values[0], high=MAX_SIGMA)
+    object_classes("blur_detections", values[1:])
+    return replace(options, blur_detections=sigma)
+
+
+def read_draw_detections(options: Options, values: list[str]) -> Options:
+    """`draw_detections:%draw:%class_name...`."""
+    draw = a.boolean("draw_detections", values[0])
+    object_classes("draw_detections", values[1:])
+    return replace(options, draw_detections=draw)
