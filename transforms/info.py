@@ -14,7 +14,7 @@ import pyvips
 
 from imgproxy.url.info_options import InfoOptions
 from imgproxy.url.options import Gravity, GravityType
-from transforms import blurhash, info_colours, info_hashes
+from transforms import blurhash, faces, info_colours, info_hashes
 from transforms.gravity import position
 from transforms.info_exif import exif_of
 from transforms.info_iptc import iptc_of
@@ -62,6 +62,8 @@ def describe(source: Source, data: bytes, options: InfoOptions) -> dict[str, obj
             document["has_transparency"] = _has_transparency(source, options.page)
     if options.needs_pixels:
         document.update(_from_pixels(source, header, orientation, options))
+    if options.detect_objects:
+        document["objects"] = _objects(source, header, orientation, options.page)
     if options.calc_hashsums:
         document["hashsums"] = info_hashes.hashsums(data, options.calc_hashsums)
     return document
@@ -114,6 +116,32 @@ def _from_pixels(
         )
         found["perceptual_hash"] = info_hashes.perceptual_hash(bytes(grey.write_to_memory()))
     return found
+
+
+def _objects(
+    source: Source, header: pyvips.Image, orientation: int, page: int
+) -> list[dict[str, object]]:
+    """imgproxy Pro's `objects`: each face's class, confidence and relative box."""
+    oriented = _oriented(_page_size(header), orientation)
+    shrink = max(1.0, max(oriented) / faces.DETECTION_SIZE)
+    image = source.load(shrink, page=page)
+    width, height = _page_size(image)
+    if height != image.height:
+        image = image.crop(0, 0, width, height)
+    image = image.copy_memory()
+    upright = image.autorot() if image.get_typeof("orientation") else image
+    return [
+        {
+            "class_id": 0,
+            "class_name": "face",
+            "confidence": face.confidence,
+            "left": face.left,
+            "top": face.top,
+            "width": face.width,
+            "height": face.height,
+        }
+        for face in faces.detect(upright)
+    ]
 
 
 def _page_size(image: pyvips.Image) -> tuple[int, int]:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from imgproxy.url.options import Options
+import pyvips
+
+from imgproxy.url.options import GravityType, Options
+from transforms.face_crop import window_over_faces
+from transforms.faces import DETECTION_SIZE, Face, detect
 from transforms.gravity import position
 from transforms.plan import Orientation, make_plan, scale
 from transforms.sources import open_source
@@ -19,15 +23,46 @@ def _crop(left: int, top: int, width: int, height: int) -> dict[str, Any]:
     return {"type": "crop", "left": left, "top": top, "right": left + width, "bottom": top + height}
 
 
+def _faces(data: bytes, auto_rotate: bool) -> tuple[Face, ...]:
+    small = pyvips.Image.thumbnail_buffer(
+        data, DETECTION_SIZE, height=DETECTION_SIZE, no_rotate=not auto_rotate
+    )
+    return detect(small)
+
+
+def _focal_point(face: Face, size: tuple[int, int]) -> dict[str, Any]:
+    """thumbor's focal point of a detected face, in the upright source's pixels."""
+    width, height = round(face.width * size[0]), round(face.height * size[1])
+    left, top = round(face.left * size[0]), round(face.top * size[1])
+    return {
+        "x": left + width / 2,
+        "y": top + height / 2,
+        "z": width * height,
+        "height": height,
+        "width": width,
+        "origin": "Face Detection",
+    }
+
+
 def describe(
-    data: bytes, options: Options, url: str, *, max_pixels: int, auto_rotate: bool
+    data: bytes,
+    options: Options,
+    url: str,
+    *,
+    max_pixels: int,
+    auto_rotate: bool,
+    faces: bool = False,
 ) -> dict[str, Any]:
-    """Runs in a worker thread."""
+    """Runs in a worker thread. `faces`: IMGPROXY_SMART_CROP_FACE_DETECTION, which makes a
+    `smart` request look for faces (reported as focal points, and kept in the crop)."""
     info = open_source(data, max_pixels=max_pixels).info
     orientation = Orientation.from_exif(info.orientation, auto_rotate)
     upright = (info.height, info.width) if orientation.angle % 180 else (info.width, info.height)
     settled = settle(options, *upright)
     plan = make_plan(settled, upright, Orientation())
+    smart = options.gravity.type is GravityType.SMART
+    explicit = settled.source_fit is not None and settled.source_fit.focal is not None
+    found = _faces(data, auto_rotate) if faces and smart and not explicit else ()
     operations: list[dict[str, Any]] = []
     width, height = upright
     if plan.crop is not None:
@@ -43,7 +78,10 @@ def describe(
         min(plan.result_height or scaled[1], scaled[1]),
     )
     if result != scaled:
-        left, top = position(scaled, result, plan.gravity)
+        if found and plan.crop is None:
+            left, top = window_over_faces(scaled, result, found)
+        else:
+            left, top = position(scaled, result, plan.gravity)
         operations.append(_crop(left, top, *result))
     if settled.flip_horizontal:
         operations.append({"type": "flip_horizontally"})
@@ -68,4 +106,6 @@ def describe(
                 "origin": "Explicit",
             }
         ]
+    if found:
+        document["focal_points"] = [_focal_point(face, upright) for face in found]
     return {"thumbor": document}

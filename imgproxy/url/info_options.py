@@ -47,6 +47,8 @@ class InfoOptions:
     """x and y components; off unless both are above zero."""
     thumb_hash: bool = False
     perceptual_hash: bool = False
+    detect_objects: bool = False
+    """Pro's `objects`: the faces found, in relative coordinates."""
     calc_hashsums: tuple[Hashsum, ...] = ()
     page: int = 0
     # Delivery

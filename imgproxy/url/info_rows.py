@@ -27,6 +27,9 @@ class InfoRow:
     ignores (video thumbnails) or refuses."""
     write: Writer | None = None
     security: bool = False
+    keyed_at_default: bool = True
+    """False for rows added after cache keys were pinned: out of the canonical form while at
+    their defaults, so adding one moves no existing key."""
 
     @property
     def name(self) -> str:
@@ -79,7 +82,6 @@ def _pair_row(names: tuple[str, ...], second: str, defaults: tuple[bool, bool]) 
     )
 
 
-NO_OBJECT_DETECTION = "there is no object detection"
 ROWS: tuple[InfoRow, ...] = (
     _boolean_row(("size", "s"), "size", True),
     _boolean_row(("format", "f"), "format", True),
@@ -88,7 +90,13 @@ ROWS: tuple[InfoRow, ...] = (
     _boolean_row(("iptc",), "iptc", True),
     _boolean_row(("xmp",), "xmp", True),
     _boolean_row(("video_meta", "vm"), "video_meta", True),
-    InfoRow(("detect_objects", "do"), r.refused_when_on("detect_objects", NO_OBJECT_DETECTION)),
+    InfoRow(
+        ("detect_objects", "do"),
+        r.flag("detect_objects", False),
+        ("detect_objects",),
+        write_flag("detect_objects"),
+        keyed_at_default=False,
+    ),
     InfoRow(("classify", "cl"), r.read_classify),
     _boolean_row(("colorspace", "cs"), "colorspace", False),
     _boolean_row(("bands", "b"), "bands", False),
@@ -188,7 +196,8 @@ def canonical_info_options(options: InfoOptions) -> str:
     """Every info option in one fixed order and spelling, as JSON (so any value can be said
     whatever the separator): the input to the cache key."""
     written = []
-    for row in WRITTEN_ROWS:
+    for row, defaults in zip(WRITTEN_ROWS, DEFAULT_VALUES, strict=True):
         assert row.write is not None
-        written.append([row.name, *row.write(options)])
+        if row.keyed_at_default or row.values(options) != defaults:
+            written.append([row.name, *row.write(options)])
     return json.dumps(written, separators=(",", ":"), ensure_ascii=False)

@@ -46,6 +46,14 @@ def answers(**expected: object) -> Check:
     return check
 
 
+def one_face(served: Served) -> None:
+    (found,) = served.document["objects"]
+    assert found["class_id"] == 0 and found["class_name"] == "face"
+    assert 0.5 < found["confidence"] <= 1
+    assert 0.3 < found["left"] < 0.45 and 0.05 < found["top"] < 0.15
+    assert 0.25 < found["width"] < 0.4 and 0.2 < found["height"] < 0.35
+
+
 def has_keys(*keys: str) -> Check:
     def check(served: Served) -> None:
         assert set(keys) <= set(served.document)
@@ -250,6 +258,13 @@ INFO_CASES: tuple[Case, ...] = (
     ),
     info("classify", {"classify": {"top_k": 0}}, has_keys("width"), label="off"),
     info("detect_objects", {"detect_objects": False}, has_keys("width"), label="off"),
+    info(
+        "detect_objects",
+        {"detect_objects": True, **QUIET},
+        one_face,
+        label="one face",
+        source="jpeg-face-portrait.jpg",
+    ),
     info("video_thumbnail_second", {"vts": 5}, the_baselines_document, baseline=""),
     info(
         "video_thumbnail_keyframes",

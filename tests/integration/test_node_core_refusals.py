@@ -170,14 +170,6 @@ REFUSED: tuple[Refusal, ...] = (
         kind="info",
     ),
     Refusal(
-        "detect_objects",
-        {"detect_objects": True},
-        400,
-        "Info option detect_objects is not supported: there is no object detection",
-        OBJECTS_AND_VIDEO,
-        kind="info",
-    ),
-    Refusal(
         "crop",
         {"crop": {"width": 10, "height": 10, "gravity": {"type": "obj", "class_names": ["face"]}}},
         400,

@@ -281,9 +281,13 @@ def test_video_thumbnail_second_and_keyframes_are_read_and_mean_nothing_here() -
 
 def test_detect_objects() -> None:
     check_table(
-        {"do:0": D, "detect_objects:false": D},
         {
-            "do:1": "Info option detect_objects is not supported: there is no object detection",
+            "do:0": D,
+            "detect_objects:false": D,
+            "do:1": replace(D, detect_objects=True),
+            "detect_objects:t": replace(D, detect_objects=True),
+        },
+        {
             "do:x": "Expected boolean (1, t, true, 0, f, false) for detect_objects "
             "but received 'x'",
         },
