@@ -54,6 +54,7 @@ from transforms.probe import SourceInfo
 from transforms.short_data import guard_short_data
 from transforms.sources import Source, SvgSource, open_source, styled
 from transforms.stages.loading import Loading, LoadStage
+from transforms.stages.object_crop import crop_to_faces
 from transforms.stages.planning import plan_geometry
 from transforms.stages.scale_on_load import shrink_on_load
 from transforms.stages.source_fit import fit_source
@@ -88,6 +89,7 @@ Step = Callable[[pyvips.Image, Job], pyvips.Image]
 LOAD_STAGES: tuple[LoadStage, ...] = (
     fit_source,
     guard_vector,
+    crop_to_faces,
     trim_source,
     enforce_thumbnail,
     plan_geometry,

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from imgproxy.url import args as a
 from imgproxy.url.geometry_options import COMPASS, single
+from imgproxy.url.object_options import read_crop_objects
 from imgproxy.url.options import Color, GravityType, Monochrome, Options, Watermark
 
 WATERMARK_POSITIONS = COMPASS | {"re": GravityType.REPLICATE, "ch": GravityType.CHESSBOARD}
@@ -66,12 +67,7 @@ def read_adjust(options: Options, values: list[str]) -> Options:
     return options
 
 
-NO_OBJECT_DETECTION = "there is no object detection"
-CROP_OBJECTS_REFUSED = f"crop_objects is not supported: {NO_OBJECT_DETECTION}"
-REFUSED_OPTIONS = {
-    "crop_objects": CROP_OBJECTS_REFUSED,
-    "c_obj": CROP_OBJECTS_REFUSED,
-}
+REFUSED_OPTIONS: dict[str, str] = {}
 """imgproxy Pro options this server knows and cannot honour, with the reason a 400 gives."""
 
 
@@ -81,7 +77,7 @@ def read_co(options: Options, values: list[str]) -> Options:
     one that is not a number (a class name), are objects."""
     if len(values) == 1 and a.DECIMAL.fullmatch(values[0]):
         return read_contrast(options, values)
-    raise a.ArgumentError(CROP_OBJECTS_REFUSED)
+    return read_crop_objects(options, values)
 
 
 def read_monochrome(options: Options, values: list[str]) -> Options:

@@ -9,6 +9,18 @@ from imgproxy.url.geometry_options import COMPASS, gravity, object_classes
 from imgproxy.url.options import Gravity, GravityType, Options
 
 MAX_SIGMA = 100.0
+MAX_SCALE_FACTOR = 10.0
+
+
+def read_crop_objects(options: Options, values: list[str]) -> Options:
+    """`crop_objects:%scale_factor:%class_name...` (also `co` with class names)."""
+    factor = a.number(
+        "crop_objects scale_factor", values[0], low=0.0, high=MAX_SCALE_FACTOR, low_inclusive=False
+    )
+    object_classes("crop_objects", values[1:])
+    return replace(options, crop_objects=factor)
+
+
 OBJECTS_POSITIONS = COMPASS | {"fp": GravityType.FOCUS_POINT, "prop": GravityType.PROPORTIONAL}
 
 

@@ -386,6 +386,8 @@ class Options:
     """The crop area is corrected to this width / height; 0: as the crop option says."""
     crop_aspect_ratio_enlarge: bool = False
     """Correct by growing the crop area (within the image) instead of shrinking it."""
+    crop_objects: float = 0.0
+    """Crop to the detected faces' box grown by this factor (before `crop`); 0: off."""
     trim: Trim = field(default_factory=Trim)
     padding: Padding = field(default_factory=Padding)
     auto_rotate: bool | None = None

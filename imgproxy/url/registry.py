@@ -199,6 +199,7 @@ ROWS: tuple[OptionRow, ...] = (
         ("crop_aspect_ratio", DECIMAL),
         ("crop_aspect_ratio_enlarge", FLAG),
     ),
+    later(("crop_objects", "c_obj"), o.read_crop_objects, ("crop_objects", DECIMAL)),
     option(("trim", "t"), g.read_trim, ("trim", TRIM)),
     option(("padding", "pd"), g.read_padding, ("padding", PADDING)),
     option(("auto_rotate", "ar"), g.read_auto_rotate, ("auto_rotate", FLAG)),

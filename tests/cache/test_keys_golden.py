@@ -253,6 +253,7 @@ OPTION_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("objects_position", "fp:0.3:0.2", ("op", "obj_pos")),
     ("crop", "100:200:nowe:300:400", ("c",)),
     ("crop_aspect_ratio", "1.5:1", ("car", "crop_ar")),
+    ("crop_objects", "1.3:face", ("c_obj",)),
     ("trim", "10:FF00FF:1:0", ("t",)),
     ("padding", "10:20", ("pd",)),
     ("auto_rotate", "0", ("ar",)),

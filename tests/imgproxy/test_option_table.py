@@ -166,6 +166,8 @@ TABLE: tuple[tuple[str, str, str], ...] = (
     ("dt", "duotone", "0.5:000000:ffffff"),
     ("unsharp_masking", "unsharp_masking", "auto:1:24"),
     ("ush", "unsharp_masking", "auto:1:24"),
+    ("crop_objects", "crop_objects", "1.5:face"),
+    ("c_obj", "crop_objects", "1.5:face"),
     ("objects_position", "objects_position", "prop"),
     ("op", "objects_position", "prop"),
     ("obj_pos", "objects_position", "prop"),
@@ -295,6 +297,7 @@ EXPECTED: dict[str, Options] = {
     "duotone": Options(duotone=Duotone(0.5)),
     "unsharp_masking": Options(unsharp_masking=UnsharpMasking(UnsharpMode.AUTO, 1.0, 24.0)),
     "objects_position": Options(objects_position=Gravity(GravityType.PROPORTIONAL)),
+    "crop_objects": Options(crop_objects=1.5),
     "blur_detections": Options(blur_detections=5.0),
     "draw_detections": Options(draw_detections=True),
     "blur_areas": Options(blur_areas=BlurAreas(5.0, ((0.1, 0.1, 0.2, 0.2),))),
@@ -334,11 +337,6 @@ EXPECTED: dict[str, Options] = {
     "max_result_dimension": Options(limits=SecurityLimits(max_result_dimension=4096)),
 }
 
-# Options imgproxy documents (all Pro) that need object detection: refused with the reason.
-NO_OBJECT_DETECTION: tuple[tuple[str, str, str], ...] = (
-    ("crop_objects", "1.2:face", "crop_objects"),
-    ("c_obj", "1.2:face", "crop_objects"),
-)
 # Options imgproxy documents (all Pro) that this proxy does not implement, each with example
 # arguments in the documented grammar.
 NOT_IMPLEMENTED: tuple[tuple[str, str], ...] = (
@@ -444,9 +442,9 @@ DOCUMENTED: tuple[tuple[str, ...], ...] = (
     ("max_result_dimension", "mrd"),
 )
 DOCUMENTED_NAMES = frozenset(name for names in DOCUMENTED for name in names)
-UNDOCUMENTED = frozenset({"co", "sp", "stl"})
-"""`co`, which the docs give to two options; `sp` and `stl`, which only imgproxy's JS client
-writes."""
+UNDOCUMENTED = frozenset({"co", "sp", "stl", "c_obj"})
+"""`co`, which the docs give to two options; `sp`, `stl` and `c_obj`, which only imgproxy's JS
+client writes."""
 
 # The options the docs say need IMGPROXY_ALLOW_SECURITY_OPTIONS.
 SECURITY_FULL_NAMES = frozenset(
@@ -504,27 +502,12 @@ def test_full_names_are_what_the_registry_says() -> None:
 def test_table_and_refusals_cover_every_documented_name() -> None:
     implemented = {name for name, _, _ in TABLE}
     refused = {name for name, _ in NOT_IMPLEMENTED}
-    no_detection = {name for name, _, _ in NO_OBJECT_DETECTION}
     assert implemented & refused == set()
-    assert implemented & no_detection == set()
-    assert implemented | refused | no_detection >= DOCUMENTED_NAMES
-
-
-@pytest.mark.parametrize(
-    ("name", "args", "full"), NO_OBJECT_DETECTION, ids=[row[0] for row in NO_OBJECT_DETECTION]
-)
-def test_object_detection_options_are_refused_with_the_reason(
-    name: str, args: str, full: str
-) -> None:
-    error = refusal(f"{name}:{args}")
-    assert type(error) is InvalidOption
-    assert error.message == f"{full} is not supported: there is no object detection"
-    assert error.status == 400
+    assert implemented | refused >= DOCUMENTED_NAMES
 
 
 def test_co_with_object_classes_is_crop_objects() -> None:
-    error = refusal("co:1.2:face")
-    assert error.message == "crop_objects is not supported: there is no object detection"
+    assert parse("co:1.2:face") == Options(crop_objects=1.2)
 
 
 def test_full_name_of_each_row_is_the_documented_full_name() -> None:

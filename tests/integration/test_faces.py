@@ -11,6 +11,7 @@ import pytest
 import pyvips
 
 from tests.support import CORPUS, manifest, running_proxy
+from transforms.faces import detect
 
 PORTRAIT = "jpeg-face-portrait.jpg"
 TWO = "jpeg-faces-two-people.jpg"
@@ -51,11 +52,13 @@ def grey(image: pyvips.Image) -> np.ndarray:
     return np.asarray(image.colourspace("b-w")[0].numpy(), dtype=np.float32)
 
 
-def window(result: pyvips.Image, name: str) -> tuple[float, float, float]:
-    """Where `result` sits in the source scaled to fill it: (scale, left, top), found by
-    matching pixels."""
+def window(
+    result: pyvips.Image, name: str, scale: float | None = None
+) -> tuple[float, float, float]:
+    """Where `result` sits in the source scaled by `scale` (by default, to fill the result):
+    (scale, left, top), found by matching pixels."""
     source = pyvips.Image.new_from_file(str(CORPUS / name))
-    scale = max(result.width / source.width, result.height / source.height)
+    scale = scale or max(result.width / source.width, result.height / source.height)
     scaled = grey(source.resize(scale))
     cut = grey(result)
     height, width = cut.shape
@@ -70,9 +73,9 @@ def window(result: pyvips.Image, name: str) -> tuple[float, float, float]:
     return scale, offsets[best][0], offsets[best][1]
 
 
-def inside(result: pyvips.Image, name: str) -> list[bool]:
+def inside(result: pyvips.Image, name: str, scale: float | None = None) -> list[bool]:
     """For each labelled face of `name`: within the result window."""
-    scale, left, top = window(result, name)
+    scale, left, top = window(result, name, scale)
     return [
         x * scale >= left - SLACK
         and y * scale >= top - SLACK
@@ -138,3 +141,26 @@ def test_draw_detections_outlines_the_face_in_red(plain: httpx.Client) -> None:
     _x, _y, w, h = (round(value / 2) for value in faces_of(PORTRAIT)[0])
     assert red("q:100") < 10
     assert red("dd:1") > w + h
+
+
+def test_crop_objects_cuts_to_both_faces(plain: httpx.Client) -> None:
+    result = fetched(plain, f"/unsafe/c_obj:1.2:face/plain/local:///{TWO}@png")
+    assert result.width < 1126 and result.height < 661
+    assert inside(result, TWO, 1.0) == [True, True]
+
+
+def test_crop_objects_fills_the_result_with_the_face(plain: httpx.Client) -> None:
+    def face_width(options: str) -> float:
+        path = f"/unsafe/rs:fill:200:200/{options}/plain/local:///{PORTRAIT}@png"
+        result = fetched(plain, path)
+        assert (result.width, result.height) == (200, 200)
+        (face,) = detect(result)
+        return face.width
+
+    assert face_width("g:obj") < 0.4
+    assert face_width("co:1.5:face") > 0.55
+
+
+def test_crop_objects_without_faces_leaves_the_image_whole(plain: httpx.Client) -> None:
+    result = fetched(plain, f"/unsafe/co:2:face/plain/local:///{NO_FACE}@png")
+    assert (result.width, result.height) == (640, 480)

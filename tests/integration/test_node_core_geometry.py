@@ -213,6 +213,13 @@ CASES: tuple[Case, ...] = (
         baseline="rs:fill:160:60/g:obj/op:prop",
     ),
     Case(
+        "crop_objects",
+        {"crop_objects": {"scale_factor": 1.5, "class_names": ["face"]}},
+        region_of_baseline(0, 0),
+        source="jpeg-faces-two-people.jpg",
+        baseline="c_obj:1.5",
+    ),
+    Case(
         "blur_detections",
         {"width": 200, "blur_detections": {"sigma": 5, "class_names": ["face"]}},
         all_of(jpeg(200, 250), region_of_baseline(0, 0)),

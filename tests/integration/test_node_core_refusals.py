@@ -65,10 +65,10 @@ REFUSED: tuple[Refusal, ...] = (
     ),
     Refusal(
         "crop_objects",
-        {"crop_objects": {"scale_factor": 1.2, "class_names": ["face"]}},
+        {"crop_objects": {"scale_factor": 1.2, "class_names": ["face", "car"]}},
         400,
-        "crop_objects is not supported: there is no object detection",
-        f"{OBJECTS_AND_VIDEO}; the library writes `c_obj`, imgproxy's docs `crop_objects`/`co`",
+        "Expected object class face or all for crop_objects but received 'car'",
+        "faces are the one class detected; the library writes `c_obj`",
     ),
     Refusal(
         "draw_detections",

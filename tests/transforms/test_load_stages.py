@@ -26,6 +26,7 @@ from transforms.plan import Orientation, make_plan
 from transforms.probe import SourceInfo
 from transforms.sources import Source, open_source
 from transforms.stages.loading import Loading
+from transforms.stages.object_crop import crop_to_faces
 from transforms.stages.planning import plan_geometry
 from transforms.stages.scale_on_load import shrink_on_load, shrunk_plan
 from transforms.stages.source_fit import fit_source
@@ -66,7 +67,14 @@ FRAMED = im.png(im.framed(200, 100, (60, 20, 50, 40)))
 
 
 def test_the_stages_run_in_this_order() -> None:
-    order = (fit_source, guard_vector, trim_source, enforce_thumbnail, plan_geometry)
+    order = (
+        fit_source,
+        guard_vector,
+        crop_to_faces,
+        trim_source,
+        enforce_thumbnail,
+        plan_geometry,
+    )
     assert (*order, shrink_on_load) == LOAD_STAGES
 
 

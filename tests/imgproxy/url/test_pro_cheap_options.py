@@ -73,15 +73,16 @@ def test_co_with_one_number_is_contrast(value: str, contrast: float) -> None:
     assert canonical_options(parse(f"co:{value}")) == canonical_options(parse(f"contrast:{value}"))
 
 
+SCALE = "number >0..10"
+
+
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        ("co:1.2:face", "crop_objects is not supported: there is no object detection"),
-        ("co:1:face:cat", "crop_objects is not supported: there is no object detection"),
-        ("crop_objects:1.2", "crop_objects is not supported: there is no object detection"),
-        ("c_obj:1.2:face", "crop_objects is not supported: there is no object detection"),
-        ("co:face", "crop_objects is not supported: there is no object detection"),
-        ("co:", "crop_objects is not supported: there is no object detection"),
+        ("co:1:face:cat", "Expected object class face or all for crop_objects but received 'cat'"),
+        ("co:face", f"Expected {SCALE} for crop_objects scale_factor but received 'face'"),
+        ("co:", f"Expected {SCALE} for crop_objects scale_factor but received ''"),
+        ("c_obj:0:face", f"Expected {SCALE} for crop_objects scale_factor but received '0'"),
         ("co:101", "Expected number 0..100 for contrast but received '101'"),
         ("co:-0.5", "Expected number 0..100 for contrast but received '-0.5'"),
         ("co:1e3", "Expected number 0..100 for contrast but received '1e3'"),
@@ -210,7 +211,14 @@ def test_the_client_writes_each_option_in_one_form(shorthand: str, written: str)
     assert url == f"https://img.example.com/unsafe/{written}/plain/{SOURCE}"
 
 
-def test_the_client_refuses_crop_objects_with_the_servers_message() -> None:
+def test_co_with_classes_is_crop_objects() -> None:
+    for path in ("co:1.2:face", "crop_objects:1.2", "c_obj:1.2:face:all"):
+        assert parse(path).crop_objects == 1.2
+    assert canonical_options(parse("co:1.2:face")) == canonical_options(parse("c_obj:1.2"))
+
+
+def test_the_client_refuses_other_classes_with_the_servers_message() -> None:
     with pytest.raises(InvalidOptions) as caught:
-        parse_options("co:1.2:face")
-    assert str(caught.value) == "crop_objects is not supported: there is no object detection"
+        parse_options("co:1.2:car")
+    expected = "Expected object class face or all for crop_objects but received 'car'"
+    assert str(caught.value) == expected

@@ -61,6 +61,7 @@ EXAMPLES: dict[str, str] = {
     "duotone": "0.5:ff0000:00ff00",
     "unsharp_masking": "auto::30",
     "objects_position": "fp:0.25:0.75",
+    "crop_objects": "1.5:face",
     "blur_detections": "8:face",
     "draw_detections": "1",
     "blur_areas": "4:0:0:0.5:0.5:0.5:0.5:0.25:0.25",
