@@ -80,6 +80,8 @@ LATER_OUTPUT_SETTINGS: tuple[str, ...] = (
     "video_thumbnail_keyframes",
     "video_thumbnail_probe_size",
     "video_thumbnail_max_analyze_duration",
+    "smart_crop_face_detection",
+    "object_detection_fallback_to_smart_crop",
 )
 """Output settings added after keys were pinned: part of the version only while they differ
 from their defaults, so adding one moves no existing key."""

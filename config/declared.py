@@ -194,6 +194,10 @@ DECLARED: tuple[Declared, ...] = (
             "IMGPROXY_JPEG_OPTIMIZE_SCANS": "jpeg_optimize_scans",
             "IMGPROXY_PNG_QUANTIZE": "png_quantize",
             "IMGPROXY_WEBP_SMART_SUBSAMPLE": "webp_smart_subsample",
+            "IMGPROXY_SMART_CROP_FACE_DETECTION": "smart_crop_face_detection",
+            "IMGPROXY_OBJECT_DETECTION_FALLBACK_TO_SMART_CROP": (
+                "object_detection_fallback_to_smart_crop"
+            ),
             "IMGPROXY_BEST_FORMAT_BY_DEFAULT": "best_format_by_default",
             "IMGPROXY_BEST_FORMAT_ALLOW_SKIPS": "best_format_allow_skips",
             "IMGPROXY_ALLOW_SECURITY_OPTIONS": "allow_security_options",

@@ -101,6 +101,10 @@ class Settings:
     webp_effort: int = 4
     webp_preset: str = "default"
     jxl_effort: int = 4
+    smart_crop_face_detection: bool = False
+    """`g:sm` (and thumbor `smart`) centre on the detected faces first."""
+    object_detection_fallback_to_smart_crop: bool = True
+    """`g:obj` without faces falls back to smart crop; off, to the centre."""
     avif_subsample: str = "auto"
     color_profiles_dir: Path | None = None
     best_format_complexity_threshold: float = 5.5

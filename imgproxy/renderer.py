@@ -40,6 +40,7 @@ from transforms.best_format import BestFormatDefaults
 from transforms.cancellation import Cancellation
 from transforms.decode_memory import DecodeMemory
 from transforms.executor import ProcessingPool
+from transforms.faces import FaceDefaults
 from transforms.info_hashes import check_hashsum
 from transforms.limits import Limits
 from transforms.pipeline import Defaults, Rendered
@@ -107,6 +108,10 @@ def defaults_from(settings: Settings, watermark: pyvips.Image | None = None) -> 
             UnsharpMode(settings.unsharp_masking_mode),
             settings.unsharp_masking_weight,
             settings.unsharp_masking_divider,
+        ),
+        faces=FaceDefaults(
+            smart_crop=settings.smart_crop_face_detection,
+            fallback_to_smart_crop=settings.object_detection_fallback_to_smart_crop,
         ),
         watermark=watermark,
         video=VideoDefaults(

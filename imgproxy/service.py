@@ -145,6 +145,7 @@ class ImageService:
                 request.source,
                 max_pixels=self.settings.max_src_pixels,
                 auto_rotate=self.settings.auto_rotate,
+                faces=self.settings.smart_crop_face_detection,
             )
 
         return await self._within_deadline(work(), request.source)

@@ -172,6 +172,11 @@ SETTINGS: dict[str, dict[str, object]] = {
         "jxl_effort": 7,
         "format_quality": {ImageFormat.WEBP: 79, ImageFormat.AVIF: 63, ImageFormat.JXL: 60},
     },
+    "faces_tuned": {
+        **BASE,
+        "smart_crop_face_detection": True,
+        "object_detection_fallback_to_smart_crop": False,
+    },
     "watermark_data": {**BASE, "watermark_data": b"\x89PNG golden watermark bytes"},
     "watermark_url": {**BASE, "watermark_url": "http://example.com/mark.png"},
 }
@@ -184,6 +189,7 @@ VERSIONED = (
     "autoquality_tuned",
     "best_format_tuned",
     "jxl_tuned",
+    "faces_tuned",
     "watermark_data",
     "watermark_url",
 )
@@ -406,6 +412,7 @@ IMGPROXY_CASES = (
         ),
     ),
     Case("imgproxy/no_options", unsafe("")),
+    Case("faces_tuned/smart", unsafe("rs:fill:1200:300/g:sm"), "faces_tuned"),
     Case(
         "imgproxy/gravity_faces",
         unsafe("rs:fill:1200:300/g:obj"),

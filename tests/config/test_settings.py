@@ -196,6 +196,8 @@ BOOLEANS = {
     "IMGPROXY_JPEG_OPTIMIZE_SCANS": "jpeg_optimize_scans",
     "IMGPROXY_PNG_QUANTIZE": "png_quantize",
     "IMGPROXY_WEBP_SMART_SUBSAMPLE": "webp_smart_subsample",
+    "IMGPROXY_SMART_CROP_FACE_DETECTION": "smart_crop_face_detection",
+    "IMGPROXY_OBJECT_DETECTION_FALLBACK_TO_SMART_CROP": "object_detection_fallback_to_smart_crop",
 }
 
 

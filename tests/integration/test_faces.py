@@ -42,6 +42,16 @@ def plain() -> Iterator[httpx.Client]:
     yield from serve({})
 
 
+@pytest.fixture(scope="module")
+def faces_on() -> Iterator[httpx.Client]:
+    yield from serve({"IMGPROXY_SMART_CROP_FACE_DETECTION": "1"})
+
+
+@pytest.fixture(scope="module")
+def centre_fallback() -> Iterator[httpx.Client]:
+    yield from serve({"IMGPROXY_OBJECT_DETECTION_FALLBACK_TO_SMART_CROP": "0"})
+
+
 def fetched(client: httpx.Client, path: str) -> pyvips.Image:
     response = client.get(path)
     assert response.status_code == 200, response.text
@@ -164,3 +174,39 @@ def test_crop_objects_fills_the_result_with_the_face(plain: httpx.Client) -> Non
 def test_crop_objects_without_faces_leaves_the_image_whole(plain: httpx.Client) -> None:
     result = fetched(plain, f"/unsafe/co:2:face/plain/local:///{NO_FACE}@png")
     assert (result.width, result.height) == (640, 480)
+
+
+def test_smart_gravity_keeps_the_face_with_the_setting_on(faces_on: httpx.Client) -> None:
+    assert inside(fetched(faces_on, imgproxy("g:sm", PORTRAIT)), PORTRAIT) == [True]
+
+
+def thumbor_smart(name: str) -> str:
+    return f"/thumbor/unsafe/{BANNER[0]}x{BANNER[1]}/smart/filters:format(png)/local:///{name}"
+
+
+def test_thumbor_smart_keeps_the_face_with_the_setting_on(faces_on: httpx.Client) -> None:
+    assert inside(fetched(faces_on, thumbor_smart(PORTRAIT)), PORTRAIT) == [True]
+
+
+def test_without_the_setting_smart_crops_are_unchanged(
+    plain: httpx.Client, faces_on: httpx.Client
+) -> None:
+    path = imgproxy("g:sm", NO_FACE)
+    assert np.array_equal(grey(fetched(faces_on, path)), grey(fetched(plain, path)))
+    assert inside(fetched(plain, thumbor_smart(PORTRAIT)), PORTRAIT) == [False]
+    assert inside(fetched(plain, imgproxy("g:sm", PORTRAIT)), PORTRAIT) == [False]
+
+
+def test_no_face_falls_back_to_the_centre_when_told(centre_fallback: httpx.Client) -> None:
+    objects = fetched(centre_fallback, imgproxy("g:obj", NO_FACE))
+    centre = fetched(centre_fallback, imgproxy("g:ce", NO_FACE))
+    assert np.array_equal(grey(objects), grey(centre))
+
+
+def test_thumbor_meta_reports_the_face_as_a_focal_point(faces_on: httpx.Client) -> None:
+    response = faces_on.get(f"/thumbor/unsafe/meta/800x300/smart/local:///{PORTRAIT}")
+    assert response.status_code == 200
+    (point,) = response.json()["thumbor"]["focal_points"]
+    assert point["origin"] == "Face Detection"
+    x, y, w, h = faces_of(PORTRAIT)[0]
+    assert x < point["x"] < x + w and y < point["y"] < y + h
