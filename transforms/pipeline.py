@@ -411,7 +411,10 @@ def render(
     `format:best`, the modern formats the client accepts."""
     cancellation = cancellation or Cancellation()
     limits = defaults.limits.narrowed_by(options)
-    source = open_source(data, max_pixels=limits.max_src_pixels, video=defaults.video)
+    video = defaults.video.overridden(
+        options.video_thumbnail_second, options.video_thumbnail_keyframes
+    )
+    source = open_source(data, max_pixels=limits.max_src_pixels, video=video)
     if options.style and isinstance(source, SvgSource):
         source = styled(source, options.style)
     info = source.info

@@ -80,6 +80,16 @@ read_raw = flag_reader("raw")
 read_bypass_cache = flag_reader("bypass_cache")
 
 
+def read_video_thumbnail_second(options: Options, values: list[str]) -> Options:
+    second = a.number("video_thumbnail_second", single("video_thumbnail_second", values))
+    return replace(options, video_thumbnail_second=second)
+
+
+def read_video_thumbnail_keyframes(options: Options, values: list[str]) -> Options:
+    keyframes = a.boolean("video_thumbnail_keyframes", single("video_thumbnail_keyframes", values))
+    return replace(options, video_thumbnail_keyframes=keyframes)
+
+
 def read_dpi(options: Options, values: list[str]) -> Options:
     return replace(options, dpi=a.number("dpi", single("dpi", values), high=a.MAX_DIMENSION))
 

@@ -468,6 +468,10 @@ class Options:
     """Skip the result and sources caches both ways (IMGPROXY_ALLOW_BYPASS_CACHE)."""
     cache_tags: tuple[str, ...] = ()
     """Added to the tag headers and to the purge index."""
+    video_thumbnail_second: float | None = None
+    """A video source's frame at this second; None: IMGPROXY_VIDEO_THUMBNAIL_SECOND."""
+    video_thumbnail_keyframes: bool | None = None
+    """Take the keyframe at or before it; None: IMGPROXY_VIDEO_THUMBNAIL_KEYFRAMES."""
     limits: SecurityLimits = field(default_factory=SecurityLimits)
     # thumbor URLs only (not in the imgproxy grammar)
     source_fit: SourceFit | None = None

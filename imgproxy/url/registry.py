@@ -285,6 +285,16 @@ ROWS: tuple[OptionRow, ...] = (
     ),
     later(("bypass_cache", "bc"), d.read_bypass_cache, ("bypass_cache", FLAG), in_key=False),
     later(("cache_tags", "ct"), d.read_cache_tags, ("cache_tags", CACHE_TAGS)),
+    later(
+        ("video_thumbnail_second", "vts"),
+        d.read_video_thumbnail_second,
+        ("video_thumbnail_second", DECIMAL),
+    ),
+    later(
+        ("video_thumbnail_keyframes", "vtk"),
+        d.read_video_thumbnail_keyframes,
+        ("video_thumbnail_keyframes", FLAG),
+    ),
     limit(("max_src_resolution", "msr"), d.read_max_src_resolution, DECIMAL),
     limit(("max_src_file_size", "msfs"), d.read_max_src_file_size, WHOLE),
     limit(("max_animation_frames", "maf"), d.read_max_animation_frames, WHOLE),

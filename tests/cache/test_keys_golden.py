@@ -319,6 +319,8 @@ OPTION_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("fallback_image_url", "aHR0cDovL2V4YW1wbGUuY29tL2ZiLnBuZw", ("fiu",)),
     ("bypass_cache", "1", ("bc",)),
     ("cache_tags", "products:home", ("ct",)),
+    ("video_thumbnail_second", "2.5", ("vts",)),
+    ("video_thumbnail_keyframes", "1", ("vtk",)),
     ("max_src_resolution", "25.5", ("msr",)),
     ("max_src_file_size", "10485760", ("msfs",)),
     ("max_animation_frames", "10", ("maf",)),

@@ -493,6 +493,19 @@ CASES: tuple[Case, ...] = (
     ),
     Case("bypass_cache", {"bypass_cache": True}, bypassed),
     Case("cache_tags", {"cache_tags": ["cats", "dogs"]}, tagged("cats", "dogs")),
+    # A still source: the video options change nothing (tests/integration/test_video.py).
+    Case(
+        "video_thumbnail_second",
+        {"video_thumbnail_second": 5},
+        the_baselines_bytes,
+        baseline="",
+    ),
+    Case(
+        "video_thumbnail_keyframes",
+        {"video_thumbnail_keyframes": True},
+        the_baselines_bytes,
+        baseline="",
+    ),
     # security limits (IMGPROXY_ALLOW_SECURITY_OPTIONS)
     Case(
         "max_src_resolution",

@@ -134,10 +134,6 @@ REFUSED: tuple[Refusal, ...] = (
         OBJECTS_AND_VIDEO,
     ),
     unknown(
-        "video_thumbnail_keyframes", {"video_thumbnail_keyframes": True}, "vtk", OBJECTS_AND_VIDEO
-    ),
-    unknown("video_thumbnail_second", {"video_thumbnail_second": 5}, "vts", OBJECTS_AND_VIDEO),
-    unknown(
         "video_thumbnail_tile",
         {
             "video_thumbnail_tile": {

@@ -111,3 +111,20 @@ def test_with_video_thumbnails_off_a_video_is_a_422(root: Path) -> None:
             422,
             "Source image format is not recognised",
         )
+
+
+@pytest.mark.parametrize("second", [0, 1, 3])
+def test_the_url_chooses_the_second(proxy: httpx.Client, second: int) -> None:
+    response = proxy.get(f"/_/rs:fit:80:80/vts:{second}/plain/local:///clip.mp4@png")
+    assert response.status_code == 200, response.text
+    assert near(centre(response.content), colour_at(second))
+
+
+def test_the_url_may_ask_for_the_keyframe(proxy: httpx.Client) -> None:
+    exact = proxy.get("/_/rs:fit:80:80/vts:3/plain/local:///clip.mp4@png")
+    keyframe = proxy.get("/_/rs:fit:80:80/vts:3/vtk:1/plain/local:///clip.mp4@png")
+    assert exact.status_code == keyframe.status_code == 200
+    # Keyframes every 2.5 s: at 3 s the keyframe shows what was on screen at 2.5 s.
+    assert near(centre(exact.content), colour_at(3))
+    assert near(centre(keyframe.content), colour_at(2.5))
+    assert colour_at(2.5) != colour_at(3)

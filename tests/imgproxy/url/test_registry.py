@@ -101,6 +101,8 @@ EXAMPLES: dict[str, str] = {
     "fallback_image_url": "aHR0cDovL2V4YW1wbGUuY29tL2ZiLnBuZw",
     "bypass_cache": "1",
     "cache_tags": "products:home",
+    "video_thumbnail_second": "2.5",
+    "video_thumbnail_keyframes": "1",
     "max_src_resolution": "20.5",
     "max_src_file_size": "1000000",
     "max_animation_frames": "5",
