@@ -23,14 +23,17 @@ from imgproxy.url.info_options import InfoOptions
 from imgproxy.url.options import ImageRequest, Options
 from transforms.inspect import inspect
 from transforms.limits import Limits
+from transforms.video.settings import VIDEO_OFF, VideoDefaults
 
 log = logging.getLogger("imgproxy")
 JSON = "application/json"
 
 
-def render_info(data: bytes, limits: Limits, options: InfoOptions) -> tuple[bytes, str]:
+def render_info(
+    data: bytes, limits: Limits, options: InfoOptions, video: VideoDefaults = VIDEO_OFF
+) -> tuple[bytes, str]:
     """The document as JSON and its ETag (in a worker thread: hashing included)."""
-    body = orjson.dumps(inspect(data, limits, options))
+    body = orjson.dumps(inspect(data, limits, options, video))
     return body, etag_of(body)
 
 
@@ -86,7 +89,8 @@ class InfoAnswers:
         as_image = ImageRequest(Options(limits=options.limits), variant.request.source)
         original = await self.renderer.fetch(as_image)
         limits = self.renderer.limits(as_image.options)
-        body, etag = await self.renderer.decode(render_info, original.data, limits, options)
+        video = self.renderer.defaults.video
+        body, etag = await self.renderer.decode(render_info, original.data, limits, options, video)
         return self.renderer.record(original, body, JSON, etag)
 
     @staticmethod

@@ -128,3 +128,12 @@ def test_the_url_may_ask_for_the_keyframe(proxy: httpx.Client) -> None:
     assert near(centre(exact.content), colour_at(3))
     assert near(centre(keyframe.content), colour_at(2.5))
     assert colour_at(2.5) != colour_at(3)
+
+
+def test_info_describes_a_video(proxy: httpx.Client) -> None:
+    response = proxy.get("/info/_/plain/local:///clip.mp4")
+    assert response.status_code == 200, response.text
+    document = response.json()
+    assert (document["width"], document["height"]) == (160, 120)
+    assert document["mime_type"] == "video/mp4"
+    assert any(stream["type"] == "video" for stream in document["video_streams"])
