@@ -117,7 +117,6 @@ def test_two_spellings_share_an_answer_and_images_never_meet_it(
         ("rs:fit:10:10", 400, "Unknown info option: rs"),
         ("bh:10:3", 400, "Expected integer 0..9 for blurhash but received '10'"),
         ("p:1", 400, "Expected 0 or integer 2..256 for palette but received '1'"),
-        ("do:1", 400, "Info option detect_objects is not supported: there is no object detection"),
         ("cl:5", 400, "Info option classify is not supported: there is no image classification"),
         ("bc:1", 403, "Option bypass_cache is not allowed"),
         ("msr:1", 403, "Security option msr is not allowed"),
