@@ -18,7 +18,7 @@ BIND ?= 127.0.0.1:$(PORT)
 PIP_LOCKED := $(BIN)/python -m pip install -q --require-hashes --no-deps -r
 PIP_PROJECT := $(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 
-.PHONY: run test lint typecheck hadolint pytest bench bench-fetch bench-bytes soak hostile fuzz lock clean
+.PHONY: run test lint typecheck hadolint pytest bench bench-fetch bench-bytes bench-detection soak hostile fuzz lock clean
 
 $(BIN)/python:
 	@if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
@@ -104,6 +104,12 @@ bench: $(SERVER_STAMP) $(THUMBOR_STAMP)
 # the bytes section of bench/RESULTS.md (not part of `make test`).
 bench-bytes: $(SERVER_STAMP)
 	$(BIN)/python -m bench.bytes
+
+# CPU per face-aware crop (g:obj, detecting and cached) against g:sm and a still miss, and per
+# video thumbnail (PyAV, from the test requirements); in process, writes the detection section of
+# bench/RESULTS.md (not in `make test`).
+bench-detection: $(TEST_STAMP)
+	$(BIN)/python -m bench.detection_cost
 
 bench-fetch: $(SERVER_STAMP)
 	$(call apt_need,nginx:nginx)

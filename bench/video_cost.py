@@ -27,7 +27,8 @@ PHOTO = "jpeg-kde-by-the-water-1920x1080.jpg"
 SECOND = 4.0
 
 
-def sides() -> dict[str, Callable[[], object]]:
+def sides(*, small: bool = False) -> dict[str, Callable[[], object]]:
+    """The three renders; `small` makes a 320x180 video at 10 fps (a quick check, not a figure)."""
     from config.settings import Settings  # noqa: PLC0415 - after VIPS_CONCURRENCY is set
     from imgproxy.renderer import defaults_from  # noqa: PLC0415
     from imgproxy.url.options import ImageFormat, Options  # noqa: PLC0415
@@ -35,7 +36,12 @@ def sides() -> dict[str, Callable[[], object]]:
     from transforms import pipeline  # noqa: PLC0415
     from transforms.video.settings import VideoDefaults  # noqa: PLC0415
 
-    video = make_video(MP4_H264, seconds=10, fps=25, width=1280, height=720, keyframe_interval=125)
+    if small:
+        video = make_video(MP4_H264, seconds=5, fps=10, width=320, height=180, keyframe_interval=50)
+    else:
+        video = make_video(
+            MP4_H264, seconds=10, fps=25, width=1280, height=720, keyframe_interval=125
+        )
     photo = (CORPUS_DIR / PHOTO).read_bytes()
     base = defaults_from(Settings.from_env({}))
     on = VideoDefaults(enabled=True, second=SECOND)
