@@ -1,7 +1,9 @@
 """The playground form (JSON from the page) into an `ImageRequest`, checked like a URL.
 
 Each form field becomes the URL option of the same meaning, and the server's own parser reads
-them, so the page gets the very message the image route would give for a bad value.
+them, so the page gets the very message the image route would give for a bad value. The source
+is any URL the image route takes (`local:///`, `http(s)://`, `s3://`), a video's included when
+IMGPROXY_ENABLE_VIDEO_THUMBNAILS is on (`video_second` picks its frame).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ FIELDS: Mapping[str, str] = {
     "quality": "q",
     "blur": "bl",
     "sharpen": "sh",
+    "draw_detections": "dd",
+    "video_second": "vts",
 }
 FOCUS_FIELDS = ("focus_x", "focus_y")
 """With gravity `fp`, the focus point (0..1 of the width and the height): `g:fp:x:y`."""

@@ -6,8 +6,8 @@ import { installCopyButtons } from "./copy.js";
 import { installFocus, showFocusMarker } from "./focus.js";
 
 const FIELDS = [
-  "width", "height", "resizing_type", "gravity", "dpr", "enlarge",
-  "format", "quality", "blur", "sharpen",
+  "width", "height", "resizing_type", "gravity", "dpr", "enlarge", "draw_detections",
+  "format", "quality", "blur", "sharpen", "video_second",
 ];
 const FOCUS_FIELDS = ["focus_x", "focus_y"];
 const TYPING_PAUSE_MS = 300;

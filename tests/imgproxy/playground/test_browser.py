@@ -94,6 +94,24 @@ def test_a_bad_value_shows_the_servers_message(base: str, page: tuple[Page, Prob
     assert problems.page_errors == [] and problems.csp_violations == []
 
 
+def test_faces_and_video_fields_reach_the_url(base: str, page: tuple[Page, Problems]) -> None:
+    tab, problems = page
+    tab.goto(f"{base}/")
+    wait_until_shown(tab, "local:///")
+    tab.select_option("#gravity", "obj")
+    wait_until_shown(tab, "/g:obj/")
+    tab.check("#draw_detections")
+    url = wait_until_shown(tab, "/dd:1/")
+    assert "/g:obj/dd:1/" in url
+    tab.fill("#video_second", "2")
+    url = wait_until_shown(tab, "/vts:2/")
+    assert "/g:obj/dd:1/vts:2/plain/local:///" in url
+    tab.uncheck("#draw_detections")
+    url = wait_until_shown(tab, "/g:obj/vts:2/")
+    assert "/dd:" not in url
+    assert problems.console == [] and problems.page_errors == []
+
+
 def test_the_policy_is_enforced_and_violations_are_seen(
     base: str, page: tuple[Page, Problems]
 ) -> None:

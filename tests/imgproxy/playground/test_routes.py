@@ -227,7 +227,8 @@ def test_unsigned_mode_builds_unsafe_urls() -> None:
         (
             b'{"source": "x", "options": {"zoom": 2}}',
             "Unknown option: zoom (expected one of width, height, resizing_type, gravity, "
-            "enlarge, dpr, format, quality, blur, sharpen, focus_x, focus_y)",
+            "enlarge, dpr, format, quality, blur, sharpen, draw_detections, video_second, "
+            "focus_x, focus_y)",
         ),
         (
             b'{"source": "x", "options": {"width": "wide"}}',
