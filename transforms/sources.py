@@ -14,6 +14,7 @@ from imgproxy.errors import (
     UnsupportedFormat,
 )
 from imgproxy.url.options import ImageFormat
+from transforms.decoders.jxl_header import JxlHeader
 from transforms.probe import PLAIN_DECODE, SourceInfo, open_encoded, opened
 from transforms.video import sniff as video_sniff
 from transforms.video.settings import VIDEO_OFF, VideoDefaults
@@ -81,6 +82,11 @@ class SvgSource:
         return pyvips.Image.svgload_buffer(self.data, scale=1 / shrink, unlimited=False)
 
 
+def shrunk(image: pyvips.Image, shrink: float) -> pyvips.Image:
+    """A whole decoded image at the plan's shrink: a resize, as no decoder shrinks it."""
+    return image if shrink <= 1 else image.resize(1 / shrink)
+
+
 @dataclass
 class DecodedSource:
     """Decoded once by a fallback decoder; shrinking is a resize."""
@@ -92,9 +98,7 @@ class DecodedSource:
     def load(
         self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
     ) -> pyvips.Image:
-        if shrink <= 1:
-            return self.image
-        return self.image.resize(1 / shrink)
+        return shrunk(self.image, shrink)
 
 
 @dataclass
@@ -104,6 +108,7 @@ class JxlSource:
 
     data: bytes
     info: SourceInfo
+    header: JxlHeader
     max_pixels: int
     vector: bool = False
     decoded: pyvips.Image | None = None
@@ -111,15 +116,14 @@ class JxlSource:
     def load(
         self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
     ) -> pyvips.Image:
-        from transforms.decoders import DecodeError, jxl, jxl_header  # noqa: PLC0415
+        from transforms.decoders import DecodeError, jxl  # noqa: PLC0415 - libjxl on demand
 
         if self.decoded is None:
             try:
-                header = jxl_header.read_header(self.data)
-                self.decoded = jxl.decode(self.data, header, max_pixels=self.max_pixels)
+                self.decoded = jxl.decode(self.data, self.header, max_pixels=self.max_pixels)
             except DecodeError as error:
                 raise UndecodableSource(error.message) from None
-        return self.decoded if shrink <= 1 else self.decoded.resize(1 / shrink)
+        return shrunk(self.decoded, shrink)
 
 
 def open_jxl(data: bytes, *, max_pixels: int) -> JxlSource:
@@ -132,7 +136,7 @@ def open_jxl(data: bytes, *, max_pixels: int) -> JxlSource:
     if max_pixels and header.width * header.height > max_pixels:
         raise SourceResolutionTooLarge("Source image resolution is too big")
     info = SourceInfo(ImageFormat.JXL, header.width, header.height, 1, header.has_alpha)
-    return JxlSource(data, info, max_pixels)
+    return JxlSource(data, info, header, max_pixels)
 
 
 def styled(source: SvgSource, css: str) -> SvgSource:

@@ -12,6 +12,7 @@ import pyvips
 from imgproxy.errors import SourceResolutionTooLarge, UndecodableSource, UnsupportedFormat
 from imgproxy.url.options import ImageFormat
 from transforms.probe import SourceInfo
+from transforms.sources import shrunk
 from transforms.video.errors import VideoError, VideoTooLarge
 from transforms.video.settings import VideoDefaults
 from transforms.video.sniff import Container
@@ -32,8 +33,6 @@ class VideoSource:
     header: VideoHeader
     defaults: VideoDefaults
     max_pixels: int
-    second: float
-    keyframes: bool
     vector: bool = False
     decoded: pyvips.Image | None = None
 
@@ -49,10 +48,10 @@ class VideoSource:
                     self.container,
                     self.defaults,
                     self.max_pixels,
-                    second=self.second,
-                    keyframes=self.keyframes,
+                    second=self.defaults.second,
+                    keyframes=self.defaults.keyframes,
                 )
-        return self.decoded if shrink <= 1 else self.decoded.resize(1 / shrink)
+        return shrunk(self.decoded, shrink)
 
 
 def open_video(
@@ -61,10 +60,9 @@ def open_video(
     defaults: VideoDefaults,
     *,
     max_pixels: int,
-    second: float | None = None,
-    keyframes: bool | None = None,
 ) -> VideoSource:
-    """`second` and `keyframes` from the URL, else the server's defaults."""
+    """`defaults` carry the URL's `video_thumbnail_*` where it set them
+    (`VideoDefaults.overridden`)."""
     try:
         from transforms.video import decode  # noqa: PLC0415 - PyAV on demand
     except ImportError:
@@ -74,16 +72,7 @@ def open_video(
     with _public_errors():
         header = decode.read_header(data, container, defaults, max_pixels)
     info = SourceInfo(STILL_FORMAT, header.width, header.height, 1, False)
-    return VideoSource(
-        data,
-        container,
-        info,
-        header,
-        defaults,
-        max_pixels,
-        defaults.second if second is None else second,
-        defaults.keyframes if keyframes is None else keyframes,
-    )
+    return VideoSource(data, container, info, header, defaults, max_pixels)
 
 
 @contextmanager
