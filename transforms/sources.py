@@ -14,6 +14,7 @@ from imgproxy.errors import (
     UnsupportedFormat,
 )
 from imgproxy.url.options import ImageFormat
+from transforms.decoded import shrunk
 from transforms.decoders.jxl_header import JxlHeader
 from transforms.probe import PLAIN_DECODE, SourceInfo, open_encoded, opened
 from transforms.video import sniff as video_sniff
@@ -80,11 +81,6 @@ class SvgSource:
         self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
     ) -> pyvips.Image:
         return pyvips.Image.svgload_buffer(self.data, scale=1 / shrink, unlimited=False)
-
-
-def shrunk(image: pyvips.Image, shrink: float) -> pyvips.Image:
-    """A whole decoded image at the plan's shrink: a resize, as no decoder shrinks it."""
-    return image if shrink <= 1 else image.resize(1 / shrink)
 
 
 @dataclass

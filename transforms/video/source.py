@@ -11,8 +11,8 @@ import pyvips
 
 from imgproxy.errors import SourceResolutionTooLarge, UndecodableSource, UnsupportedFormat
 from imgproxy.url.options import ImageFormat
+from transforms.decoded import shrunk
 from transforms.probe import SourceInfo
-from transforms.sources import shrunk
 from transforms.video.errors import VideoError, VideoTooLarge
 from transforms.video.settings import VideoDefaults
 from transforms.video.sniff import Container
