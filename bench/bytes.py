@@ -44,7 +44,7 @@ FIXED = (ImageFormat.JPEG, ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.JXL, 
 SEARCHED = (ImageFormat.WEBP, ImageFormat.AVIF, ImageFormat.JXL)
 ACCEPTED = (ImageFormat.AVIF, ImageFormat.WEBP, ImageFormat.JXL)
 AQ_QUALITIES = (30, 95)
-ALLOWED_ERROR = 0.001
+ALLOWED_ERROR = 0.0001
 PARSER = PathParser()
 
 
@@ -115,7 +115,8 @@ def summary(
         f"`make bench-bytes` ({len(results)} renders: {sources} photos of the benchmark and "
         f"test sets, each fit into {', '.join(map(str, widths))} px), "
         "in process, one thread. DSSIM here is the server's (`transforms/dssim.py`: "
-        "1/SSIM - 1 of CIE L*), against the lossless render of the same geometry.",
+        "the dssim tool's multi-scale L*a*b* 1/SSIM - 1), "
+        "against the lossless render of the same geometry.",
         "",
         "| encoding | mean KB | mean DSSIM | CPU ms/image |",
         "| --- | ---: | ---: | ---: |",

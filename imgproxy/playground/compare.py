@@ -21,7 +21,6 @@ from imgproxy.origins import Original
 from imgproxy.reader import RequestReader
 from imgproxy.renderer import Renderer
 from imgproxy.url.options import ImageFormat, ImageRequest
-from transforms.dssim import Reference
 from transforms.sources import open_source
 
 COMPARED = (
@@ -118,6 +117,8 @@ def decoded(data: bytes) -> pyvips.Image:
 def dissimilarities(reference: bytes, candidates: Sequence[bytes | None]) -> list[float | None]:
     """DSSIM of each candidate against the reference; None where there is nothing to compare
     or the sizes differ (an animation, of which the reference keeps one frame)."""
+    from transforms.dssim import Reference  # noqa: PLC0415 - numpy only once a comparison runs
+
     base = decoded(reference)
     against = Reference(base)
     found: list[float | None] = []

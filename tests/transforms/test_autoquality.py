@@ -19,25 +19,13 @@ from transforms.autoquality import (
     quality_search,
     searched,
 )
-from transforms.dssim import C1, dssim
+from transforms.dssim import dssim
 
 PHOTO = im.corpus("jpeg-baseline-icc.jpg")
 
 
 def photo() -> pyvips.Image:
     return im.decode(im.run(PHOTO, "w:200", extension="png")).copy_memory()
-
-
-def lab_lightness(grey: int) -> float:
-    return float(im.solid(1, 1, (grey,) * 3).colourspace("lab").getpoint(0, 0)[0])
-
-
-@pytest.mark.parametrize(("first", "second"), [(100, 120), (30, 200), (250, 251)])
-def test_flat_images_have_the_ssim_of_their_means(first: int, second: int) -> None:
-    light_1, light_2 = lab_lightness(first), lab_lightness(second)
-    similarity = (2 * light_1 * light_2 + C1) / (light_1**2 + light_2**2 + C1)
-    found = dssim(im.solid(32, 32, (first,) * 3), im.solid(32, 32, (second,) * 3))
-    assert found == pytest.approx(1 / similarity - 1, rel=1e-4, abs=1e-6)
 
 
 def test_the_same_picture_is_zero_and_a_blur_is_far() -> None:
@@ -75,7 +63,7 @@ class Counted:
         return bytes(self.picture.jpegsave_buffer(Q=quality))
 
 
-@pytest.mark.parametrize("target", [0.005, 0.01, 0.02, 0.04, 0.2])
+@pytest.mark.parametrize("target", [0.0005, 0.001, 0.002, 0.004, 0.05])
 def test_dssim_picks_a_quality_within_the_target_in_at_most_four_encodes(target: float) -> None:
     picture = photo()
     search = QualitySearch(AutoqualityMethod.DSSIM, target, 40, 95, 0.0005)
