@@ -2,8 +2,9 @@
 averaging 2x2 blocks (an odd last row or column dropped) while both sides are at least 8;
 alpha composited over the tool's pattern of eight background colours (R, G and B each lit
 where a bit of (x + 11) XOR (y + 11) is set); then its L*a*b*, scaled to about 0..1 with chroma
-at half lightness' weight. libvips linearises, numpy does the rest on (planes, height, width)
-float32 arrays. A grey picture is compared as a colour one."""
+at half lightness' weight. libvips linearises, numpy (and OpenCV's cube root, exact where the
+tool's is a polynomial refined twice) does the rest on (planes, height, width) float32 arrays.
+A grey picture is compared as a colour one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 import pyvips
 
 from transforms.dssim_window import Planes
+from transforms.opencv import opencv
 
 SMALLEST = 8
 """A scale with a side under this is the last."""
@@ -71,27 +73,9 @@ def _background(height: int, width: int) -> Planes:
     return lit
 
 
-def _cube_root(x: Planes) -> Planes:
-    """The tool's cube root: a polynomial guess refined twice by Halley's method."""
-    y = x * np.float32(-0.5)
-    y += np.float32(1.51)
-    y *= x
-    y += np.float32(0.2)
-    for _ in range(2):
-        cube = y * y
-        cube *= y
-        numerator = x + x
-        numerator += cube
-        cube += cube
-        cube += x
-        y *= numerator
-        y /= cube
-    return y
-
-
 def _lab_of_xyz(component: Planes) -> Planes:
     """f(t) of CIE L*a*b* divided by 116: t^(1/3) - 16/116 above epsilon, linear below."""
-    curved = _cube_root(component)
+    curved: Planes = opencv().pow(component, 1 / 3)
     curved -= np.float32(16 / 116)
     chosen: Planes = np.where(component > EPSILON, curved, component * KAPPA)
     return chosen

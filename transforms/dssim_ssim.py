@@ -30,6 +30,8 @@ class Statistics:
     centred: Planes
     means: Planes
     """Each channel's windowed mean, centred."""
+    uncentred: Planes
+    """The same, not centred."""
     mean_power: Planes
     """The squared (uncentred) means, averaged over the channels."""
     variance: Planes
@@ -51,12 +53,6 @@ def _with_power(centred: Planes, extra: Planes | None) -> Planes:
     return stack
 
 
-def _uncentred_power(means: Planes, centre: Planes) -> Planes:
-    """Sum over channels of (mean + centre)^2."""
-    uncentred = means + centre
-    return _sum_of_products(uncentred, uncentred)
-
-
 def statistics(planes: Planes, blur: Window = tool_window) -> Statistics:
     count = planes.shape[0]
     centre = planes.mean(axis=(1, 2), dtype=np.float64).astype(np.float32)[:, None, None]
@@ -64,8 +60,9 @@ def statistics(planes: Planes, blur: Window = tool_window) -> Statistics:
     blurred = blur(_with_power(centred, None))
     means = blurred[:count]
     variance = (blurred[count] - _sum_of_products(means, means)) / count
-    power = _uncentred_power(means, centre) / count
-    return Statistics(centre, centred, means, power, variance)
+    uncentred = means + centre
+    power = _sum_of_products(uncentred, uncentred) / count
+    return Statistics(centre, centred, means, uncentred, power, variance)
 
 
 def ssim_map(reference: Statistics, planes: Planes, blur: Window = tool_window) -> Planes:
@@ -76,9 +73,9 @@ def ssim_map(reference: Statistics, planes: Planes, blur: Window = tool_window) 
     means = blurred[:count]
     variance = (blurred[count] - _sum_of_products(means, means)) / count
     covariance = (blurred[count + 1] - _sum_of_products(means, reference.means)) / count
-    power = _uncentred_power(means, reference.centre) / count
-    both = _sum_of_products(means + reference.centre, reference.means + reference.centre)
-    both /= count
+    uncentred = means + reference.centre
+    power = _sum_of_products(uncentred, uncentred) / count
+    both = _sum_of_products(uncentred, reference.uncentred) / count
     numerator = (2 * both + C1) * (2 * covariance + C2)
     denominator = (reference.mean_power + power + C1) * (reference.variance + variance + C2)
     similarity: Planes = numerator / denominator

@@ -18,6 +18,7 @@ from typing import Any
 import pyvips
 
 from imgproxy.url.options import Gravity, GravityType, Options
+from transforms.opencv import opencv
 
 DETECTION_SIZE = 320
 """Long side of the copy the cascade scans, in pixels (40-50 ms a detection on one core)."""
@@ -52,9 +53,8 @@ class _Cascade:
     def get(self) -> Any:
         classifier = getattr(self._local, "classifier", None)
         if classifier is None:
-            import cv2  # noqa: PLC0415 - OpenCV and numpy only once a detection runs
-
-            classifier = cv2.CascadeClassifier(str(cv2.data.haarcascades) + CASCADE)  # type: ignore[attr-defined]
+            cv2 = opencv()
+            classifier = cv2.CascadeClassifier(str(cv2.data.haarcascades) + CASCADE)
             self._local.classifier = classifier
         return classifier
 
@@ -76,8 +76,7 @@ def _grey_pixels(image: pyvips.Image) -> tuple[Any, int, int]:
 
 def detect(image: pyvips.Image) -> tuple[Face, ...]:
     """The faces in upright `image`, largest first."""
-    import cv2  # noqa: PLC0415
-
+    cv2 = opencv()
     grey, width, height = _grey_pixels(image)
     if min(width, height) < MIN_FACE:
         return ()
