@@ -338,6 +338,54 @@ class SecurityLimits:
 
 
 @dataclass(frozen=True)
+class VideoTile:
+    """`video_thumbnail_tile`: a sprite sheet of `columns` x `rows` frames `step` seconds
+    apart (negative: the duration spread over the tiles), each resized into the tile box.
+    Off while `step`, `columns` or `rows` is 0."""
+
+    step: float = 0.0
+    columns: int = 0
+    rows: int = 0
+    width: int = 0
+    height: int = 0
+    extend: bool = False
+    """Each tile is the box's size, the frame centred on black."""
+    trim: bool = False
+    """Tiles past the video's end are cut away instead of left black."""
+    fill: bool = False
+    """Frames cover the box, cropped around the focus point, instead of fitting in it."""
+    focus_x: float = 0.5
+    focus_y: float = 0.5
+
+    @property
+    def enabled(self) -> bool:
+        return self.step != 0 and self.columns > 0 and self.rows > 0
+
+
+@dataclass(frozen=True)
+class VideoAnimation:
+    """`video_thumbnail_animation`: `frames` frames `step` seconds apart (negative: the
+    duration spread over the frames), each shown `delay` milliseconds, each resized into the
+    frame box as `VideoTile` resizes a tile. Off while `step` or `frames` is 0."""
+
+    step: float = 0.0
+    delay: int = 0
+    frames: int = 0
+    width: int = 0
+    height: int = 0
+    extend: bool = False
+    trim: bool = False
+    """Frames past the video's end are left out instead of black."""
+    fill: bool = False
+    focus_x: float = 0.5
+    focus_y: float = 0.5
+
+    @property
+    def enabled(self) -> bool:
+        return self.step != 0 and self.frames > 0
+
+
+@dataclass(frozen=True)
 class SourceFit:
     """Geometry only the source can settle (thumbor URLs): resolved once its size is known."""
 
@@ -472,6 +520,8 @@ class Options:
     """A video source's frame at this second; None: IMGPROXY_VIDEO_THUMBNAIL_SECOND."""
     video_thumbnail_keyframes: bool | None = None
     """Take the keyframe at or before it; None: IMGPROXY_VIDEO_THUMBNAIL_KEYFRAMES."""
+    video_thumbnail_tile: VideoTile = field(default_factory=VideoTile)
+    video_thumbnail_animation: VideoAnimation = field(default_factory=VideoAnimation)
     limits: SecurityLimits = field(default_factory=SecurityLimits)
     # thumbor URLs only (not in the imgproxy grammar)
     source_fit: SourceFit | None = None

@@ -21,6 +21,7 @@ from imgproxy.url import filter_options as f
 from imgproxy.url import geometry_options as g
 from imgproxy.url import literals as lit
 from imgproxy.url import object_options as o
+from imgproxy.url import video_options as v
 from imgproxy.url import writers as w
 from imgproxy.url.hashsums import hashsum_args, hashsum_literal
 from imgproxy.url.options import DEFAULT_OPTIONS, Options
@@ -75,6 +76,8 @@ BLUR_AREAS = Spelling(lit.blur_areas, w.blur_areas_args)
 PROGRESSIVE_BLUR = Spelling(lit.progressive_blur, w.progressive_blur_args)
 COLORIZE = Spelling(lit.colorize, w.colorize_args)
 GRADIENT = Spelling(lit.gradient, w.gradient_args)
+VIDEO_TILE = Spelling(v.tile_literal, v.tile_args)
+VIDEO_ANIMATION = Spelling(v.animation_literal, v.animation_args)
 
 
 @dataclass(frozen=True)
@@ -294,6 +297,16 @@ ROWS: tuple[OptionRow, ...] = (
         ("video_thumbnail_keyframes", "vtk"),
         d.read_video_thumbnail_keyframes,
         ("video_thumbnail_keyframes", FLAG),
+    ),
+    later(
+        ("video_thumbnail_tile", "vtt"),
+        v.read_video_thumbnail_tile,
+        ("video_thumbnail_tile", VIDEO_TILE),
+    ),
+    later(
+        ("video_thumbnail_animation", "vta"),
+        v.read_video_thumbnail_animation,
+        ("video_thumbnail_animation", VIDEO_ANIMATION),
     ),
     limit(("max_src_resolution", "msr"), d.read_max_src_resolution, DECIMAL),
     limit(("max_src_file_size", "msfs"), d.read_max_src_file_size, WHOLE),

@@ -321,6 +321,8 @@ OPTION_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("cache_tags", "products:home", ("ct",)),
     ("video_thumbnail_second", "2.5", ("vts",)),
     ("video_thumbnail_keyframes", "1", ("vtk",)),
+    ("video_thumbnail_tile", "2:4:3:160:90:1:0:1:0.25", ("vtt",)),
+    ("video_thumbnail_animation", "0.5:100:10:160:90", ("vta",)),
     ("max_src_resolution", "25.5", ("msr",)),
     ("max_src_file_size", "10485760", ("msfs",)),
     ("max_animation_frames", "10", ("maf",)),

@@ -5,8 +5,8 @@ The names, aliases and argument grammar come from imgproxy's own documentation,
 has one row with example arguments in the documented grammar; every row must parse, give the
 same `Options` as the option's full name with the same arguments, and give the value pinned in
 `EXPECTED`. Every name in `BY_NAME` must have a row, so an option added without a documented
-row fails here. Pro options we do not implement must be refused as unknown, and the security
-options must be refused unless IMGPROXY_ALLOW_SECURITY_OPTIONS is on.
+row fails here. The security options must be refused unless IMGPROXY_ALLOW_SECURITY_OPTIONS
+is on.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ from imgproxy.url.options import (
     Trim,
     UnsharpMasking,
     UnsharpMode,
+    VideoAnimation,
+    VideoTile,
     Watermark,
     WebpCompression,
     WebpOptions,
@@ -224,6 +226,10 @@ TABLE: tuple[tuple[str, str, str], ...] = (
     ("vts", "video_thumbnail_second", "5"),
     ("video_thumbnail_keyframes", "video_thumbnail_keyframes", "1"),
     ("vtk", "video_thumbnail_keyframes", "1"),
+    ("video_thumbnail_tile", "video_thumbnail_tile", "1:4:4:160:90"),
+    ("vtt", "video_thumbnail_tile", "1:4:4:160:90"),
+    ("video_thumbnail_animation", "video_thumbnail_animation", "1:100:10:160:90"),
+    ("vta", "video_thumbnail_animation", "1:100:10:160:90"),
     ("hashsum", "hashsum", "md5:d41d8cd98f00b204e9800998ecf8427e"),
     ("hs", "hashsum", "md5:d41d8cd98f00b204e9800998ecf8427e"),
     ("preset", "preset", "thumbnail:blurry"),
@@ -332,6 +338,10 @@ EXPECTED: dict[str, Options] = {
     "cache_tags": Options(cache_tags=("products", "homepage")),
     "video_thumbnail_second": Options(video_thumbnail_second=5.0),
     "video_thumbnail_keyframes": Options(video_thumbnail_keyframes=True),
+    "video_thumbnail_tile": Options(video_thumbnail_tile=VideoTile(1.0, 4, 4, 160, 90)),
+    "video_thumbnail_animation": Options(
+        video_thumbnail_animation=VideoAnimation(1.0, 100, 10, 160, 90)
+    ),
     "hashsum": Options(hashsum=ExpectedHashsum(Hashsum.MD5, "d41d8cd98f00b204e9800998ecf8427e")),
     "preset": Options(resizing_type=ResizingType.FILL, width=100, height=100, blur=5.0),
     "max_src_resolution": Options(limits=SecurityLimits(max_src_resolution=25.5)),
@@ -342,15 +352,6 @@ EXPECTED: dict[str, Options] = {
     ),
     "max_result_dimension": Options(limits=SecurityLimits(max_result_dimension=4096)),
 }
-
-# Options imgproxy documents (all Pro) that this proxy does not implement, each with example
-# arguments in the documented grammar.
-NOT_IMPLEMENTED: tuple[tuple[str, str], ...] = (
-    ("video_thumbnail_tile", "1:4:4:160:90"),
-    ("vtt", "1:4:4:160:90"),
-    ("video_thumbnail_animation", "1:100:10:160:90"),
-    ("vta", "1:100:10:160:90"),
-)
 
 # Every option in docs/usage/processing.mdx (imgproxy-docs 752e7bb), in its order: the full
 # name, then the aliases.
@@ -503,11 +504,8 @@ def test_full_names_are_what_the_registry_says() -> None:
             assert BY_NAME[name] is BY_NAME[full], name
 
 
-def test_table_and_refusals_cover_every_documented_name() -> None:
-    implemented = {name for name, _, _ in TABLE}
-    refused = {name for name, _ in NOT_IMPLEMENTED}
-    assert implemented & refused == set()
-    assert implemented | refused >= DOCUMENTED_NAMES
+def test_table_covers_every_documented_name() -> None:
+    assert {name for name, _, _ in TABLE} >= DOCUMENTED_NAMES
 
 
 def test_co_with_object_classes_is_crop_objects() -> None:
@@ -519,14 +517,6 @@ def test_full_name_of_each_row_is_the_documented_full_name() -> None:
     assert {name: full for name, full, _ in TABLE if name not in UNDOCUMENTED} == {
         name: documented_full[name] for name, _, _ in TABLE if name not in UNDOCUMENTED
     }
-
-
-@pytest.mark.parametrize(("name", "args"), NOT_IMPLEMENTED, ids=[row[0] for row in NOT_IMPLEMENTED])
-def test_pro_option_not_implemented_here_is_an_unknown_option(name: str, args: str) -> None:
-    error = refusal(f"{name}:{args}")
-    assert type(error) is InvalidOption
-    assert error.message == f"Unknown option: {name}"
-    assert error.status == 400
 
 
 @pytest.mark.parametrize(("name", "args"), SECURITY_ROWS, ids=[row[0] for row in SECURITY_ROWS])

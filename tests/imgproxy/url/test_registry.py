@@ -103,6 +103,8 @@ EXAMPLES: dict[str, str] = {
     "cache_tags": "products:home",
     "video_thumbnail_second": "2.5",
     "video_thumbnail_keyframes": "1",
+    "video_thumbnail_tile": "1.5:4:3:160:90:1:1:1:0.25:0.75",
+    "video_thumbnail_animation": "-1:100:10:160:0::1",
     "max_src_resolution": "20.5",
     "max_src_file_size": "1000000",
     "max_animation_frames": "5",
