@@ -80,6 +80,7 @@ LATER_OUTPUT_SETTINGS: tuple[str, ...] = (
     "video_thumbnail_keyframes",
     "video_thumbnail_probe_size",
     "video_thumbnail_max_analyze_duration",
+    "video_thumbnail_tile_auto_keyframes",
     "smart_crop_face_detection",
     "object_detection_fallback_to_smart_crop",
 )

@@ -227,6 +227,11 @@ DECLARED: tuple[Declared, ...] = (
     Declared("IMGPROXY_ENABLE_VIDEO_THUMBNAILS", "enable_video_thumbnails", read_bool),
     Declared("IMGPROXY_VIDEO_THUMBNAIL_SECOND", "video_thumbnail_second", read_seconds),
     Declared("IMGPROXY_VIDEO_THUMBNAIL_KEYFRAMES", "video_thumbnail_keyframes", read_bool),
+    Declared(
+        "IMGPROXY_VIDEO_THUMBNAIL_TILE_AUTO_KEYFRAMES",
+        "video_thumbnail_tile_auto_keyframes",
+        read_bool,
+    ),
     Declared("IMGPROXY_VIDEO_THUMBNAIL_PROBE_SIZE", "video_thumbnail_probe_size", integer(32)),
     Declared(
         "IMGPROXY_VIDEO_THUMBNAIL_MAX_ANALYZE_DURATION",

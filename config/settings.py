@@ -134,6 +134,9 @@ class Settings:
     """Off: a video source answers 422 as any unrecognised source (as imgproxy Pro's default)."""
     video_thumbnail_second: float = 1.0
     video_thumbnail_keyframes: bool = False
+    video_thumbnail_tile_auto_keyframes: bool = False
+    """Keyframes only for a sheet or an animation whose step is longer than the keyframe
+    interval."""
     video_thumbnail_probe_size: int = 5_000_000
     video_thumbnail_max_analyze_duration: int = 0
     """Milliseconds; 0: FFmpeg's heuristic."""

@@ -118,6 +118,7 @@ def defaults_from(settings: Settings, watermark: pyvips.Image | None = None) -> 
             enabled=settings.enable_video_thumbnails,
             second=settings.video_thumbnail_second,
             keyframes=settings.video_thumbnail_keyframes,
+            tile_auto_keyframes=settings.video_thumbnail_tile_auto_keyframes,
             probe_size=settings.video_thumbnail_probe_size,
             max_analyze_duration=settings.video_thumbnail_max_analyze_duration,
         ),

@@ -412,7 +412,11 @@ def render(
     cancellation = cancellation or Cancellation()
     limits = defaults.limits.narrowed_by(options)
     video = defaults.video.overridden(
-        options.video_thumbnail_second, options.video_thumbnail_keyframes
+        options.video_thumbnail_second,
+        options.video_thumbnail_keyframes,
+        tile=options.video_thumbnail_tile,
+        animation=options.video_thumbnail_animation,
+        max_pages=limits.max_animation_frames,
     )
     source = open_source(data, max_pixels=limits.max_src_pixels, video=video)
     if options.style and isinstance(source, SvgSource):

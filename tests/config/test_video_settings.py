@@ -21,12 +21,18 @@ def test_the_variables_reach_the_pipeline() -> None:
             "IMGPROXY_ENABLE_VIDEO_THUMBNAILS": "true",
             "IMGPROXY_VIDEO_THUMBNAIL_SECOND": "0",
             "IMGPROXY_VIDEO_THUMBNAIL_KEYFRAMES": "1",
+            "IMGPROXY_VIDEO_THUMBNAIL_TILE_AUTO_KEYFRAMES": "true",
             "IMGPROXY_VIDEO_THUMBNAIL_PROBE_SIZE": "100000",
             "IMGPROXY_VIDEO_THUMBNAIL_MAX_ANALYZE_DURATION": "500",
         }
     )
     assert defaults_from(settings).video == VideoDefaults(
-        enabled=True, second=0.0, keyframes=True, probe_size=100_000, max_analyze_duration=500
+        enabled=True,
+        second=0.0,
+        keyframes=True,
+        tile_auto_keyframes=True,
+        probe_size=100_000,
+        max_analyze_duration=500,
     )
 
 

@@ -506,6 +506,40 @@ CASES: tuple[Case, ...] = (
         the_baselines_bytes,
         baseline="",
     ),
+    Case(
+        "video_thumbnail_tile",
+        {
+            "video_thumbnail_tile": {
+                "step": 1.5,
+                "columns": 2,
+                "rows": 3,
+                "tile_width": 50,
+                "tile_height": 40,
+                "extend_tile": True,
+                "trim": True,
+                "fill": True,
+                "focus_x": 0.25,
+                "focus_y": 0.75,
+            }
+        },
+        the_baselines_bytes,
+        baseline="",
+    ),
+    Case(
+        "video_thumbnail_animation",
+        {
+            "vta": {
+                "step": -1,
+                "delay": 100,
+                "frames": 4,
+                "frame_width": 100,
+                "frame_height": 0,
+                "trim": True,
+            }
+        },
+        the_baselines_bytes,
+        baseline="",
+    ),
     # security limits (IMGPROXY_ALLOW_SECURITY_OPTIONS)
     Case(
         "max_src_resolution",

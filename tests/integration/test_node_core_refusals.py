@@ -51,10 +51,6 @@ class Refusal:
         return Request(self.id, self.kind, {**self.url, "value": value}, self.options)
 
 
-def unknown(option: str, options: JsOptions, short: str, why: str, label: str = "") -> Refusal:
-    return Refusal(option, options, 400, f"Unknown option: {short}", why, label)
-
-
 REFUSED: tuple[Refusal, ...] = (
     Refusal(
         "blur_detections",
@@ -118,34 +114,6 @@ REFUSED: tuple[Refusal, ...] = (
         "Expected object class face or all for gravity but received 'dog'",
         "faces are the one class detected",
         "objw",
-    ),
-    unknown(
-        "video_thumbnail_animation",
-        {
-            "video_thumbnail_animation": {
-                "step": 1,
-                "delay": 100,
-                "frames": 4,
-                "frame_width": 100,
-                "frame_height": 100,
-            }
-        },
-        "vta",
-        OBJECTS_AND_VIDEO,
-    ),
-    unknown(
-        "video_thumbnail_tile",
-        {
-            "video_thumbnail_tile": {
-                "step": 1,
-                "columns": 2,
-                "rows": 2,
-                "tile_width": 50,
-                "tile_height": 50,
-            }
-        },
-        "vtt",
-        OBJECTS_AND_VIDEO,
     ),
     Refusal(
         "url.filename",

@@ -47,7 +47,11 @@ def serve(root: Path, **env: str) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def proxy(root: Path) -> Iterator[httpx.Client]:
-    env = {"IMGPROXY_ENABLE_VIDEO_THUMBNAILS": "1", "IMGPROXY_VIDEO_THUMBNAIL_SECOND": str(SECOND)}
+    env = {
+        "IMGPROXY_ENABLE_VIDEO_THUMBNAILS": "1",
+        "IMGPROXY_VIDEO_THUMBNAIL_SECOND": str(SECOND),
+        "IMGPROXY_MAX_ANIMATION_FRAMES": "10",
+    }
     with serve(root, **env) as client:
         yield client
 
@@ -137,3 +141,45 @@ def test_info_describes_a_video(proxy: httpx.Client) -> None:
     assert (document["width"], document["height"]) == (160, 120)
     assert document["mime_type"] == "video/mp4"
     assert any(stream["type"] == "video" for stream in document["video_streams"])
+
+
+def test_a_tile_url_answers_the_sprite_sheet(proxy: httpx.Client) -> None:
+    response = proxy.get("/_/vtt:1:2:1:80:60/plain/local:///clip.webm@png")
+    assert response.status_code == 200, response.text
+    image = pyvips.Image.new_from_buffer(response.content, "")
+    assert (image.width, image.height) == (160, 60)
+    for column in range(2):
+        colour = tuple(round(v) for v in image.getpoint(40 + 80 * column, 30))
+        assert near(colour, colour_at(SECOND + column)), column
+
+
+def test_an_animation_url_answers_an_animated_webp(proxy: httpx.Client) -> None:
+    response = proxy.get("/_/vts:0/vta:-1:150:4:80:0/w:40/plain/local:///clip.mp4@webp")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/webp"
+    image = pyvips.Image.new_from_buffer(response.content, "", n=-1)
+    assert (image.get("n-pages"), image.width, image.get("page-height")) == (4, 40, 30)
+    assert list(image.get("delay")) == [150] * 4
+    for page in range(4):
+        colour = tuple(round(v) for v in image.getpoint(20, 30 * page + 15))
+        assert near(colour, colour_at(page)), page
+
+
+def test_a_sheet_over_the_pixel_limit_is_refused(proxy: httpx.Client) -> None:
+    response = proxy.get("/_/vtt:1:4:4:160:120/plain/local:///clip.mp4@jpg")
+    assert (response.status_code, response.text.strip()) == (
+        422,
+        "Source image resolution is too big",
+    )
+
+
+def test_a_damaged_video_with_a_sheet_answers_a_sheet_or_a_422(
+    proxy: httpx.Client, root: Path
+) -> None:
+    statuses = set()
+    for path in sorted(root.glob("damaged-*.mp4")):
+        response = proxy.get(f"/_/vtt:0.5:3:2:40:30/plain/local:///{path.name}@jpg")
+        statuses.add(response.status_code)
+    assert statuses <= {200, 422}
+    assert 422 in statuses
+    assert proxy.get("/health").status_code == 200

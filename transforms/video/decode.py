@@ -91,10 +91,14 @@ def frame_at(
     """The first frame whose time is at or after `second` (with `keyframes`, the keyframe at or
     before it); past the end, the last frame."""
     with opened(data, container, defaults, max_pixels) as source:
-        frame = _decode_to(source, second, keyframes, defaults, max_pixels)
-        image = _to_vips(frame)
-        turn = _turn(frame)
-        return image.rot(TURNS[turn]) if turn else image
+        return upright(_decode_to(source, second, keyframes, defaults, max_pixels))
+
+
+def upright(frame: av.video.frame.VideoFrame) -> pyvips.Image:
+    """The frame in RGB, turned as its display matrix says."""
+    image = _to_vips(frame)
+    turn = _turn(frame)
+    return image.rot(TURNS[turn]) if turn else image
 
 
 def _header(
@@ -114,10 +118,10 @@ def _check(header: VideoHeader, defaults: VideoDefaults, max_pixels: int) -> Non
         raise VideoError(
             "Source video is too long", f"{header.duration:.1f} s > {defaults.limits.max_duration}"
         )
-    _check_size(header.width, header.height, max_pixels)
+    check_size(header.width, header.height, max_pixels)
 
 
-def _check_size(width: int, height: int, max_pixels: int) -> None:
+def check_size(width: int, height: int, max_pixels: int) -> None:
     if max_pixels and width * height > max_pixels:
         raise VideoTooLarge("Source image resolution is too big", f"video {width}x{height}")
 
@@ -142,7 +146,7 @@ def _decode_to(
             decoded += 1
             if decoded > defaults.limits.max_frames:
                 raise VideoError("Source video cannot be decoded", "frame limit reached")
-            _check_size(frame.width, frame.height, max_pixels)
+            check_size(frame.width, frame.height, max_pixels)
             if keyframes or frame.time is None or frame.time >= wanted:
                 return frame
             last = frame

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from imgproxy.url.options import VideoAnimation, VideoTile
+
 DEFAULT_PROBE_SIZE = 5_000_000
+NO_TILE = VideoTile()
+NO_ANIMATION = VideoAnimation()
 
 
 @dataclass(frozen=True)
@@ -33,14 +37,35 @@ class VideoDefaults:
     """Bytes FFmpeg may read to determine the streams."""
     max_analyze_duration: int = 0
     """Milliseconds FFmpeg may analyse to get the stream info; 0: its own heuristic."""
+    tile_auto_keyframes: bool = False
+    """Several frames apart by more than the longest interval between keyframes around them:
+    take keyframes only."""
     limits: VideoLimits = VideoLimits()
+    tile: VideoTile = NO_TILE
+    """The URL's `video_thumbnail_tile`: a sprite sheet instead of one frame."""
+    animation: VideoAnimation = NO_ANIMATION
+    """The URL's `video_thumbnail_animation` (when no sheet is asked for): an animation."""
+    max_pages: int = 0
+    """An animation's frames past this many are not decoded (the animation frame limit);
+    0: no bound but the limits'."""
 
-    def overridden(self, second: float | None, keyframes: bool | None) -> VideoDefaults:
-        """With a URL's `video_thumbnail_second` and `video_thumbnail_keyframes`, where set."""
+    def overridden(
+        self,
+        second: float | None,
+        keyframes: bool | None,
+        *,
+        tile: VideoTile = NO_TILE,
+        animation: VideoAnimation = NO_ANIMATION,
+        max_pages: int = 0,
+    ) -> VideoDefaults:
+        """With a URL's `video_thumbnail_*` options, where set."""
         return replace(
             self,
             second=self.second if second is None else second,
             keyframes=self.keyframes if keyframes is None else keyframes,
+            tile=tile,
+            animation=animation,
+            max_pages=max_pages,
         )
 
 
