@@ -103,7 +103,13 @@ def app_from_environment() -> object:
 
 
 def configure_logging() -> None:
-    """Diagnostics on stderr with the request id; access lines as bare JSON on stdout."""
+    """Diagnostics on stderr with the request id; access lines as bare JSON on stdout. No line
+    names its caller, thread or process, so records skip finding them (the logging docs'
+    "Optimization": a third of an access line's CPU)."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s",

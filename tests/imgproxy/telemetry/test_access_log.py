@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import subprocess
+import sys
 
 import httpx
 import orjson
@@ -261,3 +263,22 @@ async def test_other_scopes_pass_through(metrics):
 )
 def test_classify_route(path, route):
     assert classify_route(path) == route
+
+
+def test_the_server_logging_skips_caller_thread_and_process_lookups() -> None:
+    script = (
+        "import logging\n"
+        "from imgproxy.server import configure_logging\n"
+        "configure_logging()\n"
+        "found = []\n"
+        "class Keep(logging.Handler):\n"
+        "    def emit(self, record):\n"
+        "        found.append((record.lineno, record.thread, record.process))\n"
+        "logging.getLogger('imgproxy.access').addHandler(Keep())\n"
+        "logging.getLogger('imgproxy.access').info('{}')\n"
+        "print(found)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "[(0, None, None)]", done.stdout
