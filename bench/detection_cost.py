@@ -48,7 +48,12 @@ FACE_ROWS = (
     f"`{FACES}`, detecting",
     f"`{FACES}`, detection cached",
 )
-VIDEO_ROWS = ("still miss (video_cost's photo)", "video, second 4", "video, keyframes")
+VIDEO_ROWS = (
+    "still miss (video_cost's photo)",
+    "video, second 4",
+    "video, keyframes",
+    "video, 3x3 sheet from second 1",
+)
 PARSER = PathParser()
 
 Work = Mapping[str, Callable[[], object]]

@@ -4,10 +4,11 @@
 
 Renders a 512x512 JPEG from the frame at second 4 of a made 1280x720 H.264 MP4 (10 s, 25 fps,
 a keyframe every 5 s, so the frame is decoded forward from the keyframe at 0), the same with
-`keyframes` (the keyframe alone), and from a 1920x1080 JPEG photo; prints the median CPU per
-image and each video's ratio to the photo. The made video is solid colours, so its decoding is
-cheaper than real footage's: read the video rows as a floor. Alternates the sides round by
-round (these machines are noisy) and needs PyAV (the `video` extra).
+`keyframes` (the keyframe alone), a 3x3 sprite sheet of 170x96 tiles 1 s apart from second 1
+(`video_thumbnail_tile`, one forward walk), and from a 1920x1080 JPEG photo; prints the
+median CPU per image and each video's ratio to the photo. The made video is solid colours, so
+its decoding is cheaper than real footage's: read the video rows as a floor. Alternates the
+sides round by round (these machines are noisy) and needs PyAV (the `video` extra).
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ SECOND = 4.0
 
 
 def sides(*, small: bool = False) -> dict[str, Callable[[], object]]:
-    """The three renders; `small` makes a 320x180 video at 10 fps (a quick check, not a figure)."""
+    """The four renders; `small` makes a 320x180 video at 10 fps (a quick check, not a figure)."""
     from config.settings import Settings  # noqa: PLC0415 - after VIPS_CONCURRENCY is set
     from imgproxy.renderer import defaults_from  # noqa: PLC0415
-    from imgproxy.url.options import ImageFormat, Options  # noqa: PLC0415
+    from imgproxy.url.options import ImageFormat, Options, VideoTile  # noqa: PLC0415
     from tests.transforms.video.making import MP4_H264, make_video  # noqa: PLC0415
     from transforms import pipeline  # noqa: PLC0415
     from transforms.video.settings import VideoDefaults  # noqa: PLC0415
@@ -47,10 +48,15 @@ def sides(*, small: bool = False) -> dict[str, Callable[[], object]]:
     on = VideoDefaults(enabled=True, second=SECOND)
     exact, keyframe = replace(base, video=on), replace(base, video=on.overridden(None, True))
     options, jpeg = Options(width=512, height=512, quality=80), ImageFormat.JPEG
+    sheet = replace(
+        options, video_thumbnail_tile=VideoTile(step=1, columns=3, rows=3, width=170, height=96)
+    )
+    from_first_second = replace(base, video=replace(on, second=1.0))
     return {
         "photo": lambda: pipeline.render(photo, options, jpeg, base),
         "video": lambda: pipeline.render(video, options, jpeg, exact),
         "video, keyframes": lambda: pipeline.render(video, options, jpeg, keyframe),
+        "video, 3x3 sheet": lambda: pipeline.render(video, sheet, jpeg, from_first_second),
     }
 
 
