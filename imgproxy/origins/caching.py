@@ -16,7 +16,7 @@ from cache.tier import TimedTier
 from cache.tiered import TieredCache
 from imgproxy.errors import SourceTooLarge
 from imgproxy.origins import Origin, Original
-from imgproxy.origins.ranges import Head, Span, Stops, fetch_head, fetch_range
+from imgproxy.origins.ranges import Head, Span, Stops, fetch_head, fetch_range, size_of
 from transforms.video.sniff import sniff as sniff_video
 
 T = TypeVar("T", Original, Original | Head)
@@ -111,7 +111,7 @@ class CachingOrigin:
         fetched = await self.originals.fetch_head(
             source, lambda: fetch_head(self.origin, source, max_bytes, stops)
         )
-        size = fetched.size if isinstance(fetched, Head) else len(fetched.data)
+        size = size_of(fetched)
         if max_bytes and size > max_bytes:
             raise SourceTooLarge(detail=f"{source}: {size} > {max_bytes}")
         return fetched

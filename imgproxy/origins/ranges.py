@@ -81,6 +81,15 @@ class RangedRouter(OriginRouter):
         return await fetch_range(self.origin_for(source), source, start, end, max_bytes)
 
 
+def described(fetched: Original | Head) -> Original:
+    """What the origin said about the source (with its bytes, or its first bytes)."""
+    return fetched if isinstance(fetched, Original) else fetched.original
+
+
+def size_of(fetched: Original | Head) -> int:
+    return len(fetched.data) if isinstance(fetched, Original) else fetched.size
+
+
 def validator_of(headers: Mapping[str, str]) -> str:
     return headers.get("etag") or headers.get("last-modified") or ""
 

@@ -15,9 +15,10 @@ from cache.memory import MemoryTier
 from imgproxy.errors import OriginError, SourceNotAllowed, SourceTooLarge
 from imgproxy.origins import Original
 from imgproxy.origins.caching import CachingOrigin, OriginalsCache
+from imgproxy.origins.curl import CurlOrigin
 from imgproxy.origins.http import HttpOrigin
 from imgproxy.origins.local import LocalOrigin
-from imgproxy.origins.ranges import PREFIX_BYTES, Head
+from imgproxy.origins.ranges import PREFIX_BYTES, Head, RangedOrigin
 from imgproxy.security.addresses import AddressPolicy
 from imgproxy.security.allowed_sources import AllowedSources
 from tests.imgproxy.origins.ranged_server import Exchanges, ranged_origin
@@ -48,8 +49,14 @@ def served(root: Path) -> Iterator[tuple[str, Exchanges]]:
         yield base, exchanges
 
 
+@pytest.fixture(params=["httpx", "curl"])
+def client(request: pytest.FixtureRequest) -> str:
+    """Both http(s) origins (IMGPROXY_HTTP_CLIENT)."""
+    return str(request.param)
+
+
 @asynccontextmanager
-async def http_origin(**options: object) -> AsyncIterator[HttpOrigin]:
+async def http_origin(client: str, **options: object) -> AsyncIterator[RangedOrigin]:
     arguments: dict[str, object] = {
         "max_redirects": 2,
         "connect_timeout": 5.0,
@@ -58,7 +65,11 @@ async def http_origin(**options: object) -> AsyncIterator[HttpOrigin]:
         "policy": LOOPBACK_OK,
         **options,
     }
-    origin = HttpOrigin(**arguments)  # type: ignore[arg-type]
+    origin: RangedOrigin = (
+        HttpOrigin(**arguments)  # type: ignore[arg-type]
+        if client == "httpx"
+        else CurlOrigin(**arguments)  # type: ignore[arg-type]
+    )
     try:
         yield origin
     finally:
@@ -70,10 +81,10 @@ def blob(root: Path) -> bytes:
 
 
 async def test_a_head_leaves_the_body_unread_when_asked(
-    served: tuple[str, Exchanges], root: Path
+    client: str, served: tuple[str, Exchanges], root: Path
 ) -> None:
     base, exchanges = served
-    async with http_origin() as origin:
+    async with http_origin(client) as origin:
         head = await origin.fetch_head(f"{base}/ranged/blob.bin", 0, always)
     assert isinstance(head, Head)
     assert head.size == SIZE
@@ -86,10 +97,10 @@ async def test_a_head_leaves_the_body_unread_when_asked(
 
 
 async def test_a_head_not_stopped_is_the_whole_source_in_one_request(
-    served: tuple[str, Exchanges], root: Path
+    client: str, served: tuple[str, Exchanges], root: Path
 ) -> None:
     base, exchanges = served
-    async with http_origin() as origin:
+    async with http_origin(client) as origin:
         whole = await origin.fetch_head(f"{base}/ranged/blob.bin", 0, never)
     assert isinstance(whole, Original)
     assert whole.data == blob(root)
@@ -98,13 +109,13 @@ async def test_a_head_not_stopped_is_the_whole_source_in_one_request(
 
 @pytest.mark.parametrize("name", ["small.bin", "blob.bin"])
 async def test_an_origin_that_does_not_serve_ranges_is_read_whole(
-    served: tuple[str, Exchanges], root: Path, name: str
+    client: str, served: tuple[str, Exchanges], root: Path, name: str
 ) -> None:
     """Without `Accept-Ranges: bytes` (or a body that fits the prefix), `stops` is not asked."""
     base, exchanges = served
     mode = "ranged" if name == "small.bin" else "plain"
     asked: list[bytes] = []
-    async with http_origin() as origin:
+    async with http_origin(client) as origin:
         whole = await origin.fetch_head(f"{base}/{mode}/{name}", 0, lambda f: bool(asked.append(f)))
     assert isinstance(whole, Original)
     assert whole.data == (root / name).read_bytes()
@@ -112,16 +123,18 @@ async def test_an_origin_that_does_not_serve_ranges_is_read_whole(
     assert len(exchanges.of(name)) == 1
 
 
-async def test_a_head_is_refused_over_max_bytes(served: tuple[str, Exchanges]) -> None:
+async def test_a_head_is_refused_over_max_bytes(client: str, served: tuple[str, Exchanges]) -> None:
     base, _ = served
-    async with http_origin() as origin:
+    async with http_origin(client) as origin:
         with pytest.raises(SourceTooLarge):
             await origin.fetch_head(f"{base}/ranged/blob.bin", SIZE - 1, always)
 
 
-async def test_a_span_is_a_range_request(served: tuple[str, Exchanges], root: Path) -> None:
+async def test_a_span_is_a_range_request(
+    client: str, served: tuple[str, Exchanges], root: Path
+) -> None:
     base, exchanges = served
-    async with http_origin() as origin:
+    async with http_origin(client) as origin:
         span = await origin.fetch_range(f"{base}/ranged/blob.bin", 1000, 5000, 0)
         tail = await origin.fetch_range(f"{base}/ranged/blob.bin", SIZE - 10, SIZE + 100, 0)
     assert (span.start, span.size, span.validator) == (1000, SIZE, '"ranged-v1"')
@@ -132,10 +145,10 @@ async def test_a_span_is_a_range_request(served: tuple[str, Exchanges], root: Pa
 
 
 async def test_an_origin_that_ignores_ranges_sends_the_whole_source_within_the_limit(
-    served: tuple[str, Exchanges], root: Path
+    client: str, served: tuple[str, Exchanges], root: Path
 ) -> None:
     base, _ = served
-    async with http_origin() as origin:
+    async with http_origin(client) as origin:
         span = await origin.fetch_range(f"{base}/ignoring/blob.bin", 1000, 5000, SIZE)
         assert (span.start, span.size, span.data) == (0, SIZE, blob(root))
         with pytest.raises(SourceTooLarge):
@@ -144,10 +157,10 @@ async def test_an_origin_that_ignores_ranges_sends_the_whole_source_within_the_l
 
 @pytest.mark.parametrize("mode", ["wrong", "long"])
 async def test_a_span_unlike_the_range_asked_for_is_an_origin_error(
-    served: tuple[str, Exchanges], mode: str
+    client: str, served: tuple[str, Exchanges], mode: str
 ) -> None:
     base, _ = served
-    async with http_origin() as origin:
+    async with http_origin(client) as origin:
         with pytest.raises(OriginError) as raised:
             await origin.fetch_range(f"{base}/{mode}/blob.bin", 1000, 5000, 0)
     assert raised.value.message == "Source answered a wrong range"
@@ -155,14 +168,15 @@ async def test_a_span_unlike_the_range_asked_for_is_an_origin_error(
 
 
 async def test_ranged_requests_pass_the_source_and_address_checks(
+    client: str,
     served: tuple[str, Exchanges],
 ) -> None:
     base, exchanges = served
     elsewhere = AllowedSources(("http://elsewhere.example/",))
-    async with http_origin(allowed_sources=elsewhere) as origin:
+    async with http_origin(client, allowed_sources=elsewhere) as origin:
         with pytest.raises(SourceNotAllowed):
             await origin.fetch_range(f"{base}/ranged/blob.bin", 0, 10, 0)
-    async with http_origin(policy=AddressPolicy()) as origin:
+    async with http_origin(client, policy=AddressPolicy()) as origin:
         with pytest.raises(SourceNotAllowed):
             await origin.fetch_range(f"{base}/ranged/blob.bin", 0, 10, 0)
     assert exchanges.of("blob.bin") == []
@@ -194,10 +208,10 @@ async def test_local_heads_and_spans(root: Path) -> None:
 
 
 async def test_the_caching_origin_keeps_whole_sources_and_passes_spans_through(
-    served: tuple[str, Exchanges], root: Path
+    client: str, served: tuple[str, Exchanges], root: Path
 ) -> None:
     base, exchanges = served
-    async with http_origin() as origin:
+    async with http_origin(client) as origin:
         caching = CachingOrigin(origin, OriginalsCache(MemoryTier(1 << 24), ttl=60))
         video_like = f"{base}/ranged/blob.bin"
         heads = [await caching.fetch_head(video_like, 0, always) for _ in range(2)]
