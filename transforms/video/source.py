@@ -14,6 +14,7 @@ from imgproxy.url.options import ImageFormat
 from transforms.decoded import shrunk
 from transforms.probe import SourceInfo
 from transforms.video.errors import VideoError, VideoTooLarge
+from transforms.video.ranged import VideoBytes
 from transforms.video.settings import VideoDefaults
 from transforms.video.sniff import Container
 
@@ -27,7 +28,7 @@ video member in ImageFormat)."""
 
 @dataclass
 class VideoSource:
-    data: bytes
+    data: VideoBytes
     container: Container
     info: SourceInfo
     header: VideoHeader
@@ -55,7 +56,7 @@ class VideoSource:
 
 
 def open_video(
-    data: bytes,
+    data: VideoBytes,
     container: Container,
     defaults: VideoDefaults,
     *,
