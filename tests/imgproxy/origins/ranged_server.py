@@ -32,19 +32,26 @@ class Exchange:
 class Exchanges:
     all: list[Exchange] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    held: threading.Event = field(default_factory=threading.Event)
+    """Set when `hold` mode holds a range request."""
 
     def of(self, name: str) -> list[Exchange]:
         with self.lock:
             return [e for e in self.all if e.path.rsplit("/", 1)[-1] == name]
 
-    def sent(self, name: str) -> int:
-        return sum(e.sent for e in self.of(name))
+    def at(self, path: str) -> list[Exchange]:
+        with self.lock:
+            return [e for e in self.all if e.path == path]
+
+    def sent(self, path: str) -> int:
+        return sum(e.sent for e in self.at(path))
 
 
 class RangedHandler(OriginHandler):
     """`/<mode>/<name>` serves `root/name`. Modes: `ranged` (206 answers), `plain` (no
     Accept-Ranges, 200), `ignoring` (says it serves ranges, answers 200), `wrong` (206 with a
-    Content-Range that does not match the request), `long` (206 with more bytes than asked)."""
+    Content-Range that does not match the request), `long` (206 with more bytes than asked),
+    `hold` (serves heads, holds range requests until the server stops)."""
 
     root: ClassVar[Path]
     exchanges: ClassVar[Exchanges]
@@ -59,13 +66,24 @@ class RangedHandler(OriginHandler):
         exchange = Exchange(self.path, self.headers.get("Range"))
         with self.exchanges.lock:
             self.exchanges.all.append(exchange)
-        if mode not in {"ranged", "plain", "ignoring", "wrong", "long"} or not path.is_file():
+        if (
+            mode not in {"ranged", "plain", "ignoring", "wrong", "long", "hold"}
+            or not path.is_file()
+        ):
             self.send_error(404)
             return
         data = path.read_bytes()
         asked = RANGE.fullmatch(exchange.range or "")
         if asked is None or mode in {"plain", "ignoring"}:
             self.answer(exchange, 200, data, mode != "plain")
+            return
+        if mode == "hold":
+            self.send_response(206)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.flush()
+            self.exchanges.held.set()
+            self.release.wait(timeout=60)
             return
         start = int(asked.group(1))
         end = min(len(data), int(asked.group(2)) + 1 if asked.group(2) else len(data))
