@@ -62,6 +62,11 @@ class RangedBytes:
     def __len__(self) -> int:
         return self.size
 
+    @property
+    def kept(self) -> int:
+        """Bytes in the cache."""
+        return sum(map(len, self._blocks.values()))
+
     def __getitem__(self, span: slice) -> bytes:
         start, stop, _ = span.indices(self.size)
         if stop <= start:
@@ -105,7 +110,7 @@ class RangedBytes:
                 self._blocks[(start + at) // BLOCK_BYTES] = data[at : at + BLOCK_BYTES]
 
     def _evict(self) -> None:
-        kept = sum(map(len, self._blocks.values()))
+        kept = self.kept
         while kept > self._cache_bytes and self._blocks:
             _, block = self._blocks.popitem(last=False)
             kept -= len(block)
