@@ -25,6 +25,7 @@ from imgproxy.limiting import ClientLimiter
 from imgproxy.origins import Origin, OriginRouter
 from imgproxy.origins.http import HttpOrigin
 from imgproxy.origins.local import LocalOrigin
+from imgproxy.origins.ranges import RangedRouter
 from imgproxy.origins.s3 import S3Origin
 from imgproxy.origins.streaming import ByteCounter, uncounted
 from imgproxy.reader import RequestReader, version_of
@@ -85,7 +86,7 @@ def build_origins(
         by_scheme["local"] = LocalOrigin(
             settings.local_filesystem_root, threads=download_slots(settings), counted=counted
         )
-    return OriginRouter(by_scheme)
+    return RangedRouter(by_scheme)
 
 
 @dataclass(frozen=True)

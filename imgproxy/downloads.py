@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from config.settings import Settings
 from imgproxy.admission import Gate
 from imgproxy.errors import OriginTimeout, ProxyError, TooManyRequests
 from imgproxy.origins import Origin, Original
+from imgproxy.origins.ranges import Head, Span, Stops, fetch_head, fetch_range
 from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.telemetry import Metrics, error_kind
+
+T = TypeVar("T")
 
 
 def download_slots(settings: Settings) -> int:
@@ -120,20 +124,34 @@ class DownloadingOrigin:
         self.timeout = timeout
 
     async def fetch(self, source: str, max_bytes: int = 0) -> Original:
+        return await self._download(source, lambda: self.origin.fetch(source, max_bytes))
+
+    async def fetch_head(self, source: str, max_bytes: int, stops: Stops) -> Original | Head:
+        return await self._download(
+            source, lambda: fetch_head(self.origin, source, max_bytes, stops)
+        )
+
+    async def fetch_range(self, source: str, start: int, end: int, max_bytes: int) -> Span:
+        """Like any download: allowed sources, a download slot, the download timeout."""
+        return await self._download(
+            source, lambda: fetch_range(self.origin, source, start, end, max_bytes)
+        )
+
+    async def _download(self, source: str, call: Callable[[], Awaitable[T]]) -> T:
         try:
             self.allowed.check(source)
             async with self.downloads.slot_for(source):
-                return await self._download(source, max_bytes)
+                return await self._timed(source, call)
         except TooManyRequests:
             raise
         except (ProxyError, OSError) as error:
             self.metrics.origin_error(error_kind(error))
             raise
 
-    async def _download(self, source: str, max_bytes: int) -> Original:
+    async def _timed(self, source: str, call: Callable[[], Awaitable[T]]) -> T:
         try:
             async with asyncio.timeout(self.timeout):
-                return await self.origin.fetch(source, max_bytes)
+                return await call()
         except TimeoutError:
             raise OriginTimeout(detail=f"{source}: download over {self.timeout}s") from None
 

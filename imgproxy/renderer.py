@@ -4,6 +4,7 @@ stored. The fallback image goes through the same `render`, as just another origi
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
@@ -17,6 +18,8 @@ from config.settings import Settings
 from imgproxy.admission import Admission
 from imgproxy.origins import Origin, Original
 from imgproxy.origins.caching import CachingOrigin, OriginalsCache
+from imgproxy.origins.ranges import Head, described, fetch_head, size_of
+from imgproxy.ranged_source import LoopFetch, is_video, ranged_bytes, wants_ranges
 from imgproxy.results import Variant
 from imgproxy.telemetry import Metrics
 from imgproxy.url.options import (
@@ -44,6 +47,7 @@ from transforms.faces import FaceDefaults
 from transforms.info_hashes import check_hashsum
 from transforms.limits import Limits
 from transforms.pipeline import Defaults, Rendered
+from transforms.video.ranged import RangedBytes
 from transforms.video.settings import VideoDefaults
 
 P = ParamSpec("P")
@@ -174,6 +178,35 @@ class Renderer:
         self.metrics.source_bytes(len(original.data))
         return original
 
+    async def fetched(self, request: ImageRequest) -> Original | Head:
+        """`original` (or `fetch` when bypassing the cache), except a video whose origin
+        serves ranges: its head, the rest left for the render to read (`ranged_source`)."""
+        options = request.options
+        if not wants_ranges(options, self.defaults.video):
+            return await (self.fetch(request) if options.bypass_cache else self.original(request))
+        max_bytes = self.max_bytes(options)
+        if options.bypass_cache:
+            return await fetch_head(self.origin, request.source, max_bytes, is_video)
+        fetches = self.originals.fetches
+        started = time.perf_counter()
+        fetched = await self.caching.fetch_head(request.source, max_bytes, is_video)
+        self.metrics.stage("download", time.perf_counter() - started)
+        self.metrics.cache("sources", self.originals.fetches == fetches)
+        self.metrics.source_bytes(size_of(fetched))
+        return fetched
+
+    def _ranged(self, request: ImageRequest, head: Head, cancellation: Cancellation) -> RangedBytes:
+        fetch = LoopFetch(
+            self.origin,
+            request.source,
+            head,
+            max_bytes=self.max_bytes(request.options),
+            loop=asyncio.get_running_loop(),
+            timeout=self.settings.download_timeout,
+            cancellation=cancellation,
+        )
+        return ranged_bytes(fetch, self.defaults.video)
+
     async def cached(self, source: str) -> Original:
         """Through the originals cache under the server's size limit (assets, thumbor `meta`)."""
         return await self.caching.fetch(source, self.settings.max_src_file_size)
@@ -202,20 +235,26 @@ class Renderer:
         async with self.admission.slot():
             return await self.pool.run(function, *args, **kwargs)
 
-    async def render(self, variant: Variant, original: Original) -> Rendered:
-        """`original` with the variant's options; its assets are fetched before a processing
-        slot is taken. Cancelled (deadline, client gone), the work stops at its next tile and
-        the slot is let go once the worker thread has returned."""
+    async def render(self, variant: Variant, original: Original | Head) -> Rendered:
+        """`original` (or a video's head, read by ranges) with the variant's options; its
+        assets are fetched before a processing slot is taken. Cancelled (deadline, client
+        gone), the work stops at its next tile and the slot is let go once the worker thread
+        has returned."""
         options = variant.request.options
         assets = await self.assets(options)
         cancellation = Cancellation()
+        data = (
+            original.data
+            if isinstance(original, Original)
+            else self._ranged(variant.request, original, cancellation)
+        )
         try:
             async with self.admission.slot():
                 started = time.perf_counter()
                 rendered = await self.pool.run_cancellable(
                     cancellation,
                     lambda: pipeline.render(
-                        original.data,
+                        data,
                         options,
                         variant.choice.requested,
                         self.defaults,
@@ -259,10 +298,11 @@ class Renderer:
         itself, and stored nowhere."""
         request = variant.request
         bypass = request.options.bypass_cache
-        original = await (self.fetch(request) if bypass else self.original(request))
+        fetched = await self.fetched(request)
+        original = described(fetched)
         await self.check_hashsum(original, request.options)
         validator = await self.validator(original)
-        rendered = await self.render(variant, original)
+        rendered = await self.render(variant, fetched)
         stored = self.record(
             original,
             rendered.data,

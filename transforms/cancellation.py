@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pyvips
 
@@ -31,6 +31,7 @@ class Cancellation:
         self._fired = False
         self._tickets = itertools.count()
         self._watched: dict[int, pyvips.Image] = {}
+        self._callbacks: dict[int, Callable[[], object]] = {}
         self.noticed = False
         """The work raised `WorkCancelled`, i.e. stopped early (whatever it became later)."""
 
@@ -44,6 +45,23 @@ class Cancellation:
             self._fired = True
             for image in self._watched.values():
                 image.set_kill(True)
+            callbacks = list(self._callbacks.values())
+        for callback in callbacks:
+            callback()
+
+    @contextlib.contextmanager
+    def calling(self, callback: Callable[[], object]) -> Iterator[None]:
+        """Inside, cancelling calls `callback` (on the cancelling thread): what the work
+        waits for other than libvips (a ranged read of its source) stops waiting."""
+        with self._lock:
+            self.check()
+            ticket = next(self._tickets)
+            self._callbacks[ticket] = callback
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._callbacks[ticket]
 
     def check(self) -> None:
         if self._fired:

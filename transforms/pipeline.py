@@ -78,6 +78,8 @@ from transforms.steps.rotate import rotate_and_flip
 from transforms.steps.scale import scale
 from transforms.steps.turn import turn
 from transforms.steps.watermark import watermark
+from transforms.video.ranged import RangedBytes
+from transforms.video.ranged_video import open_ranged
 from transforms.video.settings import VIDEO_OFF, VideoDefaults
 from transforms.video.source import VideoSource
 from transforms.watermark_text import render_text
@@ -397,7 +399,7 @@ def _passthrough(
 
 
 def render(
-    data: bytes,
+    data: bytes | RangedBytes,
     options: Options,
     requested: ImageFormat | None,
     defaults: Defaults,
@@ -418,7 +420,10 @@ def render(
         animation=options.video_thumbnail_animation,
         max_pages=limits.max_animation_frames,
     )
-    source = open_source(data, max_pixels=limits.max_src_pixels, video=video)
+    if isinstance(data, bytes):
+        source = open_source(data, max_pixels=limits.max_src_pixels, video=video)
+    else:  # a video left at its origin; its identity stands for its bytes (never passed through)
+        source, data = open_ranged(data, video, max_pixels=limits.max_src_pixels), data.identity
     if options.style and isinstance(source, SvgSource):
         source = styled(source, options.style)
     info = source.info

@@ -38,6 +38,9 @@ class OriginRouter:
     by_scheme: Mapping[str, Origin]
 
     async def fetch(self, source: str, max_bytes: int = 0) -> Original:
+        return await self.origin_for(source).fetch(source, max_bytes)
+
+    def origin_for(self, source: str) -> Origin:
         try:
             scheme = urlsplit(source).scheme.lower()
         except ValueError as error:
@@ -47,7 +50,7 @@ class OriginRouter:
             raise SourceNotAllowed(
                 f"Source scheme '{scheme}' is not enabled" if scheme else "Source URL has no scheme"
             )
-        return await origin.fetch(source, max_bytes)
+        return origin
 
     async def close(self) -> None:
         for origin in set(self.by_scheme.values()):

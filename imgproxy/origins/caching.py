@@ -7,6 +7,7 @@ large, and one request reads a frame of them. `CachingOrigin` puts this in front
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from cache.keys import source_key
 from cache.record import CorruptRecord, pack, unpack
@@ -15,7 +16,10 @@ from cache.tier import TimedTier
 from cache.tiered import TieredCache
 from imgproxy.errors import SourceTooLarge
 from imgproxy.origins import Origin, Original
+from imgproxy.origins.ranges import Head, Span, Stops, fetch_head, fetch_range, size_of
 from transforms.video.sniff import sniff as sniff_video
+
+T = TypeVar("T", Original, Original | Head)
 
 
 def encode_original(original: Original) -> bytes:
@@ -45,6 +49,7 @@ class OriginalsCache:
         self.tiers = TieredCache(l1, l2)
         self.ttl = ttl
         self.flight: SingleFlight[Original] = SingleFlight()
+        self.heads: SingleFlight[Original | Head] = SingleFlight()
         self.fetches = 0
         """Calls of a `load` so far: a caller that sees it unchanged was answered from cache."""
 
@@ -71,14 +76,21 @@ class OriginalsCache:
         per-request size limit must check `len(original.data)` themselves."""
         return await self.flight.do(source_key(source), lambda: self._load(source, load))
 
-    async def _load(self, source: str, load: Callable[[], Awaitable[Original]]) -> Original:
+    async def fetch_head(
+        self, source: str, load: Callable[[], Awaitable[Original | Head]]
+    ) -> Original | Head:
+        """As `fetch`; a head (a source left to ranged reads) is shared, and kept nowhere."""
+        return await self.heads.do(source_key(source), lambda: self._load(source, load))
+
+    async def _load(self, source: str, load: Callable[[], Awaitable[T]]) -> Original | T:
         cached = await self.get(source)
         if cached is not None:
             return cached
         self.fetches += 1
-        original = await load()
-        await self.put(source, original)
-        return original
+        loaded = await load()
+        if isinstance(loaded, Original):
+            await self.put(source, loaded)
+        return loaded
 
 
 class CachingOrigin:
@@ -94,6 +106,19 @@ class CachingOrigin:
         if max_bytes and len(original.data) > max_bytes:
             raise SourceTooLarge(detail=f"{source}: {len(original.data)} > {max_bytes}")
         return original
+
+    async def fetch_head(self, source: str, max_bytes: int, stops: Stops) -> Original | Head:
+        fetched = await self.originals.fetch_head(
+            source, lambda: fetch_head(self.origin, source, max_bytes, stops)
+        )
+        size = size_of(fetched)
+        if max_bytes and size > max_bytes:
+            raise SourceTooLarge(detail=f"{source}: {size} > {max_bytes}")
+        return fetched
+
+    async def fetch_range(self, source: str, start: int, end: int, max_bytes: int) -> Span:
+        """Straight to the origin: spans are not kept."""
+        return await fetch_range(self.origin, source, start, end, max_bytes)
 
     async def close(self) -> None:
         await self.origin.close()

@@ -18,6 +18,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import certifi
 import httpx
@@ -32,10 +33,15 @@ from imgproxy.origins.curl_exchange import (
     NOT_ALLOWED,
     Abandoned,
     Exchange,
+    Wanted,
     check_status,
+    head_of,
+    original_of,
     raise_for_failure,
+    span_of,
 )
 from imgproxy.origins.curl_handle import CurlHandle, HandleOptions, Verification
+from imgproxy.origins.ranges import Head, Span, Stops, range_header
 from imgproxy.origins.streaming import ByteCounter, uncounted
 from imgproxy.security.addresses import (
     AddressPolicy,
@@ -46,6 +52,7 @@ from imgproxy.security.addresses import (
 )
 from imgproxy.security.allowed_sources import AllowedSources
 
+T = TypeVar("T")
 Resolver = Callable[[str, int], Sequence[IPAddress]]
 """(host, port) -> addresses, on the download thread; raises OSError when the name fails."""
 WEB_SCHEMES = {"http": 80, "https": 443}
@@ -108,7 +115,7 @@ class Job:
                 self._handle.sockets.cut()
 
 
-def _consume(waiter: asyncio.Future[Original]) -> None:
+def _consume(waiter: asyncio.Future[Any]) -> None:
     if not waiter.cancelled():
         waiter.exception()
 
@@ -158,8 +165,25 @@ class CurlOrigin:
         return self._running
 
     async def fetch(self, source: str, max_bytes: int = 0) -> Original:
+        return await self._run(source, max_bytes, Wanted(), original_of)
+
+    async def fetch_head(self, source: str, max_bytes: int, stops: Stops) -> Original | Head:
+        return await self._run(source, max_bytes, Wanted(stops=stops), head_of)
+
+    async def fetch_range(self, source: str, start: int, end: int, max_bytes: int) -> Span:
+        wanted = Wanted(byte_range=range_header(start, end).removeprefix("bytes="))
+        return await self._run(
+            source, max_bytes, wanted, lambda exchange: span_of(exchange, source, start, end)
+        )
+
+    async def _run(
+        self, source: str, max_bytes: int, wanted: Wanted, finish: Callable[[Exchange], T]
+    ) -> T:
+        """The final exchange's `finish` (on the download thread)."""
         job = Job()
-        future = self._executor.submit(self._fetch_on_thread, source, max_bytes, job)
+        future = self._executor.submit(
+            self._fetch_on_thread, source, max_bytes, wanted, finish, job
+        )
         self._jobs.add(job)
         try:
             return await asyncio.wrap_future(future)
@@ -172,7 +196,7 @@ class CurlOrigin:
         finally:
             self._jobs.discard(job)
 
-    async def _thread_freed(self, future: Future[Original]) -> None:
+    async def _thread_freed(self, future: Future[Any]) -> None:
         if future.done():
             return
         waiter = asyncio.wrap_future(future)
@@ -187,30 +211,50 @@ class CurlOrigin:
                 self._handles.append(handle)
         return handle
 
-    def _fetch_on_thread(self, source: str, max_bytes: int, job: Job) -> Original:
+    def _fetch_on_thread(
+        self,
+        source: str,
+        max_bytes: int,
+        wanted: Wanted,
+        finish: Callable[[Exchange], T],
+        job: Job,
+    ) -> T:
         handle = self._handle()
         with self._lock:
             self._running += 1
         try:
             if not job.attach(handle):
                 raise Abandoned
-            return self._follow(handle, source, max_bytes, job.cancelled)
+            return finish(self._follow(handle, source, max_bytes, wanted, job.cancelled))
         finally:
             job.detach()
             with self._lock:
                 self._running -= 1
 
     def _follow(
-        self, handle: CurlHandle, source: str, max_bytes: int, cancelled: threading.Event
-    ) -> Original:
+        self,
+        handle: CurlHandle,
+        source: str,
+        max_bytes: int,
+        wanted: Wanted,
+        cancelled: threading.Event,
+    ) -> Exchange:
         url = parse_url(source, source)
         for hop in range(self.max_redirects + 1):
             host, resolve = self._checked_hop(url, source)
-            exchange = handle.exchange(str(url), max_bytes, self.counted, cancelled, resolve)
+            exchange = handle.exchange(
+                str(url),
+                max_bytes,
+                self.counted,
+                cancelled,
+                resolve,
+                byte_range=wanted.byte_range,
+                stops=wanted.stops,
+            )
             raise_for_failure(exchange, source, host)
             if not exchange.is_redirect or self.max_redirects == 0:
                 check_status(exchange, source)
-                return self._original(exchange)
+                return exchange
             if hop == self.max_redirects:
                 break
             url = redirect_target(url, exchange.headers["location"], source)
@@ -241,18 +285,6 @@ class CurlOrigin:
             raise SourceNotAllowed(NOT_ALLOWED, detail=f"{host} resolves to no address")
         spelled = ",".join(f"[{a}]" if a.version == 6 else str(a) for a in addresses)
         return host, [f"{host}:{port}:{spelled}"]
-
-    @staticmethod
-    def _original(exchange: Exchange) -> Original:
-        headers = exchange.headers
-        return Original(
-            exchange.body,
-            headers.get("content-type"),
-            headers.get("etag"),
-            headers.get("last-modified"),
-            headers.get("cache-control"),
-            headers.get("expires"),
-        )
 
     async def close(self) -> None:
         for job in list(self._jobs):

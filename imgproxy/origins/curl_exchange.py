@@ -14,6 +14,16 @@ from imgproxy.errors import (
     SourceNotFound,
     SourceTooLarge,
 )
+from imgproxy.origins import Original
+from imgproxy.origins.ranges import (
+    PREFIX_BYTES,
+    Head,
+    Span,
+    Stops,
+    parsed_span,
+    rangeable,
+    validator_of,
+)
 from imgproxy.origins.streaming import ByteCounter
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -29,7 +39,18 @@ class Stop(enum.Enum):
     STATUS_DECIDED = "status decided"
     CANCELLED = "cancelled"
     STALLED = "stalled"
+    HEAD = "head"
+    """The first bytes made `stops` leave the rest to ranged reads."""
     FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What one fetch asks of the final exchange: a span (`byte_range`, "first-last"), or a
+    body `stops` may leave unread."""
+
+    byte_range: str = ""
+    stops: Stops | None = None
 
 
 @dataclass
@@ -38,6 +59,8 @@ class Exchange:
 
     max_bytes: int
     counted: ByteCounter
+    stops: Stops | None = None
+    """Asked once, when the first PREFIX_BYTES of a rangeable 200 are in."""
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     chunks: list[bytes] = field(default_factory=list)
@@ -61,6 +84,14 @@ class Exchange:
     @property
     def body(self) -> bytes:
         return b"".join(self.chunks)
+
+    def leaves_the_rest(self) -> bool:
+        """Asks `stops`, once, when the first bytes of a rangeable answer are in."""
+        if self.stops is None or self.status != 200 or self.received < PREFIX_BYTES:
+            return False
+        stops, self.stops = self.stops, None
+        size = rangeable(self.headers)
+        return size > PREFIX_BYTES and self.received < size and stops(self.body)
 
     def fail(self, error: BaseException) -> None:
         self.stop = Stop.FAILED
@@ -111,7 +142,7 @@ def raise_for_failure(exchange: Exchange, source: str, host: str) -> None:
         raise SourceTooLarge(detail=f"{source}: body passed {exchange.max_bytes} bytes")
     if stop is Stop.STALLED:
         raise OriginTimeout(detail=f"{source}: ReadTimeout")
-    if stop is Stop.STATUS_DECIDED or exchange.curl_error is None:
+    if stop in {Stop.STATUS_DECIDED, Stop.HEAD} or exchange.curl_error is None:
         return
     code, message = exchange.curl_error
     if exchange.refused and not exchange.dialled and not exchange.unreachable:
@@ -130,3 +161,30 @@ def check_status(exchange: Exchange, source: str) -> None:
         raise OriginError("Redirects are disabled", detail=f"{source}: origin redirected")
     if not 200 <= status < 300:
         raise OriginError(f"Source answered {status}", detail=f"{source}: origin {status}")
+
+
+def original_of(exchange: Exchange) -> Original:
+    headers = exchange.headers
+    return Original(
+        exchange.body,
+        headers.get("content-type"),
+        headers.get("etag"),
+        headers.get("last-modified"),
+        headers.get("cache-control"),
+        headers.get("expires"),
+    )
+
+
+def head_of(exchange: Exchange) -> Original | Head:
+    original = original_of(exchange)
+    if exchange.stop is Stop.HEAD:
+        return Head(original, rangeable(exchange.headers))
+    return original
+
+
+def span_of(exchange: Exchange, source: str, start: int, end: int) -> Span:
+    """A 206's bytes checked against its Content-Range, or a 200's whole body."""
+    body, headers = exchange.body, exchange.headers
+    if exchange.status == 206:
+        return parsed_span(source, headers, body, start, end)
+    return Span(body, 0, len(body), validator_of(headers))

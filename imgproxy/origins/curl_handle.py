@@ -29,6 +29,7 @@ import pycurl
 from imgproxy.errors import SourceNotAllowed
 from imgproxy.origins.curl_exchange import Exchange, Stop, parse_head
 from imgproxy.origins.curl_sockets import Sockets
+from imgproxy.origins.ranges import Stops
 from imgproxy.origins.streaming import ByteCounter
 from imgproxy.security.addresses import AddressPolicy, check
 
@@ -100,9 +101,13 @@ class CurlHandle:
         counted: ByteCounter,
         cancelled: threading.Event,
         resolve: Sequence[str] = (),
+        *,
+        byte_range: str = "",
+        stops: Stops | None = None,
     ) -> Exchange:
-        """GET `url`; `resolve` pins host:port:addresses entries for libcurl's resolver."""
-        exchange = self._exchange = Exchange(max_bytes, counted)
+        """GET `url`; `resolve` pins host:port:addresses entries for libcurl's resolver;
+        `byte_range` ("first-last") asks for a span; `stops` may leave the body unread."""
+        exchange = self._exchange = Exchange(max_bytes, counted, stops)
         self._cancelled = cancelled
         self._last_bytes_at = 0.0
         curl = self.curl
@@ -110,6 +115,10 @@ class CurlHandle:
         curl.setopt(pycurl.WRITEFUNCTION, exchange.chunks.append)
         if resolve:
             curl.setopt(pycurl.RESOLVE, list(resolve))
+        if byte_range:
+            curl.setopt(pycurl.RANGE, byte_range)
+        else:
+            curl.unsetopt(pycurl.RANGE)
         try:
             curl.perform()
         except pycurl.error as error:
@@ -204,10 +213,21 @@ class CurlHandle:
             if exchange.max_bytes and down_now > exchange.max_bytes:
                 exchange.stop = Stop.BODY_TOO_LARGE
                 return 1
-            return 0
+            return self._head_done(exchange)
         since = self._last_bytes_at
         if since and time.monotonic() - since > self.options.read_timeout:
             exchange.stop = Stop.STALLED
+            return 1
+        return 0
+
+    @staticmethod
+    def _head_done(exchange: Exchange) -> int:
+        try:
+            if exchange.leaves_the_rest():
+                exchange.stop = Stop.HEAD
+                return 1
+        except BaseException as error:  # raised again after perform
+            exchange.fail(error)
             return 1
         return 0
 

@@ -3,10 +3,15 @@ streaming."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import httpx
 
 from imgproxy.errors import InvalidPath, OriginError, OriginTimeout, SourceNotFound
 from imgproxy.origins import Original
+from imgproxy.origins.ranged_streaming import read_head, read_span
+from imgproxy.origins.ranges import Head, Span, Stops, range_header
 from imgproxy.origins.streaming import ByteCounter, read_original, uncounted
 from imgproxy.security.addresses import AddressPolicy
 from imgproxy.security.allowed_sources import AllowedSources
@@ -44,10 +49,31 @@ class HttpOrigin:
         )
 
     async def fetch(self, source: str, max_bytes: int = 0) -> Original:
+        async with self._errors(source), self.client.stream("GET", source) as response:
+            self._check_status(response, source)
+            return await read_original(response, source, max_bytes, self.counted)
+
+    async def fetch_head(self, source: str, max_bytes: int, stops: Stops) -> Original | Head:
+        async with self._errors(source), self.client.stream("GET", source) as response:
+            self._check_status(response, source)
+            return await read_head(response, source, max_bytes, stops, self.counted)
+
+    async def fetch_range(self, source: str, start: int, end: int, max_bytes: int) -> Span:
+        headers = {"Range": range_header(start, end)}
+        async with (
+            self._errors(source),
+            self.client.stream("GET", source, headers=headers) as response,
+        ):
+            self._check_status(response, source)
+            return await read_span(
+                response, source, start, end, max_bytes=max_bytes, counted=self.counted
+            )
+
+    @contextlib.asynccontextmanager
+    async def _errors(self, source: str) -> AsyncIterator[None]:
+        """httpx's failures as the proxy's errors."""
         try:
-            async with self.client.stream("GET", source) as response:
-                self._check_status(response, source)
-                return await read_original(response, source, max_bytes, self.counted)
+            yield
         except httpx.TimeoutException as error:
             raise OriginTimeout(detail=f"{source}: {type(error).__name__}") from None
         except httpx.TooManyRedirects:

@@ -9,14 +9,17 @@ every reading thread is stuck, new local reads are refused at once instead of qu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import mimetypes
 import os
 import stat
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from imgproxy.errors import (
@@ -29,12 +32,22 @@ from imgproxy.errors import (
     SourceTooLarge,
 )
 from imgproxy.origins import Original
+from imgproxy.origins.ranges import PREFIX_BYTES, Head, Span, Stops
 from imgproxy.origins.streaming import ByteCounter, uncounted
 
 OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC
 MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ELOOP, errno.ENXIO})
 UNREADABLE = frozenset({errno.EACCES, errno.EPERM})
 CHUNK = 1024 * 1024
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Opened(NamedTuple):
+    descriptor: int
+    status: os.stat_result
+    name: str
+    """The real file's name (after any symlink), for its media type."""
 
 
 def file_error(source: str, error: OSError) -> ProxyError:
@@ -86,23 +99,36 @@ class LocalOrigin:
         return real
 
     async def fetch(self, source: str, max_bytes: int = 0) -> Original:
+        return await self._on_thread(source, self._read, source, max_bytes)
+
+    async def fetch_head(self, source: str, max_bytes: int, stops: Stops) -> Original | Head:
+        return await self._on_thread(source, self._read_head, source, max_bytes, stops)
+
+    async def fetch_range(self, source: str, start: int, end: int, max_bytes: int) -> Span:
+        return await self._on_thread(source, self._read_span, source, start, end)
+
+    async def _on_thread(
+        self, source: str, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         if not self._free_threads.acquire(blocking=False):
             raise OriginTimeout(
                 detail=f"{source}: all {self.threads} reading threads are taken (a hung mount?)"
             )
         try:
-            future = self._executor.submit(self._read, source, max_bytes)
+            future = self._executor.submit(read, *args, **kwargs)
         except RuntimeError:  # shut down
             self._free_threads.release()
             raise
         future.add_done_callback(self._thread_freed)
         return await asyncio.wrap_future(future)
 
-    def _thread_freed(self, _future: Future[Original]) -> None:
+    def _thread_freed(self, _future: Future[Any]) -> None:
         """On the reading thread when the read ends, or wherever it was cancelled unstarted."""
         self._free_threads.release()
 
-    def _read(self, source: str, max_bytes: int) -> Original:
+    @contextlib.contextmanager
+    def _opened(self, source: str, max_bytes: int = 0) -> Iterator[Opened]:
+        """The regular file's descriptor and status; refused over `max_bytes` (0: no cap)."""
         path = self.resolve(source)
         try:
             regular_file(os.stat(path).st_mode, source)  # devices are never opened
@@ -114,15 +140,35 @@ class LocalOrigin:
             regular_file(status.st_mode, source)  # still, after opening
             if max_bytes and status.st_size > max_bytes:
                 raise SourceTooLarge(detail=f"{source}: {status.st_size} > {max_bytes}")
-            data = self._read_all(descriptor, source, max_bytes)
+            yield Opened(descriptor, status, path.name)
         except OSError as error:
             raise file_error(source, error) from None
         finally:
             os.close(descriptor)
-        etag = f'"{status.st_mtime_ns:x}-{status.st_size:x}"'
-        return Original(
-            data, mimetypes.guess_type(path.name)[0], etag, formatdate(status.st_mtime, usegmt=True)
-        )
+
+    def _read(self, source: str, max_bytes: int) -> Original:
+        with self._opened(source, max_bytes) as opened:
+            data = self._read_all(opened.descriptor, source, max_bytes)
+        return described(data, opened)
+
+    def _read_head(self, source: str, max_bytes: int, stops: Stops) -> Original | Head:
+        with self._opened(source, max_bytes) as opened:
+            first = os.pread(opened.descriptor, PREFIX_BYTES, 0)
+            if len(first) < opened.status.st_size and stops(first):
+                return Head(described(first, opened), opened.status.st_size)
+            data = self._read_all(opened.descriptor, source, max_bytes)
+        return described(data, opened)
+
+    def _read_span(self, source: str, start: int, end: int) -> Span:
+        with self._opened(source) as opened:
+            data = bytearray()
+            while len(data) < end - start:
+                wanted = min(CHUNK, end - start - len(data))
+                chunk = os.pread(opened.descriptor, wanted, start + len(data))
+                if not chunk:
+                    break
+                data += chunk
+        return Span(bytes(data), start, opened.status.st_size, etag_of(opened.status))
 
     def _read_all(self, descriptor: int, source: str, max_bytes: int) -> bytes:
         """Up to end of file, refused past `max_bytes` (a file may grow after fstat)."""
@@ -139,3 +185,17 @@ class LocalOrigin:
 
     async def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def etag_of(status: os.stat_result) -> str:
+    return f'"{status.st_mtime_ns:x}-{status.st_size:x}"'
+
+
+def described(data: bytes, opened: Opened) -> Original:
+    status = opened.status
+    return Original(
+        data,
+        mimetypes.guess_type(opened.name)[0],
+        etag_of(status),
+        formatdate(status.st_mtime, usegmt=True),
+    )

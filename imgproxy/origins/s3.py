@@ -4,7 +4,9 @@ with the same size cap as the http origin."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -22,6 +24,8 @@ from imgproxy.errors import (
     SourceNotFound,
 )
 from imgproxy.origins import Original
+from imgproxy.origins.ranged_streaming import read_head, read_span
+from imgproxy.origins.ranges import Head, Span, Stops, range_header
 from imgproxy.origins.streaming import read_original
 
 # Path style accepts legacy names (capitals, underscores); a virtual host needs a DNS label, and
@@ -109,25 +113,42 @@ class S3Origin:
         return url
 
     async def fetch(self, source: str, max_bytes: int = 0) -> Original:
+        async with self._get(source) as response:
+            return await read_original(response, source, max_bytes)
+
+    async def fetch_head(self, source: str, max_bytes: int, stops: Stops) -> Original | Head:
+        async with self._get(source) as response:
+            return await read_head(response, source, max_bytes, stops)
+
+    async def fetch_range(self, source: str, start: int, end: int, max_bytes: int) -> Span:
+        async with self._get(source, range_header(start, end)) as response:
+            return await read_span(response, source, start, end, max_bytes=max_bytes)
+
+    @contextlib.asynccontextmanager
+    async def _get(self, source: str, byte_range: str = "") -> AsyncIterator[httpx.Response]:
+        """A signed GET's answer, once it is a 200 (or the 206 of a ranged one)."""
         url = self.object_url(source)
+        answers = (200, 206) if byte_range else (200,)
         try:
-            signed = await self._signed_headers(url)
+            signed = await self._signed_headers(url, byte_range)
             async with self.client.stream("GET", url, headers=signed) as response:
-                if response.status_code != 200:
+                if response.status_code not in answers:
                     raise await self._failure(response, source)
-                return await read_original(response, source, max_bytes)
+                yield response
         except httpx.TimeoutException as error:
             raise OriginTimeout(detail=f"{source}: {type(error).__name__}") from None
         except httpx.HTTPError as error:
             raise OriginError(detail=f"{source}: {type(error).__name__}: {error}") from None
 
-    async def _signed_headers(self, url: str) -> dict[str, str]:
+    async def _signed_headers(self, url: str, byte_range: str = "") -> dict[str, str]:
         credentials: Credentials | ReadOnlyCredentials | None = self.credentials
         if self.session is not None:
             # botocore's chain (profile files, web identity, container or instance metadata)
             # may do blocking I/O to find or refresh credentials.
             credentials = await asyncio.to_thread(self._chain_credentials)
-        request = AWSRequest(method="GET", url=url)
+        request = AWSRequest(
+            method="GET", url=url, headers={"Range": byte_range} if byte_range else {}
+        )
         if credentials is not None:
             S3SigV4Auth(credentials, "s3", self.region).add_auth(request)
         return dict(request.headers.items())

@@ -16,6 +16,7 @@ import pyvips
 
 from transforms.video.demux import open_input, video_stream
 from transforms.video.errors import VideoError, VideoTooLarge
+from transforms.video.ranged import VideoBytes
 from transforms.video.reader import Deadline
 from transforms.video.settings import VideoDefaults
 from transforms.video.sniff import Container
@@ -48,7 +49,7 @@ class Opened:
 
 @contextmanager
 def opened(
-    data: bytes, container: Container, defaults: VideoDefaults, max_pixels: int
+    data: VideoBytes, container: Container, defaults: VideoDefaults, max_pixels: int
 ) -> Iterator[Opened]:
     """The source opened and its header checked against the limits; every FFmpeg failure
     inside (also while the caller decodes) becomes a VideoError."""
@@ -66,7 +67,7 @@ def opened(
 
 
 def read_header(
-    data: bytes, container: Container, defaults: VideoDefaults, max_pixels: int
+    data: VideoBytes, container: Container, defaults: VideoDefaults, max_pixels: int
 ) -> VideoHeader:
     """The header, with the rotation the first frame carries (PyAV reads the display matrix
     from frames only): one frame is decoded."""
@@ -80,7 +81,7 @@ def read_header(
 
 
 def frame_at(
-    data: bytes,
+    data: VideoBytes,
     container: Container,
     defaults: VideoDefaults,
     max_pixels: int,

@@ -7,6 +7,7 @@ import av.container
 import av.video.stream
 
 from transforms.video.errors import VideoError
+from transforms.video.ranged import VideoBytes
 from transforms.video.reader import BoundedReader, Deadline
 from transforms.video.settings import VideoDefaults
 from transforms.video.sniff import Container
@@ -47,7 +48,7 @@ def format_options(container: Container, defaults: VideoDefaults) -> dict[str, s
 
 
 def open_input(
-    data: bytes, container: Container, defaults: VideoDefaults, deadline: Deadline
+    data: VideoBytes, container: Container, defaults: VideoDefaults, deadline: Deadline
 ) -> av.container.InputContainer:
     reader = BoundedReader(
         data, max_read=defaults.limits.read_factor * len(data) + (1 << 20), deadline=deadline

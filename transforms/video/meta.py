@@ -9,13 +9,14 @@ import av.stream
 
 from transforms.video.decode import opened
 from transforms.video.demux import FORMAT_NAMES
+from transforms.video.ranged import VideoBytes
 from transforms.video.settings import VideoDefaults
 from transforms.video.sniff import Container
 
 MEDIA_TYPES = {Container.MP4: "video/mp4", Container.MATROSKA: "video/x-matroska"}
 
 
-def media_type(data: bytes, container: Container) -> str:
+def media_type(data: VideoBytes, container: Container) -> str:
     if container is Container.MP4 and data[8:12] == b"qt  ":
         return "video/quicktime"
     if container is Container.MATROSKA and b"webm" in data[:64]:
@@ -24,7 +25,7 @@ def media_type(data: bytes, container: Container) -> str:
 
 
 def describe_video(
-    data: bytes, container: Container, defaults: VideoDefaults, max_pixels: int
+    data: VideoBytes, container: Container, defaults: VideoDefaults, max_pixels: int
 ) -> dict[str, object]:
     """`format` as FFmpeg names its demuxer (a comma-separated list, as Pro answers), the
     media type, the container's metadata and one entry per stream."""

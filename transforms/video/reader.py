@@ -6,6 +6,7 @@ import io
 import time
 
 from transforms.video.errors import VideoError
+from transforms.video.ranged import VideoBytes
 
 
 class Deadline:
@@ -18,12 +19,13 @@ class Deadline:
 
 
 class BoundedReader(io.RawIOBase):
-    """`data`, readable and seekable, that refuses to serve more than `max_read` bytes in all
-    (a hostile index can make the demuxer seek and re-read) or to read past `deadline`."""
+    """`data` (in memory or left at its origin), readable and seekable, that refuses to serve
+    more than `max_read` bytes in all (a hostile index can make the demuxer seek and re-read)
+    or to read past `deadline`."""
 
-    def __init__(self, data: bytes, *, max_read: int, deadline: Deadline) -> None:
+    def __init__(self, data: VideoBytes, *, max_read: int, deadline: Deadline) -> None:
         super().__init__()
-        self._view = memoryview(data)
+        self._data = data
         self._at = 0
         self._served = 0
         self._max_read = max_read
@@ -37,8 +39,8 @@ class BoundedReader(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         self._deadline.check()
-        end = len(self._view) if size < 0 else min(len(self._view), self._at + size)
-        chunk = bytes(self._view[self._at : end])
+        end = len(self._data) if size < 0 else min(len(self._data), self._at + size)
+        chunk = self._data[self._at : end]
         self._served += len(chunk)
         if self._served > self._max_read:
             raise VideoError("Source video cannot be decoded", "read limit reached")
@@ -46,7 +48,7 @@ class BoundedReader(io.RawIOBase):
         return chunk
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._at, io.SEEK_END: len(self._view)}[whence]
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._at, io.SEEK_END: len(self._data)}[whence]
         self._at = max(0, base + offset)
         return self._at
 

@@ -16,6 +16,7 @@ from imgproxy.url.options import ImageFormat
 from transforms.decoded import shrunk
 from transforms.probe import SourceInfo
 from transforms.video.errors import VideoError, VideoTooLarge
+from transforms.video.ranged import VideoBytes
 from transforms.video.series import Series, check_pixels, series_of, tile_size
 from transforms.video.settings import VideoDefaults
 from transforms.video.sniff import Container
@@ -33,7 +34,7 @@ first animated format IMGPROXY_PREFERRED_FORMATS lists when GIF is not in it."""
 
 @dataclass
 class VideoSource:
-    data: bytes
+    data: VideoBytes
     container: Container
     info: SourceInfo
     header: VideoHeader
@@ -65,7 +66,7 @@ class VideoSource:
 
 
 def open_video(
-    data: bytes,
+    data: VideoBytes,
     container: Container,
     defaults: VideoDefaults,
     *,
@@ -91,7 +92,7 @@ def open_video(
 
 
 def _series_source(
-    data: bytes,
+    data: VideoBytes,
     container: Container,
     header: VideoHeader,
     defaults: VideoDefaults,

@@ -15,6 +15,7 @@ import av.video.stream
 
 from transforms.video.decode import Opened, check_size, opened
 from transforms.video.errors import VideoError
+from transforms.video.ranged import VideoBytes
 from transforms.video.settings import VideoDefaults, VideoLimits
 from transforms.video.sniff import Container
 
@@ -159,7 +160,7 @@ class Walked(Generic[Kept]):
 
 
 def walk_series(
-    data: bytes,
+    data: VideoBytes,
     container: Container,
     defaults: VideoDefaults,
     max_pixels: int,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import socket
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
@@ -31,6 +32,8 @@ from imgproxy.errors import (
     SourceNotFound,
     SourceTooLarge,
 )
+from imgproxy.origins import Original
+from imgproxy.origins.ranges import PREFIX_BYTES, Head
 from imgproxy.origins.s3 import S3Origin
 from imgproxy.url.source import decode_plain, encode_plain
 from tests.support import running_proxy
@@ -69,6 +72,9 @@ ODD_KEYS = {
     "a b.jpg": "jpeg-grayscale-icc.jpg",
     "hash#plus+amp&eq=.bmp": "bmp-pal8-rle.bmp",
 }
+
+BLOB = random.Random(5).randbytes(1 << 20)
+"""An object larger than a head's prefix."""
 
 
 @dataclass
@@ -134,6 +140,7 @@ def populate(moto: Moto) -> None:
         s3.put_object(Bucket=BUCKET, Key=key, Body=corpus(name), ContentType="image/x-test")
         head = s3.head_object(Bucket=BUCKET, Key=key)
         moto.objects[key] = head
+    s3.put_object(Bucket=BUCKET, Key="blob.bin", Body=BLOB)
     s3.create_bucket(Bucket=VERSIONED)
     s3.put_bucket_versioning(Bucket=VERSIONED, VersioningConfiguration={"Status": "Enabled"})
     for name in ("png-palette-trns.png", "gif-transparent.gif"):
@@ -380,3 +387,27 @@ def test_the_server_reads_s3_sources_when_enabled(moto: Moto) -> None:
             403,
             "Source scheme 's3' is not enabled",
         )
+
+
+async def test_a_head_leaves_the_object_to_signed_ranged_reads(moto: Moto) -> None:
+    source = f"s3://{BUCKET}/blob.bin"
+    async with s3_origin(moto) as origin:
+        head = await origin.fetch_head(source, 0, lambda _first: True)
+        whole = await origin.fetch_head(source, 0, lambda _first: False)
+        span = await origin.fetch_range(source, 100, 70_000, 0)
+        tail = await origin.fetch_range(source, len(BLOB) - 5, len(BLOB) + 5, 0)
+    assert isinstance(head, Head)
+    assert head.size == len(BLOB)
+    assert len(head.original.data) >= PREFIX_BYTES
+    assert head.original.data == BLOB[: len(head.original.data)]
+    assert isinstance(whole, Original)
+    assert whole.data == BLOB
+    assert (span.start, span.size, span.data) == (100, len(BLOB), BLOB[100:70_000])
+    assert span.validator == head.original.etag == f'"{hashlib.md5(BLOB).hexdigest()}"'
+    assert tail.data == BLOB[-5:]
+
+
+async def test_ranged_reads_are_signed_and_refused_without_access(moto: Moto) -> None:
+    async with s3_origin(moto, "outsider") as origin:
+        with pytest.raises(SourceNotAllowed):
+            await origin.fetch_range(f"s3://{BUCKET}/blob.bin", 0, 10, 0)

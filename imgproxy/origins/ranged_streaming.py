@@ -1,0 +1,83 @@
+"""Reading an HTTP answer for ranged reads: a head (the body left unread once its first bytes
+say so) and a span (a 206 checked against its Content-Range, or a whole 200)."""
+
+from __future__ import annotations
+
+import httpx
+
+from imgproxy.errors import OriginError, SourceTooLarge
+from imgproxy.origins import Original
+from imgproxy.origins.ranges import (
+    PREFIX_BYTES,
+    Head,
+    Span,
+    Stops,
+    parsed_span,
+    rangeable,
+    validator_of,
+)
+from imgproxy.origins.streaming import ByteCounter, read_capped, uncounted
+
+
+def described(data: bytes, headers: httpx.Headers) -> Original:
+    return Original(
+        data,
+        headers.get("content-type"),
+        headers.get("etag"),
+        headers.get("last-modified"),
+        headers.get("cache-control"),
+        headers.get("expires"),
+    )
+
+
+async def read_head(
+    response: httpx.Response,
+    source: str,
+    max_bytes: int,
+    stops: Stops,
+    counted: ByteCounter = uncounted,
+) -> Original | Head:
+    """The body, capped as `read_capped` caps it, unless the answer is rangeable and its first
+    `PREFIX_BYTES` make `stops` leave the rest unread."""
+    size = rangeable(response.headers) if response.status_code == 200 else 0
+    if max_bytes and size > max_bytes:
+        raise SourceTooLarge(detail=f"{source}: Content-Length {size} > {max_bytes}")
+    if size <= PREFIX_BYTES:
+        return described(await read_capped(response, source, max_bytes, counted), response.headers)
+    body = bytearray()
+    try:
+        async for chunk in response.aiter_raw():
+            body += chunk
+            counted(len(chunk))
+            if max_bytes and len(body) > max_bytes:
+                raise SourceTooLarge(detail=f"{source}: body passed {max_bytes} bytes")
+            if size and len(body) >= PREFIX_BYTES:
+                if len(body) < size and stops(bytes(body)):
+                    return Head(described(bytes(body), response.headers), size)
+                size = 0  # decided: the whole body
+        return described(bytes(body), response.headers)
+    finally:
+        counted(-len(body))
+
+
+async def read_span(
+    response: httpx.Response,
+    source: str,
+    start: int,
+    end: int,
+    *,
+    max_bytes: int,
+    counted: ByteCounter = uncounted,
+) -> Span:
+    """A 206's bytes as asked, or a 200's whole body (an origin that ignores ranges) within
+    `max_bytes`."""
+    if response.status_code != 206:
+        data = await read_capped(response, source, max_bytes, counted)
+        return Span(data, 0, len(data), validator_of(response.headers))
+    try:
+        data = await read_capped(response, source, end - start, counted)
+    except SourceTooLarge:
+        raise OriginError(
+            "Source answered a wrong range", detail=f"{source}: more than bytes {start}-{end - 1}"
+        ) from None
+    return parsed_span(source, response.headers, data, start, end)
