@@ -16,18 +16,7 @@ from imgproxy.origins.ranges import (
     rangeable,
     validator_of,
 )
-from imgproxy.origins.streaming import ByteCounter, read_capped, uncounted
-
-
-def described(data: bytes, headers: httpx.Headers) -> Original:
-    return Original(
-        data,
-        headers.get("content-type"),
-        headers.get("etag"),
-        headers.get("last-modified"),
-        headers.get("cache-control"),
-        headers.get("expires"),
-    )
+from imgproxy.origins.streaming import ByteCounter, original_from, read_capped, uncounted
 
 
 async def read_head(
@@ -43,7 +32,8 @@ async def read_head(
     if max_bytes and size > max_bytes:
         raise SourceTooLarge(detail=f"{source}: Content-Length {size} > {max_bytes}")
     if size <= PREFIX_BYTES:
-        return described(await read_capped(response, source, max_bytes, counted), response.headers)
+        whole = await read_capped(response, source, max_bytes, counted)
+        return original_from(whole, response.headers)
     body = bytearray()
     try:
         async for chunk in response.aiter_raw():
@@ -53,9 +43,9 @@ async def read_head(
                 raise SourceTooLarge(detail=f"{source}: body passed {max_bytes} bytes")
             if size and len(body) >= PREFIX_BYTES:
                 if len(body) < size and stops(bytes(body)):
-                    return Head(described(bytes(body), response.headers), size)
+                    return Head(original_from(bytes(body), response.headers), size)
                 size = 0  # decided: the whole body
-        return described(bytes(body), response.headers)
+        return original_from(bytes(body), response.headers)
     finally:
         counted(-len(body))
 

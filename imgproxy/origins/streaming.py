@@ -41,7 +41,11 @@ async def read_original(
     response: httpx.Response, source: str, max_bytes: int, counted: ByteCounter = uncounted
 ) -> Original:
     data = await read_capped(response, source, max_bytes, counted)
-    headers = response.headers
+    return original_from(data, response.headers)
+
+
+def original_from(data: bytes, headers: httpx.Headers) -> Original:
+    """`data` with what the answer's headers say of it."""
     return Original(
         data,
         headers.get("content-type"),
