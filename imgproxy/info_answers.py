@@ -18,11 +18,13 @@ from config.settings import Settings
 from imgproxy.errors import OriginError, OriginTimeout
 from imgproxy.info_requests import InfoResult, InfoVariant
 from imgproxy.limiting import ClientLimiter
+from imgproxy.origins.ranges import described
 from imgproxy.renderer import Renderer
 from imgproxy.url.info_options import InfoOptions
 from imgproxy.url.options import ImageRequest, Options
 from transforms.inspect import inspect
 from transforms.limits import Limits
+from transforms.video.ranged import VideoBytes
 from transforms.video.settings import VIDEO_OFF, VideoDefaults
 
 log = logging.getLogger("imgproxy")
@@ -30,7 +32,7 @@ JSON = "application/json"
 
 
 def render_info(
-    data: bytes, limits: Limits, options: InfoOptions, video: VideoDefaults = VIDEO_OFF
+    data: VideoBytes, limits: Limits, options: InfoOptions, video: VideoDefaults = VIDEO_OFF
 ) -> tuple[bytes, str]:
     """The document as JSON and its ETag (in a worker thread: hashing included)."""
     body = orjson.dumps(inspect(data, limits, options, video))
@@ -85,13 +87,18 @@ class InfoAnswers:
         return self._result(variant, fresh, conditions, "MISS" if produced_here else "WAIT")
 
     async def _inspect(self, variant: InfoVariant) -> CachedVariant:
+        """From the origin itself, kept nowhere; a video read by ranges as a render reads it,
+        unless the URL asks about its bytes."""
         options = variant.request.options
         as_image = ImageRequest(Options(limits=options.limits), variant.request.source)
-        original = await self.renderer.fetch(as_image)
-        limits = self.renderer.limits(as_image.options)
         video = self.renderer.defaults.video
-        body, etag = await self.renderer.decode(render_info, original.data, limits, options, video)
-        return self.renderer.record(original, body, JSON, etag)
+        ranged = video.enabled and options.hashsum is None and not options.calc_hashsums
+        fetched = await (self.renderer.head if ranged else self.renderer.fetch)(as_image)
+        limits = self.renderer.limits(as_image.options)
+        body, etag = await self.renderer.inspect(
+            as_image, fetched, lambda data: render_info(data, limits, options, video)
+        )
+        return self.renderer.record(described(fetched), body, JSON, etag)
 
     @staticmethod
     def _result(

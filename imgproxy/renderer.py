@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 import pyvips
@@ -47,7 +48,7 @@ from transforms.faces import FaceDefaults
 from transforms.info_hashes import check_hashsum
 from transforms.limits import Limits
 from transforms.pipeline import Defaults, Rendered
-from transforms.video.ranged import RangedBytes
+from transforms.video.ranged import VideoBytes
 from transforms.video.settings import VideoDefaults
 
 P = ParamSpec("P")
@@ -184,22 +185,32 @@ class Renderer:
         options = request.options
         if not wants_ranges(options, self.defaults.video):
             return await (self.fetch(request) if options.bypass_cache else self.original(request))
-        max_bytes = self.max_bytes(options)
         if options.bypass_cache:
-            return await fetch_head(self.origin, request.source, max_bytes, is_video)
+            return await self.head(request)
         fetches = self.originals.fetches
         started = time.perf_counter()
-        fetched = await self.caching.fetch_head(request.source, max_bytes, is_video)
+        fetched = await self.caching.fetch_head(request.source, self.max_bytes(options), is_video)
         self.metrics.stage("download", time.perf_counter() - started)
         self.metrics.cache("sources", self.originals.fetches == fetches)
         self.metrics.source_bytes(size_of(fetched))
         return fetched
 
-    def _ranged(self, request: ImageRequest, head: Head, cancellation: Cancellation) -> RangedBytes:
+    async def head(self, request: ImageRequest) -> Original | Head:
+        """As `fetch`, except a video whose origin serves ranges: its head."""
+        max_bytes = self.max_bytes(request.options)
+        return await fetch_head(self.origin, request.source, max_bytes, is_video)
+
+    def source_bytes(
+        self, request: ImageRequest, fetched: Original | Head, cancellation: Cancellation
+    ) -> VideoBytes:
+        """The fetched bytes, or a video's head to be read by ranges from the worker thread
+        (until `cancellation` fires)."""
+        if isinstance(fetched, Original):
+            return fetched.data
         fetch = LoopFetch(
             self.origin,
             request.source,
-            head,
+            fetched,
             max_bytes=self.max_bytes(request.options),
             loop=asyncio.get_running_loop(),
             timeout=self.settings.download_timeout,
@@ -231,9 +242,29 @@ class Renderer:
         return await self.pool.run(digest, original.data)
 
     async def decode(self, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """Decoding work other than a render (`/info`, `/meta`), under a processing slot."""
+        """Decoding work other than a render or `/info` (`/meta`), under a processing slot."""
         async with self.admission.slot():
             return await self.pool.run(function, *args, **kwargs)
+
+    async def inspect(
+        self, request: ImageRequest, fetched: Original | Head, work: Callable[[VideoBytes], R]
+    ) -> R:
+        """`work` of the fetched source under a processing slot (`/info`), a video's head
+        read by ranges and cancelled as in `render`."""
+        with self._cancellable() as cancellation:
+            data = self.source_bytes(request, fetched, cancellation)
+            async with self.admission.slot():
+                return await self.pool.run_cancellable(cancellation, lambda: work(data))
+
+    @contextmanager
+    def _cancellable(self) -> Iterator[Cancellation]:
+        """A cancellation for one piece of work, counted once it has fired."""
+        cancellation = Cancellation()
+        try:
+            yield cancellation
+        finally:
+            if cancellation.fired:
+                self.metrics.job_cancelled(stopped=cancellation.noticed)
 
     async def render(self, variant: Variant, original: Original | Head) -> Rendered:
         """`original` (or a video's head, read by ranges) with the variant's options; its
@@ -242,13 +273,8 @@ class Renderer:
         has returned."""
         options = variant.request.options
         assets = await self.assets(options)
-        cancellation = Cancellation()
-        data = (
-            original.data
-            if isinstance(original, Original)
-            else self._ranged(variant.request, original, cancellation)
-        )
-        try:
+        with self._cancellable() as cancellation:
+            data = self.source_bytes(variant.request, original, cancellation)
             async with self.admission.slot():
                 started = time.perf_counter()
                 rendered = await self.pool.run_cancellable(
@@ -264,9 +290,6 @@ class Renderer:
                     ),
                 )
                 elapsed = time.perf_counter() - started
-        finally:
-            if cancellation.fired:
-                self.metrics.job_cancelled(stopped=cancellation.noticed)
         self.metrics.stage("encode", rendered.encode_seconds)
         self.metrics.stage("processing", elapsed - rendered.encode_seconds)
         self.metrics.result_bytes(len(rendered.data))

@@ -21,6 +21,7 @@ from transforms.info_iptc import iptc_of
 from transforms.info_xmp import xmp_of
 from transforms.probe import ROTATING_ORIENTATIONS
 from transforms.sources import Source
+from transforms.video.ranged import VideoBytes
 
 SAMPLE_SIDE = 100
 THUMB_HASH_SIDE = 48
@@ -33,8 +34,9 @@ WHITE = [255, 255, 255]
 MAX_ALPHA = {"uchar": 255.0, "char": 127.0, "ushort": 65535.0, "short": 32767.0}
 
 
-def describe(source: Source, data: bytes, options: InfoOptions) -> dict[str, object]:
-    """The info document, ready for orjson. `data` is the source's bytes (size, hashsums)."""
+def describe(source: Source, data: VideoBytes, options: InfoOptions) -> dict[str, object]:
+    """The info document, ready for orjson. `data` is the source's bytes (size, hashsums),
+    or a video's left at its origin (whose hashsums are never asked for)."""
     info = source.info
     header = source.load(page=options.page)
     orientation = info.orientation if 1 <= info.orientation <= 8 else 1
@@ -64,7 +66,7 @@ def describe(source: Source, data: bytes, options: InfoOptions) -> dict[str, obj
         document.update(_from_pixels(source, header, orientation, options))
     if options.detect_objects:
         document["objects"] = _objects(source, header, orientation, options.page)
-    if options.calc_hashsums:
+    if options.calc_hashsums and isinstance(data, bytes):
         document["hashsums"] = info_hashes.hashsums(data, options.calc_hashsums)
     return document
 

@@ -12,26 +12,41 @@ from transforms.info import describe
 from transforms.info_hashes import check_hashsum
 from transforms.limits import Limits
 from transforms.short_data import guard_short_data
-from transforms.sources import open_source
+from transforms.sources import Source, open_source
+from transforms.video.ranged import RangedBytes, VideoBytes
+from transforms.video.ranged_video import open_ranged
 from transforms.video.settings import VIDEO_OFF, VideoDefaults
 from transforms.video.sniff import sniff as sniff_video
 from transforms.video.source import VideoSource
 
 
 def inspect(
-    data: bytes,
+    data: VideoBytes,
     limits: Limits,
     options: InfoOptions = DEFAULT_INFO_OPTIONS,
     video: VideoDefaults = VIDEO_OFF,
 ) -> dict[str, object]:
-    """What `options` ask about the source in `data` (runs in a worker thread). Hashsums of a
-    video are neither checked nor answered, as in imgproxy Pro."""
-    is_video = video.enabled and sniff_video(data) is not None
-    if is_video:
-        options = replace(options, hashsum=None, calc_hashsums=())
+    """What `options` ask about the source in `data` (runs in a worker thread), or about the
+    video left at its origin. Hashsums of a video are neither checked nor answered, as in
+    imgproxy Pro."""
+    if isinstance(data, RangedBytes):
+        ranged = open_ranged(data, video, max_pixels=limits.max_src_pixels)
+        return _described(ranged, data, limits, _without_hashsums(options))
+    if video.enabled and sniff_video(data) is not None:
+        options = _without_hashsums(options)
     if options.hashsum is not None:
         check_hashsum(data, options.hashsum)
     source = open_source(data, max_pixels=limits.max_src_pixels, video=video)
+    return _described(source, data, limits, options)
+
+
+def _without_hashsums(options: InfoOptions) -> InfoOptions:
+    return replace(options, hashsum=None, calc_hashsums=())
+
+
+def _described(
+    source: Source, data: VideoBytes, limits: Limits, options: InfoOptions
+) -> dict[str, object]:
     info = source.info
     too_big = limits.max_src_pixels and info.width * info.height > limits.max_src_pixels
     if too_big and not source.vector:
