@@ -7,8 +7,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+from cache.decoded import DECODED_BYTES, DecodedRecords
 from cache.memory import MemoryTier
-from cache.record import CachedVariant, encode, try_decode
+from cache.record import CachedVariant, encode
 from cache.redis_tier import RedisTier
 from cache.tiered import TieredCache
 
@@ -34,16 +35,17 @@ class VariantCache:
         self.l2 = l2
         self.tiers = TieredCache(l1, l2, ttl_of=self._ttl_of)
         self.clock = clock
+        self.decoded = DecodedRecords(min(DECODED_BYTES, l1.max_bytes))
 
     def _ttl_of(self, blob: bytes) -> float:
         """A stored record's time left; a corrupt one none (it is deleted on the way out)."""
-        variant = try_decode(blob)
+        variant = self.decoded.decode(blob)
         return 0.0 if variant is None else variant.storage_ttl(self.clock())
 
     async def get(self, key: str) -> CachedVariant | None:
         """Fresh or stale (check `is_fresh`); None on a miss."""
         blob = await self.tiers.get(key)
-        variant = try_decode(blob)
+        variant = self.decoded.decode(blob, key)
         if blob is not None and variant is None:
             await self.tiers.delete(key)
         return variant

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import lru_cache
 
 import pyvips
 
@@ -31,7 +32,7 @@ from imgproxy.url.formats import WRITABLE
 from imgproxy.url.options import Asset, ImageFormat, ImageRequest
 from imgproxy.url.parser import PathParser
 from imgproxy.url.source import SourceRewriter
-from imgproxy.verified_paths import VerifiedPaths
+from imgproxy.verified_paths import REMEMBERED_PATHS, VerifiedPaths
 
 OUTPUT_FORMATS = WRITABLE | {ImageFormat.SVG, ImageFormat.BEST}
 DEFAULT_SETTINGS = Settings()
@@ -89,10 +90,22 @@ class RequestReader:
         self.paths = imgproxy_paths(settings)
         self.thumbor_prefix = settings.thumbor_path_prefix
         self.thumbor_verifier = ThumborVerifier(settings.thumbor_key, settings.thumbor_allow_unsafe)
+        self._remembered = lru_cache(maxsize=REMEMBERED_PATHS)(self._read)
 
     def read(self, raw_path: str, accept: str, headers: Mapping[str, str] | None = None) -> Variant:
         """An imgproxy path; `headers` (lower-case names) carry the Client Hints, when those
-        are enabled."""
+        are enabled. Without them the variant is a pure function of the path and `accept`, and
+        is remembered as `VerifiedPaths` remembers a path (not when it has an `expires`)."""
+        if self.client_hints and headers is not None:
+            return self._read(raw_path, accept, headers)
+        found = self._remembered(raw_path, accept)
+        if found.request.options.expires is not None:
+            return self._read(raw_path, accept)
+        return found
+
+    def _read(
+        self, raw_path: str, accept: str, headers: Mapping[str, str] | None = None
+    ) -> Variant:
         read = self.paths.read(raw_path)
         request, canonical = read.request, read.canonical
         if self.client_hints and headers is not None:

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -56,7 +57,12 @@ def content_disposition(result: ImageResult) -> str:
     """`filename=` alone for a plain ASCII name; otherwise its ASCII fallback plus the whole
     name percent-encoded in `filename*` (RFC 6266, RFC 8187)."""
     kind = "attachment" if result.request.options.return_attachment else "inline"
-    name = result.filename
+    return disposition_of(kind, result.filename)
+
+
+@lru_cache(maxsize=4096)
+def disposition_of(kind: str, name: str) -> str:
+    """The header for `kind` and `name` (asked on every hit)."""
     fallback = ascii_filename(name)
     if fallback == name:
         return f'{kind}; filename="{name}"'
