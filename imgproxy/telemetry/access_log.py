@@ -8,7 +8,6 @@ the middleware's fields win over the app's on a name clash.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Mapping
@@ -100,14 +99,17 @@ class AccessLogMiddleware:
             await send(message)
 
         token = current_request_id.set(exchange.request_id)
-        in_flight = self.metrics.in_flight() if exchange.route != "metrics" else None
+        counted = exchange.route != "metrics"
+        if counted:
+            self.metrics.in_flight_change(1)
         try:
-            with in_flight or contextlib.nullcontext():
-                await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_with_id)
         except asyncio.CancelledError:
             exchange.status = exchange.status or CLIENT_CLOSED
             raise
         finally:
+            if counted:
+                self.metrics.in_flight_change(-1)
             current_request_id.reset(token)
             seconds = time.perf_counter() - exchange.started
             self.metrics.request(exchange.route, exchange.status or 500, seconds)

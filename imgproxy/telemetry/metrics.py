@@ -172,6 +172,9 @@ class Metrics:
     def _initialise_children(self) -> None:
         """Series that exist at zero from the start, so rates and ratios are defined."""
         self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
+        self._request_children: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self._stage_children: dict[str, Any] = {}
+        self._cache_children: dict[tuple[str, bool], Any] = {}
         for tier in get_args(CacheTier):
             self._hits.labels(tier=tier)
             self._misses.labels(tier=tier)
@@ -196,17 +199,31 @@ class Metrics:
 
     def request(self, route: Route, status: int, seconds: float) -> None:
         route = route if route in ROUTES else "other"
-        self._child(self._requests, route, str(status)).inc()
-        self._child(self._duration, route).observe(seconds)
+        children = self._request_children.get((route, status))
+        if children is None:
+            children = (
+                self._child(self._requests, route, str(status)),
+                self._child(self._duration, route),
+            )
+            self._request_children[route, status] = children
+        children[0].inc()
+        children[1].observe(seconds)
         if self.multiprocess_dir is not None:
             self.sample_libvips()  # a scrape reads only its own worker's libvips
 
     def stage(self, name: Stage, seconds: float) -> None:
-        self._child(self._stages, name).observe(seconds)
+        child = self._stage_children.get(name)
+        if child is None:
+            child = self._stage_children[name] = self._child(self._stages, name)
+        child.observe(seconds)
 
     def cache(self, tier: CacheTier, hit: bool) -> None:
         """Once per tier consulted: an L1 miss followed by an L2 hit is two calls."""
-        self._child(self._hits if hit else self._misses, tier).inc()
+        child = self._cache_children.get((tier, hit))
+        if child is None:
+            child = self._child(self._hits if hit else self._misses, tier)
+            self._cache_children[tier, hit] = child
+        child.inc()
 
     def coalesced(self) -> None:
         self._coalesced.inc()
@@ -249,6 +266,10 @@ class Metrics:
 
     def in_flight(self) -> InprogressTracker:
         return self._in_progress.track_inprogress()
+
+    def in_flight_change(self, change: int) -> None:
+        """`in_flight` without a context manager: +1 as a request starts, -1 as it ends."""
+        self._in_progress.inc(change)
 
     def processing(self) -> InprogressTracker:
         return self._images_in_progress.track_inprogress()

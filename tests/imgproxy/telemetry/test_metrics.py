@@ -163,6 +163,14 @@ def test_in_flight_and_processing_count_while_inside(metrics):
     assert value(body, "imgproxy_images_in_progress") == 0
 
 
+def test_in_flight_change_counts_as_in_flight_does(metrics):
+    metrics.in_flight_change(1)
+    with metrics.in_flight():
+        assert value(metrics.render()[0], "imgproxy_requests_in_progress") == 2
+    metrics.in_flight_change(-1)
+    assert value(metrics.render()[0], "imgproxy_requests_in_progress") == 0
+
+
 def test_queue_depth_and_capacity(metrics):
     metrics.queue_depth(7)
     metrics.capacity(workers=4, queue=16)
