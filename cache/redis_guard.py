@@ -46,10 +46,9 @@ def parse_redis_url(url: str) -> tuple[bool, str]:
 
 
 def client_from_url(
-    url: str, *, connect_timeout: float = 0.5, socket_timeout: float | None = 1.0
+    url: str, *, connect_timeout: float = 0.5, socket_timeout: float = 1.0
 ) -> RedisClient:
-    """A redis-py asyncio client; nothing connects until the first command. `socket_timeout`
-    None: no time limit of its own on a read or write (each one then skips a timer)."""
+    """A redis-py asyncio client; nothing connects until the first command."""
     cluster, client_url = parse_redis_url(url)
     options: dict[str, Any] = {
         "socket_connect_timeout": connect_timeout,
@@ -84,15 +83,8 @@ class GuardedRedis:
         op_timeout: float = 0.05,
         admin_timeout: float = 2.0,
         breaker: CircuitBreaker | None = None,
-        bounded: RedisClient | None = None,
-        bounded_within: float = 0.0,
     ) -> None:
-        """`bounded`: the client for calls whose time limit is at most `bounded_within` (the
-        socket timeout of `client`, which such a limit always beats), made without a socket
-        timeout of its own; `client` serves the rest and the purge subscription."""
         self.client = client
-        self.bounded = bounded or client
-        self.bounded_within = bounded_within
         self.op_timeout = op_timeout
         self.admin_timeout = admin_timeout
         self.breaker = breaker or CircuitBreaker()
@@ -112,19 +104,10 @@ class GuardedRedis:
         breaker: CircuitBreaker | None = None,
         connect_timeout: float = 0.5,
     ) -> GuardedRedis:
-        socket_timeout = max(admin_timeout, 1.0)
         client = client_from_url(
-            url, connect_timeout=connect_timeout, socket_timeout=socket_timeout
+            url, connect_timeout=connect_timeout, socket_timeout=max(admin_timeout, 1.0)
         )
-        bounded = client_from_url(url, connect_timeout=connect_timeout, socket_timeout=None)
-        return cls(
-            client,
-            op_timeout=op_timeout,
-            admin_timeout=admin_timeout,
-            breaker=breaker,
-            bounded=bounded,
-            bounded_within=socket_timeout,
-        )
+        return cls(client, op_timeout=op_timeout, admin_timeout=admin_timeout, breaker=breaker)
 
     @property
     def is_cluster(self) -> bool:
@@ -149,11 +132,9 @@ class GuardedRedis:
             return default
         self.stats.calls += 1
         before = self.breaker.state
-        limit = self.op_timeout if time_limit is None else time_limit
-        client = self.bounded if limit <= self.bounded_within else self.client
         try:
-            async with asyncio.timeout(limit):
-                result = await call(client)
+            async with asyncio.timeout(self.op_timeout if time_limit is None else time_limit):
+                result = await call(self.client)
         except Exception as error:
             self.stats.failures += 1
             if isinstance(error, TimeoutError):
@@ -182,5 +163,3 @@ class GuardedRedis:
 
     async def close(self) -> None:
         await self.client.aclose()
-        if self.bounded is not self.client:
-            await self.bounded.aclose()
