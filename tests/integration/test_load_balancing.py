@@ -41,8 +41,11 @@ from tests.support import CORPUS, REPO, OriginHandler, OriginLog
 PHOTO = "jpeg-baseline-icc.jpg"
 START_TIMEOUT = 30.0  # seconds a starting process may take to answer (two busy cores)
 SLOW = 2.5  # seconds the origin takes for the requests that must be in flight
+SLOWER = 2 * SLOW
+"""The other replica's request outlasts the draining one's, so a balancer counting connections
+sees a tie for the whole drain (under load the two could end before any request was streamed)."""
 REQUEST_TIMEOUT = 30.0
-TIMEOUT = 4  # IMGPROXY_TIMEOUT of the replicas
+TIMEOUT = 8  # IMGPROXY_TIMEOUT of the replicas
 GRACE = 8  # IMGPROXY_GRACEFUL_STOP_TIMEOUT of the replicas
 
 
@@ -406,8 +409,8 @@ class Rig:
     def other(self, replica: Replica) -> Replica:
         return next(other for other in self.replicas if other is not replica)
 
-    def slow_path(self, width: int) -> str:
-        return f"/_/w:{width}/plain/{self.origin.base}/slow/{SLOW}/{PHOTO}@jpg"
+    def slow_path(self, width: int, seconds: float = SLOW) -> str:
+        return f"/_/w:{width}/plain/{self.origin.base}/slow/{seconds}/{PHOTO}@jpg"
 
 
 @pytest.fixture
@@ -483,8 +486,8 @@ def start_two_slow_requests(rig: Rig, balancer: Balancer) -> tuple[InFlight, InF
     replica that is not busy). Returns them and the replica holding the first."""
     first = InFlight(balancer, rig.slow_path(71))
     target = rig.by_agent(rig.origin.fetcher_of(f"/slow/{SLOW}/{PHOTO}"))
-    second = InFlight(balancer, rig.slow_path(72))
-    other = rig.by_agent(rig.origin.fetcher_of(f"/slow/{SLOW}/{PHOTO}", exclude=target.agent))
+    second = InFlight(balancer, rig.slow_path(72, SLOWER))
+    other = rig.by_agent(rig.origin.fetcher_of(f"/slow/{SLOWER}/{PHOTO}", exclude=target.agent))
     assert other is rig.other(target)
     return first, second, target
 
