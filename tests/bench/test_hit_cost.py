@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from bench import hit_cost
@@ -19,7 +17,6 @@ def test_l1_hits_are_timed_and_every_one_is_a_200_hit(
     assert capsys.readouterr().out.startswith("CPU per in-process L1 hit: ")
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 def test_l2_hits_come_from_redis_and_every_one_is_a_200_hit() -> None:
     cost = hit_cost.hit_cost(10, l2=True)
     assert cost.cpu_us > 0

@@ -46,6 +46,17 @@ class Exchanges:
     def sent(self, path: str) -> int:
         return sum(e.sent for e in self.at(path))
 
+    def assert_read_by_spans(self, path: str, size: int, *, at_most: float = 0.15) -> None:
+        """`path` read as a head (an ordinary GET, left unread) then a few 206 spans, sending
+        under `at_most` of its `size` bytes."""
+        seen = self.at(path)
+        assert seen[0].range is None
+        assert all(exchange.range and exchange.status == 206 for exchange in seen[1:])
+        assert 2 <= len(seen) <= 12
+        sent = self.sent(path)
+        print(f"{path}: sent {sent} of {size} bytes ({sent / size:.1%}) in {len(seen)} requests")
+        assert sent < size * at_most
+
 
 class RangedHandler(OriginHandler):
     """`/<mode>/<name>` serves `root/name`. Modes: `ranged` (206 answers), `plain` (no
