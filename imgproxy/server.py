@@ -30,6 +30,7 @@ from imgproxy.http_limits import ConnectionLimits, limited_protocol, raise_open_
 from imgproxy.lifecycle import Lifecycle
 from imgproxy.startup_checks import check
 from imgproxy.telemetry import RequestIdFilter
+from imgproxy.telemetry.line_batches import TurnBatchedStreamHandler
 
 log = logging.getLogger("imgproxy")
 DRAIN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -118,7 +119,7 @@ def configure_logging() -> None:
         handler.addFilter(RequestIdFilter())
     logging.getLogger("pyvips").setLevel(logging.WARNING)
     access = logging.getLogger("imgproxy.access")
-    lines = logging.StreamHandler(sys.stdout)
+    lines = TurnBatchedStreamHandler(sys.stdout)
     lines.setFormatter(logging.Formatter("%(message)s"))
     access.addHandler(lines)
     access.propagate = False
