@@ -3,7 +3,10 @@
 glibc gives each thread that allocates its own arena (up to eight per core), and libvips'
 threads allocate large, short-lived pixel buffers: the arenas fragment and the process keeps
 memory it no longer uses. Two arenas and a periodic `malloc_trim` keep the resident size close
-to what is in use. Elsewhere (musl, macOS) these calls do nothing.
+to what is in use. Large blocks are mapped on their own at a fixed threshold: glibc's own
+threshold rises after each large block is freed (up to 32 MiB), so the buffers of whole-image
+decodes would come to live in the arenas and stay resident. Elsewhere (musl, macOS) these calls
+do nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ import os
 from functools import cache
 
 M_ARENA_MAX = -8
-"""`mallopt` parameter number, from glibc's malloc.h."""
+M_MMAP_THRESHOLD = -3
+"""`mallopt` parameter numbers, from glibc's malloc.h."""
 DEFAULT_ARENAS = 2
+DEFAULT_MMAP_THRESHOLD = 4 * 1024 * 1024
+"""Blocks from this size up are mapped when allocated and unmapped when freed."""
 
 
 @cache
@@ -34,6 +40,15 @@ def limit_arenas(arenas: int = DEFAULT_ARENAS) -> bool:
     if library is None or os.environ.get("MALLOC_ARENA_MAX"):
         return False
     return bool(library.mallopt(M_ARENA_MAX, arenas))
+
+
+def map_large_blocks(threshold: int = DEFAULT_MMAP_THRESHOLD) -> bool:
+    """Fix the size from which blocks are mapped on their own (which also stops glibc moving
+    it), unless the operator set `MALLOC_MMAP_THRESHOLD_`. True when it was set here."""
+    library = _glibc()
+    if library is None or os.environ.get("MALLOC_MMAP_THRESHOLD_"):
+        return False
+    return bool(library.mallopt(M_MMAP_THRESHOLD, threshold))
 
 
 def trim() -> bool:

@@ -13,7 +13,7 @@ from typing import ParamSpec, TypeVar
 
 import pyvips
 
-from transforms.allocator import limit_arenas, trim
+from transforms.allocator import limit_arenas, map_large_blocks, trim
 from transforms.cancellation import Cancellation
 from transforms.check_lane import CheckLane
 
@@ -24,9 +24,10 @@ CHECK_PATIENCE = 2.0
 
 
 def configure_libvips() -> None:
-    """One libvips thread per job (parallelism comes from the pool), no operation cache, and
-    few malloc arenas for its threads."""
+    """One libvips thread per job (parallelism comes from the pool), no operation cache, few
+    malloc arenas for its threads, and large blocks handed back as soon as they are freed."""
     limit_arenas()
+    map_large_blocks()
     pyvips.cache_set_max(0)
     pyvips.concurrency_set(int(os.environ.get("VIPS_CONCURRENCY", "1")))
 
