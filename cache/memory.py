@@ -1,29 +1,33 @@
 """L1: an in-process LRU bounded in bytes, with a TTL per entry (cachetools' TLRUCache).
 
-Event-loop only (no locking). An entry larger than `max_entry_bytes` (default: the whole bound)
-is skipped rather than evicting everything else.
+It keeps any value whose `len` is the bytes it holds: raw bytes (`MemoryTier`, the originals'
+L1) or decoded records (the results' L1, so a hit decodes nothing). Event-loop only (no
+locking). An entry larger than `max_entry_bytes` (default: the whole bound) is skipped rather
+than evicting everything else.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from cachetools import TLRUCache
 
+V = TypeVar("V", bound=Sized)
 
-class _Entry(NamedTuple):
-    data: bytes
+
+class _Entry(NamedTuple, Generic[V]):
+    data: V
     expires: float
 
 
-def _size(entry: _Entry) -> float:
+def _size(entry: _Entry[V]) -> float:
     return len(entry.data)
 
 
-def _expiry(_key: str, entry: _Entry, _now: float) -> float:
+def _expiry(_key: str, entry: _Entry[V], _now: float) -> float:
     return entry.expires
 
 
@@ -34,7 +38,7 @@ class MemoryStats:
     skipped_too_large: int = 0
 
 
-class MemoryTier:
+class MemoryLRU(Generic[V]):
     def __init__(
         self,
         max_bytes: int,
@@ -48,7 +52,7 @@ class MemoryTier:
         self.max_entry_bytes = min(max_bytes, max_entry_bytes or max_bytes)
         self.clock = clock
         self.stats = MemoryStats()
-        self._cache: TLRUCache[str, _Entry, float] = TLRUCache(
+        self._cache: TLRUCache[str, _Entry[V], float] = TLRUCache(
             maxsize=max_bytes, ttu=_expiry, timer=clock, getsizeof=_size
         )
 
@@ -62,7 +66,7 @@ class MemoryTier:
     def __contains__(self, key: str) -> bool:
         return key in self._cache
 
-    def _lookup(self, key: str) -> _Entry | None:
+    def _lookup(self, key: str) -> _Entry[V] | None:
         entry = self._cache.get(key)
         if entry is None:
             self.stats.misses += 1
@@ -70,18 +74,22 @@ class MemoryTier:
             self.stats.hits += 1
         return entry
 
-    async def get(self, key: str) -> bytes | None:
+    def lookup(self, key: str) -> V | None:
+        """The value kept under `key`, counted as a hit or a miss."""
         entry = self._lookup(key)
         return None if entry is None else entry.data
 
-    async def get_with_ttl(self, key: str) -> tuple[bytes, float] | None:
+    async def get(self, key: str) -> V | None:
+        return self.lookup(key)
+
+    async def get_with_ttl(self, key: str) -> tuple[V, float] | None:
         entry = self._lookup(key)
         return None if entry is None else (entry.data, entry.expires - self.clock())
 
-    async def set(self, key: str, value: bytes, ttl: float) -> None:
+    async def set(self, key: str, value: V, ttl: float) -> None:
         self.put(key, value, ttl)
 
-    def put(self, key: str, value: bytes, ttl: float) -> None:
+    def put(self, key: str, value: V, ttl: float) -> None:
         """Synchronous `set` (for callbacks such as purge listeners)."""
         if ttl <= 0 or len(value) > self.max_entry_bytes:
             if ttl > 0:
@@ -102,3 +110,7 @@ class MemoryTier:
 
     def clear(self) -> None:
         self._cache.clear()
+
+
+MemoryTier = MemoryLRU[bytes]
+"""The L1 of raw bytes, in front of a Redis tier (`TieredCache`)."""

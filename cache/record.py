@@ -11,6 +11,8 @@ import orjson
 
 HEADER_LENGTH = struct.Struct(">I")
 MAX_HEADER_BYTES = 64 * 1024
+FIELDS_BYTES = 512
+"""What a record's fields and object hold beside its body, as a memory bound counts it."""
 
 
 class CorruptRecord(ValueError):
@@ -31,6 +33,10 @@ class CachedVariant:
     """Kept until this time (expires_at + IMGPROXY_CACHE_STALE_GRACE): served if origin fails."""
     origin_cache_control: str | None = None
     origin_expires: str | None = None
+
+    def __len__(self) -> int:
+        """The bytes it holds, for a cache bounded in bytes."""
+        return len(self.data) + FIELDS_BYTES
 
     def is_fresh(self, now: float) -> bool:
         return now < self.expires_at

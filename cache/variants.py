@@ -1,17 +1,18 @@
-"""Results as typed records over the tiers: decode (a corrupt blob is a miss and is dropped),
-store with the storage TTL (fresh + stale grace), index per source and per cache tag, purge
-everywhere."""
+"""Results as typed records over the tiers: L1 keeps decoded records (a hit decodes nothing),
+L2 their encoded blobs (a corrupt one is a miss and is dropped; a good one fills L1 for the
+time it has left). Stored with the storage TTL (fresh + stale grace), indexed per source and
+per cache tag, purged everywhere."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
 
-from cache.decoded import DECODED_BYTES, DecodedRecords
-from cache.memory import MemoryTier
-from cache.record import CachedVariant, encode
+from cache.memory import MemoryLRU
+from cache.record import CachedVariant, encode, try_decode
 from cache.redis_tier import RedisTier
-from cache.tiered import TieredCache
+
+RecordsL1 = MemoryLRU[CachedVariant]
 
 TAG_INDEX = "tag:"
 """Before a cache tag in the purge index: source keys (base64url digests) never hold a ':'."""
@@ -26,28 +27,28 @@ def tag_index(tag: str) -> str:
 class VariantCache:
     def __init__(
         self,
-        l1: MemoryTier,
+        l1: RecordsL1,
         l2: RedisTier | None = None,
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.l1 = l1
         self.l2 = l2
-        self.tiers = TieredCache(l1, l2, ttl_of=self._ttl_of)
         self.clock = clock
-        self.decoded = DecodedRecords(min(DECODED_BYTES, l1.max_bytes))
-
-    def _ttl_of(self, blob: bytes) -> float:
-        """A stored record's time left; a corrupt one none (it is deleted on the way out)."""
-        variant = self.decoded.decode(blob)
-        return 0.0 if variant is None else variant.storage_ttl(self.clock())
 
     async def get(self, key: str) -> CachedVariant | None:
         """Fresh or stale (check `is_fresh`); None on a miss."""
-        blob = await self.tiers.get(key)
-        variant = self.decoded.decode(blob, key)
-        if blob is not None and variant is None:
-            await self.tiers.delete(key)
+        found = self.l1.lookup(key)
+        if found is not None or self.l2 is None:
+            return found
+        blob = await self.l2.get(key)
+        if blob is None:
+            return None
+        variant = try_decode(blob)
+        if variant is None:
+            await self.l2.delete(key)
+            return None
+        self.l1.put(key, variant, variant.storage_ttl(self.clock()))
         return variant
 
     async def get_fresh(self, key: str) -> CachedVariant | None:
@@ -66,9 +67,10 @@ class VariantCache:
         ttl = variant.storage_ttl(self.clock())
         if ttl <= 0:
             return
-        await self.tiers.set(key, encode(variant), ttl)
+        self.l1.put(key, variant, ttl)
         if self.l2 is None:
             return
+        await self.l2.set(key, encode(variant), ttl)
         if source_key is not None:
             await self.l2.index(source_key, key, ttl)
         for tag in tags:

@@ -13,7 +13,7 @@ from cache.record import CachedVariant
 from cache.redis_guard import GuardedRedis
 from cache.redis_tier import RedisTier
 from cache.singleflight import Coalescer, DistributedLock
-from cache.variants import VariantCache
+from cache.variants import RecordsL1, VariantCache
 from config.settings import Settings
 from imgproxy.origins.caching import OriginalsCache
 from imgproxy.telemetry import Metrics, breaker_state_name
@@ -81,7 +81,7 @@ def build_caches(settings: Settings, metrics: Metrics | None = None) -> Caches:
             )
         )
         lock = DistributedLock(redis)
-    variants = VariantCache(MemoryTier(settings.cache_memory_bytes), results_l2)
+    variants = VariantCache(RecordsL1(settings.cache_memory_bytes), results_l2)
     sources = OriginalsCache(
         MemoryTier(settings.sources_cache_bytes), originals_l2, ttl=settings.sources_cache_ttl
     )

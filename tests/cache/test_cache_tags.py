@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from cache.http import success_headers, tag_headers
-from cache.memory import MemoryTier
 from cache.record import CachedVariant, new_variant
 from cache.redis_tier import RedisTier
-from cache.variants import VariantCache, tag_index
+from cache.variants import RecordsL1, VariantCache, tag_index
 from tests.cache.redis_procs import guarded
 
 SOURCE_KEY = "69NAqAvfRGGi3nQu26GhTPl4_lZe8WQ5nVEx1Zbw0xQ"
@@ -77,7 +76,7 @@ def test_tag_index_names_cannot_meet_source_keys_and_ignore_case() -> None:
 
 async def test_purge_by_tag_drops_every_answer_indexed_under_it(redis_url: str) -> None:
     async with guarded(redis_url) as redis:
-        l1, l2 = MemoryTier(1 << 20), RedisTier(redis)
+        l1, l2 = RecordsL1(1 << 20), RedisTier(redis)
         variants = VariantCache(l1, l2, clock=lambda: 1000.0)
         await variants.put("home-1", stored(1000.0), "source-a", ("Home", "sale"))
         await variants.put("home-2", stored(1000.0), "source-b", ("home",))

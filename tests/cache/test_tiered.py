@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from cache.memory import MemoryTier
-from cache.record import encode, new_variant
+from cache.record import FIELDS_BYTES, CachedVariant, encode, new_variant
 from cache.redis_tier import RedisTier
 from cache.tiered import TieredCache
-from cache.variants import VariantCache
+from cache.variants import RecordsL1, VariantCache
 from tests.cache.redis_procs import FakeClock, guarded
 
 IMAGE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
@@ -60,7 +60,7 @@ async def test_a_second_app_instance_sees_what_the_first_stored(redis_url: str) 
 
 async def test_variant_cache_round_trip_index_and_purge(redis_url: str) -> None:
     async with guarded(redis_url) as redis:
-        l1, l2 = MemoryTier(1 << 20), RedisTier(redis)
+        l1, l2 = RecordsL1(1 << 20), RedisTier(redis)
         variants = VariantCache(l1, l2, clock=lambda: 1000.0)
         variant = new_variant(
             IMAGE,
@@ -82,7 +82,7 @@ async def test_variant_cache_round_trip_index_and_purge(redis_url: str) -> None:
 
 async def test_a_corrupt_blob_is_a_miss_and_is_dropped(redis_url: str) -> None:
     async with guarded(redis_url) as redis:
-        l1, l2 = MemoryTier(1 << 20), RedisTier(redis)
+        l1, l2 = RecordsL1(1 << 20), RedisTier(redis)
         variants = VariantCache(l1, l2)
         await l2.set("bad", b"\x00\x00\x10\x00garbage", 60)
         assert await variants.get("bad") is None
@@ -90,7 +90,7 @@ async def test_a_corrupt_blob_is_a_miss_and_is_dropped(redis_url: str) -> None:
 
 
 async def test_an_expired_variant_is_not_stored() -> None:
-    l1 = MemoryTier(1 << 20)
+    l1 = RecordsL1(1 << 20)
     variants = VariantCache(l1, clock=lambda: 5000.0)
     old = new_variant(
         IMAGE,
@@ -104,8 +104,8 @@ async def test_an_expired_variant_is_not_stored() -> None:
     )
     await variants.put("old", old)
     assert "old" not in l1
-    await l1.set("raw", encode(old), 10)
-    assert await variants.get("raw") == old  # stale records still decode: the caller decides
+    l1.put("kept", old, 10)
+    assert await variants.get("kept") == old  # stale records are returned: the caller decides
 
 
 @pytest.mark.parametrize("max_bytes", [0, 10])
@@ -114,3 +114,44 @@ async def test_l1_too_small_still_serves_from_l2(redis_url: str, max_bytes: int)
         cache = TieredCache(MemoryTier(max_bytes), RedisTier(redis))
         await cache.set("k", IMAGE, 60)
         assert await cache.get("k") == IMAGE
+
+
+def fresh_variant(now: float) -> CachedVariant:
+    return new_variant(
+        IMAGE,
+        media_type="image/png",
+        etag='"e"',
+        origin_etag=None,
+        last_modified=None,
+        now=now,
+        ttl=60,
+        stale_grace=600,
+    )
+
+
+async def test_l1_keeps_the_record_itself_counted_by_the_bytes_it_holds() -> None:
+    l1 = RecordsL1(1 << 20)
+    variants = VariantCache(l1, clock=lambda: 1000.0)
+    variant = fresh_variant(1000.0)
+    await variants.put("v", variant)
+
+    assert await variants.get("v") is variant
+    assert l1.current_bytes == len(IMAGE) + FIELDS_BYTES
+
+
+async def test_an_l2_hit_is_decoded_once_and_fills_l1_for_its_time_left(redis_url: str) -> None:
+    clock = FakeClock()
+    async with guarded(redis_url) as redis:
+        l1, l2 = RecordsL1(1 << 20, clock=clock), RedisTier(redis)
+        variant = fresh_variant(1000.0)
+        await l2.set("v", encode(variant), 660)
+        variants = VariantCache(l1, l2, clock=clock)
+
+        first = await variants.get("v")
+        assert first == variant
+        kept = await l1.get_with_ttl("v")
+        assert kept is not None and kept[0] is first and 659 < kept[1] <= 660
+        await l2.delete("v")
+        assert await variants.get("v") is first  # L1 alone, no second decode
+        clock.advance(660)
+        assert await variants.get("v") is None  # gone with the record's own storage time
