@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from cache.http import success_headers, tag_headers
-from cache.record import CachedVariant, new_variant
+from cache.record import CachedVariant
 from cache.redis_tier import RedisTier
 from cache.variants import RecordsL1, VariantCache, tag_index
+from tests.cache.records import png_record
 from tests.cache.redis_procs import guarded
 
 SOURCE_KEY = "69NAqAvfRGGi3nQu26GhTPl4_lZe8WQ5nVEx1Zbw0xQ"
@@ -57,16 +58,7 @@ def test_success_headers_carry_the_tags() -> None:
 
 
 def stored(now: float) -> CachedVariant:
-    return new_variant(
-        b"bytes",
-        media_type="image/png",
-        etag='"e"',
-        origin_etag=None,
-        last_modified=None,
-        now=now,
-        ttl=60,
-        stale_grace=0,
-    )
+    return png_record(b"bytes", now, stale_grace=0)
 
 
 def test_tag_index_names_cannot_meet_source_keys_and_ignore_case() -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from cache.memory import MemoryTier
-from cache.record import FIELDS_BYTES, CachedVariant, encode, new_variant
+from cache.record import FIELDS_BYTES, encode
 from cache.redis_tier import RedisTier
 from cache.tiered import TieredCache
 from cache.variants import RecordsL1, VariantCache
+from tests.cache.records import png_record
 from tests.cache.redis_procs import FakeClock, guarded
 
 IMAGE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
@@ -62,16 +63,7 @@ async def test_variant_cache_round_trip_index_and_purge(redis_url: str) -> None:
     async with guarded(redis_url) as redis:
         l1, l2 = RecordsL1(1 << 20), RedisTier(redis)
         variants = VariantCache(l1, l2, clock=lambda: 1000.0)
-        variant = new_variant(
-            IMAGE,
-            media_type="image/png",
-            etag='"e"',
-            origin_etag='"o"',
-            last_modified=None,
-            now=1000.0,
-            ttl=60,
-            stale_grace=600,
-        )
+        variant = png_record(IMAGE, origin_etag='"o"')
         await variants.put("v1", variant, source_key="photo")
         hit = await l2.get_with_ttl("v1")
         assert hit is not None and 659 < hit[1] <= 660  # fresh time plus grace
@@ -92,16 +84,7 @@ async def test_a_corrupt_blob_is_a_miss_and_is_dropped(redis_url: str) -> None:
 async def test_an_expired_variant_is_not_stored() -> None:
     l1 = RecordsL1(1 << 20)
     variants = VariantCache(l1, clock=lambda: 5000.0)
-    old = new_variant(
-        IMAGE,
-        media_type="image/png",
-        etag='"e"',
-        origin_etag=None,
-        last_modified=None,
-        now=1000.0,
-        ttl=60,
-        stale_grace=60,
-    )
+    old = png_record(IMAGE, stale_grace=60)
     await variants.put("old", old)
     assert "old" not in l1
     l1.put("kept", old, 10)
@@ -116,23 +99,10 @@ async def test_l1_too_small_still_serves_from_l2(redis_url: str, max_bytes: int)
         assert await cache.get("k") == IMAGE
 
 
-def fresh_variant(now: float) -> CachedVariant:
-    return new_variant(
-        IMAGE,
-        media_type="image/png",
-        etag='"e"',
-        origin_etag=None,
-        last_modified=None,
-        now=now,
-        ttl=60,
-        stale_grace=600,
-    )
-
-
 async def test_l1_keeps_the_record_itself_counted_by_the_bytes_it_holds() -> None:
     l1 = RecordsL1(1 << 20)
     variants = VariantCache(l1, clock=lambda: 1000.0)
-    variant = fresh_variant(1000.0)
+    variant = png_record(IMAGE)
     await variants.put("v", variant)
 
     assert await variants.get("v") is variant
@@ -143,7 +113,7 @@ async def test_an_l2_hit_is_decoded_once_and_fills_l1_for_its_time_left(redis_ur
     clock = FakeClock()
     async with guarded(redis_url) as redis:
         l1, l2 = RecordsL1(1 << 20, clock=clock), RedisTier(redis)
-        variant = fresh_variant(1000.0)
+        variant = png_record(IMAGE)
         await l2.set("v", encode(variant), 660)
         variants = VariantCache(l1, l2, clock=clock)
 
