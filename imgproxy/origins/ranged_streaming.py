@@ -34,20 +34,18 @@ async def read_head(
     if size <= PREFIX_BYTES:
         whole = await read_capped(response, source, max_bytes, counted)
         return original_from(whole, response.headers)
-    body = bytearray()
-    try:
-        async for chunk in response.aiter_raw():
-            body += chunk
-            counted(len(chunk))
-            if max_bytes and len(body) > max_bytes:
-                raise SourceTooLarge(detail=f"{source}: body passed {max_bytes} bytes")
-            if size and len(body) >= PREFIX_BYTES:
-                if len(body) < size and stops(bytes(body)):
-                    return Head(original_from(bytes(body), response.headers), size)
-                size = 0  # decided: the whole body
-        return original_from(bytes(body), response.headers)
-    finally:
-        counted(-len(body))
+    decided = head = False
+
+    def head_is_enough(body: bytearray) -> bool:
+        nonlocal decided, head
+        if not decided and len(body) >= PREFIX_BYTES:
+            decided = True
+            head = len(body) < size and stops(bytes(body))
+        return head
+
+    data = await read_capped(response, source, max_bytes, counted, enough=head_is_enough)
+    original = original_from(data, response.headers)
+    return Head(original, size) if head else original
 
 
 async def read_span(

@@ -18,10 +18,16 @@ def uncounted(_change: int) -> None:
 
 
 async def read_capped(
-    response: httpx.Response, source: str, max_bytes: int, counted: ByteCounter = uncounted
+    response: httpx.Response,
+    source: str,
+    max_bytes: int,
+    counted: ByteCounter = uncounted,
+    *,
+    enough: Callable[[bytearray], bool] | None = None,
 ) -> bytes:
     """The body, refused on a declared Content-Length over `max_bytes` (0: no cap) and cut off
-    as soon as the streamed bytes pass it."""
+    as soon as the streamed bytes pass it. With `enough`, reading stops early once it says the
+    bytes so far are enough (the rest is left unread)."""
     declared = response.headers.get("content-length", "")
     if max_bytes and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise SourceTooLarge(detail=f"{source}: Content-Length {declared} > {max_bytes}")
@@ -32,6 +38,8 @@ async def read_capped(
             counted(len(chunk))
             if max_bytes and len(body) > max_bytes:
                 raise SourceTooLarge(detail=f"{source}: body passed {max_bytes} bytes")
+            if enough is not None and enough(body):
+                break
         return bytes(body)
     finally:
         counted(-len(body))
