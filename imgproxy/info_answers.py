@@ -18,7 +18,7 @@ from config.settings import Settings
 from imgproxy.errors import OriginError, OriginTimeout
 from imgproxy.info_requests import InfoResult, InfoVariant
 from imgproxy.limiting import ClientLimiter
-from imgproxy.origins.ranges import described
+from imgproxy.origins.ranges import fetched_original
 from imgproxy.renderer import Renderer
 from imgproxy.url.info_options import InfoOptions
 from imgproxy.url.options import ImageRequest, Options
@@ -98,7 +98,7 @@ class InfoAnswers:
         body, etag = await self.renderer.inspect(
             as_image, fetched, lambda data: render_info(data, limits, options, video)
         )
-        return self.renderer.record(described(fetched), body, JSON, etag)
+        return self.renderer.record(fetched_original(fetched), body, JSON, etag)
 
     @staticmethod
     def _result(

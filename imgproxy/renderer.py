@@ -19,7 +19,7 @@ from config.settings import Settings
 from imgproxy.admission import Admission
 from imgproxy.origins import Origin, Original
 from imgproxy.origins.caching import CachingOrigin, OriginalsCache
-from imgproxy.origins.ranges import Head, described, fetch_head, size_of
+from imgproxy.origins.ranges import Head, fetch_head, fetched_original, size_of
 from imgproxy.ranged_source import LoopFetch, is_video, ranged_bytes, wants_ranges
 from imgproxy.results import Variant
 from imgproxy.telemetry import Metrics
@@ -322,7 +322,7 @@ class Renderer:
         request = variant.request
         bypass = request.options.bypass_cache
         fetched = await self.fetched(request)
-        original = described(fetched)
+        original = fetched_original(fetched)
         await self.check_hashsum(original, request.options)
         validator = await self.validator(original)
         rendered = await self.render(variant, fetched)

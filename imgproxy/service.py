@@ -24,7 +24,7 @@ from imgproxy.health import libvips_works
 from imgproxy.info_answers import InfoAnswers
 from imgproxy.info_requests import InfoResult, InfoVariant
 from imgproxy.limiting import ClientLimiter
-from imgproxy.origins.ranges import described
+from imgproxy.origins.ranges import fetched_original
 from imgproxy.renderer import Renderer
 from imgproxy.results import ImageResult, Variant
 from imgproxy.telemetry import Metrics
@@ -249,7 +249,7 @@ class ImageService:
 
     async def _revalidate(self, variant: Variant, conditions: Conditions) -> ImageResult | None:
         """A 304 without processing when the client's copy still matches the source."""
-        original = described(await self.renderer.fetched(variant.request))
+        original = fetched_original(await self.renderer.fetched(variant.request))
         etag = variant_etag(variant.key, await self.renderer.validator(original))
         if not conditions.satisfied_by(etag, original.last_modified):
             return None

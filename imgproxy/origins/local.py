@@ -149,15 +149,15 @@ class LocalOrigin:
     def _read(self, source: str, max_bytes: int) -> Original:
         with self._opened(source, max_bytes) as opened:
             data = self._read_all(opened.descriptor, source, max_bytes)
-        return described(data, opened)
+        return original_from_file(data, opened)
 
     def _read_head(self, source: str, max_bytes: int, stops: Stops) -> Original | Head:
         with self._opened(source, max_bytes) as opened:
             first = os.pread(opened.descriptor, PREFIX_BYTES, 0)
             if len(first) < opened.status.st_size and stops(first):
-                return Head(described(first, opened), opened.status.st_size)
+                return Head(original_from_file(first, opened), opened.status.st_size)
             data = self._read_all(opened.descriptor, source, max_bytes)
-        return described(data, opened)
+        return original_from_file(data, opened)
 
     def _read_span(self, source: str, start: int, end: int) -> Span:
         with self._opened(source) as opened:
@@ -191,7 +191,7 @@ def etag_of(status: os.stat_result) -> str:
     return f'"{status.st_mtime_ns:x}-{status.st_size:x}"'
 
 
-def described(data: bytes, opened: Opened) -> Original:
+def original_from_file(data: bytes, opened: Opened) -> Original:
     status = opened.status
     return Original(
         data,

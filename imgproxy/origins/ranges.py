@@ -81,7 +81,7 @@ class RangedRouter(OriginRouter):
         return await fetch_range(self.origin_for(source), source, start, end, max_bytes)
 
 
-def described(fetched: Original | Head) -> Original:
+def fetched_original(fetched: Original | Head) -> Original:
     """What the origin said about the source (with its bytes, or its first bytes)."""
     return fetched if isinstance(fetched, Original) else fetched.original
 
