@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.imgproxy.origins.ranged_server import Exchanges, ranged_origin
-from tests.support import CORPUS, running_proxy
+from tests.imgproxy.origins.ranged_server import Exchanges, proxy_over_ranged_origin
+from tests.support import CORPUS
 from tests.transforms.video.long_video import index_at_the_end, long_video
 
 PHOTO = "jpeg-face-landscape.jpg"
@@ -37,16 +37,8 @@ def served(
     root: Path, request: pytest.FixtureRequest
 ) -> Iterator[tuple[httpx.Client, str, Exchanges]]:
     """The proxy (with either http client) and the ranged origin it reads from."""
-    env = {
-        "IMGPROXY_ENABLE_VIDEO_THUMBNAILS": "1",
-        "IMGPROXY_HTTP_CLIENT": str(request.param),
-    }
-    with (
-        ranged_origin(root) as (base, exchanges, _log),
-        running_proxy(env) as proxy,
-        httpx.Client(base_url=proxy, timeout=30) as client,
-    ):
-        yield client, base, exchanges
+    with proxy_over_ranged_origin(root, str(request.param)) as served:
+        yield served
 
 
 def info(client: httpx.Client, path: str) -> dict[str, object]:

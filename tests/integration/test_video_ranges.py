@@ -12,8 +12,8 @@ import httpx
 import pytest
 import pyvips
 
-from tests.imgproxy.origins.ranged_server import Exchanges, ranged_origin
-from tests.support import CORPUS, running_proxy
+from tests.imgproxy.origins.ranged_server import Exchanges, proxy_over_ranged_origin
+from tests.support import CORPUS
 from tests.transforms.video.long_video import index_at_the_end, long_video
 from tests.transforms.video.making import colour_at
 
@@ -37,17 +37,9 @@ def served(
     root: Path, request: pytest.FixtureRequest
 ) -> Iterator[tuple[httpx.Client, str, Exchanges]]:
     """The proxy (with either http client) and the ranged origin it reads from."""
-    env = {
-        "IMGPROXY_ENABLE_VIDEO_THUMBNAILS": "1",
-        "IMGPROXY_HTTP_CLIENT": str(request.param),
-        "IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(root),
-    }
-    with (
-        ranged_origin(root) as (base, exchanges, _log),
-        running_proxy(env) as proxy,
-        httpx.Client(base_url=proxy, timeout=30) as client,
-    ):
-        yield client, base, exchanges
+    local = {"IMGPROXY_LOCAL_FILESYSTEM_ROOT": str(root)}
+    with proxy_over_ranged_origin(root, str(request.param), local) as served:
+        yield served
 
 
 def top_colour(body: bytes) -> tuple[int, ...]:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from tests.support import OriginHandler, OriginLog, running_origin
+import httpx
+
+from tests.support import OriginHandler, OriginLog, running_origin, running_proxy
 
 RANGE = re.compile(r"bytes=(\d+)-(\d*)")
 PIECE = 16 * 1024
@@ -130,3 +132,18 @@ def ranged_origin(root: Path) -> Iterator[tuple[str, Exchanges, OriginLog]]:
     handler = type("Ranged", (RangedHandler,), {"root": root, "exchanges": exchanges})
     with running_origin(handler) as (base, log):
         yield base, exchanges, log
+
+
+@contextmanager
+def proxy_over_ranged_origin(
+    root: Path, http_client: str, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[httpx.Client, str, Exchanges]]:
+    """The proxy, with video thumbnails on and `http_client` fetching, and a client for it;
+    the ranged origin serving `root` it reads from, and that origin's exchanges."""
+    settings = {"IMGPROXY_ENABLE_VIDEO_THUMBNAILS": "1", "IMGPROXY_HTTP_CLIENT": http_client}
+    with (
+        ranged_origin(root) as (base, exchanges, _log),
+        running_proxy({**settings, **(env or {})}) as proxy,
+        httpx.Client(base_url=proxy, timeout=30) as client,
+    ):
+        yield client, base, exchanges
