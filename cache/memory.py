@@ -1,9 +1,8 @@
 """L1: an in-process LRU bounded in bytes, with a TTL per entry (cachetools' TLRUCache).
 
-It keeps any value whose `len` is the bytes it holds: raw bytes (`MemoryTier`, the originals'
-L1) or decoded records (the results' L1, so a hit decodes nothing). Event-loop only (no
-locking). An entry larger than `max_entry_bytes` (default: the whole bound) is skipped rather
-than evicting everything else.
+It keeps any value whose `len` is the bytes it holds (results' records and originals, as they
+are: `TieredCache`). Event-loop only (no locking). An entry larger than `max_entry_bytes`
+(default: the whole bound) is skipped rather than evicting everything else.
 """
 
 from __future__ import annotations
@@ -110,7 +109,3 @@ class MemoryLRU(Generic[V]):
 
     def clear(self) -> None:
         self._cache.clear()
-
-
-MemoryTier = MemoryLRU[bytes]
-"""The L1 of raw bytes, in front of a Redis tier (`TieredCache`)."""

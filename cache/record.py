@@ -154,13 +154,3 @@ def decode(blob: bytes) -> CachedVariant:
         origin_cache_control=_text(header, "cc", optional=True),
         origin_expires=_text(header, "ex", optional=True),
     )
-
-
-def try_decode(blob: bytes | None) -> CachedVariant | None:
-    """`decode`, with a missing or corrupt blob as None (a miss)."""
-    if blob is None:
-        return None
-    try:
-        return decode(blob)
-    except CorruptRecord:
-        return None

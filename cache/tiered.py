@@ -1,35 +1,65 @@
-"""Tiers in order (L1 memory, then L2 Redis), behind the same protocol as one tier."""
+"""L1 then L2 for typed values: L1 keeps each value as it is (a hit copies and decodes
+nothing), L2 keeps it encoded. An L2 hit is decoded once and fills L1 for the time it has left,
+read from the value itself with `ttl_of` (one GET) or else asked of L2. A blob that does not
+decode (`CorruptRecord`) is a miss, and is deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sized
+from typing import Generic, TypeVar
+
+from cache.memory import MemoryLRU
+from cache.record import CorruptRecord
 from cache.tier import TimedTier
 
+V = TypeVar("V", bound=Sized)
 
-class TieredCache:
-    def __init__(self, l1: TimedTier, l2: TimedTier | None = None) -> None:
+
+class TieredCache(Generic[V]):
+    def __init__(
+        self,
+        l1: MemoryLRU[V],
+        l2: TimedTier | None = None,
+        *,
+        encode: Callable[[V], bytes],
+        decode: Callable[[bytes], V],
+        ttl_of: Callable[[V], float] | None = None,
+    ) -> None:
         self.l1 = l1
         self.l2 = l2
+        self.encode = encode
+        self.decode = decode
+        self.ttl_of = ttl_of
 
-    async def get(self, key: str) -> bytes | None:
-        hit = await self.get_with_ttl(key)
-        return None if hit is None else hit[0]
+    async def get(self, key: str) -> V | None:
+        found = self.l1.lookup(key)
+        if found is not None or self.l2 is None:
+            return found
+        blob, ttl = await self._from_l2(key)
+        if blob is None:
+            return None
+        try:
+            value = self.decode(blob)
+        except CorruptRecord:
+            await self.l2.delete(key)
+            return None
+        self.l1.put(key, value, ttl if self.ttl_of is None else self.ttl_of(value))
+        return value
 
-    async def get_with_ttl(self, key: str) -> tuple[bytes, float] | None:
-        """L1, else L2; an L2 hit fills L1 for the time L2 has left on it."""
-        hit = await self.l1.get_with_ttl(key)
-        if hit is not None or self.l2 is None:
-            return hit
+    async def _from_l2(self, key: str) -> tuple[bytes | None, float]:
+        assert self.l2 is not None
+        if self.ttl_of is not None:
+            return await self.l2.get(key), 0.0
         hit = await self.l2.get_with_ttl(key)
-        if hit is not None:
-            await self.l1.set(key, hit[0], hit[1])
-        return hit
+        return (None, 0.0) if hit is None else hit
 
-    async def set(self, key: str, value: bytes, ttl: float) -> None:
-        await self.l1.set(key, value, ttl)
-        if self.l2 is not None:
-            await self.l2.set(key, value, ttl)
+    async def set(self, key: str, value: V, ttl: float, *, l1_only: bool = False) -> None:
+        """Kept `ttl` seconds in L1 and, unless `l1_only`, in L2; a ttl <= 0 keeps nothing."""
+        self.l1.put(key, value, ttl)
+        if self.l2 is not None and not l1_only and ttl > 0:
+            await self.l2.set(key, self.encode(value), ttl)
 
     async def delete(self, key: str) -> None:
-        await self.l1.delete(key)
+        self.l1.discard(key)
         if self.l2 is not None:
             await self.l2.delete(key)

@@ -1,7 +1,6 @@
-"""Results as typed records over the tiers: L1 keeps decoded records (a hit decodes nothing),
-L2 their encoded blobs (a corrupt one is a miss and is dropped; a good one fills L1 for the
-time it has left). Stored with the storage TTL (fresh + stale grace), indexed per source and
-per cache tag, purged everywhere."""
+"""Results as typed records over the tiers (`TieredCache`: decoded in L1, encoded in L2, a
+corrupt blob a miss): stored with the storage TTL (fresh + stale grace), which the record
+itself carries, indexed per source and per cache tag, purged everywhere."""
 
 from __future__ import annotations
 
@@ -9,8 +8,9 @@ import time
 from collections.abc import Callable, Iterable
 
 from cache.memory import MemoryLRU
-from cache.record import CachedVariant, encode, try_decode
+from cache.record import CachedVariant, decode, encode
 from cache.redis_tier import RedisTier
+from cache.tiered import TieredCache
 
 RecordsL1 = MemoryLRU[CachedVariant]
 
@@ -35,21 +35,14 @@ class VariantCache:
         self.l1 = l1
         self.l2 = l2
         self.clock = clock
+        self.tiers = TieredCache(l1, l2, encode=encode, decode=decode, ttl_of=self._storage_ttl)
+
+    def _storage_ttl(self, variant: CachedVariant) -> float:
+        return variant.storage_ttl(self.clock())
 
     async def get(self, key: str) -> CachedVariant | None:
         """Fresh or stale (check `is_fresh`); None on a miss."""
-        found = self.l1.lookup(key)
-        if found is not None or self.l2 is None:
-            return found
-        blob = await self.l2.get(key)
-        if blob is None:
-            return None
-        variant = try_decode(blob)
-        if variant is None:
-            await self.l2.delete(key)
-            return None
-        self.l1.put(key, variant, variant.storage_ttl(self.clock()))
-        return variant
+        return await self.tiers.get(key)
 
     async def get_fresh(self, key: str) -> CachedVariant | None:
         """`get`, keeping only a copy that is still fresh (what coalesced waiters poll for)."""
@@ -67,10 +60,9 @@ class VariantCache:
         ttl = variant.storage_ttl(self.clock())
         if ttl <= 0:
             return
-        self.l1.put(key, variant, ttl)
+        await self.tiers.set(key, variant, ttl)
         if self.l2 is None:
             return
-        await self.l2.set(key, encode(variant), ttl)
         if source_key is not None:
             await self.l2.index(source_key, key, ttl)
         for tag in tags:

@@ -8,14 +8,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from cache.breaker import CircuitBreaker
-from cache.memory import MemoryTier
 from cache.record import CachedVariant
 from cache.redis_guard import GuardedRedis
 from cache.redis_tier import RedisTier
 from cache.singleflight import Coalescer, DistributedLock
 from cache.variants import RecordsL1, VariantCache
 from config.settings import Settings
-from imgproxy.origins.caching import OriginalsCache
+from imgproxy.origins.caching import OriginalsCache, OriginalsL1
 from imgproxy.telemetry import Metrics, breaker_state_name
 
 ORIGINALS_PREFIX = "imgproxy:s:"
@@ -83,7 +82,7 @@ def build_caches(settings: Settings, metrics: Metrics | None = None) -> Caches:
         lock = DistributedLock(redis)
     variants = VariantCache(RecordsL1(settings.cache_memory_bytes), results_l2)
     sources = OriginalsCache(
-        MemoryTier(settings.sources_cache_bytes), originals_l2, ttl=settings.sources_cache_ttl
+        OriginalsL1(settings.sources_cache_bytes), originals_l2, ttl=settings.sources_cache_ttl
     )
     coalescer: Coalescer[CachedVariant] = Coalescer(
         # A holder may take the whole request deadline; a waiter gives up on it after a third

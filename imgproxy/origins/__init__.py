@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from cache.record import FIELDS_BYTES
 from imgproxy.errors import InvalidPath, SourceNotAllowed
 
 
@@ -21,6 +22,10 @@ class Original:
     cache_control: str | None = None
     expires: str | None = None
     """The origin's caching headers, for IMGPROXY_CACHE_CONTROL_PASSTHROUGH."""
+
+    def __len__(self) -> int:
+        """The bytes it holds, for a cache bounded in bytes."""
+        return len(self.data) + FIELDS_BYTES
 
 
 class Origin(Protocol):

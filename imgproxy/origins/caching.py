@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from cache.keys import source_key
+from cache.memory import MemoryLRU
 from cache.record import CorruptRecord, pack, unpack
 from cache.singleflight import SingleFlight
 from cache.tier import TimedTier
@@ -20,6 +21,7 @@ from imgproxy.origins.ranges import Head, Span, Stops, fetch_head, fetch_range, 
 from transforms.video.sniff import sniff as sniff_video
 
 T = TypeVar("T", Original, Original | Head)
+OriginalsL1 = MemoryLRU[Original]
 
 
 def encode_original(original: Original) -> bytes:
@@ -43,10 +45,10 @@ def decode_original(blob: bytes) -> Original:
 
 
 class OriginalsCache:
-    def __init__(self, l1: TimedTier, l2: TimedTier | None = None, *, ttl: float = 60.0) -> None:
+    def __init__(self, l1: OriginalsL1, l2: TimedTier | None = None, *, ttl: float = 60.0) -> None:
         """Give `l2` its own prefix (e.g. "imgproxy:s:"), a larger timeout and a
         `max_value_bytes`: originals are bigger than results."""
-        self.tiers = TieredCache(l1, l2)
+        self.tiers = TieredCache(l1, l2, encode=encode_original, decode=decode_original)
         self.ttl = ttl
         self.flight: SingleFlight[Original] = SingleFlight()
         self.heads: SingleFlight[Original | Head] = SingleFlight()
@@ -54,22 +56,11 @@ class OriginalsCache:
         """Calls of a `load` so far: a caller that sees it unchanged was answered from cache."""
 
     async def get(self, source: str) -> Original | None:
-        key = source_key(source)
-        blob = await self.tiers.get(key)
-        if blob is None:
-            return None
-        try:
-            return decode_original(blob)
-        except CorruptRecord:
-            await self.tiers.delete(key)
-            return None
+        return await self.tiers.get(source_key(source))
 
     async def put(self, source: str, original: Original) -> None:
-        key, blob = source_key(source), encode_original(original)
-        if sniff_video(original.data) is not None:
-            await self.tiers.l1.set(key, blob, self.ttl)
-        else:
-            await self.tiers.set(key, blob, self.ttl)
+        video = sniff_video(original.data) is not None
+        await self.tiers.set(source_key(source), original, self.ttl, l1_only=video)
 
     async def fetch(self, source: str, load: Callable[[], Awaitable[Original]]) -> Original:
         """The cached original, else one shared `load()` whose result is kept. Callers with a

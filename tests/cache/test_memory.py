@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cache.memory import MemoryTier
 from tests.cache.redis_procs import FakeClock
+from tests.cache.tiers import MemoryTier
 
 
 def tier(max_bytes: int = 100, **options: object) -> tuple[MemoryTier, FakeClock]:

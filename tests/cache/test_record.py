@@ -13,7 +13,6 @@ from cache.record import (
     encode,
     new_variant,
     pack,
-    try_decode,
 )
 
 DATA = bytes(range(256)) * 4  # every byte value, including NUL and invalid UTF-8
@@ -84,17 +83,11 @@ def test_corrupt_blob_raises_a_clear_error(blob: bytes, message: str) -> None:
     with pytest.raises(CorruptRecord) as caught:
         decode(blob)
     assert str(caught.value) == message
-    assert try_decode(blob) is None
 
 
 def test_header_that_is_not_json() -> None:
     with pytest.raises(CorruptRecord, match=r"^Expected a JSON header in a cache record but "):
         decode(b"\x00\x00\x00\x03{x}data")
-
-
-def test_try_decode_treats_missing_as_a_miss() -> None:
-    assert try_decode(None) is None
-    assert try_decode(encode(VARIANT)) == VARIANT
 
 
 def test_freshness_age_and_storage_ttl() -> None:

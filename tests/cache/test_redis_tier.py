@@ -9,11 +9,10 @@ from collections.abc import Callable
 import pytest
 
 from cache.breaker import BreakerState, CircuitBreaker
-from cache.memory import MemoryTier
 from cache.redis_guard import RedisUnavailable, parse_redis_url
 from cache.redis_tier import RedisTier
-from cache.tiered import TieredCache
 from tests.cache.redis_procs import FakeClock, RedisClusterProcesses, RedisProcess, cli, guarded
+from tests.cache.tiers import MemoryTier, raw_tiers
 
 BINARY = bytes(range(256)) * 64  # 16 KiB with NULs and invalid UTF-8
 
@@ -77,7 +76,7 @@ async def test_killed_redis_never_fails_and_the_breaker_probes_it_back(
     breaker = CircuitBreaker(failure_threshold=3, reset_timeout=30, clock=clock)
     async with guarded(server.url, op_timeout=0.05, breaker=breaker) as redis:
         l2 = RedisTier(redis)
-        cache = TieredCache(MemoryTier(1 << 20), l2)
+        cache = raw_tiers(MemoryTier(1 << 20), l2)
         await cache.set("kept", b"in both tiers", 60)
         assert await l2.get("kept") == b"in both tiers"
 
@@ -144,9 +143,9 @@ async def _purge_reaches_both_replicas(url: str) -> None:
         (l1_a, l2_a, got_a, _), (l1_b, l2_b, got_b, _) = replicas
         variants = [f"variant-{i}" for i in range(5)]
         for key in variants:
-            await TieredCache(l1_a, l2_a).set(key, BINARY, 60)
+            await raw_tiers(l1_a, l2_a).set(key, BINARY, 60)
             await l2_a.index("photo", key, 60)
-            assert await TieredCache(l1_b, l2_b).get(key) == BINARY  # fills B's L1
+            assert await raw_tiers(l1_b, l2_b).get(key) == BINARY  # fills B's L1
         await l2_a.set("other-source-variant", b"keep", 60)
         await l2_a.index("other", "other-source-variant", 60)
 

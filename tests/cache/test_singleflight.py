@@ -7,12 +7,11 @@ import time
 
 import pytest
 
-from cache.memory import MemoryTier
 from cache.redis_guard import GuardedRedis
 from cache.redis_tier import RedisTier
 from cache.singleflight import Coalescer, DistributedLock, SingleFlight
-from cache.tiered import TieredCache
 from tests.cache.redis_procs import free_port, guarded
+from tests.cache.tiers import MemoryTier, raw_tiers
 
 CALLERS = 100
 
@@ -120,7 +119,7 @@ class Replica:
 
     def __init__(self, redis: GuardedRedis, *, lock_ttl_ms: int = 10_000, wait: float = 5.0):
         self.l2 = RedisTier(redis)
-        self.cache = TieredCache(MemoryTier(1 << 20), self.l2)
+        self.cache = raw_tiers(MemoryTier(1 << 20), self.l2)
         self.coalescer: Coalescer[bytes] = Coalescer(
             DistributedLock(redis), lock_ttl_ms=lock_ttl_ms, wait_timeout=wait
         )

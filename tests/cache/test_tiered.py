@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from cache.memory import MemoryTier
 from cache.record import FIELDS_BYTES, encode
 from cache.redis_tier import RedisTier
-from cache.tiered import TieredCache
 from cache.variants import RecordsL1, VariantCache
 from tests.cache.records import png_record
 from tests.cache.redis_procs import FakeClock, guarded
+from tests.cache.tiers import MemoryTier, raw_tiers
 
 IMAGE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 
 
 async def test_memory_only_cache_works_without_redis() -> None:
-    cache = TieredCache(MemoryTier(1 << 20))
+    cache = raw_tiers(MemoryTier(1 << 20))
     await cache.set("k", IMAGE, 60)
     assert await cache.get("k") == IMAGE
     await cache.delete("k")
@@ -26,7 +25,7 @@ async def test_memory_only_cache_works_without_redis() -> None:
 async def test_set_writes_both_tiers_and_delete_removes_both(redis_url: str) -> None:
     async with guarded(redis_url) as redis:
         l1, l2 = MemoryTier(1 << 20), RedisTier(redis)
-        cache = TieredCache(l1, l2)
+        cache = raw_tiers(l1, l2)
         await cache.set("k", IMAGE, 60)
         assert await l1.get("k") == IMAGE and await l2.get("k") == IMAGE
         await cache.delete("k")
@@ -38,7 +37,7 @@ async def test_an_l2_hit_fills_l1_with_the_remaining_ttl(redis_url: str) -> None
     async with guarded(redis_url) as redis:
         l1, l2 = MemoryTier(1 << 20, clock=clock), RedisTier(redis)
         await l2.set("k", IMAGE, 30)
-        cache = TieredCache(l1, l2)
+        cache = raw_tiers(l1, l2)
         assert "k" not in l1
         assert await cache.get("k") == IMAGE
         hit = await l1.get_with_ttl("k")
@@ -51,9 +50,9 @@ async def test_an_l2_hit_fills_l1_with_the_remaining_ttl(redis_url: str) -> None
 
 async def test_a_second_app_instance_sees_what_the_first_stored(redis_url: str) -> None:
     async with guarded(redis_url) as first_redis, guarded(redis_url) as second_redis:
-        first = TieredCache(MemoryTier(1 << 20), RedisTier(first_redis))
+        first = raw_tiers(MemoryTier(1 << 20), RedisTier(first_redis))
         second_l1 = MemoryTier(1 << 20)
-        second = TieredCache(second_l1, RedisTier(second_redis))
+        second = raw_tiers(second_l1, RedisTier(second_redis))
         await first.set("shared", IMAGE, 60)
         assert await second.get("shared") == IMAGE
         assert "shared" in second_l1
@@ -94,7 +93,7 @@ async def test_an_expired_variant_is_not_stored() -> None:
 @pytest.mark.parametrize("max_bytes", [0, 10])
 async def test_l1_too_small_still_serves_from_l2(redis_url: str, max_bytes: int) -> None:
     async with guarded(redis_url) as redis:
-        cache = TieredCache(MemoryTier(max_bytes), RedisTier(redis))
+        cache = raw_tiers(MemoryTier(max_bytes), RedisTier(redis))
         await cache.set("k", IMAGE, 60)
         assert await cache.get("k") == IMAGE
 

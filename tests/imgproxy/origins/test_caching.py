@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from cache.memory import MemoryTier
-from cache.record import CorruptRecord
+from cache.record import FIELDS_BYTES, CorruptRecord
 from cache.redis_tier import RedisTier
 from imgproxy.errors import SourceTooLarge
 from imgproxy.origins import Original
 from imgproxy.origins.caching import (
     CachingOrigin,
     OriginalsCache,
+    OriginalsL1,
     decode_original,
     encode_original,
 )
@@ -49,7 +49,7 @@ class CountingOrigin:
 
 
 async def test_concurrent_widths_fetch_the_original_once() -> None:
-    sources = OriginalsCache(MemoryTier(1 << 20), ttl=30)
+    sources = OriginalsCache(OriginalsL1(1 << 20), ttl=30)
     origin = CountingOrigin()
     widths = [asyncio.create_task(sources.fetch(SOURCE, origin.fetch)) for _ in range(10)]
     origin.gate.set()
@@ -61,8 +61,8 @@ async def test_concurrent_widths_fetch_the_original_once() -> None:
 
 async def test_a_second_replica_gets_the_original_from_l2(redis_url: str) -> None:
     async with guarded(redis_url) as redis_a, guarded(redis_url) as redis_b:
-        a = OriginalsCache(MemoryTier(1 << 20), RedisTier(redis_a, prefix="imgproxy:s:"))
-        b = OriginalsCache(MemoryTier(1 << 20), RedisTier(redis_b, prefix="imgproxy:s:"))
+        a = OriginalsCache(OriginalsL1(1 << 20), RedisTier(redis_a, prefix="imgproxy:s:"))
+        b = OriginalsCache(OriginalsL1(1 << 20), RedisTier(redis_b, prefix="imgproxy:s:"))
         origin = CountingOrigin()
         origin.gate.set()
         assert await a.fetch(SOURCE, origin.fetch) == PHOTO
@@ -71,7 +71,7 @@ async def test_a_second_replica_gets_the_original_from_l2(redis_url: str) -> Non
 
 
 async def test_fetch_errors_are_shared_but_not_cached() -> None:
-    sources = OriginalsCache(MemoryTier(1 << 20))
+    sources = OriginalsCache(OriginalsL1(1 << 20))
     calls = [0]
 
     async def failing() -> Original:
@@ -89,7 +89,7 @@ async def test_fetch_errors_are_shared_but_not_cached() -> None:
 
 
 async def test_originals_larger_than_the_memory_bound_are_fetched_each_time() -> None:
-    sources = OriginalsCache(MemoryTier(100))
+    sources = OriginalsCache(OriginalsL1(100))
     origin = CountingOrigin()
     origin.gate.set()
     await sources.fetch(SOURCE, origin.fetch)
@@ -106,7 +106,7 @@ def test_original_record_round_trip_and_corruption() -> None:
 
 async def test_the_caching_origin_is_an_origin_that_fetches_once() -> None:
     origin = CountingOrigin()
-    caching = CachingOrigin(origin, OriginalsCache(MemoryTier(1 << 20)))
+    caching = CachingOrigin(origin, OriginalsCache(OriginalsL1(1 << 20)))
     widths = [asyncio.create_task(caching.fetch(SOURCE, 1 << 20)) for _ in range(10)]
     origin.gate.set()
     assert await asyncio.gather(*widths) == [PHOTO] * 10
@@ -119,9 +119,18 @@ async def test_the_caching_origin_is_an_origin_that_fetches_once() -> None:
 async def test_the_caching_origin_holds_a_cached_original_to_the_callers_limit() -> None:
     origin = CountingOrigin()
     origin.gate.set()
-    caching = CachingOrigin(origin, OriginalsCache(MemoryTier(1 << 20)))
+    caching = CachingOrigin(origin, OriginalsCache(OriginalsL1(1 << 20)))
     await caching.fetch(SOURCE)
     with pytest.raises(SourceTooLarge) as caught:
         await caching.fetch(SOURCE, 100)
     assert caught.value.detail == f"{SOURCE}: {len(PHOTO.data)} > 100"
     assert len(origin.fetches) == 1
+
+
+async def test_a_kept_original_is_handed_back_itself_counted_by_its_bytes() -> None:
+    sources = OriginalsCache(OriginalsL1(1 << 20))
+    original = Original(b"\xff\xd8\xff" + bytes(5000), "image/jpeg")
+    await sources.put("https://origin.example/a.jpg", original)
+
+    assert await sources.get("https://origin.example/a.jpg") is original
+    assert sources.tiers.l1.current_bytes == len(original.data) + FIELDS_BYTES

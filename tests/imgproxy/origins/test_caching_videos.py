@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from cache.keys import source_key
-from cache.memory import MemoryTier
 from imgproxy.origins import Original
-from imgproxy.origins.caching import OriginalsCache
+from imgproxy.origins.caching import OriginalsCache, OriginalsL1
+from tests.cache.tiers import MemoryTier
 from tests.transforms.video.making import MP4_H264, WEBM_VP9, make_video
 
 PHOTO = Original(b"\xff\xd8\xff" + bytes(range(256)) * 40, "image/jpeg")
 
 
 async def test_videos_are_kept_in_l1_only_and_photos_in_both() -> None:
-    l1, l2 = MemoryTier(1 << 22), MemoryTier(1 << 22)
+    l1, l2 = OriginalsL1(1 << 22), MemoryTier(1 << 22)
     sources = OriginalsCache(l1, l2, ttl=30)
     videos = {
         "https://origin.example/clip.mp4": make_video(MP4_H264, seconds=1),

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cache.memory import MemoryTier
 from imgproxy.errors import OriginError, SourceNotAllowed, SourceTooLarge
 from imgproxy.origins import Original
-from imgproxy.origins.caching import CachingOrigin, OriginalsCache
+from imgproxy.origins.caching import CachingOrigin, OriginalsCache, OriginalsL1
 from imgproxy.origins.curl import CurlOrigin
 from imgproxy.origins.http import HttpOrigin
 from imgproxy.origins.local import LocalOrigin
@@ -212,7 +211,7 @@ async def test_the_caching_origin_keeps_whole_sources_and_passes_spans_through(
 ) -> None:
     base, exchanges = served
     async with http_origin(client) as origin:
-        caching = CachingOrigin(origin, OriginalsCache(MemoryTier(1 << 24), ttl=60))
+        caching = CachingOrigin(origin, OriginalsCache(OriginalsL1(1 << 24), ttl=60))
         video_like = f"{base}/ranged/blob.bin"
         heads = [await caching.fetch_head(video_like, 0, always) for _ in range(2)]
         spans = [await caching.fetch_range(video_like, 0, 100, 0) for _ in range(2)]
