@@ -35,7 +35,7 @@ class TieredCache(Generic[V]):
         found = self.l1.lookup(key)
         if found is not None or self.l2 is None:
             return found
-        blob, ttl = await self._from_l2(key)
+        blob, ttl = await self._from(self.l2, key)
         if blob is None:
             return None
         try:
@@ -46,11 +46,11 @@ class TieredCache(Generic[V]):
         self.l1.put(key, value, ttl if self.ttl_of is None else self.ttl_of(value))
         return value
 
-    async def _from_l2(self, key: str) -> tuple[bytes | None, float]:
-        assert self.l2 is not None
+    async def _from(self, l2: TimedTier, key: str) -> tuple[bytes | None, float]:
+        """The blob, and the time L2 has left on it unless the value itself will say."""
         if self.ttl_of is not None:
-            return await self.l2.get(key), 0.0
-        hit = await self.l2.get_with_ttl(key)
+            return await l2.get(key), 0.0
+        hit = await l2.get_with_ttl(key)
         return (None, 0.0) if hit is None else hit
 
     async def set(self, key: str, value: V, ttl: float, *, l1_only: bool = False) -> None:
