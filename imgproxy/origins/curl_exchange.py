@@ -20,11 +20,12 @@ from imgproxy.origins.ranges import (
     Head,
     Span,
     Stops,
+    leaves_the_rest,
     parsed_span,
     rangeable,
-    validator_of,
+    whole_span,
 )
-from imgproxy.origins.streaming import ByteCounter
+from imgproxy.origins.streaming import ByteCounter, original_from
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MISSING_STATUSES = frozenset({404, 410})
@@ -90,8 +91,7 @@ class Exchange:
         if self.stops is None or self.status != 200 or self.received < PREFIX_BYTES:
             return False
         stops, self.stops = self.stops, None
-        size = rangeable(self.headers)
-        return size > PREFIX_BYTES and self.received < size and stops(self.body)
+        return leaves_the_rest(rangeable(self.headers), self.received, lambda: self.body, stops)
 
     def fail(self, error: BaseException) -> None:
         self.stop = Stop.FAILED
@@ -164,15 +164,7 @@ def check_status(exchange: Exchange, source: str) -> None:
 
 
 def original_of(exchange: Exchange) -> Original:
-    headers = exchange.headers
-    return Original(
-        exchange.body,
-        headers.get("content-type"),
-        headers.get("etag"),
-        headers.get("last-modified"),
-        headers.get("cache-control"),
-        headers.get("expires"),
-    )
+    return original_from(exchange.body, exchange.headers)
 
 
 def head_of(exchange: Exchange) -> Original | Head:
@@ -187,4 +179,4 @@ def span_of(exchange: Exchange, source: str, start: int, end: int) -> Span:
     body, headers = exchange.body, exchange.headers
     if exchange.status == 206:
         return parsed_span(source, headers, body, start, end)
-    return Span(body, 0, len(body), validator_of(headers))
+    return whole_span(body, headers)

@@ -12,9 +12,10 @@ from imgproxy.origins.ranges import (
     Head,
     Span,
     Stops,
+    leaves_the_rest,
     parsed_span,
     rangeable,
-    validator_of,
+    whole_span,
 )
 from imgproxy.origins.streaming import ByteCounter, original_from, read_capped, uncounted
 
@@ -40,7 +41,7 @@ async def read_head(
         nonlocal decided, head
         if not decided and len(body) >= PREFIX_BYTES:
             decided = True
-            head = len(body) < size and stops(bytes(body))
+            head = leaves_the_rest(size, len(body), lambda: bytes(body), stops)
         return head
 
     data = await read_capped(response, source, max_bytes, counted, enough=head_is_enough)
@@ -61,7 +62,7 @@ async def read_span(
     `max_bytes`."""
     if response.status_code != 206:
         data = await read_capped(response, source, max_bytes, counted)
-        return Span(data, 0, len(data), validator_of(response.headers))
+        return whole_span(data, response.headers)
     try:
         data = await read_capped(response, source, end - start, counted)
     except SourceTooLarge:

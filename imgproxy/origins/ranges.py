@@ -109,6 +109,20 @@ def range_header(start: int, end: int) -> str:
     return f"bytes={start}-{end - 1}"
 
 
+def leaves_the_rest(
+    size: int, received: int, first_bytes: Callable[[], bytes], stops: Stops
+) -> bool:
+    """Whether the `received` first bytes of an answer of `size` bytes (0: not rangeable), at
+    least `PREFIX_BYTES` of them, make `stops` leave the rest unread. Asked once per answer;
+    `first_bytes` is only called when `stops` is asked."""
+    return size > PREFIX_BYTES and received < size and stops(first_bytes())
+
+
+def whole_span(body: bytes, headers: Mapping[str, str]) -> Span:
+    """A 200 answered to a range request: the origin sent the whole source."""
+    return Span(body, 0, len(body), validator_of(headers))
+
+
 def parsed_span(source: str, headers: Mapping[str, str], body: bytes, start: int, end: int) -> Span:
     """A 206 answer's body as the span asked for, checked against its Content-Range: it must
     start where asked, end within the request, and hold as many bytes as it says."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import httpx
 
@@ -52,7 +52,7 @@ async def read_original(
     return original_from(data, response.headers)
 
 
-def original_from(data: bytes, headers: httpx.Headers) -> Original:
+def original_from(data: bytes, headers: Mapping[str, str]) -> Original:
     """`data` with what the answer's headers say of it."""
     return Original(
         data,
