@@ -32,19 +32,23 @@ class TieredCache(Generic[V]):
         self.ttl_of = ttl_of
 
     async def get(self, key: str) -> V | None:
+        return (await self.find(key))[0]
+
+    async def find(self, key: str) -> tuple[V | None, bool]:
+        """The value, and whether L1 held it (else L2 was asked, if there is one)."""
         found = self.l1.lookup(key)
         if found is not None or self.l2 is None:
-            return found
+            return found, found is not None
         blob, ttl = await self._from(self.l2, key)
         if blob is None:
-            return None
+            return None, False
         try:
             value = self.decode(blob)
         except CorruptRecord:
             await self.l2.delete(key)
-            return None
+            return None, False
         self.l1.put(key, value, ttl if self.ttl_of is None else self.ttl_of(value))
-        return value
+        return value, False
 
     async def _from(self, l2: TimedTier, key: str) -> tuple[bytes | None, float]:
         """The blob, and the time L2 has left on it unless the value itself will say."""

@@ -44,6 +44,10 @@ class VariantCache:
         """Fresh or stale (check `is_fresh`); None on a miss."""
         return await self.tiers.get(key)
 
+    async def find(self, key: str) -> tuple[CachedVariant | None, bool]:
+        """`get`, and whether L1 held it."""
+        return await self.tiers.find(key)
+
     async def get_fresh(self, key: str) -> CachedVariant | None:
         """`get`, keeping only a copy that is still fresh (what coalesced waiters poll for)."""
         found = await self.get(key)

@@ -73,8 +73,7 @@ class ImageService:
 
     async def lookup(self, variant: Variant) -> Lookup:
         """The result tiers' copy of `variant`, counted per tier consulted."""
-        in_l1 = variant.key in self.variants.l1
-        cached = await self.variants.get(variant.key)
+        cached, in_l1 = await self.variants.find(variant.key)
         self.metrics.cache("l1", in_l1)
         if not in_l1 and self.variants.l2 is not None:
             self.metrics.cache("l2", cached is not None)

@@ -116,8 +116,10 @@ async def test_an_l2_hit_is_decoded_once_and_fills_l1_for_its_time_left(redis_ur
         await l2.set("v", encode(variant), 660)
         variants = VariantCache(l1, l2, clock=clock)
 
-        first = await variants.get("v")
-        assert first == variant
+        first, in_l1 = await variants.find("v")
+        assert (first, in_l1) == (variant, False)
+        assert await variants.find("v") == (first, True)
+        assert await variants.find("absent") == (None, False)
         kept = await l1.get_with_ttl("v")
         assert kept is not None and kept[0] is first and 659 < kept[1] <= 660
         await l2.delete("v")
