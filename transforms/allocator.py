@@ -33,22 +33,24 @@ def _glibc() -> ctypes.CDLL | None:
     return library if hasattr(library, "malloc_trim") and hasattr(library, "mallopt") else None
 
 
-def limit_arenas(arenas: int = DEFAULT_ARENAS) -> bool:
-    """Cap the malloc arenas threads created from now on may use, unless the operator set
-    `MALLOC_ARENA_MAX` (glibc then reads it itself). True when the cap was set here."""
+def _mallopt(parameter: int, value: int, operator_setting: str) -> bool:
+    """`mallopt(parameter, value)` unless the operator set `operator_setting` (glibc then
+    reads it itself). True when it was set here."""
     library = _glibc()
-    if library is None or os.environ.get("MALLOC_ARENA_MAX"):
+    if library is None or os.environ.get(operator_setting):
         return False
-    return bool(library.mallopt(M_ARENA_MAX, arenas))
+    return bool(library.mallopt(parameter, value))
+
+
+def limit_arenas(arenas: int = DEFAULT_ARENAS) -> bool:
+    """Cap the malloc arenas threads created from now on may use (`MALLOC_ARENA_MAX`)."""
+    return _mallopt(M_ARENA_MAX, arenas, "MALLOC_ARENA_MAX")
 
 
 def map_large_blocks(threshold: int = DEFAULT_MMAP_THRESHOLD) -> bool:
-    """Fix the size from which blocks are mapped on their own (which also stops glibc moving
-    it), unless the operator set `MALLOC_MMAP_THRESHOLD_`. True when it was set here."""
-    library = _glibc()
-    if library is None or os.environ.get("MALLOC_MMAP_THRESHOLD_"):
-        return False
-    return bool(library.mallopt(M_MMAP_THRESHOLD, threshold))
+    """Fix the size from which blocks are mapped on their own, which also stops glibc moving
+    it (`MALLOC_MMAP_THRESHOLD_`)."""
+    return _mallopt(M_MMAP_THRESHOLD, threshold, "MALLOC_MMAP_THRESHOLD_")
 
 
 def trim() -> bool:
