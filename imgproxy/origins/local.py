@@ -32,7 +32,7 @@ from imgproxy.errors import (
     SourceTooLarge,
 )
 from imgproxy.origins import Original
-from imgproxy.origins.ranges import PREFIX_BYTES, Head, Span, Stops
+from imgproxy.origins.ranges import PREFIX_BYTES, Head, Span, Stops, leaves_the_rest
 from imgproxy.origins.streaming import ByteCounter, uncounted
 
 OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC
@@ -153,9 +153,9 @@ class LocalOrigin:
 
     def _read_head(self, source: str, max_bytes: int, stops: Stops) -> Original | Head:
         with self._opened(source, max_bytes) as opened:
-            first = os.pread(opened.descriptor, PREFIX_BYTES, 0)
-            if len(first) < opened.status.st_size and stops(first):
-                return Head(original_from_file(first, opened), opened.status.st_size)
+            size, first = opened.status.st_size, os.pread(opened.descriptor, PREFIX_BYTES, 0)
+            if leaves_the_rest(size, len(first), lambda: first, stops):
+                return Head(original_from_file(first, opened), size)
             data = self._read_all(opened.descriptor, source, max_bytes)
         return original_from_file(data, opened)
 
