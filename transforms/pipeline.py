@@ -64,7 +64,11 @@ from transforms.stages.vector_guard import guard_vector
 from transforms.steps.adjust import adjust
 from transforms.steps.blurs import blur_regions
 from transforms.steps.color_profile import export_color_profile, profile_path
-from transforms.steps.colorspace import to_processing_space, to_result_space
+from transforms.steps.colorspace import (
+    to_processing_space,
+    to_processing_space_after_resize,
+    to_result_space,
+)
 from transforms.steps.crop import crop_source, crop_to_result
 from transforms.steps.detections import mark_faces
 from transforms.steps.extend import extend, extend_aspect_ratio, padding
@@ -104,6 +108,7 @@ MAIN_STEPS: tuple[Step, ...] = (
     scale,
     rotate_and_flip,
     crop_to_result,
+    to_processing_space_after_resize,
     apply_filters,
     blur_regions,
     mark_faces,

@@ -6,10 +6,12 @@ import functools
 
 import pyvips
 
+from imgproxy.url.options import GravityType
 from transforms.icc import is_srgb
 from transforms.job import Job
 
 STANDARD = frozenset({"srgb", "b-w", "rgb16", "grey16"})
+CONTENT_AWARE = frozenset({GravityType.SMART, GravityType.OBJECTS})
 
 
 def has_profile(image: pyvips.Image) -> bool:
@@ -30,7 +32,40 @@ def _srgb_profile(profile: bytes) -> bool:
     return is_srgb(profile)
 
 
+def converts_after_resize(image: pyvips.Image, job: Job) -> bool:
+    """An 8-bit RGB image the plan shrinks goes through its embedded profile after the resize,
+    as libvips' own thumbnail does: on fewer pixels, and the steps between (crops, the resize,
+    right-angle turns) never look at colour unless a crop looks for what is interesting.
+    Everything else converts before them."""
+    return (
+        job.downscaled
+        and not _looks_at_content(job)
+        and job.strip_color_profile
+        and image.format == "uchar"
+        and image.interpretation == "srgb"
+        and has_profile(image)
+    )
+
+
+def _looks_at_content(job: Job) -> bool:
+    crop = job.plan.crop
+    gravities = (job.plan.gravity, crop.gravity if crop else None)
+    return any(gravity and gravity.type in CONTENT_AWARE for gravity in gravities)
+
+
 def to_processing_space(image: pyvips.Image, job: Job) -> pyvips.Image:
+    if converts_after_resize(image, job):
+        return image
+    return _in_processing_space(image, job)
+
+
+def to_processing_space_after_resize(image: pyvips.Image, job: Job) -> pyvips.Image:
+    if converts_after_resize(image, job):
+        return _in_processing_space(image, job)
+    return image
+
+
+def _in_processing_space(image: pyvips.Image, job: Job) -> pyvips.Image:
     depth = 16 if job.keeps_16_bit and image.format == "ushort" else 8
     if image.interpretation == "cmyk" and not has_profile(image):
         return image.icc_transform("srgb", input_profile="cmyk", depth=depth)
