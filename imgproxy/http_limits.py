@@ -16,6 +16,9 @@
   count is reached it also answers 503 on the connections already open. At start the soft
   limit on open files is raised so that the cap can be reached (`raise_open_files_limit`).
 
+Each accepted connection's transport is wrapped in `TurnWritesTransport`, so a response's head
+and body leave in one system call.
+
 A refusal (431, 503) shuts the write side, then drops what the client still sends until it
 closes or LINGER_SECONDS pass: closing at once with unread input would send a reset, and the
 client could lose the answer.
@@ -33,6 +36,8 @@ from typing import Any, cast
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
+
+from imgproxy.turn_writes import TurnWritesTransport
 
 log = logging.getLogger(__name__)
 LINGER_SECONDS = 2.0
@@ -99,7 +104,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             self.transport = transport
             self.refuse(TOO_MANY_CONNECTIONS)
             return
-        super().connection_made(transport)
+        super().connection_made(TurnWritesTransport(transport, self.loop))
         self.start_reading_request()
 
     def connection_lost(self, exc: Exception | None) -> None:
