@@ -5,6 +5,8 @@ where one `writev` would do; on hosts where a system call is dear that is a tent
 CPU. `TurnWritesTransport` wraps the socket's transport: writes are queued, and at the end of
 the loop turn they go out together. Anything that ends the connection (close, write_eof)
 sends what is queued first; abort drops it, as aborting drops the transport's own buffer.
+Once `SEND_AT` bytes are queued they go at once, so that a body streamed without a pause in
+between still meets the transport's flow control (`pause_writing`) as it grows.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 from typing import Any
 
 Chunk = bytes | bytearray | memoryview
+SEND_AT = 256 * 1024
 
 
 class TurnWritesTransport(asyncio.Transport):
@@ -21,20 +24,25 @@ class TurnWritesTransport(asyncio.Transport):
         self._transport = transport
         self._loop = loop
         self._queued: list[Chunk] = []
+        self._queued_bytes = 0
 
     def write(self, data: Chunk) -> None:
         if not data:
             return
         if not self._queued:
             self._loop.call_soon(self.send_queued)
-        self._queued.append(data if isinstance(data, bytes) else bytes(data))
+        chunk = data if isinstance(data, bytes) else bytes(data)
+        self._queued.append(chunk)
+        self._queued_bytes += len(chunk)
+        if self._queued_bytes >= SEND_AT:
+            self.send_queued()
 
     def writelines(self, list_of_data: Any) -> None:
         for data in list_of_data:
             self.write(data)
 
     def send_queued(self) -> None:
-        queued, self._queued = self._queued, []
+        queued, self._queued, self._queued_bytes = self._queued, [], 0
         if not queued or self._transport.is_closing():
             return
         if len(queued) == 1:
@@ -51,7 +59,7 @@ class TurnWritesTransport(asyncio.Transport):
         self._transport.write_eof()
 
     def abort(self) -> None:
-        self._queued = []
+        self._queued, self._queued_bytes = [], 0
         self._transport.abort()
 
     def can_write_eof(self) -> bool:
@@ -79,8 +87,7 @@ class TurnWritesTransport(asyncio.Transport):
         return self._transport.get_protocol()
 
     def get_write_buffer_size(self) -> int:
-        queued = sum(len(data) for data in self._queued)
-        return queued + self._transport.get_write_buffer_size()
+        return self._queued_bytes + self._transport.get_write_buffer_size()
 
     def get_write_buffer_limits(self) -> tuple[int, int]:
         return self._transport.get_write_buffer_limits()

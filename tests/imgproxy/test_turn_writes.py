@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 import uvloop
 
-from imgproxy.turn_writes import TurnWritesTransport
+from imgproxy.turn_writes import SEND_AT, TurnWritesTransport
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 LOOPS = pytest.mark.parametrize(
@@ -76,6 +76,22 @@ def test_the_writes_of_one_turn_leave_together_after_it(new_loop: LoopFactory) -
         transport.writelines([b"next ", memoryview(b"turn")])
         await next_turns()
         assert received(peer) == b"next turn"
+
+    run(new_loop, scenario)
+
+
+@LOOPS
+def test_a_long_stream_of_writes_goes_out_without_waiting_for_the_turn(
+    new_loop: LoopFactory,
+) -> None:
+    async def scenario(transport: TurnWritesTransport, peer: socket.socket) -> None:
+        transport.write(b"head")
+        assert received(peer) is None
+        transport.write(b"x" * SEND_AT)
+        assert transport.get_write_buffer_size() < SEND_AT
+        first = received(peer)
+        assert first is not None
+        assert first.startswith(b"headxx")
 
     run(new_loop, scenario)
 
