@@ -36,6 +36,7 @@ from bench.scenario_run import redis_server
 from bench.server import REPO_ROOT
 from config.settings import Settings
 from imgproxy.app import create_app
+from imgproxy.telemetry.line_batches import TurnBatchedStreamHandler
 
 SOURCE = REPO_ROOT / "tests" / "images" / "jpeg-baseline-icc.jpg"
 PATH = "/insecure/rs:fit:300:300/plain/local:///a.jpg"
@@ -151,8 +152,7 @@ def quiet_access_log() -> Iterator[None]:
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     with open(os.devnull, "w") as devnull:
-        lines = logging.StreamHandler(devnull)
-        lines.setFormatter(logging.Formatter("%(message)s"))
+        lines = TurnBatchedStreamHandler(devnull, message_only=True)
         access.addHandler(lines)
         access.propagate = False
         access.setLevel(logging.INFO)

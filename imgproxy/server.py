@@ -119,9 +119,7 @@ def configure_logging() -> None:
         handler.addFilter(RequestIdFilter())
     logging.getLogger("pyvips").setLevel(logging.WARNING)
     access = logging.getLogger("imgproxy.access")
-    lines = TurnBatchedStreamHandler(sys.stdout)
-    lines.setFormatter(logging.Formatter("%(message)s"))
-    access.addHandler(lines)
+    access.addHandler(TurnBatchedStreamHandler(sys.stdout, message_only=True))
     access.propagate = False
 
 

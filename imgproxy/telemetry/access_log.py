@@ -19,6 +19,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from imgproxy.telemetry.labels import Route
+from imgproxy.telemetry.line_batches import line_writer
 from imgproxy.telemetry.metrics import Metrics
 from imgproxy.telemetry.request_id import HEADER, current_request_id, request_id_from
 
@@ -134,7 +135,12 @@ class AccessLogMiddleware:
         fields = scope["state"].get("log")
         for name, value in fields.items() if isinstance(fields, Mapping) else ():
             line.setdefault(str(name), value)
-        self.logger.log(level, "%s", dumps(line))
+        text = dumps(line)
+        write_line = line_writer(self.logger, level)
+        if write_line is None:
+            self.logger.log(level, "%s", text)
+        else:
+            write_line(text)
 
 
 def dumps(line: dict[str, object]) -> str:

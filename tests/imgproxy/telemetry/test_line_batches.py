@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from imgproxy.telemetry.line_batches import TurnBatchedStreamHandler
+from imgproxy.telemetry.line_batches import TurnBatchedStreamHandler, line_writer
 
 
 class CountingStream(io.StringIO):
@@ -117,3 +117,67 @@ def test_a_new_loop_flushes_what_a_stopped_one_left(
     asyncio.run(next_turn())
 
     assert stream.writes == ["left behind\nnext\n"]
+
+
+@pytest.fixture
+def access_like(stream: CountingStream) -> Iterator[logging.Logger]:
+    """A logger shaped as `configure_logging` makes the access log, and only that. Made
+    outside logging's registry: pytest attaches its capturing handlers to every registered
+    logger that does not propagate."""
+    log = logging.Logger("access", logging.INFO)
+    log.propagate = False
+    handler = TurnBatchedStreamHandler(stream, message_only=True)
+    log.addHandler(handler)
+    yield log
+    handler.close()
+
+
+def test_a_line_handed_straight_over_is_the_line_logging_writes(
+    stream: CountingStream, access_like: logging.Logger
+) -> None:
+    write_line = line_writer(access_like, logging.INFO)
+    assert write_line is not None
+
+    async def turn() -> None:
+        access_like.info("%s", '{"status":200}')
+        write_line('{"status":200}')
+        await asyncio.sleep(0)
+
+    asyncio.run(turn())
+
+    assert stream.writes == ['{"status":200}\n{"status":200}\n']
+
+
+def refuse_everything(_record: logging.LogRecord) -> bool:
+    return False
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "propagates",
+        "second handler",
+        "logger filter",
+        "handler filter",
+        "other format",
+        "handler level",
+    ],
+)
+def test_anything_a_record_could_meet_on_the_way_keeps_the_logging_path(
+    access_like: logging.Logger, change: str
+) -> None:
+    handler = access_like.handlers[0]
+    if change == "propagates":
+        access_like.propagate = True
+    elif change == "second handler":
+        access_like.addHandler(logging.NullHandler())
+    elif change == "logger filter":
+        access_like.addFilter(refuse_everything)
+    elif change == "handler filter":
+        handler.addFilter(refuse_everything)
+    elif change == "other format":
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    else:
+        handler.setLevel(logging.WARNING)
+
+    assert line_writer(access_like, logging.INFO) is None
