@@ -97,26 +97,16 @@ def test_a_long_stream_of_writes_goes_out_without_waiting_for_the_turn(
 
 
 @LOOPS
-def test_close_sends_what_is_queued_first(new_loop: LoopFactory) -> None:
-    async def scenario(transport: TurnWritesTransport, peer: socket.socket) -> None:
-        transport.write(b"last words")
-        transport.close()
-        assert transport.is_closing()
-        await next_turns()
-        assert received(peer) == b"last words"
-        assert received(peer) == b""
-
-    run(new_loop, scenario)
-
-
-@LOOPS
-def test_write_eof_sends_what_is_queued_first(new_loop: LoopFactory) -> None:
+@pytest.mark.parametrize("end", ["close", "write_eof"])
+def test_what_ends_the_connection_sends_what_is_queued_first(
+    new_loop: LoopFactory, end: str
+) -> None:
     async def scenario(transport: TurnWritesTransport, peer: socket.socket) -> None:
         assert transport.can_write_eof()
-        transport.write(b"refused")
-        transport.write_eof()
+        transport.write(b"last words")
+        getattr(transport, end)()
         await next_turns()
-        assert received(peer) == b"refused"
+        assert received(peer) == b"last words"
         assert received(peer) == b""
 
     run(new_loop, scenario)
