@@ -89,7 +89,9 @@ class MemoryLRU(Generic[V]):
         self.put(key, value, ttl)
 
     def put(self, key: str, value: V, ttl: float) -> None:
-        """Synchronous `set` (for callbacks such as purge listeners)."""
+        """Keep `value` for `ttl` seconds (none when ttl <= 0 or it is too large, which also
+        drops an older value). `TieredCache` and the purge listeners call this directly; the
+        async `get`/`set`/`delete` give the same operations the `Tier` protocol's shape."""
         if ttl <= 0 or len(value) > self.max_entry_bytes:
             if ttl > 0:
                 self.stats.skipped_too_large += 1
