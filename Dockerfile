@@ -16,9 +16,11 @@ ENV MALLOC_ARENA_MAX=2 \
     PYTHONUNBUFFERED=1 \
     IMGPROXY_BIND=:8080
 
-# watermark_text's font when the markup names none (Pango's "sans"), and fontconfig's settings.
+# watermark_text's font when the markup names none (Pango's "sans"), and fontconfig's settings;
+# the allocators IMGPROXY_MALLOC=jemalloc|tcmalloc can choose, as in imgproxy's own image.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends fontconfig-config=2.14.1-4 fonts-dejavu-core=2.37-6 \
+        libjemalloc2=5.3.0-1 libtcmalloc-minimal4=2.10-1 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 imgproxy \

@@ -45,6 +45,15 @@ define apt_need
 	fi
 endef
 
+# Shared libraries the suite loads, as soname:package. Installed only when missing.
+define lib_need
+	@missing=""; for lib in $(1); do /sbin/ldconfig -p | grep -q "$${lib%%:*} " || missing="$$missing $${lib#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+endef
+
 # watermark_text's font when the markup names none (Pango's "sans"), and fontconfig's settings.
 FALLBACK_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 define font_need
@@ -69,6 +78,7 @@ $(NODE_CLIENT): tests/node/package.json tests/node/package-lock.json
 test: $(TEST_STAMP)
 	$(font_need)
 	$(call apt_need,redis-server:redis-server varnishd:varnish nginx:nginx promtool:prometheus haproxy:haproxy chromium:chromium node:nodejs npm:npm wrk:wrk)
+	$(call lib_need,libjemalloc.so.2:libjemalloc2 libtcmalloc_minimal.so.4:libtcmalloc-minimal4)
 	$(MAKE) --no-print-directory $(NODE_CLIENT)
 	$(MAKE) --no-print-directory lint typecheck hadolint pytest
 

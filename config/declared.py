@@ -110,6 +110,7 @@ DECLARED: tuple[Declared, ...] = (
     Declared("IMGPROXY_REQUESTS_QUEUE_SIZE", "requests_queue_size", integer(0)),
     Declared("IMGPROXY_CONCURRENT_DOWNLOADS", "concurrent_downloads", integer(0)),
     Declared("IMGPROXY_HTTP_CLIENT", "http_client", choice("httpx", "curl")),
+    Declared("IMGPROXY_MALLOC", "malloc", choice("malloc", "jemalloc", "tcmalloc")),
     Declared("IMGPROXY_MAX_DOWNLOADS_PER_HOST", "max_downloads_per_host", integer(0)),
     Declared("IMGPROXY_RATE_LIMIT_BURST", "rate_limit_burst", integer(1)),
     Declared("IMGPROXY_MAX_URL_LENGTH", "max_url_length", integer(64)),

@@ -70,6 +70,8 @@ class Settings:
     """PROMETHEUS_MULTIPROC_DIR: metrics shared by worker processes."""
     free_memory_interval: float = 10.0
     """Seconds between handing freed memory back to the system (malloc_trim); 0: never."""
+    malloc: str = "malloc"
+    """The allocator `serve` runs under: glibc's, jemalloc or tcmalloc (`malloc_preload`)."""
     drain_delay: float = 0.0
     """Least time `/ready` fails before a stopping server exits (for load balancers)."""
     graceful_stop_timeout: float = 0.0

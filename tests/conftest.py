@@ -20,6 +20,7 @@ INTEGRATION_MODULES = frozenset(
         "tests/imgproxy/telemetry/test_multiprocess.py",
         "tests/test_standalone_clone.py",
         "tests/imgproxy/test_cli_sign.py",
+        "tests/imgproxy/test_malloc_preload.py",
         "tests/imgproxy/test_client.py",
         "tests/imgproxy/playground/test_routes.py",
         "tests/imgproxy/thumbor/test_filters_http.py",

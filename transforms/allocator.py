@@ -6,7 +6,8 @@ memory it no longer uses. Two arenas and a periodic `malloc_trim` keep the resid
 to what is in use. Large blocks are mapped on their own at a fixed threshold: glibc's own
 threshold rises after each large block is freed (up to 32 MiB), so the buffers of whole-image
 decodes would come to live in the arenas and stay resident. Elsewhere (musl, macOS) these calls
-do nothing.
+do nothing, and so do the glibc settings under jemalloc or tcmalloc (IMGPROXY_MALLOC,
+`imgproxy.malloc_preload`), whose freed memory `trim` hands back through their own calls.
 """
 
 from __future__ import annotations
@@ -53,7 +54,19 @@ def map_large_blocks(threshold: int = DEFAULT_MMAP_THRESHOLD) -> bool:
     return _mallopt(M_MMAP_THRESHOLD, threshold, "MALLOC_MMAP_THRESHOLD_")
 
 
+JEMALLOC_PURGE_ALL = b"arena.4096.purge"
+"""`mallctl` name that purges every arena (4096 is jemalloc's MALLCTL_ARENAS_ALL)."""
+
+
 def trim() -> bool:
-    """Return the free memory at the top of every arena to the system; True if any was."""
+    """Return free memory to the system: glibc's free memory at the top of every arena, or
+    every unused page of jemalloc's or tcmalloc's, whichever allocator runs. True if glibc
+    returned any, or if jemalloc or tcmalloc ran its release."""
+    process = ctypes.CDLL(None)
+    if hasattr(process, "mallctl"):
+        return bool(process.mallctl(JEMALLOC_PURGE_ALL, None, None, None, ctypes.c_size_t(0)) == 0)
+    if hasattr(process, "MallocExtension_ReleaseFreeMemory"):
+        process.MallocExtension_ReleaseFreeMemory()
+        return True
     library = _glibc()
     return library is not None and bool(library.malloc_trim(0))

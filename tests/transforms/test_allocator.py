@@ -1,7 +1,9 @@
-"""The allocator tuning does what it says on this (glibc) machine."""
+"""The allocator tuning does what it says on this (glibc) machine, and `trim` under the
+allocators IMGPROXY_MALLOC can preload (jemalloc, tcmalloc: `make test` installs them)."""
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import subprocess
 import sys
@@ -16,33 +18,60 @@ PROBE = textwrap.dedent(
     import ctypes, ctypes.util, threading
     from transforms.allocator import trim
 
-    libc = ctypes.CDLL(ctypes.util.find_library("c"))
-    libc.malloc.restype = ctypes.c_void_p
-    libc.free.argtypes = [ctypes.c_void_p]
+    process = ctypes.CDLL(None)  # the malloc in use: glibc's or a preloaded one
+    process.malloc.restype = ctypes.c_void_p
+    process.free.argtypes = [ctypes.c_void_p]
 
     def resident_mb():
         return int(open("/proc/self/statm").read().split()[1]) * 4096 // 2**20
 
-    def churn():
-        blocks = [libc.malloc(64 * 1024) for _ in range(4000)]  # 250 MB below the mmap threshold
+    churned, trimmed = threading.Event(), threading.Event()
+
+    def churn():  # on a thread that lives on, as the server's do
+        blocks = [process.malloc(64 * 1024) for _ in range(4000)]  # 250 MB, below mmap threshold
         for block in blocks:
             ctypes.memset(block, 1, 64 * 1024)
         for block in blocks[:-1]:
-            libc.free(block)
+            process.free(block)
+        churned.set()
+        trimmed.wait()
 
     worker = threading.Thread(target=churn)
     worker.start()
-    worker.join()
+    churned.wait()
     before = resident_mb()
-    trimmed = trim()
-    print(before, resident_mb(), trimmed)
+    released = trim()
+    print(before, resident_mb(), released)
+    trimmed.set()
+    worker.join()
     """
 )
 
 
-def test_trim_hands_freed_memory_back() -> None:
+ALLOCATORS = {
+    "glibc": {},
+    # Each told never to hand freed memory back by itself, so only `trim` can.
+    "jemalloc": {
+        "LD_PRELOAD": str(ctypes.util.find_library("jemalloc")),
+        "MALLOC_CONF": "narenas:2,dirty_decay_ms:-1",
+    },
+    "tcmalloc": {
+        "LD_PRELOAD": str(ctypes.util.find_library("tcmalloc_minimal")),
+        "TCMALLOC_RELEASE_RATE": "0",
+    },
+}
+
+
+@pytest.mark.parametrize("allocator", ALLOCATORS)
+def test_trim_hands_freed_memory_back(allocator: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and "MALLOC" not in k}
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={**env, **ALLOCATORS[allocator]},
     )
     before, after, trimmed = done.stdout.split()
     assert trimmed == "True"
