@@ -52,6 +52,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run the proxy from this source tree (default: this checkout)",
     )
     parser.add_argument(
+        "--server-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable for every proxy server, e.g. IMGPROXY_MALLOC=jemalloc",
+    )
+    parser.add_argument(
         "--profile-dir",
         type=Path,
         help="py-spy's raw stacks go here (default: a new directory under the temp directory)",
@@ -69,6 +76,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="write bench/RESULTS.md and results.json (default: on for a full run)",
     )
     args = parser.parse_args(argv)
+    if any("=" not in setting for setting in args.server_setting):
+        parser.error("--server-setting takes NAME=VALUE")
     if args.cores < 1 or args.duration < 1 or args.warmup < 0:
         parser.error("--cores and --duration must be at least 1, --warmup at least 0")
     return args
@@ -114,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                 with_thumbor,
                 args.server_tree.resolve(),
                 profile_dir,
+                dict(setting.split("=", 1) for setting in args.server_setting),
             )
             for scenario in scenarios:
                 print(f"\n== {scenario.name}: {scenario.description}", flush=True)

@@ -52,6 +52,8 @@ class Context:
     server_tree: Path
     profile_dir: Path | None = None
     """Where py-spy's raw stacks go; None: no profiled runs."""
+    server_settings: dict[str, str] = field(default_factory=dict)
+    """Environment for every proxy server on top of each scenario's own (`--server-setting`)."""
 
     def scratch(self, name: str) -> Path:
         path = self.workdir / f"{name}-{time.monotonic_ns()}"
@@ -87,7 +89,7 @@ def _ours(ctx: Context, processes: int, settings: dict[str, str], name: str) -> 
         workers,
         ctx.scratch(name) / "server.log",
         processes=processes,
-        settings=settings,
+        settings={**settings, **ctx.server_settings},
         tree=ctx.server_tree,
     )
 

@@ -207,3 +207,21 @@ def test_nginx_and_thumbor_configurations(tmp_path: Path) -> None:
     stored = thumbor_config(tmp_path / "rs")
     assert "thumbor.result_storages.file_storage" in stored
     assert "thumbor.loaders.http_loader" in stored
+
+
+def test_server_settings_reach_every_proxy_the_run_starts(tmp_path: Path) -> None:
+    from bench.run import parse_args  # noqa: PLC0415
+    from bench.scenario_run import Context, _ours  # noqa: PLC0415
+
+    args = parse_args(["--server-setting", "IMGPROXY_MALLOC=jemalloc", "--server-setting", "A=b=c"])
+    settings = dict(setting.split("=", 1) for setting in args.server_setting)
+    context = Context(tmp_path, None, [], 2, None, False, tmp_path, None, settings)  # type: ignore[arg-type]
+    server = _ours(context, 1, {"IMGPROXY_CACHE_MEMORY_BYTES": "0", "A": "x"}, "ours")
+
+    assert settings == {"IMGPROXY_MALLOC": "jemalloc", "A": "b=c"}
+    assert server.env is not None
+    assert server.env["IMGPROXY_MALLOC"] == "jemalloc"
+    assert server.env["IMGPROXY_CACHE_MEMORY_BYTES"] == "0"
+    assert server.env["A"] == "b=c"
+    with pytest.raises(SystemExit):
+        parse_args(["--server-setting", "IMGPROXY_MALLOC"])
