@@ -23,6 +23,8 @@ from tests.support import CORPUS, REPO
 JEMALLOC = ctypes.util.find_library("jemalloc")
 TCMALLOC = ctypes.util.find_library("tcmalloc_minimal")
 PHOTO = "jpeg-baseline-icc.jpg"
+STARTUP_POLLS = 3000
+"""Checks of /health 20 ms apart before a server that neither answers nor exits fails."""
 
 
 def test_the_system_allocator_and_unknown_values_stay_in_this_process() -> None:
@@ -94,8 +96,12 @@ def serving(*args: str, **env: str) -> Iterator[tuple[subprocess.Popen[str], str
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        while process.poll() is None and not healthy(base):
+        for _ in range(STARTUP_POLLS):
+            if process.poll() is not None or healthy(base):
+                break
             time.sleep(0.02)
+        else:
+            pytest.fail("the server neither answered /health nor exited")
         yield process, base
     finally:
         if process.poll() is None:
