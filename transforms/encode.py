@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import pyvips
@@ -30,21 +30,41 @@ AVIF_FULL_CHROMA_QUALITY = 90
 """`auto` subsampling keeps full chroma from this quality up (libvips' rule)."""
 QUANTIZE_EFFORT = 7
 """libimagequant's speed/quality trade (1..10), libvips' default."""
+JPEG_DEFAULTS: dict[str, object] = {
+    "interlace": False,
+    "subsample_mode": "auto",
+    "trellis_quant": False,
+    "overshoot_deringing": False,
+    "optimize_scans": False,
+    "quant_table": 0,
+}
+WEBP_DEFAULTS: dict[str, object] = {
+    "lossless": False,
+    "near_lossless": False,
+    "smart_subsample": False,
+    "preset": "default",
+}
+"""libvips' own defaults for saver options, left out of a call when they hold: each option
+passed costs several cffi calls, each of which gives up the GIL (`bench/RESULTS.md`)."""
+
+
+def _changed(options: Mapping[str, object], defaults: Mapping[str, object]) -> dict[str, object]:
+    return {name: value for name, value in options.items() if value != defaults[name]}
 
 
 def _jpeg(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
     jpeg = job.encoding.jpeg
+    options = {
+        "interlace": jpeg.progressive,
+        "subsample_mode": "off" if jpeg.no_subsample else "auto",
+        "trellis_quant": jpeg.trellis_quant,
+        "overshoot_deringing": jpeg.overshoot_deringing,
+        "optimize_scans": bool(jpeg.optimize_scans and jpeg.progressive),
+        "quant_table": jpeg.quant_table,
+    }
     return bytes(
         image.jpegsave_buffer(
-            Q=quality,
-            keep=keep,
-            optimize_coding=True,
-            interlace=jpeg.progressive,
-            subsample_mode="off" if jpeg.no_subsample else "auto",
-            trellis_quant=jpeg.trellis_quant,
-            overshoot_deringing=jpeg.overshoot_deringing,
-            optimize_scans=bool(jpeg.optimize_scans and jpeg.progressive),
-            quant_table=jpeg.quant_table,
+            Q=quality, keep=keep, optimize_coding=True, **_changed(options, JPEG_DEFAULTS)
         )
     )
 
@@ -72,15 +92,18 @@ def _png(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
 
 def _webp(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
     webp = job.encoding.webp
+    options = {
+        "lossless": webp.compression is WebpCompression.LOSSLESS,
+        "near_lossless": webp.compression is WebpCompression.NEAR_LOSSLESS,
+        "smart_subsample": bool(webp.smart_subsample),
+        "preset": (webp.preset or WebpPreset.DEFAULT).value,
+    }
     return bytes(
         image.webpsave_buffer(
             Q=quality,
             effort=job.encoding.webp_effort,
             keep=keep,
-            lossless=webp.compression is WebpCompression.LOSSLESS,
-            near_lossless=webp.compression is WebpCompression.NEAR_LOSSLESS,
-            smart_subsample=bool(webp.smart_subsample),
-            preset=(webp.preset or WebpPreset.DEFAULT).value,
+            **_changed(options, WEBP_DEFAULTS),
         )
     )
 
