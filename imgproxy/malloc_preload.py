@@ -7,51 +7,21 @@ process finds the allocator loaded and goes on. Worker processes inherit the env
 
 from __future__ import annotations
 
-import ctypes
 import ctypes.util
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from transforms.allocator import ALLOCATORS, loaded
 
 SETTING = "IMGPROXY_MALLOC"
 SYSTEM = "malloc"
-
-
-@dataclass(frozen=True)
-class Allocator:
-    library: str
-    """The name `ctypes.util.find_library` knows it by."""
-    marker: str
-    """A symbol only this allocator defines, to tell that it is the one loaded."""
-    package: str
-    """The Debian package that installs it."""
-    defaults: Mapping[str, str]
-    """Its own settings, unless the operator set them."""
-
-
-ALLOCATORS = {
-    "jemalloc": Allocator(
-        "jemalloc",
-        "mallctl",
-        "libjemalloc2",
-        # Two arenas, as glibc's are capped (transforms/allocator.py): the memory of a miss
-        # storm stays near glibc's, where jemalloc's default of four per core holds 120 MB more.
-        {"MALLOC_CONF": "narenas:2"},
-    ),
-    "tcmalloc": Allocator(
-        "tcmalloc_minimal", "MallocExtension_ReleaseFreeMemory", "libtcmalloc-minimal4", {}
-    ),
-}
 CHOICES = (SYSTEM, *ALLOCATORS)
+"""What IMGPROXY_MALLOC accepts (`config/declared.py` spells the same list)."""
 
 
 class PreloadError(Exception):
     """The allocator asked for cannot be loaded."""
-
-
-def loaded(allocator: Allocator) -> bool:
-    return hasattr(ctypes.CDLL(None), allocator.marker)
 
 
 def preloaded_env(env: Mapping[str, str]) -> dict[str, str] | None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 
 M_ARENA_MAX = -8
@@ -54,6 +56,43 @@ def map_large_blocks(threshold: int = DEFAULT_MMAP_THRESHOLD) -> bool:
     return _mallopt(M_MMAP_THRESHOLD, threshold, "MALLOC_MMAP_THRESHOLD_")
 
 
+@dataclass(frozen=True)
+class Allocator:
+    library: str
+    """The name `ctypes.util.find_library` knows it by."""
+    marker: str
+    """A symbol only this allocator defines, to tell that it is the one loaded."""
+    package: str
+    """The Debian package that installs it."""
+    defaults: Mapping[str, str]
+    """Its own settings, unless the operator set them."""
+
+
+ALLOCATORS = {
+    "jemalloc": Allocator(
+        "jemalloc",
+        "mallctl",
+        "libjemalloc2",
+        # Two arenas, as glibc's are capped (`limit_arenas`): the memory of a miss
+        # storm stays near glibc's, where jemalloc's default of four per core holds 120 MB more.
+        {"MALLOC_CONF": "narenas:2"},
+    ),
+    "tcmalloc": Allocator(
+        "tcmalloc_minimal", "MallocExtension_ReleaseFreeMemory", "libtcmalloc-minimal4", {}
+    ),
+}
+
+
+@cache
+def this_process() -> ctypes.CDLL:
+    """The symbols this process resolves, preloaded allocators first."""
+    return ctypes.CDLL(None)
+
+
+def loaded(allocator: Allocator) -> bool:
+    return hasattr(this_process(), allocator.marker)
+
+
 JEMALLOC_PURGE_ALL = b"arena.4096.purge"
 """`mallctl` name that purges every arena (4096 is jemalloc's MALLCTL_ARENAS_ALL)."""
 
@@ -62,10 +101,10 @@ def trim() -> bool:
     """Return free memory to the system: glibc's free memory at the top of every arena, or
     every unused page of jemalloc's or tcmalloc's, whichever allocator runs. True if glibc
     returned any, or if jemalloc or tcmalloc ran its release."""
-    process = ctypes.CDLL(None)
-    if hasattr(process, "mallctl"):
+    process = this_process()
+    if loaded(ALLOCATORS["jemalloc"]):
         return bool(process.mallctl(JEMALLOC_PURGE_ALL, None, None, None, ctypes.c_size_t(0)) == 0)
-    if hasattr(process, "MallocExtension_ReleaseFreeMemory"):
+    if loaded(ALLOCATORS["tcmalloc"]):
         process.MallocExtension_ReleaseFreeMemory()
         return True
     library = _glibc()

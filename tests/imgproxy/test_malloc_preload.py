@@ -17,8 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from imgproxy.malloc_preload import ALLOCATORS, Allocator, PreloadError, loaded, preloaded_env
+from config.declared import DECLARED
+from config.env import SettingsError
+from imgproxy.malloc_preload import CHOICES, PreloadError, preloaded_env
 from tests.support import CORPUS, REPO
+from transforms.allocator import ALLOCATORS, Allocator, loaded
 
 JEMALLOC = ctypes.util.find_library("jemalloc")
 TCMALLOC = ctypes.util.find_library("tcmalloc_minimal")
@@ -68,6 +71,15 @@ def test_a_missing_library_names_its_package(monkeypatch: pytest.MonkeyPatch) ->
 def test_a_preload_that_did_not_load_is_not_tried_again() -> None:
     with pytest.raises(PreloadError, match="in LD_PRELOAD but not loaded"):
         preloaded_env({"IMGPROXY_MALLOC": "jemalloc", "LD_PRELOAD": str(JEMALLOC)})
+
+
+def test_the_setting_accepts_exactly_the_allocators_serve_can_preload() -> None:
+    declared = next(row for row in DECLARED if row.variable == "IMGPROXY_MALLOC")
+
+    for choice in CHOICES:
+        assert declared.parse("IMGPROXY_MALLOC", choice) == choice
+    with pytest.raises(SettingsError):
+        declared.parse("IMGPROXY_MALLOC", "hoard")
 
 
 def test_the_running_allocator_is_known_by_its_own_symbol() -> None:
