@@ -18,6 +18,8 @@ class Machine:
     cpu_model: str
     python: str
     wrk: str
+    glibc_tunables: str
+    """Those every process of the run started with: the ceiling, thumbor and our servers."""
 
 
 def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
@@ -54,4 +56,5 @@ def describe() -> Machine:
         cpu_model=cpu_model(),
         python=platform.python_version(),
         wrk=wrk_version(),
+        glibc_tunables=os.environ.get("GLIBC_TUNABLES", ""),
     )

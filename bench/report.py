@@ -23,6 +23,8 @@ def header_lines(machine: Machine, cores: int, load: Load) -> list[str]:
         f"software:  Python {machine.python}, libvips {vips_version()}, "
         f"pyvips {importlib.metadata.version('pyvips')}, {thumbor}, nginx {nginx_version()}, "
         f"{redis_version()}, {machine.wrk}",
+        f"malloc:    GLIBC_TUNABLES={machine.glibc_tunables or '(none)'} in every process: "
+        "the ceiling, thumbor and ours (the server's default)",
         f"cores:     {cores} (ceiling threads, thumbor instances, our largest process count; "
         f"our workers: {2 * cores}, split across the processes)",
         f"load:      wrk -t{WRK_THREADS}, {load.duration_s} s measured "

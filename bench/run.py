@@ -31,6 +31,7 @@ from bench.scenarios import NAMES, by_name
 from bench.stacks import CpuSplit, split_lines
 from bench.thumbor import thumbor_installed
 from bench.wrk import wrk_binary
+from imgproxy.malloc_preload import huge_pages_env, restart_in
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -176,5 +177,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # The ceiling, thumbor and every server start from this process: all under the huge pages
+    # `serve` gives itself by default.
+    restart_in(huge_pages_env(os.environ))
     os.environ.setdefault("VIPS_CONCURRENCY", "1")
     sys.exit(main())

@@ -1,5 +1,6 @@
 """IMGPROXY_MALLOC: which environment `serve` runs itself again in, and the real server under
-each allocator (jemalloc and tcmalloc from Debian packages; `make test` installs them)."""
+each allocator (jemalloc and tcmalloc from Debian packages; `make test` installs them), glibc's
+asking for transparent huge pages."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ import pytest
 
 from config.declared import DECLARED
 from config.env import SettingsError
-from imgproxy.malloc_preload import CHOICES, PreloadError, preloaded_env
+from imgproxy.malloc_preload import CHOICES, PreloadError, huge_pages_env, preloaded_env
 from tests.support import CORPUS, REPO
-from transforms.allocator import ALLOCATORS, Allocator, loaded
+from transforms.allocator import ALLOCATORS, Allocator, huge_pages_on_request, loaded
 
 JEMALLOC = ctypes.util.find_library("jemalloc")
 TCMALLOC = ctypes.util.find_library("tcmalloc_minimal")
@@ -30,10 +31,58 @@ STARTUP_POLLS = 3000
 """Checks of /health 20 ms apart before a server that neither answers nor exits fails."""
 
 
-def test_the_system_allocator_and_unknown_values_stay_in_this_process() -> None:
-    assert preloaded_env({}) is None
-    assert preloaded_env({"IMGPROXY_MALLOC": "malloc"}) is None
-    assert preloaded_env({"IMGPROXY_MALLOC": "hoard"}) is None  # the settings check refuses it
+HUGE = "glibc.malloc.hugetlb=1"
+
+
+def kernel_thp(tmp_path: Path, enabled: str) -> Path:
+    """A copy of /sys/kernel/mm/transparent_hugepage/enabled as the kernel words it."""
+    setting = tmp_path / "enabled"
+    setting.write_text(enabled + "\n", encoding="ascii")
+    return setting
+
+
+@pytest.mark.parametrize("env", [{}, {"IMGPROXY_MALLOC": " Malloc "}])
+def test_glibc_malloc_starts_again_asking_for_huge_pages(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    preloaded = preloaded_env({**env, "A": "b"}, kernel_thp(tmp_path, "always [madvise] never"))
+
+    assert preloaded == {**env, "A": "b", "GLIBC_TUNABLES": HUGE}
+
+
+def test_the_operators_other_tunables_are_kept(tmp_path: Path) -> None:
+    env = {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}
+
+    preloaded = preloaded_env(env, kernel_thp(tmp_path, "always [madvise] never"))
+
+    assert preloaded is not None
+    assert preloaded["GLIBC_TUNABLES"] == f"glibc.malloc.tcache_count=0:{HUGE}"
+
+
+@pytest.mark.parametrize(
+    "tunables", ["glibc.malloc.hugetlb=0", HUGE, f"glibc.malloc.tcache_count=0:{HUGE}"]
+)
+def test_huge_pages_already_settled_stay_in_this_process(tmp_path: Path, tunables: str) -> None:
+    """The operator's own choice, or the second start."""
+    madvise = kernel_thp(tmp_path, "always [madvise] never")
+
+    assert preloaded_env({"GLIBC_TUNABLES": tunables}, madvise) is None
+
+
+@pytest.mark.parametrize("enabled", ["[always] madvise never", "always madvise [never]", None])
+def test_huge_pages_are_asked_for_only_where_asking_changes_something(
+    tmp_path: Path, enabled: str | None
+) -> None:
+    setting = tmp_path / "absent" if enabled is None else kernel_thp(tmp_path, enabled)
+
+    assert not huge_pages_on_request(setting)
+    assert preloaded_env({}, setting) is None
+
+
+def test_unknown_values_stay_in_this_process(tmp_path: Path) -> None:
+    madvise = kernel_thp(tmp_path, "always [madvise] never")
+
+    assert preloaded_env({"IMGPROXY_MALLOC": "hoard"}, madvise) is None  # settings refuse it
 
 
 def test_jemalloc_goes_first_in_ld_preload_with_two_arenas() -> None:
@@ -168,9 +217,47 @@ def test_serve_keeps_glibc_malloc_by_default() -> None:
     with serving() as (process, base):
         response = rendered(base)
         mapped = allocators_mapped(process)
+        environ = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
 
     assert response.status_code == 200
     assert mapped == [set()]
+    tunables = [item for item in environ if item.startswith(b"GLIBC_TUNABLES=")]
+    expected = [f"GLIBC_TUNABLES={HUGE}".encode()] if huge_pages_on_request() else []
+    assert tunables == expected
+
+
+MAPPED_BLOCK = """
+import ctypes, re, sys
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+block = libc.malloc(8 * 1024 * 1024)
+for mapping in re.split(r"\\n(?=[0-9a-f]+-[0-9a-f]+ )", open("/proc/self/smaps").read()):
+    start, end = (int(bound, 16) for bound in mapping.split()[0].split("-"))
+    if start <= block < end:
+        sys.stdout.write(re.search(r"VmFlags:(.*)", mapping).group(1))
+"""
+
+
+@pytest.mark.skipif(
+    not huge_pages_on_request(), reason="this kernel gives no huge pages on request"
+)
+def test_glibc_here_maps_large_blocks_for_huge_pages_in_that_environment() -> None:
+    def flags(env: dict[str, str]) -> list[str]:
+        ran = subprocess.run(
+            [sys.executable, "-c", MAPPED_BLOCK],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return ran.stdout.split()
+
+    plain = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
+    asking = huge_pages_env(plain)
+
+    assert asking is not None
+    assert "hg" in flags(asking)  # VM_HUGEPAGE: madvise(MADV_HUGEPAGE) on the block's mapping
+    assert "hg" not in flags(plain)
 
 
 def test_an_unknown_allocator_stops_the_server_with_its_choices() -> None:
