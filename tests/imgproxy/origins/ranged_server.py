@@ -49,15 +49,20 @@ class Exchanges:
         return sum(e.sent for e in self.at(path))
 
     def assert_read_by_spans(self, path: str, size: int, *, at_most: float = 0.15) -> None:
-        """`path` read as a head (an ordinary GET, left unread) then a few 206 spans, sending
-        under `at_most` of its `size` bytes."""
+        """`path` read as a head (an ordinary GET, left unread) then a few 206 spans, the spans
+        under `at_most` of its `size` bytes. What the origin writes on the head counts what the
+        kernel buffered for the proxy too (its receive buffer grows with its reads, up to
+        `tcp_rmem`'s 32 MiB here): usually 0.15-0.5 MB, up to 1.85 MB seen on a busy host, so
+        the head is only held to less than half the file."""
         seen = self.at(path)
-        assert seen[0].range is None
-        assert all(exchange.range and exchange.status == 206 for exchange in seen[1:])
-        assert 2 <= len(seen) <= 12
-        sent = self.sent(path)
-        print(f"{path}: sent {sent} of {size} bytes ({sent / size:.1%}) in {len(seen)} requests")
-        assert sent < size * at_most
+        head, spans = seen[0], seen[1:]
+        assert head.range is None
+        assert all(exchange.range and exchange.status == 206 for exchange in spans)
+        assert 1 <= len(spans) <= 11
+        spanned = sum(exchange.sent for exchange in spans)
+        print(f"{path}: head {head.sent}, spans {spanned} of {size} bytes in {len(seen)} requests")
+        assert head.sent < size / 2
+        assert spanned < size * at_most
 
 
 class RangedHandler(OriginHandler):
