@@ -121,14 +121,15 @@ def local_base(host: str, port: int | str) -> str:
 
 def serve_command(args: argparse.Namespace) -> int:
     from imgproxy.malloc_preload import PreloadError, run_preloaded  # noqa: PLC0415
-    from imgproxy.server import serve  # noqa: PLC0415 - keeps `sign` free of server deps
-    from transforms.allocator import limit_arenas  # noqa: PLC0415
 
     try:
-        run_preloaded(os.environ)
+        run_preloaded(os.environ)  # before the server's imports, which a second start repeats
     except PreloadError as error:
         print(f"Invalid configuration: {error}", file=sys.stderr, flush=True)
         return 2
+    from imgproxy.server import serve  # noqa: PLC0415 - keeps `sign` free of server deps
+    from transforms.allocator import limit_arenas  # noqa: PLC0415
+
     limit_arenas()  # before any thread starts, so that every thread shares the capped arenas
     env = dict(os.environ)
     if args.bind:
