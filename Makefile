@@ -36,31 +36,31 @@ $(TEST_STAMP): $(SERVER_STAMP) requirements/test.txt
 	$(PIP_LOCKED) requirements/test.txt
 	@touch $@
 
-# Debian packages the suite starts for real. Installed only when missing.
-define apt_need
-	@missing=""; for tool in $(1); do command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool#*:}"; done; \
-	if [ -n "$$missing" ]; then \
+# Installs the Debian packages a recipe collected in the shell variable `missing`, if any.
+APT_INSTALL = if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+
+# Debian packages the suite starts for real, as command:package. Installed only when missing.
+define apt_need
+	@missing=""; for tool in $(1); do command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool#*:}"; done; \
+	$(APT_INSTALL)
 endef
 
 # Shared libraries the suite loads, as soname:package. Installed only when missing.
 define lib_need
 	@missing=""; for lib in $(1); do /sbin/ldconfig -p | grep -q "$${lib%%:*} " || missing="$$missing $${lib#*:}"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing Debian packages:$$missing"; \
-		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	fi
+	$(APT_INSTALL)
 endef
 
 # watermark_text's font when the markup names none (Pango's "sans"), and fontconfig's settings.
 FALLBACK_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 define font_need
-	@if [ ! -e $(FALLBACK_FONT) ] || [ ! -e /etc/fonts/fonts.conf ]; then \
-		echo "installing Debian packages: fontconfig-config fonts-dejavu-core"; \
-		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fontconfig-config fonts-dejavu-core; \
-	fi
+	@missing=""; if [ ! -e $(FALLBACK_FONT) ] || [ ! -e /etc/fonts/fonts.conf ]; then \
+		missing=" fontconfig-config fonts-dejavu-core"; \
+	fi; \
+	$(APT_INSTALL)
 endef
 
 run: $(SERVER_STAMP)
