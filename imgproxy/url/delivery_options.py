@@ -6,7 +6,6 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -14,6 +13,7 @@ from imgproxy.url import args as a
 from imgproxy.url.geometry_options import single
 from imgproxy.url.hashsums import read_expected_hashsum
 from imgproxy.url.options import FORMAT_NAMES, ImageFormat, Options
+from imgproxy.url.records import replace
 from imgproxy.url.source import check_source_url, encode_base64
 
 BASE64URL = re.compile(r"[A-Za-z0-9_-]+=*")

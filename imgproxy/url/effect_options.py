@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from imgproxy.url import args as a
 from imgproxy.url.geometry_options import COMPASS, single
 from imgproxy.url.object_options import read_crop_objects
 from imgproxy.url.options import Color, GravityType, Monochrome, Options, Watermark
+from imgproxy.url.records import replace
 
 WATERMARK_POSITIONS = COMPASS | {"re": GravityType.REPLICATE, "ch": GravityType.CHESSBOARD}
 MAX_SHADOW_SIGMA = 100.0

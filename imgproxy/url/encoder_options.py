@@ -5,7 +5,7 @@ server's setting unless a preset set it)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields, replace
+from dataclasses import fields
 from typing import Any, TypeVar
 
 from imgproxy.url import args as a
@@ -21,6 +21,7 @@ from imgproxy.url.options import (
     WebpOptions,
     WebpPreset,
 )
+from imgproxy.url.records import replace
 
 ArgReader = Callable[[str, str], Any]
 Settings = TypeVar("Settings", JpegOptions, PngOptions, WebpOptions, AvifOptions, Autoquality)

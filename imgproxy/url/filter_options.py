@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from imgproxy.url import args as a
 from imgproxy.url.options import (
     BlurAreas,
@@ -18,6 +16,7 @@ from imgproxy.url.options import (
     UnsharpMasking,
     UnsharpMode,
 )
+from imgproxy.url.records import replace
 
 DIRECTIONS = {"down": 0.0, "left": 90.0, "up": 180.0, "right": 270.0}
 """The named directions, as the angle (clockwise from top-down) they stand for."""

@@ -21,6 +21,14 @@ the format as the source's extension instead."""
 UNTOUCHED = [row.values(DEFAULTS) for row in WRITTEN]
 """Each row's default values: an `Options` whose row holds these very objects says the
 defaults, and its segment is written once per separator."""
+OWN_ATTRIBUTES = [frozenset(item.path.partition(".")[0] for item in row.fields) for row in WRITTEN]
+"""The attributes of `Options` each row reads (`limits` for `limits.max_src_file_size`)."""
+SAID_AT_DEFAULT = [
+    row.keyed_at_default and any(value is not None for value in values)
+    for row, values in zip(WRITTEN, UNTOUCHED, strict=True)
+]
+"""Whether the full form writes a row that holds its defaults."""
+DEFAULT_ATTRIBUTES = vars(DEFAULTS)
 _default_segments: dict[tuple[int, str], str] = {}
 
 
@@ -42,12 +50,17 @@ def generate_options(
 ) -> list[str]:
     """Option segments in one fixed order; only non-default ones unless `full`."""
     segments = []
+    touched = touched_attributes(options)
     for index, row in enumerate(WRITTEN):
         if row is FORMAT and not with_format:
             continue
+        if touched.isdisjoint(OWN_ATTRIBUTES[index]):
+            if full and SAID_AT_DEFAULT[index]:
+                segments.append(_default_segment(index, separator))
+            continue
         values = row.values(options)
         if all(map(operator.is_, values, UNTOUCHED[index])):
-            if full and row.keyed_at_default and any(value is not None for value in values):
+            if full and SAID_AT_DEFAULT[index]:
                 segments.append(_default_segment(index, separator))
             continue
         if all(value is None for value in values):
@@ -58,6 +71,12 @@ def generate_options(
             continue
         segments.append(segment(row, options, separator))
     return segments
+
+
+def touched_attributes(options: Options) -> set[str]:
+    """The attributes of `options` that do not hold the defaults' very objects: a row reading
+    none of them holds its defaults."""
+    return {name for name, value in vars(options).items() if value is not DEFAULT_ATTRIBUTES[name]}
 
 
 def _default_segment(index: int, separator: str) -> str:

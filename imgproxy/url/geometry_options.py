@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from imgproxy.url import args as a
 from imgproxy.url.options import (
@@ -18,6 +17,7 @@ from imgproxy.url.options import (
     ResizingType,
     Trim,
 )
+from imgproxy.url.records import replace
 
 RESIZING_TYPES = {member.value: member for member in ResizingType}
 RESIZING_ALGORITHMS = {member.value: member for member in ResizingAlgorithm}

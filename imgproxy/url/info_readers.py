@@ -4,7 +4,6 @@ failure an `ArgumentError` with the message format of every option."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from imgproxy.url import args as a
@@ -18,6 +17,7 @@ from imgproxy.url.info_options import (
     InfoOptions,
 )
 from imgproxy.url.options import DEFAULT_OPTIONS, Gravity
+from imgproxy.url.records import replace
 
 Reader = Callable[[InfoOptions, list[str]], InfoOptions]
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from imgproxy.url import args as a
 from imgproxy.url.geometry_options import COMPASS, gravity, object_classes
 from imgproxy.url.options import Gravity, GravityType, Options
+from imgproxy.url.records import replace
 
 MAX_SIGMA = 100.0
 MAX_SCALE_FACTOR = 10.0

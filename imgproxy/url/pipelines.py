@@ -5,10 +5,11 @@ limits) belong to the URL wherever they stand, the later one winning."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from imgproxy.url.options import DEFAULT_OPTIONS, Options
+from imgproxy.url.records import replace
 
 PIPELINE_SEPARATOR = "-"
 """The path segment that starts the next pipeline."""

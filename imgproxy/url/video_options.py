@@ -3,11 +3,12 @@ written back into one, and spelled for the canonical form."""
 
 from __future__ import annotations
 
-from dataclasses import astuple, replace
+from dataclasses import astuple
 
 from imgproxy.url import args as a
 from imgproxy.url import literals as lit
 from imgproxy.url.options import Options, VideoAnimation, VideoTile
+from imgproxy.url.records import replace
 from imgproxy.url.writers import flag, number
 
 MAX_STEP = 86400.0
