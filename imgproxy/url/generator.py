@@ -54,15 +54,11 @@ def generate_options(
     for index, row in enumerate(WRITTEN):
         if row is FORMAT and not with_format:
             continue
-        if touched.isdisjoint(OWN_ATTRIBUTES[index]):
+        if touched.isdisjoint(OWN_ATTRIBUTES[index]) or _holds_defaults(index, options):
             if full and SAID_AT_DEFAULT[index]:
                 segments.append(_default_segment(index, separator))
             continue
         values = row.values(options)
-        if all(map(operator.is_, values, UNTOUCHED[index])):
-            if full and SAID_AT_DEFAULT[index]:
-                segments.append(_default_segment(index, separator))
-            continue
         if all(value is None for value in values):
             continue
         if not full and values == row.values(DEFAULTS):
@@ -77,6 +73,12 @@ def touched_attributes(options: Options) -> set[str]:
     """The attributes of `options` that do not hold the defaults' very objects: a row reading
     none of them holds its defaults."""
     return {name for name, value in vars(options).items() if value is not DEFAULT_ATTRIBUTES[name]}
+
+
+def _holds_defaults(index: int, options: Options) -> bool:
+    """The row at `index` holds the defaults' very objects (a nested record was replaced, but
+    not this row's field of it)."""
+    return all(map(operator.is_, WRITTEN[index].values(options), UNTOUCHED[index]))
 
 
 def _default_segment(index: int, separator: str) -> str:

@@ -5,8 +5,8 @@ the 88 fields of `Options`, and a URL is read through several replaces. A record
 are all set by `__init__`, with no `__post_init__`, is exactly its fields' values, so copying
 its `__dict__` and updating the changed names gives the same record at a fraction of the cost.
 Any other dataclass, or a record holding more than its fields (a cached property's value),
-goes to `dataclasses.replace`. Type checkers see `dataclasses.replace`
-itself, so its checks of field names and types still apply to every call.
+goes to `dataclasses.replace`. Type checkers see `dataclasses.replace` itself, so its checks of
+field names and types still apply to every call.
 """
 
 from __future__ import annotations
