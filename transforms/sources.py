@@ -23,6 +23,11 @@ from transforms.video.settings import VIDEO_OFF, VideoDefaults
 JPEG_SHRINKS = (8, 4, 2)
 
 
+def jpeg_shrink(shrink: float) -> int:
+    """The largest factor a JPEG decoder shrinks by in the DCT that `shrink` allows."""
+    return next((value for value in JPEG_SHRINKS if shrink >= value), 1)
+
+
 class Source(Protocol):
     info: SourceInfo
     vector: bool
@@ -47,7 +52,7 @@ class VipsSource:
 
     def shrink_arguments(self, shrink: float) -> dict[str, object]:
         if self.info.format is ImageFormat.JPEG and self.info.pages == 1:
-            factor = next((value for value in JPEG_SHRINKS if shrink >= value), 1)
+            factor = jpeg_shrink(shrink)
             return {"shrink": factor} if factor > 1 else {}
         if self.info.format is ImageFormat.WEBP and shrink > 1:
             return {"scale": 1 / shrink}
@@ -65,8 +70,16 @@ class VipsSource:
             arguments["access"] = "sequential"
         if arguments == PLAIN_DECODE and self.opened is not None and self.opened[0] is self.data:
             image, self.opened = self.opened[1], None
-            return image
-        return open_encoded(self.data, **arguments)
+        else:
+            image = open_encoded(self.data, **arguments)
+        if self.info.format is ImageFormat.JPEG and self.info.pages == 1:
+            return self.turbo_decoded(image, jpeg_shrink(shrink))
+        return image
+
+    def turbo_decoded(self, header: pyvips.Image, shrink: int) -> pyvips.Image:
+        from transforms.decoders import jpeg_turbo  # noqa: PLC0415 - Pillow on demand
+
+        return jpeg_turbo.decoded(self.data, header, shrink) or header
 
 
 @dataclass

@@ -1,0 +1,112 @@
+"""JPEG pixels from Pillow's libjpeg-turbo: the same pixels and metadata libvips gives, or none."""
+
+from __future__ import annotations
+
+import pytest
+import pyvips
+
+from tests.transforms.images import CORPUS
+from transforms.decoders import jpeg_turbo
+from transforms.probe import open_encoded
+from transforms.sources import VipsSource, open_source
+
+DECODED_BY_TURBO = [
+    "jpeg-baseline-icc.jpg",
+    "jpeg-progressive-icc.jpg",
+    "jpeg-icc-nonsrgb.jpg",
+    "jpeg-exif-orientation-1.jpg",
+    "jpeg-exif-orientation-6.jpg",
+    "jpeg-grayscale-icc.jpg",
+    "jpeg-extraneous-bytes-warning.jpg",
+    "jpeg-face-portrait.jpg",
+    "jpeg-faces-two-people.jpg",
+    "jpeg-no-face.jpg",
+]
+SHRINKS = [1, 2, 4, 8]
+
+
+def header(data: bytes, shrink: int) -> pyvips.Image:
+    options: dict[str, object] = {"shrink": shrink} if shrink > 1 else {}
+    return open_encoded(data, fail_on="error", access="sequential", **options)
+
+
+def largest_difference(first: pyvips.Image, second: pyvips.Image) -> float:
+    return float((first.cast("int") - second.cast("int")).abs().max())
+
+
+@pytest.mark.parametrize("shrink", SHRINKS)
+@pytest.mark.parametrize("name", DECODED_BY_TURBO)
+def test_the_pixels_are_libvips_own(name: str, shrink: int) -> None:
+    data = (CORPUS / name).read_bytes()
+    turbo = jpeg_turbo.decoded(data, header(data, shrink), shrink)
+    assert turbo is not None
+    libvips = header(data, shrink).copy_memory()
+    assert (turbo.width, turbo.height, turbo.bands) == (
+        libvips.width,
+        libvips.height,
+        libvips.bands,
+    )
+    assert largest_difference(turbo, libvips) == 0
+
+
+@pytest.mark.parametrize("name", ["jpeg-exif-orientation-6.jpg", "jpeg-icc-nonsrgb.jpg"])
+def test_the_metadata_is_libvips_own(name: str) -> None:
+    data = (CORPUS / name).read_bytes()
+    opened = header(data, 2)
+    turbo = jpeg_turbo.decoded(data, header(data, 2), 2)
+    assert turbo is not None
+    fields = set(opened.get_fields())
+    assert fields <= set(turbo.get_fields())
+    for field in ("orientation", "icc-profile-data", "exif-data", "xres", "interpretation"):
+        if field in fields:
+            assert turbo.get(field) == opened.get(field)
+
+
+@pytest.mark.parametrize(
+    ("name", "shrink"),
+    [
+        ("jpeg-cmyk-icc.jpg", 1),  # four bands: libvips inverts Adobe CMYK itself
+        ("jpeg-cmyk-noicc-orientation6.jpg", 2),
+        ("jpeg-truncated.jpg", 1),  # libvips decides what a short file gives
+        ("jpeg-photo-12mp-iphone.jpg", 1),  # a whole 12 MP frame would be held in memory
+        ("jpeg-huge-20000x14000.jpg", 8),
+    ],
+)
+def test_libvips_decodes_what_turbo_should_not(name: str, shrink: int) -> None:
+    data = (CORPUS / name).read_bytes()
+    assert jpeg_turbo.decoded(data, header(data, shrink), shrink) is None
+
+
+def test_a_shrink_libjpeg_cannot_match_is_left_to_libvips() -> None:
+    data = (CORPUS / "jpeg-baseline-icc.jpg").read_bytes()
+    assert jpeg_turbo.decoded(data, header(data, 1), 2) is None
+
+
+def test_bytes_that_are_no_jpeg_are_left_to_libvips() -> None:
+    data = (CORPUS / "jpeg-baseline-icc.jpg").read_bytes()
+    assert jpeg_turbo.decoded(data[:2] + b"\x00" * 64, header(data, 2), 2) is None
+
+
+@pytest.mark.parametrize(
+    ("shrink", "by_turbo"), [(1.0, False), (2.5, True), (5.0, True), (9.0, True)]
+)
+def test_a_jpeg_source_loads_the_pixels_libvips_would(
+    shrink: float, by_turbo: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded: list[pyvips.Image | None] = []
+    decode = jpeg_turbo.decoded
+
+    def recorded(data: bytes, header: pyvips.Image, shrink: int) -> pyvips.Image | None:
+        decoded.append(decode(data, header, shrink))
+        return decoded[-1]
+
+    monkeypatch.setattr(jpeg_turbo, "decoded", recorded)
+    data = (CORPUS / "jpeg-photo-12mp-iphone.jpg").read_bytes()
+    source = open_source(data, max_pixels=0)
+    assert isinstance(source, VipsSource)
+    loaded = source.load(shrink)
+    assert [image is not None for image in decoded] == [by_turbo]
+    factor = max((value for value in (8, 4, 2) if shrink >= value), default=1)
+    expected = header(data, factor)
+    assert (loaded.width, loaded.height) == (expected.width, expected.height)
+    assert largest_difference(loaded, expected.copy_memory()) == 0
