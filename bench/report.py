@@ -55,7 +55,8 @@ def profile_lines(splits: list[CpuSplit]) -> list[str]:
         "samples; waits are left out. `fetch`: stacks through the origins and the HTTP client; "
         "`HTTP in/out`: the rest of the event-loop thread (server, middleware, endpoints, "
         "responses); `Python around libvips`: Python in the processing threads; `libvips`: "
-        "native code under a pyvips call and libvips' own threads. py-spy pauses the process "
+        "native code under a pyvips call, libvips' own threads and libjpeg-turbo decoding "
+        "through Pillow. py-spy pauses the process "
         "for each sample, so this run is slower than the measured one: read the shares, not "
         "the totals."
     )

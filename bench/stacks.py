@@ -33,6 +33,9 @@ FETCH_LIBRARIES = ("pycurl", "libcurl")
 SERVER_PACKAGES = ("uvicorn/", "starlette/")
 """Off the event loop, HTTP work is Starlette running a sync endpoint in a worker thread."""
 RENDER_PACKAGES = ("transforms/", "pyvips/")
+CODEC_CODE = ("libjpeg", "JpegDecode.c")
+"""A codec the render calls outside libvips: libjpeg-turbo through Pillow
+(`transforms/decoders/jpeg_turbo.py`), counted with libvips as the codec work it is."""
 LIBVIPS_WORKER = "libvips worker"
 
 IDLE_CALLS = frozenset(
@@ -153,8 +156,9 @@ def _in(frame: Frame, prefixes: Iterable[str]) -> bool:
 
 
 def classify(stack: Stack, loop_tid: int) -> Kind:
-    """Waits first; then the fetch wherever it runs; native libvips code; then by thread: the
-    event loop's other work is `HTTP in/out`, a pool thread's Python is `Python around libvips`."""
+    """Waits first; then the fetch wherever it runs; native libvips and codec code; then by
+    thread: the event loop's other work is `HTTP in/out`, a pool thread's Python is `Python
+    around libvips`."""
     waiting = _wait(stack.native_tail)
     if waiting is not None:
         return waiting
@@ -167,6 +171,8 @@ def classify(stack: Stack, loop_tid: int) -> Kind:
     if any("vips" in f.where for f in stack.native_tail) and (
         not python or any(_in(f, ("pyvips/",)) for f in python)
     ):
+        return "libvips"
+    if any(code in f.where for f in stack.native_tail for code in CODEC_CODE):
         return "libvips"
     if stack.tid == loop_tid:
         return "HTTP in/out"

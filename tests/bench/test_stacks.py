@@ -120,6 +120,30 @@ def test_each_stack_is_one_kind_of_work_or_a_wait() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "leaf",
+    [
+        "0x7f0bd0fec873 (libjpeg-6dc8d115.so.62.4.0)",
+        "0x7f0bd617154a (libc.so.6)",  # memset inside the decoder
+    ],
+)
+def test_libjpeg_turbo_through_pillow_is_codec_work(leaf: str) -> None:
+    raw = (
+        f"{POOL}decoded (transforms/decoders/jpeg_turbo.py:53);"
+        "ImageFile.load (PIL/ImageFile.py:425);_decode (decode.c:136);"
+        f"ImagingJpegDecode (JpegDecode.c:240);{leaf} 7"
+    )
+    assert [classify(stack, loop_tid=500) for stack in parse_raw(raw)] == ["libvips"]
+
+
+def test_pillows_python_stays_python_around_libvips() -> None:
+    raw = (
+        f"{POOL}decoded (transforms/decoders/jpeg_turbo.py:44);"
+        "JpegImageFile.__init__ (PIL/ImageFile.py:140) 3"
+    )
+    assert [classify(stack, loop_tid=500) for stack in parse_raw(raw)] == ["Python around libvips"]
+
+
 def test_each_threads_cpu_is_shared_by_its_samples_that_are_not_waits() -> None:
     split = split_cpu("miss-jpeg", parse_raw(RAW), THREAD_CPU, loop_tid=500, requests=100)
     assert split.requests == 100
