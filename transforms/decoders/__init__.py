@@ -1,7 +1,8 @@
-"""Decoders for source formats the pyvips wheel cannot decode itself.
+"""Decoders outside libvips: for source formats the pyvips wheel cannot decode itself, and
+libjpeg-turbo for the JPEGs it reads faster than the wheel's mozjpeg.
 
 Only the error lives here, so catching it does not import Pillow; the decoders are in
-`transforms.decoders.pillow_fallback`.
+`transforms.decoders.pillow_fallback`, `jxl` and `jpeg_turbo`.
 """
 
 from __future__ import annotations
