@@ -1,0 +1,167 @@
+"""Two proxy source trees side by side under the same load: CPU per miss of B against A.
+
+On a noisy host the same tree's `make bench` rows move by 10-30 % between runs; two servers
+driven at once share every spell of that noise. Each round runs one wrk per server at the
+same time (both servers read `bench/photos` from the local filesystem, every request a
+miss) and compares the CPU each process tree spent per request, from /proc. The servers
+compete for the same cores, so requests per second are not comparable, only CPU per request.
+
+    .venv/bin/python -m bench.twin --tree-a /path/to/main --tree-b . \\
+        [--setting-b MALLOC_TRIM_THRESHOLD_=33554432] [--glob 'jpeg-large-*.jpg'] \\
+        [--options rs:fit:300:300/q:80] [--rounds 4] [--duration 10]
+
+A tree is a checkout of this repository (`git worktree add /tmp/a <rev>`); both run on this
+checkout's interpreter and packages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.procs import usage
+from bench.server import ProxyServer, miss_settings
+from bench.wrk import WrkResult, lua_script, run_wrk
+
+PHOTOS = Path(__file__).resolve().parent / "photos"
+WORKERS = 4
+CONNECTIONS = 8
+WARMUP_S = 2
+
+
+@dataclass(frozen=True)
+class Side:
+    requests: int
+    errors: int
+    cpu_s: float
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.cpu_s / max(1, self.requests)
+
+
+@dataclass(frozen=True)
+class Round:
+    a: Side
+    b: Side
+
+    @property
+    def ratio(self) -> float:
+        """B's CPU per request over A's."""
+        return self.b.cpu_ms_per_request / self.a.cpu_ms_per_request
+
+    def line(self, index: int) -> str:
+        return (
+            f"round {index}: A {self.a.requests} requests, {self.a.cpu_ms_per_request:.2f} ms"
+            f" | B {self.b.requests} requests, {self.b.cpu_ms_per_request:.2f} ms"
+            f" | B/A {self.ratio:.3f}"
+            + (f" | errors A {self.a.errors}, B {self.b.errors}" if self.errors else "")
+        )
+
+    @property
+    def errors(self) -> int:
+        return self.a.errors + self.b.errors
+
+
+def summary(rounds: Sequence[Round]) -> str:
+    ratios = [r.ratio for r in rounds]
+    listed = ", ".join(f"{ratio:.3f}" for ratio in ratios)
+    return f"B/A CPU per request: median {statistics.median(ratios):.3f} ({listed})"
+
+
+def settings_from(pairs: Sequence[str]) -> dict[str, str]:
+    """`NAME=VALUE` arguments as environment variables; a pair without `=` is an error."""
+    for pair in pairs:
+        if "=" not in pair:
+            raise ValueError(f"{pair!r} is not NAME=VALUE")
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def request_paths(glob: str, options: str, extension: str) -> list[str]:
+    names = sorted(path.name for path in PHOTOS.glob(glob))
+    if not names:
+        raise ValueError(f"no photo in {PHOTOS} matches {glob!r}")
+    return [f"/insecure/{options}/plain/local:///{name}@{extension}" for name in names]
+
+
+def _measure(servers: Sequence[ProxyServer], script: Path, duration_s: int) -> list[Side]:
+    results: list[WrkResult | None] = [None] * len(servers)
+
+    def drive(index: int) -> None:
+        results[index] = run_wrk(
+            servers[index].base_url,
+            script,
+            wrk_threads=1,
+            connections=CONNECTIONS,
+            duration_s=duration_s,
+        )
+
+    before = [usage([server.pid]).cpu_seconds for server in servers]
+    threads = [threading.Thread(target=drive, args=(i,)) for i in range(len(servers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    after = [usage([server.pid]).cpu_seconds for server in servers]
+    sides = []
+    for result, start, end in zip(results, before, after, strict=True):
+        if result is None:
+            raise RuntimeError("wrk did not report")
+        sides.append(Side(result.requests, result.error_count, end - start))
+    return sides
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tree-a", type=Path, required=True)
+    parser.add_argument("--tree-b", type=Path, required=True)
+    parser.add_argument("--setting-a", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--setting-b", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--glob", default="jpeg-*.jpg", help="photos of bench/photos to ask for")
+    parser.add_argument("--options", default="rs:fit:512:512/q:80", help="processing options")
+    parser.add_argument("--extension", default="jpg", help="output format")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per round")
+    args = parser.parse_args()
+
+    paths = request_paths(args.glob, args.options, args.extension)
+    sides = [
+        (args.tree_a.resolve(), settings_from(args.setting_a)),
+        (args.tree_b.resolve(), settings_from(args.setting_b)),
+    ]
+    with tempfile.TemporaryDirectory(prefix="bench-twin-") as temporary:
+        directory = Path(temporary)
+        script = directory / "paths.lua"
+        script.write_text(lua_script(paths, 1), encoding="utf-8")
+        servers = [
+            ProxyServer(
+                PHOTOS,
+                WORKERS,
+                directory / f"server-{name}.log",
+                settings={**miss_settings(), **settings},
+                tree=tree,
+            )
+            for name, (tree, settings) in zip("ab", sides, strict=True)
+        ]
+        for server in servers:
+            server.start()
+        try:
+            _measure(servers, script, WARMUP_S)
+            rounds = []
+            for index in range(args.rounds):
+                a, b = _measure(servers, script, args.duration)
+                rounds.append(Round(a, b))
+                print(rounds[-1].line(index), flush=True)
+            print(summary(rounds))
+        finally:
+            for server in servers:
+                server.stop()
+
+
+if __name__ == "__main__":
+    main()
