@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import gc
+import struct
+import warnings
 
 import pytest
 import pyvips
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.transforms.images import CORPUS
 from transforms.decoders import jpeg_turbo
@@ -133,3 +137,63 @@ def test_a_jpeg_source_loads_the_pixels_libvips_would(
     expected = header(data, factor)
     assert (loaded.width, loaded.height) == (expected.width, expected.height)
     assert largest_difference(loaded, expected.copy_memory()) == 0
+
+
+def with_resolution_past_the_end(data: bytes) -> bytes:
+    """`data` with its EXIF resolution tags pointing past the end of the file."""
+    changed = bytearray(data)
+    tiff = changed.index(b"Exif\x00\x00") + 6
+    order = ">" if changed[tiff : tiff + 2] == b"MM" else "<"
+    ifd = tiff + struct.unpack_from(order + "I", changed, tiff + 4)[0]
+    for index in range(struct.unpack_from(order + "H", changed, ifd)[0]):
+        entry = ifd + 2 + 12 * index
+        if struct.unpack_from(order + "H", changed, entry)[0] in (282, 283):
+            struct.pack_into(order + "I", changed, entry + 8, 0x7FFFFFF0)
+    return bytes(changed)
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_a_broken_exif_tag_writes_no_warning(quiet: bool) -> None:
+    data = with_resolution_past_the_end((CORPUS / "jpeg-progressive-icc.jpg").read_bytes())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.resetwarnings()  # Python's default actions, as in the server, not pytest's
+        if quiet:
+            jpeg_turbo.quiet_exif_warnings()
+        turbo = jpeg_turbo.decoded(data, header(data, 4), 4)
+    assert turbo is not None
+    messages = [str(warning.message) for warning in caught]
+    if quiet:
+        assert messages == []
+    else:  # what the module's import keeps out of the log
+        assert messages
+
+
+MUTATED = (CORPUS / "jpeg-progressive-icc.jpg").read_bytes()
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin")  # as in the server
+@settings(max_examples=200, deadline=None)
+@given(
+    changes=st.lists(
+        st.tuples(st.integers(min_value=2, max_value=3000), st.integers(0, 255)),
+        min_size=1,
+        max_size=6,
+    ),
+    cut=st.integers(min_value=200, max_value=len(MUTATED)),
+    shrink=st.sampled_from([4, 8]),
+)
+def test_damaged_jpegs_give_the_headers_pixels_or_none(
+    changes: list[tuple[int, int]], cut: int, shrink: int
+) -> None:
+    damaged = bytearray(MUTATED)
+    for at, value in changes:
+        damaged[at] = value
+    data = bytes(damaged[:cut])
+    try:
+        opened = header(data, shrink)
+        size = (opened.width, opened.height, opened.bands)
+    except pyvips.Error:
+        return  # libvips refuses the header before any decoder runs
+    turbo = jpeg_turbo.decoded(data, opened, shrink)
+    if turbo is not None:
+        assert (turbo.width, turbo.height, turbo.bands) == size

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import io
 import struct
+import warnings
 
 import pyvips
 from PIL import Image, JpegImagePlugin
@@ -31,7 +32,27 @@ a baseline JPEG a few rows at a time: larger frames stay there."""
 BANDS = {"L": 1, "RGB": 3}
 STORED_BANDS = {"L": 1, "RGB": 4}
 """Pillow keeps colour as four bytes a pixel, the fourth unused."""
-_FAILURES = (OSError, ValueError, SyntaxError, EOFError, struct.error, Image.DecompressionBombError)
+_FAILURES = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    RuntimeError,
+    struct.error,
+    Image.DecompressionBombError,
+)
+
+
+def quiet_exif_warnings() -> None:
+    """Opening a JPEG, Pillow reads its EXIF for the resolution and warns of every broken tag,
+    so a source's bytes would write to the server's log; libvips reads that metadata itself."""
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.TiffImagePlugin")
+
+
+quiet_exif_warnings()
 
 
 def decoded(data: bytes, header: pyvips.Image, shrink: int) -> pyvips.Image | None:
