@@ -28,6 +28,7 @@ from bench.results_file import (
 )
 from bench.scenario_run import Context, run_scenario
 from bench.scenarios import NAMES, by_name
+from bench.server import settings_from
 from bench.stacks import CpuSplit, split_lines
 from bench.thumbor import thumbor_installed
 from bench.wrk import wrk_binary
@@ -77,7 +78,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="write bench/RESULTS.md and results.json (default: on for a full run)",
     )
     args = parser.parse_args(argv)
-    if any("=" not in setting for setting in args.server_setting):
+    try:
+        args.server_settings = settings_from(args.server_setting)
+    except ValueError:
         parser.error("--server-setting takes NAME=VALUE")
     if args.cores < 1 or args.duration < 1 or args.warmup < 0:
         parser.error("--cores and --duration must be at least 1, --warmup at least 0")
@@ -124,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                 with_thumbor,
                 args.server_tree.resolve(),
                 profile_dir,
-                dict(setting.split("=", 1) for setting in args.server_setting),
+                args.server_settings,
             )
             for scenario in scenarios:
                 print(f"\n== {scenario.name}: {scenario.description}", flush=True)

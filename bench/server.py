@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -161,6 +161,14 @@ def proxy_env(
     env["IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES"] = "true"
     env.update(extra)
     return env
+
+
+def settings_from(pairs: Sequence[str]) -> dict[str, str]:
+    """`NAME=VALUE` arguments as environment variables; a pair without `=` is an error."""
+    for pair in pairs:
+        if "=" not in pair:
+            raise ValueError(f"{pair!r} is not NAME=VALUE")
+    return dict(pair.split("=", 1) for pair in pairs)
 
 
 def miss_settings() -> dict[str, str]:

@@ -5,6 +5,7 @@ driven at once share every spell of that noise. Each round runs one wrk per serv
 same time (both servers read `bench/photos` from the local filesystem, every request a
 miss) and compares the CPU each process tree spent per request, from /proc. The servers
 compete for the same cores, so requests per second are not comparable, only CPU per request.
+Let `--glob` match several photos: identical requests in flight at once share one render.
 
     .venv/bin/python -m bench.twin --tree-a /path/to/main --tree-b . \\
         [--setting-b MALLOC_TRIM_THRESHOLD_=33554432] [--glob 'jpeg-large-*.jpg'] \\
@@ -24,11 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.mix import CORPUS_DIR as PHOTOS
 from bench.procs import usage
-from bench.server import ProxyServer, miss_settings
+from bench.server import ProxyServer, miss_settings, settings_from
 from bench.wrk import WrkResult, lua_script, run_wrk
 
-PHOTOS = Path(__file__).resolve().parent / "photos"
 WORKERS = 4
 CONNECTIONS = 8
 WARMUP_S = 2
@@ -72,14 +73,6 @@ def summary(rounds: Sequence[Round]) -> str:
     ratios = [r.ratio for r in rounds]
     listed = ", ".join(f"{ratio:.3f}" for ratio in ratios)
     return f"B/A CPU per request: median {statistics.median(ratios):.3f} ({listed})"
-
-
-def settings_from(pairs: Sequence[str]) -> dict[str, str]:
-    """`NAME=VALUE` arguments as environment variables; a pair without `=` is an error."""
-    for pair in pairs:
-        if "=" not in pair:
-            raise ValueError(f"{pair!r} is not NAME=VALUE")
-    return dict(pair.split("=", 1) for pair in pairs)
 
 
 def request_paths(glob: str, options: str, extension: str) -> list[str]:

@@ -214,7 +214,7 @@ def test_server_settings_reach_every_proxy_the_run_starts(tmp_path: Path) -> Non
     from bench.scenario_run import Context, _ours  # noqa: PLC0415
 
     args = parse_args(["--server-setting", "IMGPROXY_MALLOC=jemalloc", "--server-setting", "A=b=c"])
-    settings = dict(setting.split("=", 1) for setting in args.server_setting)
+    settings = args.server_settings
     context = Context(tmp_path, None, [], 2, None, False, tmp_path, None, settings)  # type: ignore[arg-type]
     server = _ours(context, 1, {"IMGPROXY_CACHE_MEMORY_BYTES": "0", "A": "x"}, "ours")
 

@@ -3,7 +3,8 @@
 
 import pytest
 
-from bench.twin import Round, Side, request_paths, settings_from, summary
+from bench.server import settings_from
+from bench.twin import Round, Side, request_paths, summary
 
 
 def test_a_round_compares_cpu_per_request_not_requests() -> None:

@@ -1,11 +1,22 @@
 """Decoders outside libvips: for source formats the pyvips wheel cannot decode itself, and
 libjpeg-turbo for the JPEGs it reads faster than the wheel's mozjpeg.
 
-Only the error lives here, so catching it does not import Pillow; the decoders are in
-`transforms.decoders.pillow_fallback`, `jxl` and `jpeg_turbo`.
+Only the error and Pillow's warning filter live here, so catching the error does not import
+Pillow; the decoders are in `transforms.decoders.pillow_fallback`, `jxl` and `jpeg_turbo`.
 """
 
 from __future__ import annotations
+
+import warnings
+
+
+def quiet_exif_warnings() -> None:
+    """Opening an image, Pillow reads its EXIF and warns of every broken tag, so a source's
+    bytes would write to the server's log; libvips reads that metadata itself."""
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.TiffImagePlugin")
+
+
+quiet_exif_warnings()
 
 
 class DecodeError(Exception):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import ctypes
 import io
 import struct
-import warnings
 
 import pyvips
 from PIL import Image, JpegImagePlugin
@@ -44,15 +43,6 @@ _FAILURES = (
     struct.error,
     Image.DecompressionBombError,
 )
-
-
-def quiet_exif_warnings() -> None:
-    """Opening a JPEG, Pillow reads its EXIF for the resolution and warns of every broken tag,
-    so a source's bytes would write to the server's log; libvips reads that metadata itself."""
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.TiffImagePlugin")
-
-
-quiet_exif_warnings()
 
 
 def decoded(data: bytes, header: pyvips.Image, shrink: int) -> pyvips.Image | None:
