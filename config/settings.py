@@ -41,7 +41,7 @@ class Settings:
     slots times this."""
     max_decode_memory: int = 192 * 1024 * 1024
     """Bytes that whole-image decodes (progressive JPEG, HEIF/AVIF) may hold at once per
-    process (`transforms.decode_memory`); 0: no limit."""
+    replica, split across its processes (`transforms.decode_memory`); 0: no limit."""
     max_src_resolution: float = 50.0
     max_redirects: int = 10
     max_chained_pipelines: int = 10
@@ -270,6 +270,13 @@ class Settings:
     def max_clients_per_process(self) -> int:
         """This process's share of IMGPROXY_MAX_CLIENTS, rounded up; 0: no cap."""
         return -(-self.max_clients // self.processes)
+
+    @property
+    def max_decode_memory_per_process(self) -> int:
+        """This process's share of IMGPROXY_MAX_DECODE_MEMORY; 0: no limit."""
+        if not self.max_decode_memory:
+            return 0
+        return max(1, self.max_decode_memory // self.processes)
 
     @property
     def queue_size_per_process(self) -> int:

@@ -129,7 +129,7 @@ def defaults_from(settings: Settings, watermark: pyvips.Image | None = None) -> 
         ),
         watermark_opacity=settings.watermark_opacity,
         preferred_formats=tuple(settings.preferred_formats),
-        decode_memory=DecodeMemory(settings.max_decode_memory),
+        decode_memory=DecodeMemory(settings.max_decode_memory_per_process),
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings, SettingsError
+from imgproxy.renderer import defaults_from
 from imgproxy.url.options import ImageFormat
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -306,6 +307,28 @@ def test_constructor_checks() -> None:
         Settings(workers=0)
     with pytest.raises(SettingsError, match=r"IMGPROXY_SIGNATURE_SIZE must be 1\.\.32, got 0"):
         Settings(signature_size=0)
+
+
+def test_a_replicas_budgets_are_split_across_its_processes() -> None:
+    mib = 1024 * 1024
+    two = Settings.from_env(
+        {
+            "IMGPROXY_PROCESSES": "2",
+            "IMGPROXY_WORKERS": "4",
+            "IMGPROXY_MAX_CLIENTS": "101",
+            "IMGPROXY_MAX_DECODE_MEMORY": str(192 * mib),
+        }
+    )
+    assert two.workers_per_process == 2
+    assert two.max_clients_per_process == 51
+    assert two.queue_size_per_process == 8
+    assert two.max_decode_memory_per_process == 96 * mib
+    assert defaults_from(two).decode_memory.budget == 96 * mib
+    assert Settings(processes=1, max_decode_memory=192 * mib).max_decode_memory_per_process == (
+        192 * mib
+    )
+    assert Settings(processes=3, max_decode_memory=0).max_decode_memory_per_process == 0
+    assert Settings(processes=3, max_decode_memory=2).max_decode_memory_per_process == 1
 
 
 ENCODER_SETTINGS = {
