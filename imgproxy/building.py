@@ -26,7 +26,6 @@ from imgproxy.origins import Origin, OriginRouter
 from imgproxy.origins.http import HttpOrigin
 from imgproxy.origins.local import LocalOrigin
 from imgproxy.origins.ranges import RangedRouter
-from imgproxy.origins.s3 import S3Origin
 from imgproxy.origins.streaming import ByteCounter, uncounted
 from imgproxy.reader import RequestReader, version_of
 from imgproxy.renderer import Renderer, defaults_from
@@ -72,6 +71,8 @@ def build_origins(
     http = build_http_origin(settings, allowed, counted)
     by_scheme: dict[str, Origin] = {"http": http, "https": http}
     if settings.use_s3:
+        from imgproxy.origins.s3 import S3Origin  # noqa: PLC0415 - botocore only when chosen
+
         by_scheme["s3"] = S3Origin(
             endpoint=settings.s3_endpoint or None,
             region=settings.s3_region,

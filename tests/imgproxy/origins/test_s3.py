@@ -9,6 +9,8 @@ import hashlib
 import json
 import random
 import socket
+import subprocess
+import sys
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -37,6 +39,8 @@ from imgproxy.origins.ranges import PREFIX_BYTES, Head
 from imgproxy.origins.s3 import S3Origin
 from imgproxy.url.source import decode_plain, encode_plain
 from tests.support import running_proxy
+
+REPO = Path(__file__).resolve().parents[3]
 
 CORPUS = Path(__file__).resolve().parents[2] / "images"
 LOOPBACK = "127.0.0.1"
@@ -411,3 +415,22 @@ async def test_ranged_reads_are_signed_and_refused_without_access(moto: Moto) ->
     async with s3_origin(moto, "outsider") as origin:
         with pytest.raises(SourceNotAllowed):
             await origin.fetch_range(f"s3://{BUCKET}/blob.bin", 0, 10, 0)
+
+
+@pytest.mark.parametrize(("use_s3", "loaded"), [("false", "[]"), ("true", "['botocore']")])
+def test_botocore_is_loaded_only_where_s3_sources_are_on(use_s3: str, loaded: str) -> None:
+    # Memory per process is a cost figure: botocore is ~7 MB a process that reads no S3.
+    script = (
+        "import sys\n"
+        "from config.settings import Settings\n"
+        "from starlette.testclient import TestClient\n"
+        "from imgproxy.app import create_app\n"
+        f"app = create_app(Settings.from_env({{'IMGPROXY_USE_S3': '{use_s3}'}}))\n"
+        "with TestClient(app) as client:\n"
+        "    assert client.get('/health').status_code == 200\n"
+        "print(sorted({'botocore'} & {name.split('.')[0] for name in sys.modules}))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert found.stdout.strip() == loaded, found.stderr
