@@ -11,7 +11,7 @@ from bench.measure import WRK_THREADS, Load
 from bench.nginx import nginx_version
 from bench.pyspy import RATE_HZ
 from bench.scenario_run import PROFILE_SECONDS, redis_version
-from bench.stacks import CpuSplit, split_lines
+from bench.stacks import MIN_SAMPLES, CpuSplit, split_lines
 from bench.thumbor import thumbor_installed, thumbor_version
 
 
@@ -58,7 +58,8 @@ def profile_lines(splits: list[CpuSplit]) -> list[str]:
         "native code under a pyvips call, libvips' own threads and libjpeg-turbo decoding "
         "through Pillow. py-spy pauses the process "
         "for each sample, so this run is slower than the measured one: read the shares, not "
-        "the totals."
+        f"the totals. A run with fewer than {MIN_SAMPLES} working samples is taken once more; "
+        "if that one has no more, its row shows no split."
     )
     if not splits:
         return [

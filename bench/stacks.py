@@ -240,6 +240,11 @@ def split_cpu(
     )
 
 
+MIN_SAMPLES = 100
+"""Fewer working samples than this share a process's CPU too coarsely to print: py-spy, which
+unwinds every thread's native stack per sample, sometimes falls seconds behind."""
+
+
 def split_lines(splits: Sequence[CpuSplit]) -> list[str]:
     if not splits:
         return []
@@ -250,14 +255,16 @@ def split_lines(splits: Sequence[CpuSplit]) -> list[str]:
         "| --- | ---: | ---: | ---: |" + " ---: |" * len(WORK) + " ---: | ---: |",
     ]
     for split in splits:
+        shown = split.cpu_ms and split.samples >= MIN_SAMPLES
         cells = " | ".join(
             f"{split.work_ms.get(w, 0.0):.1f} ({split.work_ms.get(w, 0.0) / split.cpu_ms:.0%})"
-            if split.cpu_ms
+            if shown
             else ""
             for w in WORK
         )
+        gil = f"{split.gil_share:.0%}" if shown else ""
         lines.append(
             f"| {split.scenario} | {split.requests} | {split.cpu_ms:.1f} | {split.loop_ms:.2f} "
-            f"| {cells} | {split.gil_share:.0%} | {split.samples} |"
+            f"| {cells} | {gil} | {split.samples} |"
         )
     return lines

@@ -4,10 +4,12 @@ The stacks below are shortened copies of ones py-spy 0.4 recorded (`--native --t
 on the proxy under a JPEG miss load.
 """
 
+from dataclasses import replace
+
 import pytest
 
 from bench.procs import TICKS_PER_S, ThreadCpu
-from bench.stacks import Frame, classify, parse_raw, split_cpu, split_lines
+from bench.stacks import MIN_SAMPLES, WORK, Frame, classify, parse_raw, split_cpu, split_lines
 
 LOOP = "thread (500): MainThread;0x7f9266e4524a (libc.so.6);Loop__run (loop.c:20313);"
 TASK = LOOP + "task_step (_asynciomodule.c:2990);"
@@ -171,6 +173,15 @@ def test_the_summary_table_has_one_row_per_scenario() -> None:
         "| miss-jpeg | 100 | 78.0 | 10.00 | 6.7 (9%) | 3.3 (4%) | 5.0 (6%) | 57.0 (73%) "
         "| 6.0 (8%) | 18% | 137 |"
     )
+
+
+def test_a_row_of_too_few_samples_shows_its_cpu_but_no_split() -> None:
+    split = split_cpu("miss-jpeg", parse_raw(RAW), THREAD_CPU, loop_tid=500, requests=100)
+    sparse = replace(split, samples=MIN_SAMPLES - 1)
+    assert split_lines([sparse])[2] == (
+        f"| miss-jpeg | 100 | 78.0 | 10.00 |  |  |  |  |  |  | {MIN_SAMPLES - 1} |"
+    )
+    assert split_lines([replace(split, samples=MIN_SAMPLES)])[2].count("%") == len(WORK) + 1
 
 
 def test_no_requests_and_no_samples_still_give_a_row() -> None:
