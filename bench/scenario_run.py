@@ -165,35 +165,39 @@ def _profile(
         return
     script = ctx.scratch("profile") / "paths.lua"
     script.write_text(lua_script(paths, WRK_THREADS), encoding="utf-8")
-    best: CpuSplit | None = None
-    for attempt in range(PROFILE_ATTEMPTS):
-        suffix = f"-{attempt + 1}" if attempt else ""
-        raw_path = ctx.profile_dir / f"{scenario.name}{suffix}.txt"
-        print(f"  py-spy on {_ours_label(1)}: {PROFILE_SECONDS} s of wrk", flush=True)
-        try:
-            run = profiled_run(
-                server.pid,
-                server.base_url,
-                script,
-                scenario.connections,
-                raw_path,
-                min(WRK_THREADS, scenario.connections),
-                PROFILE_SECONDS,
-            )
-        except ProfileError as error:
-            outcome.notes.append(f"{scenario.name}: no profile: {error}")
-            return
-        split = summarise(scenario.name, run, server.pid)
-        if best is None or split.samples > best.samples:
-            best = split
-        if best.samples >= MIN_SAMPLES:
-            break
-    if best is not None:
-        if best.samples < MIN_SAMPLES:
-            outcome.notes.append(
-                f"{scenario.name}: py-spy took {best.samples} working samples, too few to split"
-            )
-        outcome.splits.append(best)
+    splits: list[CpuSplit] = []
+    try:
+        for attempt in range(PROFILE_ATTEMPTS):
+            suffix = f"-{attempt + 1}" if attempt else ""
+            raw_path = ctx.profile_dir / f"{scenario.name}{suffix}.txt"
+            splits.append(_profiled_split(scenario, server, script, raw_path))
+            if splits[-1].samples >= MIN_SAMPLES:
+                break
+    except ProfileError as error:
+        outcome.notes.append(f"{scenario.name}: no profile: {error}")
+        return
+    best = max(splits, key=lambda split: split.samples)
+    if best.samples < MIN_SAMPLES:
+        outcome.notes.append(
+            f"{scenario.name}: py-spy took {best.samples} working samples, too few to split"
+        )
+    outcome.splits.append(best)
+
+
+def _profiled_split(
+    scenario: Scenario, server: ProxyServer, script: Path, raw_path: Path
+) -> CpuSplit:
+    print(f"  py-spy on {_ours_label(1)}: {PROFILE_SECONDS} s of wrk", flush=True)
+    run = profiled_run(
+        server.pid,
+        server.base_url,
+        script,
+        scenario.connections,
+        raw_path,
+        min(WRK_THREADS, scenario.connections),
+        PROFILE_SECONDS,
+    )
+    return summarise(scenario.name, run, server.pid)
 
 
 def _miss(ctx: Context, scenario: Scenario, files: list[str]) -> Outcome:
