@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from collections.abc import Callable
 os.environ.setdefault("VIPS_CONCURRENCY", "1")
 
 from bench.ceiling import configure_vips, transform
+from bench.instructions import per_item
 from bench.mix import CORPUS_DIR
 from bench.scenarios import OutputFormat, Target
 
@@ -83,30 +83,14 @@ def _loop(side: str, output: OutputFormat, passes: int) -> None:
 
 
 def instructions_per_image(output: OutputFormat) -> dict[str, float]:
-    counts: dict[str, float] = {}
-    for side in ("ours", "ceiling"):
-        totals = []
-        for passes in (1, 3):
-            command = [
-                "valgrind",
-                "--tool=cachegrind",
-                "--cache-sim=no",
-                "--cachegrind-out-file=/dev/null",
-                sys.executable,
-                "-m",
-                "bench.render_cost",
-                "--loop",
-                side,
-                "--passes",
-                str(passes),
-                "--format",
-                output,
-            ]
-            done = subprocess.run(command, capture_output=True, text=True, check=True)
-            line = next(line for line in done.stderr.splitlines() if "I   refs:" in line)
-            totals.append(int(line.rsplit(":", 1)[1].replace(",", "")))
-        counts[side] = (totals[1] - totals[0]) / 2 / len(SOURCES)
-    return counts
+    def command_for(side: str) -> Callable[[int], list[str]]:
+        def command(passes: int) -> list[str]:
+            loop = ["--loop", side, "--passes", str(passes), "--format", output]
+            return [sys.executable, "-m", "bench.render_cost", *loop]
+
+        return command
+
+    return {side: per_item(command_for(side), len(SOURCES)) for side in ("ours", "ceiling")}
 
 
 def main(argv: list[str] | None = None) -> int:

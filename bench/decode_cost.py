@@ -1,0 +1,119 @@
+"""JPEG decoding alone at a DCT shrink: libvips (the libjpeg inside the pyvips wheel) against
+Pillow (its libjpeg-turbo, the decoder thumbor's engine uses), on the bench's 1920x1080 photos.
+
+    .venv/bin/python -m bench.decode_cost [--shrink 2] [--rounds 8]
+    .venv/bin/python -m bench.decode_cost --instructions [--shrink 2]
+
+Each side decodes every photo to pixels in memory at 1/`shrink` of its size: libvips through
+`jpegload_buffer(shrink=...)` written to memory, Pillow through `draft` and `load`. The first
+form prints the median CPU per image of alternating rounds on one thread; the second the
+instructions per image under valgrind, which do not move with the host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+os.environ.setdefault("VIPS_CONCURRENCY", "1")
+
+import pyvips
+from PIL import Image
+
+from bench.ceiling import configure_vips
+from bench.instructions import per_item
+from bench.mix import CORPUS_DIR
+from bench.render_cost import SOURCES
+
+PHOTOS = tuple(name for name in SOURCES if name.endswith("-1920x1080.jpg"))
+DECODERS = ("libvips", "pillow")
+Decode = Callable[[bytes], object]
+
+
+def _libvips(shrink: int) -> Decode:
+    def decode(data: bytes) -> object:
+        image = pyvips.Image.jpegload_buffer(data, shrink=shrink, access="sequential")
+        return image.write_to_memory()
+
+    return decode
+
+
+def _pillow(shrink: int) -> Decode:
+    def decode(data: bytes) -> object:
+        image = Image.open(io.BytesIO(data))
+        image.draft("RGB", (image.width // shrink, image.height // shrink))
+        image.load()
+        return image
+
+    return decode
+
+
+def decoders(shrink: int) -> dict[str, Decode]:
+    configure_vips()
+    return {"libvips": _libvips(shrink), "pillow": _pillow(shrink)}
+
+
+def sources() -> list[bytes]:
+    return [(CORPUS_DIR / name).read_bytes() for name in PHOTOS]
+
+
+def cpu_per_image(shrink: int, rounds: int) -> dict[str, float]:
+    """Median process CPU per image, in ms, the two decoders alternating round by round."""
+    data, sides = sources(), decoders(shrink)
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    for round_number in range(rounds):
+        order = list(sides) if round_number % 2 == 0 else list(reversed(sides))
+        for name in order:
+            started = time.process_time()
+            for item in data:
+                sides[name](item)
+            times[name].append((time.process_time() - started) / len(data) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def instructions_per_image(shrink: int) -> dict[str, float]:
+    def command_for(decoder: str) -> Callable[[int], list[str]]:
+        def command(passes: int) -> list[str]:
+            loop = ["--loop", decoder, "--passes", str(passes), "--shrink", str(shrink)]
+            return [sys.executable, "-m", "bench.decode_cost", *loop]
+
+        return command
+
+    return {decoder: per_item(command_for(decoder), len(PHOTOS)) for decoder in DECODERS}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.decode_cost", description=__doc__)
+    parser.add_argument("--shrink", type=int, default=2, choices=[1, 2, 4, 8])
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--instructions", action="store_true")
+    parser.add_argument("--loop", choices=DECODERS, help=argparse.SUPPRESS)
+    parser.add_argument("--passes", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.loop:
+        decode = decoders(args.shrink)[args.loop]
+        for _ in range(args.passes):
+            for item in sources():
+                decode(item)
+        return 0
+    if args.instructions:
+        counts = instructions_per_image(args.shrink)
+        unit, scale = "M instructions", 1e6
+    else:
+        counts = cpu_per_image(args.shrink, args.rounds)
+        unit, scale = "ms CPU", 1.0
+    libvips, pillow = counts["libvips"], counts["pillow"]
+    print(
+        f"JPEG decode at 1/{args.shrink}, per image: libvips {libvips / scale:.1f} {unit}, "
+        f"Pillow {pillow / scale:.1f} {unit}, libvips / Pillow {libvips / pillow:.3f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
