@@ -15,9 +15,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import statistics
-import sys
-import time
 from collections.abc import Callable
 
 os.environ.setdefault("VIPS_CONCURRENCY", "1")
@@ -26,7 +23,7 @@ import pyvips
 from PIL import Image
 
 from bench.ceiling import configure_vips
-from bench.instructions import per_item
+from bench.in_process import cpu_ms_per_item, loop_instructions
 from bench.mix import CORPUS_DIR
 from bench.render_cost import SOURCES
 
@@ -65,26 +62,11 @@ def sources() -> list[bytes]:
 def cpu_per_image(shrink: int, rounds: int) -> dict[str, float]:
     """Median process CPU per image, in ms, the two decoders alternating round by round."""
     data, sides = sources(), decoders(shrink)
-    times: dict[str, list[float]] = {name: [] for name in sides}
-    for round_number in range(rounds):
-        order = list(sides) if round_number % 2 == 0 else list(reversed(sides))
-        for name in order:
-            started = time.process_time()
-            for item in data:
-                sides[name](item)
-            times[name].append((time.process_time() - started) / len(data) * 1000)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return cpu_ms_per_item(sides, data, rounds)
 
 
 def instructions_per_image(shrink: int) -> dict[str, float]:
-    def command_for(decoder: str) -> Callable[[int], list[str]]:
-        def command(passes: int) -> list[str]:
-            loop = ["--loop", decoder, "--passes", str(passes), "--shrink", str(shrink)]
-            return [sys.executable, "-m", "bench.decode_cost", *loop]
-
-        return command
-
-    return {decoder: per_item(command_for(decoder), len(PHOTOS)) for decoder in DECODERS}
+    return loop_instructions("bench.decode_cost", DECODERS, ["--shrink", str(shrink)], len(PHOTOS))
 
 
 def main(argv: list[str] | None = None) -> int:

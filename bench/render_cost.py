@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import sys
-import time
 from collections.abc import Callable
 
 os.environ.setdefault("VIPS_CONCURRENCY", "1")
 
 from bench.ceiling import configure_vips, transform
-from bench.instructions import per_item
+from bench.in_process import cpu_ms_per_item, loop_instructions
 from bench.mix import CORPUS_DIR
 from bench.scenarios import OutputFormat, Target
 
@@ -64,15 +61,7 @@ def cpu_per_image(output: OutputFormat, rounds: int) -> dict[str, float]:
     for render in sides.values():
         for item in data:
             render(item)
-    times: dict[str, list[float]] = {name: [] for name in sides}
-    for round_number in range(rounds):
-        order = list(sides) if round_number % 2 == 0 else list(reversed(sides))
-        for name in order:
-            started = time.process_time()
-            for item in data:
-                sides[name](item)
-            times[name].append((time.process_time() - started) / len(data) * 1000)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return cpu_ms_per_item(sides, data, rounds)
 
 
 def _loop(side: str, output: OutputFormat, passes: int) -> None:
@@ -83,14 +72,9 @@ def _loop(side: str, output: OutputFormat, passes: int) -> None:
 
 
 def instructions_per_image(output: OutputFormat) -> dict[str, float]:
-    def command_for(side: str) -> Callable[[int], list[str]]:
-        def command(passes: int) -> list[str]:
-            loop = ["--loop", side, "--passes", str(passes), "--format", output]
-            return [sys.executable, "-m", "bench.render_cost", *loop]
-
-        return command
-
-    return {side: per_item(command_for(side), len(SOURCES)) for side in ("ours", "ceiling")}
+    return loop_instructions(
+        "bench.render_cost", ("ours", "ceiling"), ["--format", output], len(SOURCES)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
