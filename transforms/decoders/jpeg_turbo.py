@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import ctypes
 import io
-import struct
 
 import pyvips
 from PIL import Image, JpegImagePlugin
+
+from transforms.decoders.pillow_failures import PILLOW_FAILURES
 
 MIN_SHRINK = 4
 """The smallest shrink-on-load at which libjpeg-turbo decodes (see above)."""
@@ -31,18 +32,6 @@ a baseline JPEG a few rows at a time: larger frames stay there."""
 BANDS = {"L": 1, "RGB": 3}
 STORED_BANDS = {"L": 1, "RGB": 4}
 """Pillow keeps colour as four bytes a pixel, the fourth unused."""
-_FAILURES = (
-    OSError,
-    ValueError,
-    SyntaxError,
-    EOFError,
-    IndexError,
-    KeyError,
-    TypeError,
-    RuntimeError,
-    struct.error,
-    Image.DecompressionBombError,
-)
 
 
 def decoded(data: bytes, header: pyvips.Image, shrink: int) -> pyvips.Image | None:
@@ -63,7 +52,7 @@ def decoded(data: bytes, header: pyvips.Image, shrink: int) -> pyvips.Image | No
         image.decodermaxblock = len(data)  # one call into the decoder: one wait for the GIL
         image.load()
         pixels = _shared(image)
-    except _FAILURES:
+    except PILLOW_FAILURES:
         return None
     if pixels.bands != bands:
         pixels = pixels.extract_band(0, n=bands)

@@ -20,6 +20,7 @@ import pyvips
 from PIL import BmpImagePlugin, IcoImagePlugin, Image
 
 from transforms.decoders import DecodeError
+from transforms.decoders.pillow_failures import PILLOW_FAILURES
 
 
 class FallbackFormat(StrEnum):
@@ -50,18 +51,7 @@ _GENERIC_BRANDS = frozenset({b"mif1", b"msf1"})
 _AV1_BRANDS = frozenset({b"avif", b"avis", b"avio"})
 _DIB_HEADER_SIZES = frozenset({12, 40, 52, 56, 64, 108, 124})
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_FAILURES = (
-    OSError,
-    ValueError,
-    SyntaxError,  # Pillow's "not a ... file"
-    EOFError,
-    RuntimeError,
-    IndexError,
-    TypeError,
-    struct.error,
-    Image.DecompressionBombError,
-    pyvips.Error,
-)
+_FAILURES = (*PILLOW_FAILURES, pyvips.Error)
 
 
 def sniff(data: bytes) -> FallbackFormat | None:
