@@ -16,8 +16,11 @@ CACHEGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-o
 def cpu_ms_per_item(
     sides: Mapping[str, Callable[[bytes], object]], data: Sequence[bytes], rounds: int
 ) -> dict[str, float]:
-    """Median process CPU per item, in ms, of each side over `data`, the sides' order reversed
-    every other round."""
+    """Median process CPU per item, in ms, of each side over `data` after one pass of each to
+    warm up, the sides' order reversed every other round."""
+    for side in sides.values():
+        for item in data:
+            side(item)
     times: dict[str, list[float]] = {name: [] for name in sides}
     for round_number in range(rounds):
         order = list(sides) if round_number % 2 == 0 else list(reversed(list(sides)))

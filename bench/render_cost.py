@@ -57,11 +57,7 @@ def sources() -> list[bytes]:
 
 def cpu_per_image(output: OutputFormat, rounds: int) -> dict[str, float]:
     """Median process CPU per image, in ms, the two sides alternating round by round."""
-    data, sides = sources(), renders(output)
-    for render in sides.values():
-        for item in data:
-            render(item)
-    return cpu_ms_per_item(sides, data, rounds)
+    return cpu_ms_per_item(renders(output), sources(), rounds)
 
 
 def _loop(side: str, output: OutputFormat, passes: int) -> None:
