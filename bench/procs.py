@@ -83,6 +83,22 @@ def usage(roots: list[int], proc: Path = PROC) -> Usage:
     )
 
 
+def wait_until_idle(
+    roots: list[int], *, window_s: float = 0.2, busy_share: float = 0.1, timeout_s: float = 15.0
+) -> bool:
+    """Poll until the tree used less than `busy_share` of a core over one `window_s`: the
+    requests still in flight when a load stopped are done. False if that took over `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    before = usage(roots).cpu_seconds
+    while time.monotonic() < deadline:
+        time.sleep(window_s)
+        after = usage(roots).cpu_seconds
+        if after - before < busy_share * window_s:
+            return True
+        before = after
+    return False
+
+
 SPAWNED_WORKER = "multiprocessing.spawn"
 """In the command line of a worker process uvicorn's supervisor starts (IMGPROXY_PROCESSES > 1)."""
 

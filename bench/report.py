@@ -10,6 +10,7 @@ from bench.machine import Machine
 from bench.measure import WRK_THREADS, Load
 from bench.nginx import nginx_version
 from bench.pyspy import RATE_HZ
+from bench.rounds import ROUNDS, round_seconds
 from bench.scenario_run import PROFILE_SECONDS, redis_version
 from bench.stacks import MIN_SAMPLES, CpuSplit, split_lines
 from bench.thumbor import thumbor_installed, thumbor_version
@@ -28,7 +29,8 @@ def header_lines(machine: Machine, cores: int, load: Load) -> list[str]:
         f"cores:     {cores} (ceiling threads, thumbor instances, our largest process count; "
         f"our workers: {2 * cores}, split across the processes)",
         f"load:      wrk -t{WRK_THREADS}, {load.duration_s} s measured "
-        f"after a {load.warmup_s} s warm-up",
+        f"after a {load.warmup_s} s warm-up; in miss scenarios {ROUNDS} alternating rounds of "
+        f"{round_seconds(load.duration_s)} s per server",
     ]
 
 

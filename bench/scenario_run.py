@@ -1,4 +1,5 @@
-"""Running one scenario: each server started fresh, checked once per URL, warmed up and measured."""
+"""Running one scenario: each server started fresh, checked once per URL, warmed up and measured;
+the sides of a miss scenario in alternating rounds (`bench.rounds`)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,9 +18,10 @@ from bench.ceiling import reference_outputs, run_ceiling
 from bench.measure import WRK_THREADS, Load, Preflight, drive, preflight, row_from
 from bench.mix import CORPUS_DIR, Photo
 from bench.nginx import Nginx
-from bench.procs import Sampler
+from bench.procs import Sampler, wait_until_idle
 from bench.pyspy import ProfileError, profiled_run, summarise
 from bench.record import Row
+from bench.rounds import ROUNDS, merged, round_order, round_seconds
 from bench.scenarios import (
     LOSSY,
     Scenario,
@@ -115,6 +117,34 @@ def calibrate_quality(
     return best[1], best[2]
 
 
+Round = Callable[[Load], Row]
+"""One side of a comparison, measured once under a load."""
+
+
+def _wrk_round(
+    ctx: Context,
+    scenario: Scenario,
+    label: str,
+    role: str,
+    base_url: str,
+    paths: list[str],
+    pids: list[int],
+    check: Preflight | None,
+    quality: int | None,
+    processes: int,
+) -> Round:
+    def measure(load: Load) -> Row:
+        print(f"  {label}: wrk -c{load.connections} {load.duration_s} s", flush=True)
+        result, sampler = drive(
+            base_url, paths, load, pids, ctx.scratch("wrk"), event_loops=role != "thumbor"
+        )
+        row = row_from(scenario.name, label, role, result, sampler, check, quality)
+        wait_until_idle(pids)  # so that what is still in flight runs in no other side's round
+        return replace(row, processes=processes)
+
+    return measure
+
+
 def _measure(
     ctx: Context,
     scenario: Scenario,
@@ -127,34 +157,67 @@ def _measure(
     quality: int | None,
     processes: int,
 ) -> Row:
-    load = replace(ctx.load, connections=scenario.connections)
-    print(f"  {label}: wrk -c{load.connections} {load.duration_s} s", flush=True)
-    result, sampler = drive(
-        base_url, paths, load, pids, ctx.scratch("wrk"), event_loops=role != "thumbor"
+    measure = _wrk_round(
+        ctx, scenario, label, role, base_url, paths, pids, check, quality, processes
     )
-    row = row_from(scenario.name, label, role, result, sampler, check, quality)
-    return replace(row, processes=processes)
+    return measure(replace(ctx.load, connections=scenario.connections))
+
+
+def _alternating(ctx: Context, scenario: Scenario, sides: list[Round]) -> list[Row]:
+    """Each side in `ROUNDS` rounds, taking turns; one merged row per side, in `sides` order.
+    The storm keeps one round: its 64 large images in flight take seconds to finish, too
+    large a share of a short round."""
+    rounds = ROUNDS if scenario.kind == "miss" else 1
+    load = replace(
+        ctx.load,
+        connections=scenario.connections,
+        duration_s=round_seconds(ctx.load.duration_s, rounds),
+    )
+    measured: list[list[Row]] = [[] for _ in sides]
+    for index in range(rounds):
+        print(f"  round {index + 1} of {rounds}", flush=True)
+        for position in round_order(range(len(sides)), index):
+            warm = load if index == 0 else replace(load, warmup_s=0)
+            measured[position].append(sides[position](warm))
+    return [merged(rounds) for rounds in measured]
+
+
+def _thumbor_side(
+    ctx: Context,
+    scenario: Scenario,
+    files: list[str],
+    target: Target,
+    stack: ExitStack,
+    *,
+    storage: bool = False,
+) -> tuple[Round, Preflight]:
+    """A thumbor cluster kept up until `stack` closes, checked once per URL."""
+    paths = [thumbor_path(ctx.origin.base_url, f, target) for f in files]
+    cluster = stack.enter_context(
+        ThumborCluster(ctx.scratch("thumbor"), ctx.cores, result_storage=storage)
+    )
+    check = preflight(cluster.base_url, paths)
+    measure = _wrk_round(
+        ctx,
+        scenario,
+        _thumbor_label(ctx.cores),
+        "thumbor",
+        cluster.base_url,
+        paths,
+        cluster.pids,
+        check,
+        80 if target.format in LOSSY else None,
+        ctx.cores,
+    )
+    return measure, check
 
 
 def _thumbor_row(
     ctx: Context, scenario: Scenario, files: list[str], target: Target, *, storage: bool = False
 ) -> tuple[Row, Preflight]:
-    paths = [thumbor_path(ctx.origin.base_url, f, target) for f in files]
-    with ThumborCluster(ctx.scratch("thumbor"), ctx.cores, result_storage=storage) as cluster:
-        check = preflight(cluster.base_url, paths)
-        row = _measure(
-            ctx,
-            scenario,
-            _thumbor_label(ctx.cores),
-            "thumbor",
-            cluster.base_url,
-            paths,
-            cluster.pids,
-            check,
-            80 if target.format in LOSSY else None,
-            ctx.cores,
-        )
-    return row, check
+    with ExitStack() as stack:
+        measure, check = _thumbor_side(ctx, scenario, files, target, stack, storage=storage)
+        return measure(replace(ctx.load, connections=scenario.connections)), check
 
 
 def _profile(
@@ -201,37 +264,37 @@ def _profiled_split(
 
 
 def _miss(ctx: Context, scenario: Scenario, files: list[str]) -> Outcome:
+    """Thumbor, ours with one process and with one per core, and the ceiling, all kept up and
+    measured in alternating rounds (`bench.rounds`); then py-spy on the one-process server."""
     outcome = Outcome()
-    rows, notes = outcome.rows, outcome.notes
     target = scenario.target
-    thumbor_check: Preflight | None = None
-    if ctx.with_thumbor and scenario.with_thumbor:
-        thumbor_row, thumbor_check = _thumbor_row(ctx, scenario, files, target)
-        rows.append(thumbor_row)
-    for processes in _process_counts(ctx.cores):
-        with _ours(ctx, processes, miss_settings(), "ours") as server:
+    sides: list[Round] = []
+    with ExitStack() as stack:
+        thumbor_check: Preflight | None = None
+        if ctx.with_thumbor and scenario.with_thumbor:
+            thumbor_side, thumbor_check = _thumbor_side(ctx, scenario, files, target, stack)
+            sides.append(thumbor_side)
+        profiled: tuple[ProxyServer, list[str]] | None = None
+        for processes in _process_counts(ctx.cores):
+            server = stack.enter_context(_ours(ctx, processes, miss_settings(), "ours"))
             if processes == 1 and thumbor_check and target.format in LOSSY:
-                paths_for = {
-                    q: [ours_path(ctx.origin.base_url, f, target.with_quality(q)) for f in files]
-                    for q in range(QUALITY_RANGE[0], QUALITY_RANGE[1] + 1)
-                }
-                matched, _ = calibrate_quality(server.base_url, paths_for, thumbor_check.mean_bytes)
-                target = target.with_quality(matched)
-                print(f"  quality {matched} matches thumbor's mean output size", flush=True)
-            paths = [ours_path(ctx.origin.base_url, f, target) for f in files]
-            check = preflight(server.base_url, paths)
+                target = _calibrated(ctx, server, files, target, thumbor_check)
+            check = preflight(
+                server.base_url, [ours_path(ctx.origin.base_url, f, target) for f in files]
+            )
             paths = distinct_misses(ctx.origin.base_url, files, target)
             if thumbor_check and check.dimensions != thumbor_check.dimensions:
-                notes.append(
+                outcome.notes.append(
                     f"{scenario.name}: output dimensions differ from thumbor's: "
                     f"{check.dimensions} vs {thumbor_check.dimensions}"
                 )
             quality = target.quality if target.format in LOSSY else None
-            rows.append(
-                _measure(
+            label = _ours_label(processes)
+            sides.append(
+                _wrk_round(
                     ctx,
                     scenario,
-                    _ours_label(processes),
+                    label,
                     "ours",
                     server.base_url,
                     paths,
@@ -241,34 +304,55 @@ def _miss(ctx: Context, scenario: Scenario, files: list[str]) -> Outcome:
                     processes,
                 )
             )
-            if processes == 1 and scenario.kind == "miss":
-                _profile(ctx, scenario, server, paths, outcome)
-    if scenario.kind == "miss" and scenario.with_ceiling:
-        rows.append(_ceiling_row(ctx, scenario, files, target))
+            if processes == 1:
+                profiled = (server, paths)
+        if scenario.kind == "miss" and scenario.with_ceiling:
+            sides.append(_ceiling_round(ctx, scenario, files, target))
+        outcome.rows.extend(_alternating(ctx, scenario, sides))
+        if profiled is not None and scenario.kind == "miss":
+            _profile(ctx, scenario, *profiled, outcome)
     return outcome
 
 
-def _ceiling_row(ctx: Context, scenario: Scenario, files: list[str], target: Target) -> Row:
+def _calibrated(
+    ctx: Context, server: ProxyServer, files: list[str], target: Target, thumbor: Preflight
+) -> Target:
+    """`target` at the quality whose mean output size matches thumbor's."""
+    paths_for = {
+        q: [ours_path(ctx.origin.base_url, f, target.with_quality(q)) for f in files]
+        for q in range(QUALITY_RANGE[0], QUALITY_RANGE[1] + 1)
+    }
+    matched, _ = calibrate_quality(server.base_url, paths_for, thumbor.mean_bytes)
+    print(f"  quality {matched} matches thumbor's mean output size", flush=True)
+    return target.with_quality(matched)
+
+
+def _ceiling_round(ctx: Context, scenario: Scenario, files: list[str], target: Target) -> Round:
     sources = [(CORPUS_DIR / f).read_bytes() for f in files]
     outputs = reference_outputs(sources, target)
-    print(f"  pyvips ceiling: {ctx.cores} threads {ctx.load.duration_s} s", flush=True)
-    result = run_ceiling(sources, target, ctx.cores, ctx.load.duration_s)
-    return Row(
-        scenario=scenario.name,
-        server=f"pyvips in-process, {ctx.cores} threads",
-        role="ceiling",
-        requests_per_sec=result.images_per_sec,
-        p50_ms=result.p50_ms,
-        p99_ms=result.p99_ms,
-        requests=result.jobs,
-        errors=0,
-        timeouts=0,
-        peak_rss_mb=None,
-        cpu_s_per_image=result.cpu_seconds / result.jobs if result.jobs else None,
-        mean_output_kb=statistics.fmean(o.size for o in outputs) / 1e3,
-        quality=target.quality if target.format in LOSSY else None,
-        processes=1,
-    )
+    label = f"pyvips in-process, {ctx.cores} threads"
+
+    def measure(load: Load) -> Row:
+        print(f"  pyvips ceiling: {ctx.cores} threads {load.duration_s} s", flush=True)
+        result = run_ceiling(sources, target, ctx.cores, load.duration_s)
+        return Row(
+            scenario=scenario.name,
+            server=label,
+            role="ceiling",
+            requests_per_sec=result.images_per_sec,
+            p50_ms=result.p50_ms,
+            p99_ms=result.p99_ms,
+            requests=result.jobs,
+            errors=0,
+            timeouts=0,
+            peak_rss_mb=None,
+            cpu_s_per_image=result.cpu_seconds / result.jobs if result.jobs else None,
+            mean_output_kb=statistics.fmean(o.size for o in outputs) / 1e3,
+            quality=target.quality if target.format in LOSSY else None,
+            processes=1,
+        )
+
+    return measure
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from bench.procs import (
     serving_processes,
     threads,
     threads_delta,
+    wait_until_idle,
 )
 
 
@@ -112,3 +113,18 @@ def test_the_sampler_tells_the_event_loop_thread_from_the_others() -> None:
     assert sampler.cpu_seconds > 0.05  # the thread hashed 300 MB
     assert sampler.loop_cpu_seconds < sampler.cpu_seconds / 4  # its main thread only waited
     assert Sampler([child.pid]).loop_cpu_seconds is None  # not asked for
+
+
+def test_waiting_for_a_tree_to_go_idle_ends_for_an_idle_one_and_not_for_a_busy_one() -> None:
+    idle = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        assert wait_until_idle([idle.pid], timeout_s=5.0)
+        assert not wait_until_idle([busy.pid], timeout_s=0.6)
+    finally:
+        busy.kill()
+        idle.kill()
+        busy.wait()
+        idle.wait()
