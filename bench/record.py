@@ -125,6 +125,16 @@ def _ours(rows: Sequence[Row], scenario: str) -> list[Row]:
     return [r for r in rows if r.scenario == scenario and r.role == "ours"]
 
 
+def _judged(target: str, measured: str, met: bool, compared: Sequence[Row | None]) -> Verdict:
+    """A verdict, or only a report when a row it compares lost requests: a server that failed
+    some of its load did less work, and its throughput, CPU and memory say so."""
+    failed = [r for r in compared if r is not None and (r.errors or r.timeouts)]
+    if not failed:
+        return Verdict(target, measured, met)
+    lost = ", ".join(f"{r.server} failed {r.errors + r.timeouts} requests" for r in failed)
+    return Verdict(target, f"{measured}; not judged: {lost}", None)
+
+
 def _overhead_verdicts(rows: Sequence[Row]) -> list[Verdict]:
     verdicts: list[Verdict] = []
     for row in rows:
@@ -132,11 +142,12 @@ def _overhead_verdicts(rows: Sequence[Row]) -> list[Verdict]:
         if extra is None or ceiling is None:
             continue
         verdicts.append(
-            Verdict(
+            _judged(
                 f"{row.scenario} {row.server}: overhead over the codec floor "
                 f"<= {OVERHEAD_MS:g} ms per miss",
                 f"{extra:.1f} ms ({_num(cpu_ms(row))} - {_num(cpu_ms(ceiling))} ms per image)",
                 extra <= OVERHEAD_MS,
+                [row, ceiling],
             )
         )
     return verdicts
@@ -148,10 +159,11 @@ def _ceiling_verdicts(rows: Sequence[Row]) -> list[Verdict]:
         share = ratio(rows, row, "ceiling") if is_miss(row) and row.processes == 1 else None
         if share is not None:
             verdicts.append(
-                Verdict(
+                _judged(
                     f"{row.scenario} {row.server} >= {CEILING_SHARE}x the pyvips ceiling",
                     f"{share:.2f}x",
                     share >= CEILING_SHARE,
+                    [row, _match(rows, row, "ceiling")],
                 )
             )
     return verdicts
@@ -169,10 +181,11 @@ def _thumbor_verdicts(rows: Sequence[Row]) -> list[Verdict]:
                 verdicts.append(Verdict(f"{scenario} {row.server} vs thumbor", f"{got:.2f}x", None))
             else:
                 verdicts.append(
-                    Verdict(
+                    _judged(
                         f"{scenario} {row.server} >= {wanted}x thumbor",
                         f"{got:.2f}x",
                         got >= wanted,
+                        [row, _match(rows, row, "thumbor")],
                     )
                 )
     return verdicts
@@ -183,12 +196,13 @@ def _storm_verdicts(rows: Sequence[Row]) -> list[Verdict]:
     if thumbor is None or not thumbor.peak_rss_mb:
         return []
     return [
-        Verdict(
+        _judged(
             f"storm {row.server} peak RSS <= thumbor's",
             f"{row.peak_rss_mb:.0f} MB vs {thumbor.peak_rss_mb:.0f} MB "
             f"({row.peak_rss_mb / thumbor.peak_rss_mb:.0%}); throughput "
             f"{row.requests_per_sec:.1f} vs {thumbor.requests_per_sec:.1f} req/s",
             row.peak_rss_mb <= thumbor.peak_rss_mb,
+            [row, thumbor],
         )
         for row in _ours(rows, "storm")
         if row.peak_rss_mb is not None
@@ -204,19 +218,21 @@ def _hit_verdicts(rows: Sequence[Row]) -> list[Verdict]:
                 continue
             got = row.requests_per_sec / bare.requests_per_sec
             verdicts.append(
-                Verdict(
+                _judged(
                     f"{scenario} {row.server} >= {share:.0%} of {bare.server}",
                     f"{got:.0%}",
                     got >= share,
+                    [row, bare],
                 )
             )
             if bare.p99_ms:
                 p99 = row.p99_ms / bare.p99_ms
                 verdicts.append(
-                    Verdict(
+                    _judged(
                         f"{scenario} {row.server} p99 <= {p99_times:g}x the p99 of {bare.server}",
                         f"{row.p99_ms:.1f} ms vs {bare.p99_ms:.1f} ms ({p99:.2f}x)",
                         p99 <= p99_times,
+                        [row, bare],
                     )
                 )
     return verdicts

@@ -97,3 +97,22 @@ def test_effects_are_reported_beside_the_plain_miss_of_the_same_server() -> None
     unsharp = "miss-jpeg-unsharp ours 1: CPU per image beside miss-jpeg"
     assert FOUND[unsharp] == ("22.5 ms vs 19.5 ms (+3.0 ms, 1.15x)", None)
     assert "miss-jpeg-unsharp ours 3: CPU per image beside miss-jpeg" not in FOUND, "no plain row"
+
+
+def test_a_comparison_with_a_row_that_lost_requests_is_reported_not_judged() -> None:
+    rows = [
+        _row("storm", "thumbor", "thumbor", 7.5, peak_rss_mb=215.0, processes=2, errors=27),
+        _row("storm", "ours 1", "ours", 14.8, peak_rss_mb=295.0),
+        _row("miss-jpeg", "ours 1", "ours", 60.0, cpu_s_per_image=0.030, timeouts=2),
+        _row("miss-jpeg", "ceiling", "ceiling", 100.0, cpu_s_per_image=0.017),
+    ]
+    found = {v.target: (v.measured, v.met) for v in verdicts(rows)}
+    assert found["storm ours 1 peak RSS <= thumbor's"] == (
+        "295 MB vs 215 MB (137%); throughput 14.8 vs 7.5 req/s; "
+        "not judged: thumbor failed 27 requests",
+        None,
+    )
+    assert found["miss-jpeg ours 1 >= 0.9x the pyvips ceiling"] == (
+        "0.60x; not judged: ours 1 failed 2 requests",
+        None,
+    )
