@@ -145,22 +145,32 @@ def _wrk_round(
     return measure
 
 
-def _measure(
+def _ours_round(
     ctx: Context,
     scenario: Scenario,
-    label: str,
-    role: str,
-    base_url: str,
+    server: ProxyServer,
     paths: list[str],
-    pids: list[int],
-    check: Preflight | None,
+    check: Preflight,
     quality: int | None,
-    processes: int,
-) -> Row:
-    measure = _wrk_round(
-        ctx, scenario, label, role, base_url, paths, pids, check, quality, processes
+) -> Round:
+    label = _ours_label(server.processes)
+    return _wrk_round(
+        ctx,
+        scenario,
+        label,
+        "ours",
+        server.base_url,
+        paths,
+        [server.pid],
+        check,
+        quality,
+        server.processes,
     )
-    return measure(replace(ctx.load, connections=scenario.connections))
+
+
+def _full_load(ctx: Context, scenario: Scenario) -> Load:
+    """The run's load at the scenario's connections, for a side measured in one go."""
+    return replace(ctx.load, connections=scenario.connections)
 
 
 def _alternating(ctx: Context, scenario: Scenario, sides: list[Round]) -> list[Row]:
@@ -217,7 +227,7 @@ def _thumbor_row(
 ) -> tuple[Row, Preflight]:
     with ExitStack() as stack:
         measure, check = _thumbor_side(ctx, scenario, files, target, stack, storage=storage)
-        return measure(replace(ctx.load, connections=scenario.connections)), check
+        return measure(_full_load(ctx, scenario)), check
 
 
 def _profile(
@@ -289,21 +299,7 @@ def _miss(ctx: Context, scenario: Scenario, files: list[str]) -> Outcome:
                     f"{check.dimensions} vs {thumbor_check.dimensions}"
                 )
             quality = target.quality if target.format in LOSSY else None
-            label = _ours_label(processes)
-            sides.append(
-                _wrk_round(
-                    ctx,
-                    scenario,
-                    label,
-                    "ours",
-                    server.base_url,
-                    paths,
-                    [server.pid],
-                    check,
-                    quality,
-                    processes,
-                )
-            )
+            sides.append(_ours_round(ctx, scenario, server, paths, check, quality))
             if processes == 1:
                 profiled = (server, paths)
         if scenario.kind == "miss" and scenario.with_ceiling:
@@ -404,7 +400,7 @@ def _bare_row(
         check = preflight(bare.base_url, paths)
         kind = "bare Starlette" if redis_url is None else "bare redis GET"
         label = f"{kind}, {processes} process{'es' if processes > 1 else ''}"
-        return _measure(
+        measure = _wrk_round(
             ctx,
             scenario,
             label,
@@ -416,6 +412,7 @@ def _bare_row(
             None,
             processes,
         )
+        return measure(_full_load(ctx, scenario))
 
 
 def _hits(ctx: Context, scenario: Scenario, files: list[str]) -> Outcome:
@@ -431,20 +428,8 @@ def _hits(ctx: Context, scenario: Scenario, files: list[str]) -> Outcome:
         for processes in _process_counts(ctx.cores):
             with _ours(ctx, processes, settings, "ours-hit") as server:
                 check = preflight(server.base_url, paths)
-                rows.append(
-                    _measure(
-                        ctx,
-                        scenario,
-                        _ours_label(processes),
-                        "ours",
-                        server.base_url,
-                        paths,
-                        [server.pid],
-                        check,
-                        target.quality,
-                        processes,
-                    )
-                )
+                measure = _ours_round(ctx, scenario, server, paths, check, target.quality)
+                rows.append(measure(_full_load(ctx, scenario)))
             rows.append(_bare_row(ctx, scenario, check.bodies, processes, redis_url))
     if ctx.with_thumbor and scenario.with_thumbor:
         rows.append(_thumbor_row(ctx, scenario, files, target, storage=True)[0])
