@@ -39,11 +39,15 @@ def round_order(sides: Sequence[Side], index: int) -> list[Side]:
 
 
 def _weighted(values: Sequence[float | None], weights: Sequence[int]) -> float | None:
-    pairs = [(value, weight) for value, weight in zip(values, weights, strict=True) if weight]
-    if not pairs or any(value is None for value, _ in pairs):
-        return None
-    total = sum(weight for _, weight in pairs)
-    return sum(value * weight for value, weight in pairs if value is not None) / total
+    """The mean of `values` weighted by `weights`; None when any weighed value is missing."""
+    total, weighed = 0, 0.0
+    for value, weight in zip(values, weights, strict=True):
+        if not weight:
+            continue
+        if value is None:
+            return None
+        total, weighed = total + weight, weighed + value * weight
+    return weighed / total if total else None
 
 
 def merged(rounds: Sequence[Row]) -> Row:

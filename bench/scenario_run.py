@@ -177,19 +177,19 @@ def _alternating(ctx: Context, scenario: Scenario, sides: list[Round]) -> list[R
     """Each side in `ROUNDS` rounds, taking turns; one merged row per side, in `sides` order.
     The storm keeps one round: its 64 large images in flight take seconds to finish, too
     large a share of a short round."""
-    rounds = ROUNDS if scenario.kind == "miss" else 1
+    count = ROUNDS if scenario.kind == "miss" else 1
     load = replace(
         ctx.load,
         connections=scenario.connections,
-        duration_s=round_seconds(ctx.load.duration_s, rounds),
+        duration_s=round_seconds(ctx.load.duration_s, count),
     )
     measured: list[list[Row]] = [[] for _ in sides]
-    for index in range(rounds):
-        print(f"  round {index + 1} of {rounds}", flush=True)
+    for index in range(count):
+        print(f"  round {index + 1} of {count}", flush=True)
         for position in round_order(range(len(sides)), index):
             warm = load if index == 0 else replace(load, warmup_s=0)
             measured[position].append(sides[position](warm))
-    return [merged(rounds) for rounds in measured]
+    return [merged(side_rounds) for side_rounds in measured]
 
 
 def _thumbor_side(
