@@ -5,7 +5,8 @@ driven at once share every spell of that noise. Each round runs one wrk per serv
 same time (both servers read `bench/photos` from the local filesystem, every request a
 miss) and compares the CPU each process tree spent per request, from /proc. The servers
 compete for the same cores, so requests per second are not comparable, only CPU per request.
-Let `--glob` match several photos: identical requests in flight at once share one render.
+Every request is a distinct URL (each photo under `COPIES` cachebusters), so no two
+requests in flight share a render, and the side whose wrk starts first alternates by round.
 
     .venv/bin/python -m bench.twin --tree-a /path/to/main --tree-b . \\
         [--setting-b MALLOC_TRIM_THRESHOLD_=33554432] [--glob 'jpeg-large-*.jpg'] \\
@@ -33,6 +34,8 @@ from bench.wrk import WrkResult, lua_script, run_wrk
 WORKERS = 4
 CONNECTIONS = 8
 WARMUP_S = 2
+COPIES = 200
+"""Cachebusters per photo: more distinct URLs than a round sends, none of them in flight twice."""
 
 
 @dataclass(frozen=True)
@@ -75,14 +78,26 @@ def summary(rounds: Sequence[Round]) -> str:
     return f"B/A CPU per request: median {statistics.median(ratios):.3f} ({listed})"
 
 
-def request_paths(glob: str, options: str, extension: str) -> list[str]:
+def request_paths(glob: str, options: str, extension: str, copies: int = COPIES) -> list[str]:
+    """Each matching photo under `copies` cachebusters, photos interleaved."""
     names = sorted(path.name for path in PHOTOS.glob(glob))
     if not names:
         raise ValueError(f"no photo in {PHOTOS} matches {glob!r}")
-    return [f"/insecure/{options}/plain/local:///{name}@{extension}" for name in names]
+    return [
+        f"/insecure/{options}/cb:{copy}/plain/local:///{name}@{extension}"
+        for copy in range(copies)
+        for name in names
+    ]
 
 
-def _measure(servers: Sequence[ProxyServer], script: Path, duration_s: int) -> list[Side]:
+def start_order(count: int, round_index: int) -> list[int]:
+    """The servers' wrk start in turn, rotated by one each round."""
+    return [(round_index + offset) % count for offset in range(count)]
+
+
+def _measure(
+    servers: Sequence[ProxyServer], script: Path, duration_s: int, round_index: int = 0
+) -> list[Side]:
     results: list[WrkResult | None] = [None] * len(servers)
 
     def drive(index: int) -> None:
@@ -95,7 +110,8 @@ def _measure(servers: Sequence[ProxyServer], script: Path, duration_s: int) -> l
         )
 
     before = [usage([server.pid]).cpu_seconds for server in servers]
-    threads = [threading.Thread(target=drive, args=(i,)) for i in range(len(servers))]
+    order = start_order(len(servers), round_index)
+    threads = [threading.Thread(target=drive, args=(i,)) for i in order]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -147,7 +163,7 @@ def main() -> None:
             _measure(servers, script, WARMUP_S)
             rounds = []
             for index in range(args.rounds):
-                a, b = _measure(servers, script, args.duration)
+                a, b = _measure(servers, script, args.duration, index)
                 rounds.append(Round(a, b))
                 print(rounds[-1].line(index), flush=True)
             print(summary(rounds))

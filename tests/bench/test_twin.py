@@ -4,7 +4,7 @@
 import pytest
 
 from bench.server import settings_from
-from bench.twin import Round, Side, request_paths, summary
+from bench.twin import Round, Side, request_paths, start_order, summary
 
 
 def test_a_round_compares_cpu_per_request_not_requests() -> None:
@@ -33,11 +33,19 @@ def test_settings_are_name_value_pairs() -> None:
         settings_from(["A"])
 
 
-def test_paths_ask_for_every_matching_photo_unsigned() -> None:
-    paths = request_paths("jpeg-large-*.jpg", "rs:fit:300:300", "webp")
+def test_paths_ask_for_every_matching_photo_unsigned_each_under_distinct_cachebusters() -> None:
+    paths = request_paths("jpeg-large-*.jpg", "rs:fit:300:300", "webp", copies=2)
     assert paths == [
-        "/insecure/rs:fit:300:300/plain/local:///jpeg-large-20mp-5470x3646.jpg@webp",
-        "/insecure/rs:fit:300:300/plain/local:///jpeg-large-24mp-6000x4000.jpg@webp",
+        "/insecure/rs:fit:300:300/cb:0/plain/local:///jpeg-large-20mp-5470x3646.jpg@webp",
+        "/insecure/rs:fit:300:300/cb:0/plain/local:///jpeg-large-24mp-6000x4000.jpg@webp",
+        "/insecure/rs:fit:300:300/cb:1/plain/local:///jpeg-large-20mp-5470x3646.jpg@webp",
+        "/insecure/rs:fit:300:300/cb:1/plain/local:///jpeg-large-24mp-6000x4000.jpg@webp",
     ]
+    assert len(set(request_paths("jpeg-*.jpg", "rs:fit:300:300", "jpg"))) > 1000
     with pytest.raises(ValueError, match="no photo"):
         request_paths("nothing-*.gif", "rs:fit:300:300", "jpg")
+
+
+def test_the_side_whose_load_starts_first_alternates_by_round() -> None:
+    assert [start_order(2, index) for index in range(4)] == [[0, 1], [1, 0], [0, 1], [1, 0]]
+    assert start_order(3, 1) == [1, 2, 0]
