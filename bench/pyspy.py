@@ -14,13 +14,16 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.procs import ThreadCpu, threads, threads_delta
-from bench.stacks import CpuSplit, parse_raw, split_cpu
+from bench.stacks import MIN_SAMPLES, CpuSplit, parse_raw, split_cpu
 from bench.wrk import run_wrk
 
+ATTEMPTS = 2
+"""Native runs taken when the first has too few working samples (see `best_split`)."""
 RATE_HZ = 50
 """Samples per second. At 100 Hz, on two busy cores, py-spy fell seconds behind and lost about
 two samples in five while unwinding the native stacks of twenty threads."""
@@ -47,6 +50,8 @@ class ProfiledRun:
     requests: int
     thread_cpu: dict[int, ThreadCpu]
     """CPU ticks of each thread of the process over the run."""
+    native: bool = True
+    """Native frames were unwound (`--native`); else the stacks are Python's only."""
 
 
 def _reason(output: str) -> str:
@@ -85,12 +90,15 @@ def profiled_run(
     raw_path: Path,
     wrk_threads: int,
     seconds: int = SECONDS,
+    *,
+    native: bool = True,
 ) -> ProfiledRun:
-    """py-spy on `pid` for `seconds` while wrk runs the same length over `script`'s URLs."""
+    """py-spy on `pid` for `seconds` while wrk runs the same length over `script`'s URLs;
+    `native`: unwind native stacks too."""
     command = [
         py_spy_binary(),
         "record",
-        "--native",
+        *(["--native"] if native else []),
         "--threads",
         "--format",
         "raw",
@@ -118,9 +126,36 @@ def profiled_run(
             spy.wait()
     if spy.returncode != 0 or not raw_path.exists():
         raise ProfileError(f"py-spy exited with code {spy.returncode}: {_reason(rest)}")
-    return ProfiledRun(raw_path, result.requests, threads_delta(before, after))
+    return ProfiledRun(raw_path, result.requests, threads_delta(before, after), native)
 
 
 def summarise(scenario: str, run: ProfiledRun, loop_tid: int) -> CpuSplit:
     stacks = parse_raw(run.raw_path.read_text(encoding="utf-8", errors="replace"))
-    return split_cpu(scenario, stacks, run.thread_cpu, loop_tid, run.requests)
+    return split_cpu(scenario, stacks, run.thread_cpu, loop_tid, run.requests, native=run.native)
+
+
+def best_split(
+    take: Callable[[Path, bool], CpuSplit], directory: Path, name: str, notes: list[str]
+) -> CpuSplit | None:
+    """The fullest of up to `ATTEMPTS` native runs (`take(raw_path, native)`), stopping at one
+    with `MIN_SAMPLES`; when py-spy cannot unwind native stacks, one run of Python stacks only.
+    What went wrong goes to `notes`; None when no run could be taken."""
+    splits: list[CpuSplit] = []
+    try:
+        for attempt in range(ATTEMPTS):
+            suffix = f"-{attempt + 1}" if attempt else ""
+            splits.append(take(directory / f"{name}{suffix}.txt", True))
+            if splits[-1].samples >= MIN_SAMPLES:
+                break
+    except ProfileError as error:
+        notes.append(f"{name}: no native profile: {error}")
+        try:
+            splits.append(take(directory / f"{name}-python.txt", False))
+        except ProfileError as second:
+            notes.append(f"{name}: no profile: {second}")
+    if not splits:
+        return None
+    best = max(splits, key=lambda split: split.samples)
+    if best.samples < MIN_SAMPLES:
+        notes.append(f"{name}: py-spy took {best.samples} working samples, too few to split")
+    return best

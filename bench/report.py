@@ -61,7 +61,10 @@ def profile_lines(splits: list[CpuSplit]) -> list[str]:
         "through Pillow. py-spy pauses the process "
         "for each sample, so this run is slower than the measured one: read the shares, not "
         f"the totals. A run with fewer than {MIN_SAMPLES} working samples is taken once more; "
-        "if that one has no more, its row shows no split."
+        "if that one has no more, its row shows no split. Where py-spy cannot unwind the "
+        "native stacks (libunwind's UNW_EBADREG, see the notes), the run is taken from Python "
+        "stacks only and its row says so: a pyvips call counts as `libvips` whole, and waits "
+        "for the GIL cannot be told from work (n/a)."
     )
     if not splits:
         return [

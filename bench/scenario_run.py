@@ -19,7 +19,7 @@ from bench.measure import WRK_THREADS, Load, Preflight, drive, preflight, row_fr
 from bench.mix import CORPUS_DIR, Photo
 from bench.nginx import Nginx
 from bench.procs import Sampler, wait_until_idle
-from bench.pyspy import ProfileError, profiled_run, summarise
+from bench.pyspy import best_split, profiled_run, summarise
 from bench.record import Row
 from bench.rounds import ROUNDS, merged, round_order, round_seconds
 from bench.scenarios import (
@@ -32,7 +32,7 @@ from bench.scenarios import (
     thumbor_path,
 )
 from bench.server import HOST, ManagedProcess, ProxyServer, free_port, miss_settings
-from bench.stacks import MIN_SAMPLES, CpuSplit
+from bench.stacks import CpuSplit
 from bench.stampede import metric_value, stampede
 from bench.stats import percentile
 from bench.thumbor import ThumborCluster
@@ -40,7 +40,6 @@ from bench.wrk import lua_script
 
 QUALITY_RANGE = (30, 95)
 PROFILE_SECONDS = 6
-PROFILE_ATTEMPTS = 2
 PROCESSING_RUNS = "imgproxy_request_span_duration_seconds_count"
 
 
@@ -238,29 +237,20 @@ def _profile(
         return
     script = ctx.scratch("profile") / "paths.lua"
     script.write_text(lua_script(paths, WRK_THREADS), encoding="utf-8")
-    splits: list[CpuSplit] = []
-    try:
-        for attempt in range(PROFILE_ATTEMPTS):
-            suffix = f"-{attempt + 1}" if attempt else ""
-            raw_path = ctx.profile_dir / f"{scenario.name}{suffix}.txt"
-            splits.append(_profiled_split(scenario, server, script, raw_path))
-            if splits[-1].samples >= MIN_SAMPLES:
-                break
-    except ProfileError as error:
-        outcome.notes.append(f"{scenario.name}: no profile: {error}")
-        return
-    best = max(splits, key=lambda split: split.samples)
-    if best.samples < MIN_SAMPLES:
-        outcome.notes.append(
-            f"{scenario.name}: py-spy took {best.samples} working samples, too few to split"
-        )
-    outcome.splits.append(best)
+
+    def take(raw_path: Path, native: bool) -> CpuSplit:
+        return _profiled_split(scenario, server, script, raw_path, native=native)
+
+    split = best_split(take, ctx.profile_dir, scenario.name, outcome.notes)
+    if split is not None:
+        outcome.splits.append(split)
 
 
 def _profiled_split(
-    scenario: Scenario, server: ProxyServer, script: Path, raw_path: Path
+    scenario: Scenario, server: ProxyServer, script: Path, raw_path: Path, *, native: bool = True
 ) -> CpuSplit:
-    print(f"  py-spy on {_ours_label(1)}: {PROFILE_SECONDS} s of wrk", flush=True)
+    stacks = "" if native else ", Python stacks only"
+    print(f"  py-spy on {_ours_label(1)}: {PROFILE_SECONDS} s of wrk{stacks}", flush=True)
     run = profiled_run(
         server.pid,
         server.base_url,
@@ -269,6 +259,7 @@ def _profiled_split(
         raw_path,
         min(WRK_THREADS, scenario.connections),
         PROFILE_SECONDS,
+        native=native,
     )
     return summarise(scenario.name, run, server.pid)
 

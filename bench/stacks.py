@@ -21,7 +21,9 @@ from bench.procs import TICKS_PER_S, ThreadCpu
 
 Work = Literal["fetch", "HTTP in/out", "Python around libvips", "libvips", "other"]
 WORK: tuple[Work, ...] = ("fetch", "HTTP in/out", "Python around libvips", "libvips", "other")
-Kind = Work | Literal["waiting for the GIL", "idle"]
+Kind = Work | Literal["waiting for the GIL", "idle", "unseen"]
+"""`unseen`: a sample of Python stacks only (no `--native`) with no frame at all, which says
+nothing of what the thread did."""
 
 _PYTHON_FILE = re.compile(r"\.pyx?(:\d+)?$|^<frozen ")
 _THREAD = re.compile(r"^thread \((0x[0-9a-fA-F]+|\d+)\)(?:: (.*))?$")
@@ -155,22 +157,28 @@ def _in(frame: Frame, prefixes: Iterable[str]) -> bool:
     return any(frame.where.startswith(p) for p in prefixes)
 
 
-def classify(stack: Stack, loop_tid: int) -> Kind:
+def classify(stack: Stack, loop_tid: int, *, native: bool = True) -> Kind:
     """Waits first; then the fetch wherever it runs; native libvips and codec code; then by
     thread: the event loop's other work is `HTTP in/out`, a pool thread's Python is `Python
-    around libvips`."""
+    around libvips`. Without native frames (`native` False) a stack whose innermost frame is
+    pyvips' is counted as `libvips`: the native call below it cannot be told from pyvips' own
+    Python, and waits cannot be seen at all."""
+    if not native and not stack.frames:
+        return "unseen"
     waiting = _wait(stack.native_tail)
     if waiting is not None:
         return waiting
     python = [f for f in stack.frames if f.is_python]
-    native = [f for f in stack.frames if not f.is_python]
+    native_frames = [f for f in stack.frames if not f.is_python]
     if any(_in(f, FETCH_FILES + FETCH_PACKAGES) for f in python) or any(
-        any(lib in f.where for lib in FETCH_LIBRARIES) for f in native
+        any(lib in f.where for lib in FETCH_LIBRARIES) for f in native_frames
     ):
         return "fetch"
     if any("vips" in f.where for f in stack.native_tail) and (
         not python or any(_in(f, ("pyvips/",)) for f in python)
     ):
+        return "libvips"
+    if not native and _in(stack.frames[-1], ("pyvips/",)):
         return "libvips"
     if any(code in f.where for f in stack.native_tail for code in CODEC_CODE):
         return "libvips"
@@ -198,6 +206,8 @@ class CpuSplit:
     """Samples waiting for the GIL over all samples that are not idle."""
     samples: int = 0
     """Samples that are not idle."""
+    native: bool = True
+    """From native and Python stacks; else Python's only (see `classify`)."""
 
 
 def split_cpu(
@@ -206,11 +216,14 @@ def split_cpu(
     thread_cpu: Mapping[int, ThreadCpu],
     loop_tid: int,
     requests: int,
+    *,
+    native: bool = True,
 ) -> CpuSplit:
     """Each thread's CPU over the run, shared among its kinds of work by its samples."""
     per_thread: dict[int, Counter[Kind]] = {}
     for stack in stacks:
-        per_thread.setdefault(stack.tid, Counter())[classify(stack, loop_tid)] += stack.count
+        kind = classify(stack, loop_tid, native=native)
+        per_thread.setdefault(stack.tid, Counter())[kind] += stack.count
     seconds: dict[str, float] = dict.fromkeys(WORK, 0.0)
     for tid, cpu in thread_cpu.items():
         cpu_s = max(0, cpu.cpu_ticks) / TICKS_PER_S
@@ -226,7 +239,7 @@ def split_cpu(
     counted = Counter[Kind]()
     for kinds in per_thread.values():
         counted.update(kinds)
-    busy = sum(n for kind, n in counted.items() if kind != "idle")
+    busy = sum(n for kind, n in counted.items() if kind not in ("idle", "unseen"))
     per_image = 1000.0 / requests if requests else 0.0
     loop = thread_cpu.get(loop_tid)
     return CpuSplit(
@@ -237,6 +250,7 @@ def split_cpu(
         work_ms={work: s * per_image for work, s in seconds.items()},
         gil_share=counted["waiting for the GIL"] / busy if busy else 0.0,
         samples=busy,
+        native=native,
     )
 
 
@@ -262,9 +276,10 @@ def split_lines(splits: Sequence[CpuSplit]) -> list[str]:
             else ""
             for w in WORK
         )
-        gil = f"{split.gil_share:.0%}" if shown else ""
+        gil = ("n/a" if not split.native else f"{split.gil_share:.0%}") if shown else ""
+        scenario = split.scenario if split.native else f"{split.scenario} (Python stacks only)"
         lines.append(
-            f"| {split.scenario} | {split.requests} | {split.cpu_ms:.1f} | {split.loop_ms:.2f} "
+            f"| {scenario} | {split.requests} | {split.cpu_ms:.1f} | {split.loop_ms:.2f} "
             f"| {cells} | {gil} | {split.samples} |"
         )
     return lines

@@ -199,3 +199,49 @@ def test_a_curl_download_is_a_fetch_and_anyio_in_the_server_is_not() -> None:
     )
     assert classify(curl, loop_tid=500) == "fetch"
     assert classify(server, loop_tid=500) == "HTTP in/out"
+
+
+PYTHON_ONLY = [
+    (
+        "thread (501): vips_0;Thread.run (threading.py:982);",
+        "_worker (concurrent/futures/thread.py:83);render (transforms/pipeline.py:299);"
+        f"{CALL}".rstrip(";"),
+        30,
+    ),
+    (POOL, "_read_scan (transforms/short_data.py:104)", 10),
+    (TASK.replace("task_step (_asynciomodule.c:2990);", ""), "serve (imgproxy/endpoints.py:9)", 5),
+    ("thread (502)", "", 40),
+]
+
+
+def test_python_stacks_only_count_a_pyvips_call_as_libvips_and_say_nothing_of_frameless_ones() -> (
+    None
+):
+    stacks = parse_raw(_raw(PYTHON_ONLY))
+    assert [classify(stack, loop_tid=500, native=False) for stack in stacks] == [
+        "libvips",  # inside a pyvips call: native libvips, or pyvips' own Python
+        "Python around libvips",
+        "HTTP in/out",
+        "unseen",  # a libvips thread with no Python frame
+    ]
+    assert classify(stacks[0], loop_tid=500) == "Python around libvips"  # with --native
+
+
+def test_a_split_from_python_stacks_only_says_so_and_shows_no_gil_share() -> None:
+    thread_cpu = dict([_cpu(500, 1.0), _cpu(501, 2.0), _cpu(502, 3.0, "libvips worker")])
+    stacks = parse_raw(_raw(PYTHON_ONLY * 3))
+    split = split_cpu("miss-jpeg-unsharp", stacks, thread_cpu, 500, requests=100, native=False)
+    assert split.work_ms == pytest.approx(
+        {
+            "fetch": 0.0,
+            "HTTP in/out": 10.0,
+            "Python around libvips": 1000 * (2.0 * 10 / 40) / 100,
+            "libvips": 1000 * (2.0 * 30 / 40 + 3.0) / 100,  # the frameless thread by its name
+            "other": 0.0,
+        }
+    )
+    assert split.samples == 3 * 45  # frameless samples are not counted as work
+    assert split_lines([split])[2] == (
+        "| miss-jpeg-unsharp (Python stacks only) | 100 | 60.0 | 10.00 | 0.0 (0%) | 10.0 (17%) "
+        "| 5.0 (8%) | 45.0 (75%) | 0.0 (0%) | n/a | 135 |"
+    )
