@@ -29,8 +29,8 @@ def header_lines(machine: Machine, cores: int, load: Load) -> list[str]:
         f"cores:     {cores} (ceiling threads, thumbor instances, our largest process count; "
         f"our workers: {2 * cores}, split across the processes)",
         f"load:      wrk -t{WRK_THREADS}, {load.duration_s} s measured "
-        f"after a {load.warmup_s} s warm-up; in miss scenarios {ROUNDS} alternating rounds of "
-        f"{round_seconds(load.duration_s)} s per server",
+        f"after a {load.warmup_s} s warm-up; in miss and hit scenarios {ROUNDS} alternating "
+        f"rounds of {round_seconds(load.duration_s)} s per server (thumbor's hits in one go)",
     ]
 
 

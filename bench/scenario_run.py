@@ -176,7 +176,7 @@ def _alternating(ctx: Context, scenario: Scenario, sides: list[Round]) -> list[R
     """Each side in `ROUNDS` rounds, taking turns; one merged row per side, in `sides` order.
     The storm keeps one round: its 64 large images in flight take seconds to finish, too
     large a share of a short round."""
-    count = ROUNDS if scenario.kind == "miss" else 1
+    count = 1 if scenario.kind == "storm" else ROUNDS
     load = replace(
         ctx.load,
         connections=scenario.connections,
@@ -362,10 +362,16 @@ def redis_server(workdir: Path) -> Iterator[str]:
         yield f"redis://{HOST}:{port}/0"
 
 
-def _bare_row(
-    ctx: Context, scenario: Scenario, bodies: list[bytes], processes: int, redis_url: str | None
-) -> Row:
-    """The bare endpoint answering `bodies`: from memory, or with one Redis GET each."""
+def _bare_side(
+    ctx: Context,
+    scenario: Scenario,
+    bodies: list[bytes],
+    processes: int,
+    redis_url: str | None,
+    stack: ExitStack,
+) -> Round:
+    """The bare endpoint answering `bodies` (from memory, or with one Redis GET each), kept up
+    by `stack`."""
     directory = ctx.scratch("bare")
     names = []
     for index, body in enumerate(bodies):
@@ -384,29 +390,23 @@ def _bare_row(
         str(processes),
         *([] if redis_url is None else ["--redis", redis_url]),
     ]
-    with ManagedProcess(
-        command, directory / "bare.log", health_url=f"http://{HOST}:{port}/health", port=port
-    ) as bare:
-        paths = [f"/{name}" for name in names]
-        check = preflight(bare.base_url, paths)
-        kind = "bare Starlette" if redis_url is None else "bare redis GET"
-        label = f"{kind}, {processes} process{'es' if processes > 1 else ''}"
-        measure = _wrk_round(
-            ctx,
-            scenario,
-            label,
-            "ceiling",
-            bare.base_url,
-            paths,
-            [bare.pid],
-            check,
-            None,
-            processes,
+    bare = stack.enter_context(
+        ManagedProcess(
+            command, directory / "bare.log", health_url=f"http://{HOST}:{port}/health", port=port
         )
-        return measure(_full_load(ctx, scenario))
+    )
+    paths = [f"/{name}" for name in names]
+    check = preflight(bare.base_url, paths)
+    kind = "bare Starlette" if redis_url is None else "bare redis GET"
+    label = f"{kind}, {processes} process{'es' if processes > 1 else ''}"
+    return _wrk_round(
+        ctx, scenario, label, "ceiling", bare.base_url, paths, [bare.pid], check, None, processes
+    )
 
 
 def _hits(ctx: Context, scenario: Scenario, files: list[str]) -> Outcome:
+    """Per process count, ours and the bare endpoint kept up together and measured in
+    alternating rounds; thumbor after them, in one go."""
     rows: list[Row] = []
     target = scenario.target
     paths = [ours_path(ctx.origin.base_url, f, target) for f in files]
@@ -417,11 +417,12 @@ def _hits(ctx: Context, scenario: Scenario, files: list[str]) -> Outcome:
             else {"IMGPROXY_CACHE_MEMORY_BYTES": "0", "IMGPROXY_REDIS_URL": redis_url}
         )
         for processes in _process_counts(ctx.cores):
-            with _ours(ctx, processes, settings, "ours-hit") as server:
+            with ExitStack() as stack:
+                server = stack.enter_context(_ours(ctx, processes, settings, "ours-hit"))
                 check = preflight(server.base_url, paths)
-                measure = _ours_round(ctx, scenario, server, paths, check, target.quality)
-                rows.append(measure(_full_load(ctx, scenario)))
-            rows.append(_bare_row(ctx, scenario, check.bodies, processes, redis_url))
+                ours = _ours_round(ctx, scenario, server, paths, check, target.quality)
+                bare = _bare_side(ctx, scenario, check.bodies, processes, redis_url, stack)
+                rows.extend(_alternating(ctx, scenario, [ours, bare]))
     if ctx.with_thumbor and scenario.with_thumbor:
         rows.append(_thumbor_row(ctx, scenario, files, target, storage=True)[0])
     return Outcome(rows)
