@@ -2,9 +2,9 @@
 
 This 2-vCPU host's speed drifts by a third within minutes. Measured one after the other, ours,
 thumbor and the ceiling each caught a different spell, and a ratio between their rows said more
-about the spell than about the servers. A miss scenario now measures each side in `ROUNDS`
-short rounds, the sides taking turns (the order rotated each round), and merges each side's
-rounds into one row.
+about the spell than about the servers. A miss or hit scenario now measures each side in
+`ROUNDS` short rounds, the sides taking turns (the order rotated each round), and merges each
+side's rounds into one row.
 """
 
 from __future__ import annotations

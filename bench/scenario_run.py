@@ -1,5 +1,5 @@
 """Running one scenario: each server started fresh, checked once per URL, warmed up and measured;
-the sides of a miss scenario in alternating rounds (`bench.rounds`)."""
+the sides of a miss or hit scenario in alternating rounds (`bench.rounds`)."""
 
 from __future__ import annotations
 
@@ -185,9 +185,9 @@ def _alternating(ctx: Context, scenario: Scenario, sides: list[Round]) -> list[R
     measured: list[list[Row]] = [[] for _ in sides]
     for index in range(count):
         print(f"  round {index + 1} of {count}", flush=True)
+        this_round = load if index == 0 else replace(load, warmup_s=0)  # warmed up in round 1
         for position in round_order(range(len(sides)), index):
-            warm = load if index == 0 else replace(load, warmup_s=0)
-            measured[position].append(sides[position](warm))
+            measured[position].append(sides[position](this_round))
     return [merged(side_rounds) for side_rounds in measured]
 
 

@@ -5,7 +5,7 @@ driven at once share every spell of that noise. Each round runs one wrk per serv
 same time (both servers read `bench/photos` from the local filesystem, every request a
 miss) and compares the CPU each process tree spent per request, from /proc. The servers
 compete for the same cores, so requests per second are not comparable, only CPU per request.
-Every request is a distinct URL (each photo under `COPIES` cachebusters), so no two
+Every request is a distinct URL (each photo under `MISS_COPIES` cachebusters), so no two
 requests in flight share a render, and the side whose wrk starts first alternates by round.
 
     .venv/bin/python -m bench.twin --tree-a /path/to/main --tree-b . \\
@@ -28,14 +28,14 @@ from pathlib import Path
 
 from bench.mix import CORPUS_DIR as PHOTOS
 from bench.procs import usage
+from bench.rounds import round_order
+from bench.scenarios import MISS_COPIES
 from bench.server import ProxyServer, miss_settings, settings_from
 from bench.wrk import WrkResult, lua_script, run_wrk
 
 WORKERS = 4
 CONNECTIONS = 8
 WARMUP_S = 2
-COPIES = 200
-"""Cachebusters per photo: more distinct URLs than a round sends, none of them in flight twice."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def summary(rounds: Sequence[Round]) -> str:
     return f"B/A CPU per request: median {statistics.median(ratios):.3f} ({listed})"
 
 
-def request_paths(glob: str, options: str, extension: str, copies: int = COPIES) -> list[str]:
+def request_paths(glob: str, options: str, extension: str, copies: int = MISS_COPIES) -> list[str]:
     """Each matching photo under `copies` cachebusters, photos interleaved."""
     names = sorted(path.name for path in PHOTOS.glob(glob))
     if not names:
@@ -88,11 +88,6 @@ def request_paths(glob: str, options: str, extension: str, copies: int = COPIES)
         for copy in range(copies)
         for name in names
     ]
-
-
-def start_order(count: int, round_index: int) -> list[int]:
-    """The servers' wrk start in turn, rotated by one each round."""
-    return [(round_index + offset) % count for offset in range(count)]
 
 
 def _measure(
@@ -110,7 +105,7 @@ def _measure(
         )
 
     before = [usage([server.pid]).cpu_seconds for server in servers]
-    order = start_order(len(servers), round_index)
+    order = round_order(range(len(servers)), round_index)  # each side's wrk starts first in turn
     threads = [threading.Thread(target=drive, args=(i,)) for i in order]
     for thread in threads:
         thread.start()

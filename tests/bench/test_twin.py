@@ -3,8 +3,9 @@
 
 import pytest
 
+from bench.rounds import round_order
 from bench.server import settings_from
-from bench.twin import Round, Side, request_paths, start_order, summary
+from bench.twin import Round, Side, request_paths, summary
 
 
 def test_a_round_compares_cpu_per_request_not_requests() -> None:
@@ -47,5 +48,5 @@ def test_paths_ask_for_every_matching_photo_unsigned_each_under_distinct_cachebu
 
 
 def test_the_side_whose_load_starts_first_alternates_by_round() -> None:
-    assert [start_order(2, index) for index in range(4)] == [[0, 1], [1, 0], [0, 1], [1, 0]]
-    assert start_order(3, 1) == [1, 2, 0]
+    assert [round_order(range(2), index) for index in range(4)] == [[0, 1], [1, 0], [0, 1], [1, 0]]
+    assert round_order(range(3), 1) == [1, 2, 0]
