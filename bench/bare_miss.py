@@ -1,0 +1,131 @@
+"""The miss-path floor: a bare ASGI app that renders every request, under the same uvicorn.
+
+`python -m bench.bare_miss --port P --dir D [--workers 4] [--target 512x512:jpeg:80]`: a GET
+reads the file of D named by the path's last segment (before any `@extension`, so the proxy's
+own `.../plain/local:///photo.jpg@jpg` paths work unchanged) and answers it shrunk and encoded
+as the in-process ceiling does (`bench.ceiling.transform`), on a pool of `--workers` threads:
+no signature, options, caches, coalescing, limits, deadlines, metrics or access line.
+`/health` answers 200. What ours spends per miss beyond this app is the cost of its own layers,
+not of Python, uvicorn or pyvips.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import uvicorn
+from starlette.types import Receive, Scope, Send
+
+from bench.ceiling import configure_vips, decode_shrunk, encode
+from bench.scenarios import OutputFormat, Target
+
+DIR_VARIABLE = "BENCH_BARE_MISS_DIR"
+WORKERS_VARIABLE = "BENCH_BARE_MISS_WORKERS"
+TARGET_VARIABLE = "BENCH_BARE_MISS_TARGET"
+MEDIA_TYPES: dict[str, bytes] = {
+    "jpeg": b"image/jpeg",
+    "png": b"image/png",
+    "webp": b"image/webp",
+    "avif": b"image/avif",
+}
+
+
+def parse_target(text: str) -> Target:
+    """`WIDTHxHEIGHT:FORMAT:QUALITY`, e.g. `512x512:jpeg:80`."""
+    size, output, quality = text.split(":")
+    width, height = size.split("x")
+    if output not in MEDIA_TYPES:
+        raise ValueError(f"{output!r} is not one of {', '.join(MEDIA_TYPES)}")
+    image_format: OutputFormat = output  # type: ignore[assignment]
+    return Target(int(width), int(height), image_format, int(quality))
+
+
+def file_name(path: str) -> str:
+    """The file a request path names: its last segment, without an `@extension`."""
+    return path.rsplit("/", 1)[-1].split("@", 1)[0]
+
+
+class BareMiss:
+    """Raw ASGI: one thread-pool hop per request, as little as a miss can cost."""
+
+    def __init__(self, directory: Path, target: Target, workers: int) -> None:
+        self.directory = directory
+        self.target = target
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="render")
+        self.media_type = MEDIA_TYPES[target.format]
+        configure_vips()
+
+    def render(self, name: str) -> bytes | None:
+        path = self.directory / name
+        if not path.is_file():
+            return None
+        return encode(decode_shrunk(path.read_bytes(), self.target), self.target)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["path"] == "/health":
+            await self._answer(send, 200, b"text/plain", b"OK")
+            return
+        name = file_name(scope["path"])
+        body = await asyncio.get_running_loop().run_in_executor(self.pool, self.render, name)
+        if body is None:
+            await self._answer(send, 404, b"text/plain", b"Not found")
+            return
+        await self._answer(send, 200, self.media_type, body)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.pool.shutdown(wait=True)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    @staticmethod
+    async def _answer(send: Send, status: int, media_type: bytes, body: bytes) -> None:
+        headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def create_app() -> BareMiss:
+    return BareMiss(
+        Path(os.environ[DIR_VARIABLE]),
+        parse_target(os.environ[TARGET_VARIABLE]),
+        int(os.environ[WORKERS_VARIABLE]),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bare_miss", description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--dir", type=Path, required=True)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--target", default="512x512:jpeg:80", help="WIDTHxHEIGHT:FORMAT:Q")
+    args = parser.parse_args(argv)
+    parse_target(args.target)  # refused here rather than in the server
+    os.environ[DIR_VARIABLE] = str(args.dir)
+    os.environ[WORKERS_VARIABLE] = str(args.workers)
+    os.environ[TARGET_VARIABLE] = args.target
+    uvicorn.run(
+        "bench.bare_miss:create_app",
+        factory=True,
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        server_header=False,
+        access_log=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""The miss path's floor: the bare server renders as the ceiling does, over real HTTP, and the
+floor's table splits CPU per image by kind of thread."""
+
+import os
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+import pyvips
+
+from bench.bare_miss import file_name, parse_target
+from bench.ceiling import transform
+from bench.floor import Sample, cpu_by_kind, options_path, table, thread_kind
+from bench.mix import CORPUS_DIR
+from bench.procs import ThreadCpu
+from bench.scenarios import Target
+from bench.server import HOST, ManagedProcess, free_port
+
+PHOTO = "jpeg-kde-path-1920x1080.jpg"
+
+
+def test_a_request_names_its_file_by_the_last_segment_of_our_own_paths() -> None:
+    path = f"/insecure/rs:fit:512:512/q:80/cb:3/plain/local:///{PHOTO}@jpg"
+    assert file_name(path) == PHOTO
+    assert file_name("/a.png") == "a.png"
+
+
+def test_targets_are_size_format_and_quality() -> None:
+    assert parse_target("300x200:webp:75") == Target(300, 200, "webp", 75)
+    with pytest.raises(ValueError, match="gif"):
+        parse_target("300x200:gif:75")
+    assert options_path(Target(512, 512, "jpeg", 80)) == ("rs:fit:512:512/q:80", "jpg")
+
+
+def test_the_bare_server_answers_the_ceilings_render_of_the_named_file(tmp_path: Path) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "bench.bare_miss", "--port", str(port)]
+    command += ["--dir", str(CORPUS_DIR), "--workers", "2", "--target", "512x512:jpeg:80"]
+    health = f"http://{HOST}:{port}/health"
+    with (
+        ManagedProcess(command, tmp_path / "bare.log", health_url=health, port=port) as bare,
+        httpx.Client(base_url=bare.base_url, timeout=30) as client,
+    ):
+        answer = client.get(f"/insecure/rs:fit:512:512/cb:1/plain/local:///{PHOTO}@jpg")
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "image/jpeg"
+        image = pyvips.Image.new_from_buffer(answer.content, "")
+        expected = transform((CORPUS_DIR / PHOTO).read_bytes(), Target(512, 512, "jpeg", 80))
+        assert (image.width, image.height) == (expected.width, expected.height) == (512, 288)
+        assert len(answer.content) == expected.size
+        assert client.get("/no-such-photo.jpg").status_code == 404
+
+
+def test_threads_are_told_apart_by_the_main_thread_and_libvips_names() -> None:
+    assert thread_kind(100, ThreadCpu(100, "python", 5)) == "event loop"
+    assert thread_kind(100, ThreadCpu(101, "libvips worker", 5)) == "libvips workers"
+    assert thread_kind(100, ThreadCpu(102, "python", 5)) == "other threads"
+    spent = {
+        100: ThreadCpu(100, "python", 50),
+        101: ThreadCpu(101, "libvips worker", 300),
+        102: ThreadCpu(102, "libvips worker", 100),
+        103: ThreadCpu(103, "python", 150),
+    }
+    by_kind = cpu_by_kind(100, spent)
+    ticks = {kind: seconds * os.sysconf("SC_CLK_TCK") for kind, seconds in by_kind.items()}
+    assert ticks == pytest.approx({"event loop": 50, "libvips workers": 400, "other threads": 150})
+
+
+def test_the_table_gives_medians_and_the_distance_from_the_ceiling() -> None:
+    def server(images: int, cpu: float, loop: float) -> Sample:
+        return Sample(images, 10.0, cpu, {"event loop": loop, "libvips workers": cpu - loop})
+
+    samples = {
+        "ceiling": [Sample(800, 10, 16.0, {}), Sample(700, 10, 16.1, {}), Sample(900, 10, 18, {})],
+        "ours": [server(600, 18.0, 1.2), server(700, 21.0, 1.4), server(650, 19.5, 1.3)],
+    }
+    lines = table(samples).splitlines()
+    assert lines[2] == "| ceiling | 80.0 | 1.00 | 20.00 | +0.00 |  |  |  |"
+    assert lines[3] == "| ours | 65.0 | 0.81 | 30.00 | +10.00 | 2.00 | 28.00 | 0.00 |"
