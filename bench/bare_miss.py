@@ -1,22 +1,27 @@
 """The miss-path floor: a bare ASGI app that renders every request, under the same uvicorn.
 
 `python -m bench.bare_miss --port P --dir D [--workers 4] [--target 512x512:jpeg:80]`: a GET
-reads the file of D named by the path's last segment (before any `@extension`, so the proxy's
-own `.../plain/local:///photo.jpg@jpg` paths work unchanged) and answers it shrunk and encoded
-as the in-process ceiling does (`bench.ceiling.transform`), on a pool of `--workers` threads:
-no signature, options, caches, coalescing, limits, deadlines, metrics or access line.
-`/health` answers 200. What ours spends per miss beyond this app is the cost of its own layers,
-not of Python, uvicorn or pyvips.
+takes the source the proxy's own path names, so the load scripts of ours work unchanged: an
+http(s) URL after `/plain/` (before any `@extension`) is fetched with libcurl (one handle per
+thread, connections kept alive), anything else is the file of D named by the path's last
+segment. The source is answered shrunk and encoded as the in-process ceiling does
+(`bench.ceiling.transform`), fetch and render in one job on a pool of `--workers` threads: no
+signature, options, caches, coalescing, limits, deadlines, metrics or access line. `/health`
+answers 200. What ours spends per miss beyond this app is the cost of its own layers, not of
+Python, uvicorn, libcurl or pyvips.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pycurl
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
@@ -44,8 +49,12 @@ def parse_target(text: str) -> Target:
     return Target(int(width), int(height), image_format, int(quality))
 
 
-def file_name(path: str) -> str:
-    """The file a request path names: its last segment, without an `@extension`."""
+def source_of(path: str) -> str:
+    """The source a request path names: the http(s) URL after `/plain/`, else a file name (the
+    last segment); either without an `@extension`."""
+    _, plain, rest = path.partition("/plain/")
+    if plain and rest.startswith(("http://", "https://")):
+        return rest.rsplit("@", 1)[0]
     return path.rsplit("/", 1)[-1].split("@", 1)[0]
 
 
@@ -57,13 +66,28 @@ class BareMiss:
         self.target = target
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="render")
         self.media_type = MEDIA_TYPES[target.format]
+        self.handles = threading.local()
         configure_vips()
 
-    def render(self, name: str) -> bytes | None:
-        path = self.directory / name
-        if not path.is_file():
+    def render(self, source: str) -> bytes | None:
+        data = self.fetch(source) if "://" in source else self.read(source)
+        if data is None:
             return None
-        return encode(decode_shrunk(path.read_bytes(), self.target), self.target)
+        return encode(decode_shrunk(data, self.target), self.target)
+
+    def read(self, name: str) -> bytes | None:
+        path = self.directory / name
+        return path.read_bytes() if path.is_file() else None
+
+    def fetch(self, url: str) -> bytes | None:
+        curl: pycurl.Curl | None = getattr(self.handles, "curl", None)
+        if curl is None:
+            curl = self.handles.curl = pycurl.Curl()
+        body = io.BytesIO()
+        curl.setopt(pycurl.URL, url)
+        curl.setopt(pycurl.WRITEDATA, body)
+        curl.perform()
+        return body.getvalue() if curl.getinfo(pycurl.RESPONSE_CODE) == 200 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -72,8 +96,8 @@ class BareMiss:
         if scope["path"] == "/health":
             await self._answer(send, 200, b"text/plain", b"OK")
             return
-        name = file_name(scope["path"])
-        body = await asyncio.get_running_loop().run_in_executor(self.pool, self.render, name)
+        source = source_of(scope["path"])
+        body = await asyncio.get_running_loop().run_in_executor(self.pool, self.render, source)
         if body is None:
             await self._answer(send, 404, b"text/plain", b"Not found")
             return

@@ -1,9 +1,12 @@
-"""The miss path's floor: the in-process ceiling, a bare ASGI server that renders the same way
-(`bench.bare_miss`) and ours, in alternating rounds, on the same photos from the local
-filesystem (no origin fetch, so the three differ only by what is around the render).
+"""The miss path's floor: the in-process ceiling, a bare ASGI server that fetches and renders
+the same way (`bench.bare_miss`) and ours, in alternating rounds, on the same photos.
 
-    .venv/bin/python -m bench.floor [--glob 'jpeg-kde-*-1920x1080.jpg'] \\
+    .venv/bin/python -m bench.floor [--origin nginx|local] [--glob 'jpeg-kde-*-1920x1080.jpg'] \\
         [--target 512x512:jpeg:80] [--rounds 6] [--duration 6]
+
+The servers fetch the photos over HTTP from one nginx on loopback, as in `make bench`
+(`--origin nginx`, the default), or read them from the local filesystem (`--origin local`): then
+the three sides differ only by what is around the render.
 
 Each round measures each side alone for `--duration` seconds, the order rotated each round
 (`bench.rounds.round_order`), the next side starting once the last one's process is idle: the
@@ -21,15 +24,17 @@ import statistics
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.bare_miss import parse_target
 from bench.ceiling import run_ceiling
 from bench.mix import CORPUS_DIR as PHOTOS
+from bench.nginx import static_origin
 from bench.procs import ThreadCpu, threads, threads_delta, wait_until_idle
 from bench.rounds import round_order
-from bench.scenarios import Target
+from bench.scenarios import Target, distinct_misses
 from bench.server import HOST, ManagedProcess, ProxyServer, free_port, miss_settings
 from bench.twin import request_paths
 from bench.wrk import lua_script, run_wrk
@@ -84,9 +89,10 @@ def cpu_by_kind(pid: int, spent: dict[int, ThreadCpu]) -> dict[str, float]:
     return totals
 
 
-def options_path(target: Target) -> tuple[str, str]:
-    """Our processing options and output extension for the ceiling's `target`."""
-    return f"rs:fit:{target.width}:{target.height}/q:{target.quality}", EXTENSIONS[target.format]
+def local_paths(glob: str, target: Target) -> list[str]:
+    """Our URLs of the photos matching `glob` on the local filesystem, each many times over."""
+    options = f"rs:fit:{target.width}:{target.height}/q:{target.quality}"
+    return request_paths(glob, options, EXTENSIONS[target.format])
 
 
 def server_sample(pid: int, base_url: str, script: Path, duration_s: int) -> Sample:
@@ -170,17 +176,22 @@ def measure(
 def main(argv: list[str] | None = None) -> int:
     restart_in(huge_pages_env(os.environ))  # every side under the server's default malloc
     parser = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__)
+    parser.add_argument("--origin", choices=["nginx", "local"], default="nginx")
     parser.add_argument("--glob", default="jpeg-kde-*-1920x1080.jpg")
     parser.add_argument("--target", default="512x512:jpeg:80", help="WIDTHxHEIGHT:FORMAT:Q")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--duration", type=int, default=6, help="seconds per side and round")
     args = parser.parse_args(argv)
     target = parse_target(args.target)
-    options, extension = options_path(target)
-    paths = request_paths(args.glob, options, extension)
-    sources = [path.read_bytes() for path in sorted(PHOTOS.glob(args.glob))]
-    with tempfile.TemporaryDirectory(prefix="bench-floor-") as temporary:
+    files = sorted(path.name for path in PHOTOS.glob(args.glob))
+    sources = [(PHOTOS / name).read_bytes() for name in files]
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as temporary, ExitStack() as stack:
         directory = Path(temporary)
+        if args.origin == "nginx":
+            origin = stack.enter_context(static_origin(directory / "nginx", PHOTOS))
+            paths = distinct_misses(origin.base_url, files, target)
+        else:
+            paths = local_paths(args.glob, target)
         script = directory / "paths.lua"
         script.write_text(lua_script(paths, WRK_THREADS), encoding="utf-8")
         bare = bare_server(PHOTOS, args.target, directory / "bare.log")

@@ -1,5 +1,5 @@
-"""The miss path's floor: the bare server renders as the ceiling does, over real HTTP, and the
-floor's table splits CPU per image by kind of thread."""
+"""The miss path's floor: the bare server fetches and renders as the ceiling does, over real
+HTTP, and the floor's table splits CPU per image by kind of thread."""
 
 import os
 import sys
@@ -9,35 +9,46 @@ import httpx
 import pytest
 import pyvips
 
-from bench.bare_miss import file_name, parse_target
+from bench.bare_miss import parse_target, source_of
 from bench.ceiling import transform
-from bench.floor import Sample, cpu_by_kind, options_path, table, thread_kind
+from bench.floor import Sample, cpu_by_kind, local_paths, table, thread_kind
 from bench.mix import CORPUS_DIR
 from bench.procs import ThreadCpu
 from bench.scenarios import Target
 from bench.server import HOST, ManagedProcess, free_port
+from tests.support import CORPUS, OriginLog
 
 PHOTO = "jpeg-kde-path-1920x1080.jpg"
+SOURCE = "jpeg-baseline-icc.jpg"
 
 
-def test_a_request_names_its_file_by_the_last_segment_of_our_own_paths() -> None:
-    path = f"/insecure/rs:fit:512:512/q:80/cb:3/plain/local:///{PHOTO}@jpg"
-    assert file_name(path) == PHOTO
-    assert file_name("/a.png") == "a.png"
+def test_a_request_names_its_source_as_our_own_paths_do() -> None:
+    assert source_of(f"/insecure/rs:fit:512:512/cb:3/plain/local:///{PHOTO}@jpg") == PHOTO
+    assert source_of("/a.png") == "a.png"
+    http = "/unsafe/rs:fit:512:512/q:80/cb:7/plain/http://127.0.0.1:81/dir/a.jpg@webp"
+    assert source_of(http) == "http://127.0.0.1:81/dir/a.jpg"
 
 
 def test_targets_are_size_format_and_quality() -> None:
     assert parse_target("300x200:webp:75") == Target(300, 200, "webp", 75)
     with pytest.raises(ValueError, match="gif"):
         parse_target("300x200:gif:75")
-    assert options_path(Target(512, 512, "jpeg", 80)) == ("rs:fit:512:512/q:80", "jpg")
+    paths = local_paths("jpeg-kde-path-*.jpg", Target(512, 512, "jpeg", 80))
+    assert paths[:2] == [
+        f"/insecure/rs:fit:512:512/q:80/cb:0/plain/local:///{PHOTO}@jpg",
+        f"/insecure/rs:fit:512:512/q:80/cb:1/plain/local:///{PHOTO}@jpg",
+    ]
 
 
-def test_the_bare_server_answers_the_ceilings_render_of_the_named_file(tmp_path: Path) -> None:
+def test_the_bare_server_answers_the_ceilings_render_of_the_named_file_or_url(
+    tmp_path: Path, origin: tuple[str, OriginLog]
+) -> None:
+    origin_url, origin_log = origin
     port = free_port()
     command = [sys.executable, "-m", "bench.bare_miss", "--port", str(port)]
     command += ["--dir", str(CORPUS_DIR), "--workers", "2", "--target", "512x512:jpeg:80"]
     health = f"http://{HOST}:{port}/health"
+    target = Target(512, 512, "jpeg", 80)
     with (
         ManagedProcess(command, tmp_path / "bare.log", health_url=health, port=port) as bare,
         httpx.Client(base_url=bare.base_url, timeout=30) as client,
@@ -46,10 +57,16 @@ def test_the_bare_server_answers_the_ceilings_render_of_the_named_file(tmp_path:
         assert answer.status_code == 200
         assert answer.headers["content-type"] == "image/jpeg"
         image = pyvips.Image.new_from_buffer(answer.content, "")
-        expected = transform((CORPUS_DIR / PHOTO).read_bytes(), Target(512, 512, "jpeg", 80))
+        expected = transform((CORPUS_DIR / PHOTO).read_bytes(), target)
         assert (image.width, image.height) == (expected.width, expected.height) == (512, 288)
         assert len(answer.content) == expected.size
         assert client.get("/no-such-photo.jpg").status_code == 404
+
+        fetched = client.get(f"/unsafe/rs:fit:512:512/plain/{origin_url}/files/{SOURCE}@jpg")
+        assert fetched.status_code == 200
+        assert len(fetched.content) == transform((CORPUS / SOURCE).read_bytes(), target).size
+        assert f"/files/{SOURCE}" in origin_log.paths
+        assert client.get(f"/unsafe/x/plain/{origin_url}/files/missing.jpg@jpg").status_code == 404
 
 
 def test_threads_are_told_apart_by_the_main_thread_and_libvips_names() -> None:
