@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import struct
 import warnings
@@ -30,6 +31,8 @@ DECODED_BY_TURBO = [
     "jpeg-no-face.jpg",
 ]
 SHRINKS = [4, 8]
+decoded = functools.partial(jpeg_turbo.decoded, min_source_pixels=0)
+"""The corpus' JPEGs are small: below the server's smallest source for libjpeg-turbo."""
 
 
 def header(data: bytes, shrink: int) -> pyvips.Image:
@@ -45,7 +48,7 @@ def largest_difference(first: pyvips.Image, second: pyvips.Image) -> float:
 @pytest.mark.parametrize("name", DECODED_BY_TURBO)
 def test_the_pixels_are_libvips_own(name: str, shrink: int) -> None:
     data = (CORPUS / name).read_bytes()
-    turbo = jpeg_turbo.decoded(data, header(data, shrink), shrink)
+    turbo = decoded(data, header(data, shrink), shrink)
     assert turbo is not None
     libvips = header(data, shrink).copy_memory()
     assert (turbo.width, turbo.height, turbo.bands) == (
@@ -60,7 +63,7 @@ def test_the_pixels_are_libvips_own(name: str, shrink: int) -> None:
 def test_the_metadata_is_libvips_own(name: str) -> None:
     data = (CORPUS / name).read_bytes()
     opened = header(data, 4)
-    turbo = jpeg_turbo.decoded(data, header(data, 4), 4)
+    turbo = decoded(data, header(data, 4), 4)
     assert turbo is not None
     fields = set(opened.get_fields())
     assert fields <= set(turbo.get_fields())
@@ -80,39 +83,48 @@ def test_the_metadata_is_libvips_own(name: str) -> None:
 )
 def test_libvips_decodes_what_turbo_should_not(name: str, shrink: int) -> None:
     data = (CORPUS / name).read_bytes()
-    assert jpeg_turbo.decoded(data, header(data, shrink), shrink) is None
+    assert decoded(data, header(data, shrink), shrink) is None
+
+
+@pytest.mark.parametrize("shrink", SHRINKS)
+def test_a_source_of_a_few_megapixels_is_left_to_libvips(shrink: int) -> None:
+    data = (CORPUS / "jpeg-baseline-icc.jpg").read_bytes()
+    opened = header(data, shrink)
+    assert opened.width * opened.height * shrink**2 < jpeg_turbo.MIN_SOURCE_PIXELS
+    assert jpeg_turbo.decoded(data, opened, shrink) is None
+    assert decoded(data, header(data, shrink), shrink) is not None
 
 
 @pytest.mark.parametrize("shrink", [1, 2])
 def test_a_frame_shrunk_by_less_than_four_is_left_to_libvips(shrink: int) -> None:
     data = (CORPUS / "jpeg-baseline-icc.jpg").read_bytes()
-    assert jpeg_turbo.decoded(data, header(data, shrink), shrink) is None
+    assert decoded(data, header(data, shrink), shrink) is None
 
 
 def test_a_shrink_libjpeg_cannot_match_is_left_to_libvips() -> None:
     data = (CORPUS / "jpeg-baseline-icc.jpg").read_bytes()
-    assert jpeg_turbo.decoded(data, header(data, 1), 4) is None
+    assert decoded(data, header(data, 1), 4) is None
 
 
 def test_a_frame_narrower_than_its_shrink_is_left_to_libvips() -> None:
     narrow = pyvips.Image.black(3, 64, bands=3).jpegsave_buffer()
-    assert jpeg_turbo.decoded(narrow, header(narrow, 1), 4) is None
+    assert decoded(narrow, header(narrow, 1), 4) is None
 
 
 def test_the_lent_pixels_outlive_pillows_image() -> None:
     data = (CORPUS / "jpeg-face-portrait.jpg").read_bytes()
-    turbo = jpeg_turbo.decoded(data, header(data, 4), 4)
+    turbo = decoded(data, header(data, 4), 4)
     assert turbo is not None
     gc.collect()
     other = (CORPUS / "jpeg-no-face.jpg").read_bytes()
-    others = [jpeg_turbo.decoded(other, header(other, 4), 4) for _ in range(8)]
+    others = [decoded(other, header(other, 4), 4) for _ in range(8)]
     assert all(image is not None for image in others)
     assert largest_difference(turbo, header(data, 4).copy_memory()) == 0
 
 
 def test_bytes_that_are_no_jpeg_are_left_to_libvips() -> None:
     data = (CORPUS / "jpeg-baseline-icc.jpg").read_bytes()
-    assert jpeg_turbo.decoded(data[:2] + b"\x00" * 64, header(data, 2), 2) is None
+    assert decoded(data[:2] + b"\x00" * 64, header(data, 2), 2) is None
 
 
 @pytest.mark.parametrize(
@@ -160,7 +172,7 @@ def test_a_broken_exif_tag_writes_no_warning(quiet: bool) -> None:
         warnings.resetwarnings()  # Python's default actions, as in the server, not pytest's
         if quiet:
             decoders.quiet_exif_warnings()
-        turbo = jpeg_turbo.decoded(data, header(data, 4), 4)
+        turbo = decoded(data, header(data, 4), 4)
     assert turbo is not None
     messages = [str(warning.message) for warning in caught]
     if quiet:
@@ -195,6 +207,6 @@ def test_damaged_jpegs_give_the_headers_pixels_or_none(
         size = (opened.width, opened.height, opened.bands)
     except pyvips.Error:
         return  # libvips refuses the header before any decoder runs
-    turbo = jpeg_turbo.decoded(data, opened, shrink)
+    turbo = decoded(data, opened, shrink)
     if turbo is not None:
         assert (turbo.width, turbo.height, turbo.bands) == size
