@@ -24,8 +24,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,8 +58,8 @@ class Answered:
     cache: str = ""
 
 
-async def request(app: ASGIApp, state: Mapping[str, Any]) -> Answered:
-    """One GET of `PATH` through the app."""
+async def request(app: ASGIApp, state: Mapping[str, Any], path: str = PATH) -> Answered:
+    """One GET of `path` through the app."""
     answered = Answered()
     body_sent = False
 
@@ -83,8 +83,8 @@ async def request(app: ASGIApp, state: Mapping[str, Any]) -> Answered:
         "http_version": "1.1",
         "method": "GET",
         "scheme": "http",
-        "path": PATH,
-        "raw_path": PATH.encode(),
+        "path": path,
+        "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
         "headers": list(HEADERS),
@@ -96,7 +96,10 @@ async def request(app: ASGIApp, state: Mapping[str, Any]) -> Answered:
     return answered
 
 
-async def measure(env: Mapping[str, str], hits: int, profiler: cProfile.Profile | None) -> HitCost:
+@asynccontextmanager
+async def started_app(env: Mapping[str, str]) -> AsyncIterator[tuple[ASGIApp, dict[str, Any]]]:
+    """The app of the server's settings from `env`, its lifespan started, and its state; the
+    lifespan is shut down on leaving."""
     app = create_app(Settings.from_env(env))
     state: dict[str, Any] = {}
     inbox: asyncio.Queue[Message] = asyncio.Queue()
@@ -114,6 +117,14 @@ async def measure(env: Mapping[str, str], hits: int, profiler: cProfile.Profile 
     await inbox.put({"type": "lifespan.startup"})
     await started.wait()
     try:
+        yield app, state
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        await lifespan
+
+
+async def measure(env: Mapping[str, str], hits: int, profiler: cProfile.Profile | None) -> HitCost:
+    async with started_app(env) as (app, state):
         first = await asyncio.wait_for(request(app, state), 30)
         if first.status != 200:
             raise RuntimeError(f"Expected the first render to answer 200 but it answered {first}")
@@ -129,9 +140,6 @@ async def measure(env: Mapping[str, str], hits: int, profiler: cProfile.Profile 
         cpu = time.process_time() - began
         if profiler is not None:
             profiler.disable()
-    finally:
-        await inbox.put({"type": "lifespan.shutdown"})
-        await lifespan
     return HitCost(cpu / hits * 1e6, answers)
 
 
