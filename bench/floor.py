@@ -47,7 +47,6 @@ CONNECTIONS = 16
 WARMUP_S = 2
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 KINDS = ("event loop", "libvips workers", "other threads")
-SIDES = ("ceiling", "bare", "ours")
 EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif"}
 
 
