@@ -173,7 +173,6 @@ def measure(
 
 
 def main(argv: list[str] | None = None) -> int:
-    restart_in(huge_pages_env(os.environ))  # every side under the server's default malloc
     parser = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__)
     parser.add_argument("--origin", choices=["nginx", "local"], default="nginx")
     parser.add_argument("--glob", default="jpeg-kde-*-1920x1080.jpg")
@@ -183,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     target = parse_target(args.target)
     files = sorted(path.name for path in PHOTOS.glob(args.glob))
+    if not files:
+        parser.error(f"no photo in {PHOTOS} matches {args.glob!r}")
+    restart_in(huge_pages_env(os.environ))  # every side under the server's default malloc
     sources = [(PHOTOS / name).read_bytes() for name in files]
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as temporary, ExitStack() as stack:
         directory = Path(temporary)

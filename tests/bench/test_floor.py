@@ -9,9 +9,10 @@ import httpx
 import pytest
 import pyvips
 
+from bench import floor
 from bench.bare_miss import parse_target, source_of
 from bench.ceiling import transform
-from bench.floor import Sample, cpu_by_kind, local_paths, table, thread_kind
+from bench.floor import Sample, cpu_by_kind, local_paths, main, table, thread_kind
 from bench.mix import CORPUS_DIR
 from bench.procs import ThreadCpu
 from bench.scenarios import Target
@@ -95,3 +96,16 @@ def test_the_table_gives_medians_and_the_distance_from_the_ceiling() -> None:
     lines = table(samples).splitlines()
     assert lines[2] == "| ceiling | 80.0 | 1.00 | 20.00 | +0.00 |  |  |  |"
     assert lines[3] == "| ours | 65.0 | 0.81 | 30.00 | +10.00 | 2.00 | 28.00 | 0.00 |"
+
+
+def test_a_glob_that_matches_no_photo_is_refused_before_anything_starts(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_restart(env: object) -> None:
+        raise AssertionError("the command went on to start its sides")
+
+    monkeypatch.setattr(floor, "restart_in", no_restart)  # never exec pytest again
+    with pytest.raises(SystemExit) as exited:
+        main(["--glob", "nothing-*.gif"])
+    assert exited.value.code == 2
+    assert "no photo" in capsys.readouterr().err
