@@ -32,9 +32,9 @@ from bench.bare_miss import parse_target
 from bench.ceiling import run_ceiling
 from bench.mix import CORPUS_DIR as PHOTOS
 from bench.nginx import static_origin
-from bench.procs import ThreadCpu, threads, threads_delta, wait_until_idle
+from bench.procs import TICKS_PER_S, ThreadCpu, threads, threads_delta, wait_until_idle
 from bench.rounds import round_order
-from bench.scenarios import Target, distinct_misses
+from bench.scenarios import EXTENSIONS, Target, distinct_misses
 from bench.server import HOST, ManagedProcess, ProxyServer, free_port, miss_settings
 from bench.twin import request_paths
 from bench.wrk import lua_script, run_wrk
@@ -45,9 +45,7 @@ CEILING_THREADS = 2
 WRK_THREADS = 2
 CONNECTIONS = 16
 WARMUP_S = 2
-TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 KINDS = ("event loop", "libvips workers", "other threads")
-EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif"}
 
 
 @dataclass(frozen=True)

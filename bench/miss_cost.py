@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from bench.hit_cost import quiet_access_log, request, started_app
 from bench.mix import CORPUS_DIR as PHOTOS
 from bench.server import miss_settings
+from bench.twin import request_paths
 
 ROUNDS = 5
 WARMUP = 30
@@ -46,15 +47,9 @@ class MissCost:
 
 
 def miss_paths(glob: str) -> itertools.cycle[str]:
-    """Unsigned URLs of the matching photos, each request under a cachebuster of its own."""
-    names = sorted(path.name for path in PHOTOS.glob(glob))
-    if not names:
-        raise ValueError(f"no photo in {PHOTOS} matches {glob!r}")
-    return itertools.cycle(
-        f"/insecure/rs:fit:512:512/q:80/cb:{buster}/plain/local:///{name}@jpg"
-        for buster in itertools.count()
-        for name in names
-    )
+    """Unsigned URLs of the matching photos, each under its own cachebuster (`bench.twin`'s),
+    over and over: with no cache, a repeated URL is a miss again."""
+    return itertools.cycle(request_paths(glob, "rs:fit:512:512/q:80", "jpg"))
 
 
 async def measure(misses: int, glob: str, profiler: cProfile.Profile | None) -> MissCost:

@@ -16,7 +16,8 @@ Kind = Literal["miss", "hit-l1", "hit-l2", "storm", "coalesce"]
 
 LARGE_PIXELS = 20_000_000
 SMALL_PIXELS = 6_000_000
-_EXT = {"jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif"}
+EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "avif": "avif"}
+"""The extension a URL asks for each output format with."""
 LOSSY: frozenset[str] = frozenset({"jpeg", "webp", "avif"})
 
 
@@ -42,7 +43,7 @@ def ours_path(origin: str, file: str, target: Target, buster: int | None = None)
     if target.effect:
         resize = f"{resize}/{target.effect}"
     busting = "" if buster is None else f"/cb:{buster}"
-    return f"/unsafe/{resize}{quality}{busting}/plain/{origin}/{file}@{_EXT[target.format]}"
+    return f"/unsafe/{resize}{quality}{busting}/plain/{origin}/{file}@{EXTENSIONS[target.format]}"
 
 
 MISS_COPIES = 200
