@@ -16,7 +16,8 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -123,12 +124,19 @@ def configure_logging() -> None:
     access.propagate = False
 
 
-def shared_metrics_dir(env: dict[str, str]) -> None:
-    """Worker processes share their metrics through files: a fresh directory for this run."""
-    directory = env.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="imgproxy-metrics-")
-    for stale in Path(directory).glob("*.db"):
-        stale.unlink()
-    env["PROMETHEUS_MULTIPROC_DIR"] = directory
+@contextmanager
+def shared_metrics_dir(env: dict[str, str]) -> Iterator[None]:
+    """Worker processes share their metrics through files: the configured directory emptied of
+    an earlier run's, or a temporary one removed once the workers have stopped."""
+    configured = env.get("PROMETHEUS_MULTIPROC_DIR")
+    if configured:
+        for stale in Path(configured).glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="imgproxy-metrics-") as directory:
+        env["PROMETHEUS_MULTIPROC_DIR"] = directory
+        yield
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -188,20 +196,20 @@ def run_workers(
 ) -> None:
     """uvicorn's supervisor over IMGPROXY_PROCESSES workers sharing `sock`."""
     env = dict(env)
-    shared_metrics_dir(env)
-    os.environ.update(env)
-    config = uvicorn_config(
-        "imgproxy.server:app_from_environment",
-        settings,
-        factory=True,
-        workers=settings.processes,
-        log_level="info",
-        timeout_graceful_shutdown=math.ceil(settings.stop_timeout),
-    )
-    started()  # the workers accept on `sock`, which already listens
-    # uvicorn's supervisor given the TCP socket itself: its `fd=` path would take the socket
-    # for a Unix one, and the workers would then answer without TCP_NODELAY.
-    Multiprocess(config, sockets=[sock]).run()
+    with shared_metrics_dir(env):
+        os.environ.update(env)
+        config = uvicorn_config(
+            "imgproxy.server:app_from_environment",
+            settings,
+            factory=True,
+            workers=settings.processes,
+            log_level="info",
+            timeout_graceful_shutdown=math.ceil(settings.stop_timeout),
+        )
+        started()  # the workers accept on `sock`, which already listens
+        # uvicorn's supervisor given the TCP socket itself: its `fd=` path would take the
+        # socket for a Unix one, and the workers would then answer without TCP_NODELAY.
+        Multiprocess(config, sockets=[sock]).run()
 
 
 def run_one(settings: Settings, sock: socket.socket, started: Callable[[], None]) -> None:

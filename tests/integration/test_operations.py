@@ -151,8 +151,10 @@ def test_sigterm_drains_then_exits(tmp_path: Path, origin: tuple[str, OriginLog]
             process.kill()
 
 
-def test_several_worker_processes_serve(tmp_path: Path) -> None:
-    process, base = start_server(tmp_path, "--workers", "2")
+def test_several_worker_processes_serve_and_leave_no_metrics_files(tmp_path: Path) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process, base = start_server(tmp_path, "--workers", "2", TMPDIR=str(temporary))
     try:
         response = httpx.get(f"{base}/_/w:20/plain/local:///{PHOTO}", timeout=30)
         assert response.status_code == 200
@@ -160,6 +162,8 @@ def test_several_worker_processes_serve(tmp_path: Path) -> None:
             ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
         ).stdout.split()
         assert len(children) >= 2
+        assert [path.name[:16] for path in temporary.iterdir()] == ["imgproxy-metrics"]
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+    assert list(temporary.iterdir()) == []
