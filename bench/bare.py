@@ -100,17 +100,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.redis:
         preload(args.redis, args.dir)
         os.environ[REDIS_VARIABLE] = args.redis
+    serve_factory("bench.bare:create_app", args.port, args.processes)
+    return 0
+
+
+def serve_factory(factory: str, port: int, processes: int = 1) -> None:
+    """A bare server's app, from the `module:function` that makes it, under uvicorn as ours
+    runs: loopback, no server header, no access log."""
     uvicorn.run(
-        "bench.bare:create_app",
+        factory,
         factory=True,
         host="127.0.0.1",
-        port=args.port,
-        workers=args.processes if args.processes > 1 else None,
+        port=port,
+        workers=processes if processes > 1 else None,
         log_level="warning",
         server_header=False,
         access_log=False,
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -22,9 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pycurl
-import uvicorn
 from starlette.types import Receive, Scope, Send
 
+from bench.bare import serve_factory
 from bench.ceiling import configure_vips, decode_shrunk, encode
 from bench.scenarios import OutputFormat, Target
 
@@ -139,15 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[DIR_VARIABLE] = str(args.dir)
     os.environ[WORKERS_VARIABLE] = str(args.workers)
     os.environ[TARGET_VARIABLE] = args.target
-    uvicorn.run(
-        "bench.bare_miss:create_app",
-        factory=True,
-        host="127.0.0.1",
-        port=args.port,
-        log_level="warning",
-        server_header=False,
-        access_log=False,
-    )
+    serve_factory("bench.bare_miss:create_app", args.port)
     return 0
 
 
