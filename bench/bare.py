@@ -24,6 +24,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from imgproxy.worker_sockets import listening_sockets, supervisor
+
+HOST = "127.0.0.1"
+
 DIR_VARIABLE = "BENCH_BARE_DIR"
 REDIS_VARIABLE = "BENCH_BARE_REDIS"
 KEY_PREFIX = "bench-bare:"
@@ -106,17 +110,23 @@ def main(argv: list[str] | None = None) -> int:
 
 def serve_factory(factory: str, port: int, processes: int = 1) -> None:
     """A bare server's app, from the `module:function` that makes it, under uvicorn as ours
-    runs: loopback, no server header, no access log."""
-    uvicorn.run(
+    runs: loopback, no server header, no access log, and several processes each on a
+    listening socket of its own."""
+    config = uvicorn.Config(
         factory,
         factory=True,
-        host="127.0.0.1",
+        host=HOST,
         port=port,
-        workers=processes if processes > 1 else None,
+        workers=processes,
         log_level="warning",
         server_header=False,
         access_log=False,
     )
+    if processes == 1:
+        uvicorn.Server(config).run()
+        return
+    with listening_sockets(HOST, port, processes, config.backlog) as sockets:
+        supervisor(config, sockets).run()
 
 
 if __name__ == "__main__":

@@ -17,13 +17,12 @@ import socket
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import uvicorn
-from uvicorn.supervisors import Multiprocess
 
 from config.settings import Settings, SettingsError
 from imgproxy.app import create_app
@@ -32,6 +31,7 @@ from imgproxy.lifecycle import Lifecycle
 from imgproxy.startup_checks import check
 from imgproxy.telemetry import RequestIdFilter
 from imgproxy.telemetry.line_batches import TurnBatchedStreamHandler
+from imgproxy.worker_sockets import listening_sockets, supervisor
 
 log = logging.getLogger("imgproxy")
 DRAIN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -139,21 +139,6 @@ def shared_metrics_dir(env: dict[str, str]) -> Iterator[None]:
         yield
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A socket listening on host:port, made as uvicorn makes its own."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(BACKLOG)
-    except OSError:
-        sock.close()
-        raise
-    sock.set_inheritable(True)
-    return sock
-
-
 def address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -170,31 +155,37 @@ def serve(env: Mapping[str, str], announce: Announce | None = None) -> int:
         log.error("Invalid configuration: %s", error)
         return 2
     raise_open_files_limit(settings.max_clients_per_process)
-    try:
-        sock = listening_socket(host, port)
-    except OSError as error:
-        reason = (error.strerror or str(error)).lower()
-        print(f"Cannot listen on {address(host, port)}: {reason}", file=sys.stderr, flush=True)
-        return 1
-    host, port = sock.getsockname()[:2]
+    with ExitStack() as stack:
+        try:
+            sockets = stack.enter_context(
+                listening_sockets(host, port, settings.processes, BACKLOG)
+            )
+        except OSError as error:
+            reason = (error.strerror or str(error)).lower()
+            print(f"Cannot listen on {address(host, port)}: {reason}", file=sys.stderr, flush=True)
+            return 1
+        host, port = sockets[0].getsockname()[:2]
 
-    def started() -> None:
-        log.info("Listening on http://%s", address(host, port))
-        if announce is not None:
-            announce(host, port)
+        def started() -> None:
+            log.info("Listening on http://%s", address(host, port))
+            if announce is not None:
+                announce(host, port)
 
-    with sock:
         if settings.processes > 1:
-            run_workers(env, settings, sock, started)
+            run_workers(env, settings, sockets, started)
         else:
-            run_one(settings, sock, started)
+            run_one(settings, sockets[0], started)
     return 0
 
 
 def run_workers(
-    env: Mapping[str, str], settings: Settings, sock: socket.socket, started: Callable[[], None]
+    env: Mapping[str, str],
+    settings: Settings,
+    sockets: list[socket.socket],
+    started: Callable[[], None],
 ) -> None:
-    """uvicorn's supervisor over IMGPROXY_PROCESSES workers sharing `sock`."""
+    """uvicorn's supervisor over IMGPROXY_PROCESSES workers: each serving a socket of its own,
+    or all sharing the one socket there is."""
     env = dict(env)
     with shared_metrics_dir(env):
         os.environ.update(env)
@@ -206,10 +197,10 @@ def run_workers(
             log_level="info",
             timeout_graceful_shutdown=math.ceil(settings.stop_timeout),
         )
-        started()  # the workers accept on `sock`, which already listens
-        # uvicorn's supervisor given the TCP socket itself: its `fd=` path would take the
+        started()  # the workers accept on sockets that already listen
+        # uvicorn's supervisor given the TCP sockets themselves: its `fd=` path would take a
         # socket for a Unix one, and the workers would then answer without TCP_NODELAY.
-        Multiprocess(config, sockets=[sock]).run()
+        supervisor(config, sockets).run()
 
 
 def run_one(settings: Settings, sock: socket.socket, started: Callable[[], None]) -> None:

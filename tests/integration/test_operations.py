@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -20,8 +21,8 @@ PHOTO = "jpeg-baseline-icc.jpg"
 ATTEMPTS = 300
 
 
-def eventually(check: object) -> None:
-    for _ in range(ATTEMPTS):
+def eventually(check: object, attempts: int = ATTEMPTS) -> None:
+    for _ in range(attempts):
         if check():  # type: ignore[operator]
             return
         time.sleep(0.02)
@@ -149,6 +150,148 @@ def test_sigterm_drains_then_exits(tmp_path: Path, origin: tuple[str, OriginLog]
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def tcp_sockets(port: int, state: str) -> set[str]:
+    """Inodes of the IPv4 TCP sockets on local `port` in `state` ("0A" listening, "01"
+    established), from /proc/net/tcp."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == state and int(fields[1].rsplit(":", 1)[1], 16) == port:
+            inodes.add(fields[9])
+    return inodes
+
+
+def socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    return inodes
+
+
+def worker_processes(supervisor: int) -> list[int]:
+    children = subprocess.run(
+        ["pgrep", "-P", str(supervisor)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    return sorted(
+        int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    )
+
+
+def answered(sock: socket.socket) -> bool:
+    sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return False
+        received += chunk
+    return received.startswith(b"HTTP/1.1 200")
+
+
+def test_each_worker_process_gets_a_socket_and_a_share_of_a_burst(tmp_path: Path) -> None:
+    """Connections made while both workers are stopped wait in the queues of their sockets:
+    with one socket shared, the worker that resumed first would take every one of them."""
+    process, base = start_server(tmp_path, "--workers", "2")
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        workers = worker_processes(process.pid)
+        listening = tcp_sockets(port, "0A")
+        own = [socket_inodes(pid) & listening for pid in workers]
+        assert len(workers) == 2
+        assert [len(inodes) for inodes in own] == [1, 1]
+        assert own[0] != own[1]
+        for pid in workers:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            burst = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(64)]
+        finally:
+            for pid in workers:
+                os.kill(pid, signal.SIGCONT)
+        try:
+            assert all(answered(sock) for sock in burst)
+            established = tcp_sockets(port, "01")
+            shares = [len(socket_inodes(pid) & established) for pid in workers]
+        finally:
+            for sock in burst:
+                sock.close()
+        assert sum(shares) == 64
+        assert min(shares) >= 16, shares
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_a_worker_that_dies_is_replaced_on_its_own_socket(tmp_path: Path) -> None:
+    process, base = start_server(tmp_path, "--workers", "2")
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        workers = worker_processes(process.pid)
+        listening = tcp_sockets(port, "0A")
+        sockets_before = {pid: socket_inodes(pid) & listening for pid in workers}
+        killed, kept = workers
+        os.kill(killed, signal.SIGKILL)
+        connections = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(16)]
+        try:
+            assert all(answered(sock) for sock in connections)
+        finally:
+            for sock in connections:
+                sock.close()
+
+        def replaced() -> list[int]:
+            return [pid for pid in worker_processes(process.pid) if pid not in workers]
+
+        eventually(lambda: len(replaced()) == 1, 5 * ATTEMPTS)
+        replacement = replaced()
+        assert socket_inodes(replacement[0]) & listening == sockets_before[killed]
+        assert kept in worker_processes(process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_sighup_replaces_each_worker_on_the_same_socket(tmp_path: Path) -> None:
+    process, base = start_server(tmp_path, "--workers", "2")
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        workers = worker_processes(process.pid)
+        listening = tcp_sockets(port, "0A")
+        slots_before = {frozenset(socket_inodes(pid) & listening) for pid in workers}
+        process.send_signal(signal.SIGHUP)
+        eventually(lambda: not set(worker_processes(process.pid)) & set(workers), 5 * ATTEMPTS)
+        replacements = worker_processes(process.pid)
+        assert len(replacements) == 2
+        slots_after = {frozenset(socket_inodes(pid) & listening) for pid in replacements}
+        assert len(slots_before) == 2
+        assert slots_after == slots_before
+        assert httpx.get(f"{base}/health", timeout=30).status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_a_second_server_on_a_port_taken_by_worker_processes_is_refused(tmp_path: Path) -> None:
+    """SO_REUSEPORT would let a second group join the first and take half its connections."""
+    process, base = start_server(tmp_path, "--workers", "2")
+    taken = base.removeprefix("http://")
+    try:
+        second = subprocess.run(
+            [sys.executable, "-m", "imgproxy", "serve", "--bind", taken, "--workers", "2"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert second.returncode == 1
+        assert f"Cannot listen on {taken}" in second.stderr
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
 
 
 def test_several_worker_processes_serve_and_leave_no_metrics_files(tmp_path: Path) -> None:
