@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -193,12 +194,21 @@ def answered(sock: socket.socket) -> bool:
     return received.startswith(b"HTTP/1.1 200")
 
 
+@contextlib.contextmanager
+def two_worker_processes(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
+    """A server with two worker processes: the supervisor, its base URL and its port."""
+    process, base = start_server(tmp_path, "--workers", "2")
+    try:
+        yield process, base, int(base.rsplit(":", 1)[1])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
 def test_each_worker_process_gets_a_socket_and_a_share_of_a_burst(tmp_path: Path) -> None:
     """Connections made while both workers are stopped wait in the queues of their sockets:
     with one socket shared, the worker that resumed first would take every one of them."""
-    process, base = start_server(tmp_path, "--workers", "2")
-    port = int(base.rsplit(":", 1)[1])
-    try:
+    with two_worker_processes(tmp_path) as (process, _, port):
         workers = worker_processes(process.pid)
         listening = tcp_sockets(port, "0A")
         own = [socket_inodes(pid) & listening for pid in workers]
@@ -219,17 +229,12 @@ def test_each_worker_process_gets_a_socket_and_a_share_of_a_burst(tmp_path: Path
         finally:
             for sock in burst:
                 sock.close()
-        assert sum(shares) == 64
-        assert min(shares) >= 16, shares
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+    assert sum(shares) == 64
+    assert min(shares) >= 16, shares
 
 
 def test_a_worker_that_dies_is_replaced_on_its_own_socket(tmp_path: Path) -> None:
-    process, base = start_server(tmp_path, "--workers", "2")
-    port = int(base.rsplit(":", 1)[1])
-    try:
+    with two_worker_processes(tmp_path) as (process, _, port):
         workers = worker_processes(process.pid)
         listening = tcp_sockets(port, "0A")
         sockets_before = {pid: socket_inodes(pid) & listening for pid in workers}
@@ -249,15 +254,10 @@ def test_a_worker_that_dies_is_replaced_on_its_own_socket(tmp_path: Path) -> Non
         replacement = replaced()
         assert socket_inodes(replacement[0]) & listening == sockets_before[killed]
         assert kept in worker_processes(process.pid)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def test_sighup_replaces_each_worker_on_the_same_socket(tmp_path: Path) -> None:
-    process, base = start_server(tmp_path, "--workers", "2")
-    port = int(base.rsplit(":", 1)[1])
-    try:
+    with two_worker_processes(tmp_path) as (process, base, port):
         workers = worker_processes(process.pid)
         listening = tcp_sockets(port, "0A")
         slots_before = {frozenset(socket_inodes(pid) & listening) for pid in workers}
@@ -269,16 +269,12 @@ def test_sighup_replaces_each_worker_on_the_same_socket(tmp_path: Path) -> None:
         assert len(slots_before) == 2
         assert slots_after == slots_before
         assert httpx.get(f"{base}/health", timeout=30).status_code == 200
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def test_a_second_server_on_a_port_taken_by_worker_processes_is_refused(tmp_path: Path) -> None:
     """SO_REUSEPORT would let a second group join the first and take half its connections."""
-    process, base = start_server(tmp_path, "--workers", "2")
-    taken = base.removeprefix("http://")
-    try:
+    with two_worker_processes(tmp_path) as (_, base, _):
+        taken = base.removeprefix("http://")
         second = subprocess.run(
             [sys.executable, "-m", "imgproxy", "serve", "--bind", taken, "--workers", "2"],
             cwd=REPO,
@@ -287,11 +283,8 @@ def test_a_second_server_on_a_port_taken_by_worker_processes_is_refused(tmp_path
             timeout=30,
             check=False,
         )
-        assert second.returncode == 1
-        assert f"Cannot listen on {taken}" in second.stderr
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+    assert second.returncode == 1
+    assert f"Cannot listen on {taken}" in second.stderr
 
 
 def test_several_worker_processes_serve_and_leave_no_metrics_files(tmp_path: Path) -> None:
