@@ -18,7 +18,6 @@ def reuses_port(sock: socket.socket) -> bool:
     return bool(sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT))
 
 
-@pytest.mark.skipif(not worker_sockets.SUPPORTED, reason="SO_REUSEPORT spreads only on Linux")
 def test_each_worker_process_gets_a_socket_of_its_own_on_one_port() -> None:
     with listening_sockets(HOST, 0, 3, BACKLOG) as sockets:
         ports = {sock.getsockname()[1] for sock in sockets}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.procs import serving_processes
 from tests.support import CORPUS, REPO, OriginLog, running_proxy
 
 PHOTO = "jpeg-baseline-icc.jpg"
@@ -174,15 +175,6 @@ def socket_inodes(pid: int) -> set[str]:
     return inodes
 
 
-def worker_processes(supervisor: int) -> list[int]:
-    children = subprocess.run(
-        ["pgrep", "-P", str(supervisor)], capture_output=True, text=True, check=False
-    ).stdout.split()
-    return sorted(
-        int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    )
-
-
 def answered(sock: socket.socket) -> bool:
     sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
     received = b""
@@ -195,7 +187,7 @@ def answered(sock: socket.socket) -> bool:
 
 
 @contextlib.contextmanager
-def two_worker_processes(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
+def two_serving_processes(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
     """A server with two worker processes: the supervisor, its base URL and its port."""
     process, base = start_server(tmp_path, "--workers", "2")
     try:
@@ -208,8 +200,8 @@ def two_worker_processes(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[byte
 def test_each_worker_process_gets_a_socket_and_a_share_of_a_burst(tmp_path: Path) -> None:
     """Connections made while both workers are stopped wait in the queues of their sockets:
     with one socket shared, the worker that resumed first would take every one of them."""
-    with two_worker_processes(tmp_path) as (process, _, port):
-        workers = worker_processes(process.pid)
+    with two_serving_processes(tmp_path) as (process, _, port):
+        workers = serving_processes(process.pid)
         listening = tcp_sockets(port, "0A")
         own = [socket_inodes(pid) & listening for pid in workers]
         assert len(workers) == 2
@@ -234,8 +226,8 @@ def test_each_worker_process_gets_a_socket_and_a_share_of_a_burst(tmp_path: Path
 
 
 def test_a_worker_that_dies_is_replaced_on_its_own_socket(tmp_path: Path) -> None:
-    with two_worker_processes(tmp_path) as (process, _, port):
-        workers = worker_processes(process.pid)
+    with two_serving_processes(tmp_path) as (process, _, port):
+        workers = serving_processes(process.pid)
         listening = tcp_sockets(port, "0A")
         sockets_before = {pid: socket_inodes(pid) & listening for pid in workers}
         killed, kept = workers
@@ -248,22 +240,22 @@ def test_a_worker_that_dies_is_replaced_on_its_own_socket(tmp_path: Path) -> Non
                 sock.close()
 
         def replaced() -> list[int]:
-            return [pid for pid in worker_processes(process.pid) if pid not in workers]
+            return [pid for pid in serving_processes(process.pid) if pid not in workers]
 
         eventually(lambda: len(replaced()) == 1, 5 * ATTEMPTS)
         replacement = replaced()
         assert socket_inodes(replacement[0]) & listening == sockets_before[killed]
-        assert kept in worker_processes(process.pid)
+        assert kept in serving_processes(process.pid)
 
 
 def test_sighup_replaces_each_worker_on_the_same_socket(tmp_path: Path) -> None:
-    with two_worker_processes(tmp_path) as (process, base, port):
-        workers = worker_processes(process.pid)
+    with two_serving_processes(tmp_path) as (process, base, port):
+        workers = serving_processes(process.pid)
         listening = tcp_sockets(port, "0A")
         slots_before = {frozenset(socket_inodes(pid) & listening) for pid in workers}
         process.send_signal(signal.SIGHUP)
-        eventually(lambda: not set(worker_processes(process.pid)) & set(workers), 5 * ATTEMPTS)
-        replacements = worker_processes(process.pid)
+        eventually(lambda: not set(serving_processes(process.pid)) & set(workers), 5 * ATTEMPTS)
+        replacements = serving_processes(process.pid)
         assert len(replacements) == 2
         slots_after = {frozenset(socket_inodes(pid) & listening) for pid in replacements}
         assert len(slots_before) == 2
@@ -273,7 +265,7 @@ def test_sighup_replaces_each_worker_on_the_same_socket(tmp_path: Path) -> None:
 
 def test_a_second_server_on_a_port_taken_by_worker_processes_is_refused(tmp_path: Path) -> None:
     """SO_REUSEPORT would let a second group join the first and take half its connections."""
-    with two_worker_processes(tmp_path) as (_, base, _):
+    with two_serving_processes(tmp_path) as (_, base, _):
         taken = base.removeprefix("http://")
         second = subprocess.run(
             [sys.executable, "-m", "imgproxy", "serve", "--bind", taken, "--workers", "2"],
