@@ -25,7 +25,7 @@ from config.settings import Settings
 from imgproxy.building import build_http_origin
 from imgproxy.origins import Origin
 from imgproxy.security.allowed_sources import AllowedSources
-from imgproxy.telemetry import Metrics
+from imgproxy.telemetry.metrics import Metrics
 
 PHOTOS = Path(__file__).resolve().parent / "photos"
 CLIENTS = ("httpx", "curl")

@@ -14,8 +14,8 @@ import time
 from collections.abc import AsyncIterator
 
 from imgproxy.errors import TooManyRequests
-from imgproxy.telemetry import Metrics
 from imgproxy.telemetry.labels import Stage
+from imgproxy.telemetry.metrics import Metrics
 
 NO_SHARE: contextlib.nullcontext[None] = contextlib.nullcontext()
 

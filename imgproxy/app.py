@@ -23,7 +23,9 @@ from imgproxy.playground import playground_routes, server_timing
 from imgproxy.responses import policy_of
 from imgproxy.security.secret import SecretHeaderMiddleware
 from imgproxy.startup_checks import check
-from imgproxy.telemetry import AccessLogMiddleware, Metrics, MetricsEndpoint, log_fields
+from imgproxy.telemetry.access_log import AccessLogMiddleware, log_fields
+from imgproxy.telemetry.endpoint import MetricsEndpoint
+from imgproxy.telemetry.metrics import Metrics
 from imgproxy.telemetry.unexpected import UnexpectedErrorMiddleware
 from imgproxy.thumbor.endpoint import healthcheck
 from transforms.executor import configure_libvips

@@ -32,7 +32,7 @@ from imgproxy.renderer import Renderer, defaults_from
 from imgproxy.security.addresses import AddressPolicy
 from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.service import ImageService
-from imgproxy.telemetry import Metrics
+from imgproxy.telemetry.metrics import Metrics
 from imgproxy.thumbor.endpoint import ThumborEndpoint
 from imgproxy.url.source import SourceRewriter
 from imgproxy.watermark import load_watermark

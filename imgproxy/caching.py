@@ -15,7 +15,8 @@ from cache.singleflight import Coalescer, DistributedLock
 from cache.variants import RecordsL1, VariantCache
 from config.settings import Settings
 from imgproxy.origins.caching import OriginalsCache, OriginalsL1
-from imgproxy.telemetry import Metrics, breaker_state_name
+from imgproxy.telemetry.labels import breaker_state_name
+from imgproxy.telemetry.metrics import Metrics
 
 ORIGINALS_PREFIX = "imgproxy:s:"
 ORIGINAL_MAX_BYTES = 8 << 20

@@ -17,7 +17,8 @@ from imgproxy.errors import OriginTimeout, ProxyError, TooManyRequests
 from imgproxy.origins import Origin, Original
 from imgproxy.origins.ranges import Head, Span, Stops, fetch_head, fetch_range
 from imgproxy.security.allowed_sources import AllowedSources
-from imgproxy.telemetry import Metrics, error_kind
+from imgproxy.telemetry.labels import error_kind
+from imgproxy.telemetry.metrics import Metrics
 
 T = TypeVar("T")
 

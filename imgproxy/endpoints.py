@@ -26,7 +26,7 @@ from imgproxy.responses import (
     raw_path_of,
 )
 from imgproxy.service import ImageService
-from imgproxy.telemetry import log_fields
+from imgproxy.telemetry.access_log import log_fields
 
 INFO_PREFIX = "/info"
 LOOKUP = "lookup"

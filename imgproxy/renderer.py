@@ -22,7 +22,7 @@ from imgproxy.origins.caching import CachingOrigin, OriginalsCache
 from imgproxy.origins.ranges import Head, fetch_head, fetched_original, size_of
 from imgproxy.ranged_source import LoopFetch, is_video, ranged_bytes, wants_ranges
 from imgproxy.results import Variant
-from imgproxy.telemetry import Metrics
+from imgproxy.telemetry.metrics import Metrics
 from imgproxy.url.options import (
     AutoqualityMethod,
     AvifOptions,

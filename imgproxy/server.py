@@ -5,6 +5,9 @@ load balancer moves on, in-flight requests finish (up to IMGPROXY_GRACEFUL_STOP_
 it exits. With IMGPROXY_PROCESSES > 1 uvicorn's supervisor runs the workers and stops each
 gracefully (in-flight requests finish) but without the readiness flip: prefer one process per
 container and more replicas.
+
+The application is imported only where it runs, so that a supervisor of worker processes holds
+uvicorn and the settings, not libvips, Redis' client and the rest (about 40 MB less in it).
 """
 
 from __future__ import annotations
@@ -25,12 +28,11 @@ from typing import Any
 import uvicorn
 
 from config.settings import Settings, SettingsError
-from imgproxy.app import create_app
 from imgproxy.http_limits import ConnectionLimits, limited_protocol, raise_open_files_limit
 from imgproxy.lifecycle import Lifecycle
 from imgproxy.startup_checks import check
-from imgproxy.telemetry import RequestIdFilter
 from imgproxy.telemetry.line_batches import TurnBatchedStreamHandler
+from imgproxy.telemetry.request_id import RequestIdFilter
 from imgproxy.worker_sockets import listening_sockets, supervisor
 
 log = logging.getLogger("imgproxy")
@@ -100,6 +102,8 @@ def uvicorn_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Conf
 
 def app_from_environment() -> object:
     """The factory uvicorn's worker processes call (IMGPROXY_PROCESSES > 1)."""
+    from imgproxy.app import create_app  # noqa: PLC0415 - see module docstring
+
     configure_logging()  # a spawned worker starts without the parent's logging set-up
     return create_app(Settings.from_env())
 
@@ -204,6 +208,8 @@ def run_workers(
 
 
 def run_one(settings: Settings, sock: socket.socket, started: Callable[[], None]) -> None:
+    from imgproxy.app import create_app  # noqa: PLC0415 - see module docstring
+
     app = create_app(settings)
     config = uvicorn_config(
         app,

@@ -27,7 +27,7 @@ from imgproxy.limiting import ClientLimiter
 from imgproxy.origins.ranges import fetched_original
 from imgproxy.renderer import Renderer
 from imgproxy.results import ImageResult, Variant
-from imgproxy.telemetry import Metrics
+from imgproxy.telemetry.metrics import Metrics
 from imgproxy.thumbor.meta import describe
 from imgproxy.url.options import MEDIA_TYPES, ImageRequest
 from transforms.executor import ProcessingPool

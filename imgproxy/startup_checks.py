@@ -4,7 +4,7 @@ raise SettingsError as `Settings.from_env` does."""
 from __future__ import annotations
 
 from config.settings import Settings, SettingsError
-from imgproxy.security.encryption import check_key
+from imgproxy.security.encryption_key import check_key
 
 
 def check(settings: Settings) -> None:

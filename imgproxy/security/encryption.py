@@ -21,21 +21,13 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from imgproxy.errors import InvalidPath
+from imgproxy.security.encryption_key import check_key
 
 ENCRYPTED_MARKER = "enc"
 IV_SIZE = 16
 BLOCK_BITS = 128
-KEY_SIZES = (16, 24, 32)
 INVALID = "Invalid encrypted source URL"
 BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
-
-
-def check_key(key: bytes) -> None:
-    """Raise ValueError (a configuration error, for start-up) unless `key` fits AES."""
-    if len(key) not in KEY_SIZES:
-        raise ValueError(
-            f"Expected a 16, 24 or 32 byte source URL encryption key but received {len(key)} bytes"
-        )
 
 
 def _invalid(why: str) -> InvalidPath:

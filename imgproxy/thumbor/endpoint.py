@@ -14,7 +14,7 @@ from cache.http import CachePolicy, cache_control
 from imgproxy.endpoints import ImageRoutes
 from imgproxy.errors import InvalidPath
 from imgproxy.responses import conditions_of, image_response, policy_of, raw_path_of
-from imgproxy.telemetry import log_fields
+from imgproxy.telemetry.access_log import log_fields
 from imgproxy.thumbor.mapping import ThumborRequest
 from imgproxy.url.args import shown
 from imgproxy.url.options import ImageRequest

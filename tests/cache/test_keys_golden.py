@@ -45,7 +45,7 @@ from imgproxy.results import Variant
 from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.security.encryption import encode_encrypted
 from imgproxy.signing import sign
-from imgproxy.telemetry import Metrics
+from imgproxy.telemetry.metrics import Metrics
 from imgproxy.thumbor.signing import sign as thumbor_sign
 from imgproxy.url.options import ImageFormat
 from imgproxy.url.presets import parse_presets

@@ -22,7 +22,7 @@ from imgproxy.origins import Original
 from imgproxy.renderer import Renderer, defaults_from
 from imgproxy.results import ImageResult, Variant
 from imgproxy.security.allowed_sources import AllowedSources
-from imgproxy.telemetry import Metrics
+from imgproxy.telemetry.metrics import Metrics
 from tests.transforms import images as im
 from transforms.executor import ProcessingPool
 

@@ -225,6 +225,30 @@ def test_each_worker_process_gets_a_socket_and_a_share_of_a_burst(tmp_path: Path
     assert min(shares) >= 16, shares
 
 
+def mapped_libraries(pid: int) -> set[str]:
+    """The file names of the shared objects process `pid` has mapped."""
+    names = set()
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        path = line.split()[-1]
+        if ".so" in path:
+            names.add(path.rsplit("/", 1)[-1])
+    return names
+
+
+def test_the_supervisor_of_worker_processes_loads_no_application(tmp_path: Path) -> None:
+    """The workers load libvips; the supervisor, which only starts them, keeps out of it, and
+    no process loads `cryptography` when no source URL encryption key is set."""
+    with two_serving_processes(tmp_path) as (process, _, _):
+        workers = serving_processes(process.pid)
+        supervisor_libraries = mapped_libraries(process.pid)
+        worker_libraries = [mapped_libraries(pid) for pid in workers]
+    assert len(workers) == 2
+    assert all(any("libvips" in name for name in names) for names in worker_libraries)
+    assert not any("libvips" in name for name in supervisor_libraries)
+    for names in [supervisor_libraries, *worker_libraries]:
+        assert not any(name.startswith("_rust.") for name in names)
+
+
 def test_a_worker_that_dies_is_replaced_on_its_own_socket(tmp_path: Path) -> None:
     with two_serving_processes(tmp_path) as (process, _, port):
         workers = serving_processes(process.pid)

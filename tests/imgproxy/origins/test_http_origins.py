@@ -39,7 +39,7 @@ from imgproxy.origins.streaming import ByteCounter, uncounted
 from imgproxy.security.addresses import AddressPolicy, IPAddress
 from imgproxy.security.allowed_sources import AllowedSources
 from imgproxy.security.network import guarded_transport
-from imgproxy.telemetry import Metrics
+from imgproxy.telemetry.metrics import Metrics
 from tests.guard import ConnectGuard
 from tests.imgproxy.origins.contract_server import (
     TRICKLE_HALF,

@@ -13,7 +13,7 @@ from config.settings import Settings
 from imgproxy.building import Parts, assemble, build_shared
 from imgproxy.errors import SourceNotFound
 from imgproxy.playground.compare import COMPARED, Comparer, Comparison
-from imgproxy.telemetry import Metrics
+from imgproxy.telemetry.metrics import Metrics
 from imgproxy.url.options import ImageFormat, ImageRequest, Options
 
 IMAGES = Path(__file__).resolve().parents[2] / "images"

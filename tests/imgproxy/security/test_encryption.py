@@ -10,13 +10,13 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from imgproxy.errors import InvalidPath
 from imgproxy.security.encryption import (
-    check_key,
     decode_encrypted,
     decrypt_source,
     derive_iv,
     encode_encrypted,
     encrypt_source,
 )
+from imgproxy.security.encryption_key import check_key
 
 # The test vector of imgproxy's docs/usage/encrypting_source_url.mdx
 KEY = bytes.fromhex("1eb5b0e971ad7f45324c1bb15c947cb207c43152fa5c6c7f35c4f36e0c18e0f1")

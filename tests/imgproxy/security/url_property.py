@@ -36,7 +36,7 @@ from imgproxy.errors import ProxyError
 from imgproxy.reader import RequestReader
 from imgproxy.security.encryption import encode_encrypted
 from imgproxy.signing import sign
-from imgproxy.telemetry import Metrics
+from imgproxy.telemetry.metrics import Metrics
 from imgproxy.thumbor.filters import HANDLERS
 from imgproxy.thumbor.image_url import source_url
 from imgproxy.thumbor.signing import sign as thumbor_sign

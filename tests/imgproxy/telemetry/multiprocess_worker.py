@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 
-from imgproxy.telemetry import Metrics
+from imgproxy.telemetry.metrics import Metrics
 
 
 def main(command: str, *args: str) -> None:

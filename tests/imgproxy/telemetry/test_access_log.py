@@ -15,14 +15,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from imgproxy.telemetry import (
-    AccessLogMiddleware,
-    Metrics,
-    MetricsEndpoint,
-    RequestIdFilter,
-    classify_route,
-    log_fields,
-)
+from imgproxy.telemetry.access_log import AccessLogMiddleware, classify_route, log_fields
+from imgproxy.telemetry.endpoint import MetricsEndpoint
+from imgproxy.telemetry.metrics import Metrics
+from imgproxy.telemetry.request_id import RequestIdFilter
 from tests.imgproxy.telemetry.promql import value
 
 ACCESS = "imgproxy.access"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from imgproxy.telemetry import Metrics
+from imgproxy.telemetry.metrics import Metrics
 from tests.imgproxy.telemetry.promql import PROMETHEUS_SERIES, metric_names
 
 DASHBOARD = Path(__file__).resolve().parents[3] / "config" / "grafana" / "imgproxy-py.json"

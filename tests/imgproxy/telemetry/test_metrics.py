@@ -18,8 +18,9 @@ from imgproxy.errors import (
     SourceNotFound,
     SourceTooLarge,
 )
-from imgproxy.telemetry import Metrics, MetricsEndpoint, breaker_state_name, error_kind
-from imgproxy.telemetry.metrics import LATENCY_BUCKETS
+from imgproxy.telemetry.endpoint import MetricsEndpoint
+from imgproxy.telemetry.labels import breaker_state_name, error_kind
+from imgproxy.telemetry.metrics import LATENCY_BUCKETS, Metrics
 from tests.imgproxy.telemetry.promql import samples, value
 
 

@@ -17,7 +17,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from imgproxy.telemetry import AccessLogMiddleware, Metrics, MetricsEndpoint
+from imgproxy.telemetry.access_log import AccessLogMiddleware
+from imgproxy.telemetry.endpoint import MetricsEndpoint
+from imgproxy.telemetry.metrics import Metrics
 from tests.imgproxy.telemetry.promql import PROMETHEUS_SERIES, metric_names
 from tests.imgproxy.telemetry.servers import poll, running_prometheus, serving
 

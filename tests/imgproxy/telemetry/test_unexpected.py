@@ -17,7 +17,8 @@ from config.settings import Settings
 from imgproxy.app import create_app, error_handler, error_responder
 from imgproxy.errors import NotFound, ProxyError
 from imgproxy.hits import CachedHits
-from imgproxy.telemetry import AccessLogMiddleware, Metrics
+from imgproxy.telemetry.access_log import AccessLogMiddleware
+from imgproxy.telemetry.metrics import Metrics
 from imgproxy.telemetry.unexpected import UnexpectedErrorMiddleware
 
 
