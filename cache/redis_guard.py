@@ -3,6 +3,9 @@
 Every call goes through `GuardedRedis.run`: errors and timeouts are counted and logged, never
 raised; while the breaker is open no call is made at all. Shared by every Redis user (variant
 tier, sources tier, purge index, locks) so they trip and recover together.
+
+redis-py itself (`cache.redis_client`) is loaded with the first client, so that a server
+without Redis never loads it.
 """
 
 from __future__ import annotations
@@ -11,55 +14,17 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
-
-from redis.asyncio import Redis
-from redis.asyncio.cluster import RedisCluster
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from typing import TYPE_CHECKING, TypeVar
 
 from cache.breaker import BreakerState, CircuitBreaker
 
+if TYPE_CHECKING:
+    from cache.redis_client import RedisClient
+
 logger = logging.getLogger("imgproxy.cache.redis")
 
-RedisClient = Redis | RedisCluster
 T = TypeVar("T")
 D = TypeVar("D")
-
-CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
-PLAIN_SCHEMES = {"redis", "rediss", "unix"}
-
-
-def parse_redis_url(url: str) -> tuple[bool, str]:
-    """(is_cluster, the URL for redis-py). `redis+cluster://h:p` and `rediss+cluster://h:p` mean
-    a Cluster reached through that seed node; `redis://`, `rediss://`, `unix://` one server."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme in CLUSTER_SCHEMES:
-        return True, urlunsplit(parts._replace(scheme=CLUSTER_SCHEMES[scheme]))
-    if scheme in PLAIN_SCHEMES:
-        return False, url
-    expected = ", ".join(sorted([*CLUSTER_SCHEMES, *PLAIN_SCHEMES]))
-    raise ValueError(f"Expected a Redis URL scheme ({expected}) but received '{parts.scheme}'")
-
-
-def client_from_url(
-    url: str, *, connect_timeout: float = 0.5, socket_timeout: float = 1.0
-) -> RedisClient:
-    """A redis-py asyncio client; nothing connects until the first command."""
-    cluster, client_url = parse_redis_url(url)
-    options: dict[str, Any] = {
-        "socket_connect_timeout": connect_timeout,
-        "socket_timeout": socket_timeout,
-        # One immediate retry survives a pooled connection broken by a Redis restart; more
-        # would only spend the op timeout.
-        "retry": Retry(NoBackoff(), 1),
-    }
-    if cluster:
-        return RedisCluster.from_url(client_url, **options)
-    return Redis.from_url(client_url, health_check_interval=15, **options)
 
 
 @dataclass
@@ -84,7 +49,11 @@ class GuardedRedis:
         admin_timeout: float = 2.0,
         breaker: CircuitBreaker | None = None,
     ) -> None:
+        from cache import redis_client  # noqa: PLC0415 - see the module docstring
+
         self.client = client
+        self.is_cluster = redis_client.is_cluster(client)
+        self.expected_errors = redis_client.EXPECTED_ERRORS
         self.op_timeout = op_timeout
         self.admin_timeout = admin_timeout
         self.breaker = breaker or CircuitBreaker()
@@ -104,14 +73,12 @@ class GuardedRedis:
         breaker: CircuitBreaker | None = None,
         connect_timeout: float = 0.5,
     ) -> GuardedRedis:
+        from cache.redis_client import client_from_url  # noqa: PLC0415 - see the docstring
+
         client = client_from_url(
             url, connect_timeout=connect_timeout, socket_timeout=max(admin_timeout, 1.0)
         )
         return cls(client, op_timeout=op_timeout, admin_timeout=admin_timeout, breaker=breaker)
-
-    @property
-    def is_cluster(self) -> bool:
-        return isinstance(self.client, RedisCluster)
 
     @property
     def available(self) -> bool:
@@ -143,7 +110,7 @@ class GuardedRedis:
             self.on_failure()
             if self.breaker.state is not before:
                 self.on_state(self.breaker.state)
-            if not isinstance(error, RedisError | OSError | TimeoutError):
+            if not isinstance(error, self.expected_errors):
                 logger.exception("Unexpected error from Redis %s", op)
             elif self.breaker.state is BreakerState.OPEN and before is not BreakerState.OPEN:
                 logger.warning("Redis unavailable, circuit opened (%s: %r)", op, error)

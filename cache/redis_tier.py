@@ -13,11 +13,14 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import orjson
-from redis.asyncio.cluster import RedisCluster
 
-from cache.redis_guard import GuardedRedis, RedisClient, RedisUnavailable
+from cache.redis_guard import GuardedRedis, RedisUnavailable
+
+if TYPE_CHECKING:
+    from cache.redis_client import RedisClient
 
 logger = logging.getLogger("imgproxy.cache.redis")
 
@@ -169,7 +172,7 @@ class RedisTier:
             client = self.redis.client
             pubsub = client.pubsub()
             try:
-                if isinstance(client, RedisCluster):
+                if self.redis.is_cluster:
                     await client.initialize()  # the channel's node comes from the slots map
                 await pubsub.subscribe(self.channel)
                 _flag(subscribed, lost)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from starlette.types import Scope
 
-from cache.redis_guard import RedisClient
 from config.settings import Settings
 from imgproxy.security.client_key import client_key
-from imgproxy.security.rate_limit import (
-    FallbackRateLimiter,
-    LocalRateLimiter,
-    RateLimiter,
-    RedisRateLimiter,
-)
+from imgproxy.security.rate_limit import FallbackRateLimiter, LocalRateLimiter, RateLimiter
+
+if TYPE_CHECKING:
+    from cache.redis_client import RedisClient
 
 
 class ClientLimiter:
@@ -41,6 +39,10 @@ class ClientLimiter:
         local = LocalRateLimiter(settings.rate_limit, settings.rate_limit_burst)
         self.limiter = local
         if redis is not None:
+            from imgproxy.security.redis_rate_limit import (  # noqa: PLC0415 - with Redis only
+                RedisRateLimiter,
+            )
+
             shared = RedisRateLimiter(
                 redis,  # type: ignore[arg-type]  # a cluster runs the same one-key script
                 settings.rate_limit,

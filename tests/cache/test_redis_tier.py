@@ -9,7 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from cache.breaker import BreakerState, CircuitBreaker
-from cache.redis_guard import RedisUnavailable, parse_redis_url
+from cache.redis_client import parse_redis_url
+from cache.redis_guard import RedisUnavailable
 from cache.redis_tier import RedisTier
 from tests.cache.redis_procs import FakeClock, RedisClusterProcesses, RedisProcess, cli, guarded
 from tests.cache.tiers import MemoryTier, raw_tiers

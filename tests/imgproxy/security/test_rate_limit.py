@@ -16,13 +16,12 @@ from redis.backoff import NoBackoff
 
 from imgproxy.errors import TooManyRequests
 from imgproxy.security.rate_limit import (
-    TOKEN_BUCKET_SHA,
     Decision,
     FallbackRateLimiter,
     LocalRateLimiter,
     RateLimiterUnavailable,
-    RedisRateLimiter,
 )
+from imgproxy.security.redis_rate_limit import TOKEN_BUCKET_SHA, RedisRateLimiter
 
 
 class Clock:
