@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-import pillow_heif
 import pyvips
 from PIL import Image
 
@@ -35,6 +34,8 @@ def _icc(image: pyvips.Image, keep: str) -> bytes | None:
 
 
 def heic_bytes(image: pyvips.Image, quality: int, keep: str) -> bytes:
+    import pillow_heif  # noqa: PLC0415 - its codecs (3 MB a process) load with the first HEIC
+
     picture = to_pillow(image)
     heif = pillow_heif.from_pillow(picture)
     output = io.BytesIO()

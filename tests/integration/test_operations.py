@@ -237,8 +237,8 @@ def mapped_libraries(pid: int) -> set[str]:
 
 def test_the_supervisor_of_worker_processes_loads_no_application(tmp_path: Path) -> None:
     """The workers load libvips; the supervisor, which only starts them, keeps out of it. No
-    process loads `cryptography` without a source URL encryption key, nor redis-py (with its
-    hiredis parser) without Redis."""
+    process loads `cryptography` without a source URL encryption key, redis-py (with its
+    hiredis parser) without Redis, or pillow-heif's codecs before a HEIC is asked for."""
     with two_serving_processes(tmp_path) as (process, _, _):
         workers = serving_processes(process.pid)
         supervisor_libraries = mapped_libraries(process.pid)
@@ -247,7 +247,7 @@ def test_the_supervisor_of_worker_processes_loads_no_application(tmp_path: Path)
     assert all(any("libvips" in name for name in names) for names in worker_libraries)
     assert not any("libvips" in name for name in supervisor_libraries)
     for names in [supervisor_libraries, *worker_libraries]:
-        assert not any(name.startswith(("_rust.", "hiredis.")) for name in names)
+        assert not any(name.startswith(("_rust.", "hiredis.", "libx265")) for name in names)
 
 
 def test_a_worker_that_dies_is_replaced_on_its_own_socket(tmp_path: Path) -> None:
