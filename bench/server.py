@@ -186,9 +186,10 @@ class ProxyServer(ManagedProcess):
         processes: int = 1,
         settings: Mapping[str, str] | None = None,
         tree: Path = REPO_ROOT,
+        python: Path = Path(sys.executable),
     ) -> None:
         port = free_port()
-        command = [sys.executable, "-m", "imgproxy", "serve", "--bind", f"{HOST}:{port}"]
+        command = [str(python), "-m", "imgproxy", "serve", "--bind", f"{HOST}:{port}"]
         super().__init__(
             command,
             log_path,

@@ -10,16 +10,19 @@ requests in flight share a render, and the side whose wrk starts first alternate
 
     .venv/bin/python -m bench.twin --tree-a /path/to/main --tree-b . \\
         [--setting-b MALLOC_TRIM_THRESHOLD_=33554432] [--glob 'jpeg-large-*.jpg'] \\
-        [--options rs:fit:300:300/q:80] [--rounds 4] [--duration 10]
+        [--options rs:fit:300:300/q:80] [--rounds 4] [--duration 10] \\
+        [--python-b /path/to/other/venv/bin/python]
 
 A tree is a checkout of this repository (`git worktree add /tmp/a <rev>`); both run on this
-checkout's interpreter and packages.
+checkout's interpreter and packages unless `--python-a`/`--python-b` name another (a venv
+with the locked packages installed), to compare interpreters on the same tree.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -126,6 +129,8 @@ def main() -> None:
     parser.add_argument("--tree-b", type=Path, required=True)
     parser.add_argument("--setting-a", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--setting-b", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--python-a", type=Path, default=Path(sys.executable))
+    parser.add_argument("--python-b", type=Path, default=Path(sys.executable))
     parser.add_argument("--glob", default="jpeg-*.jpg", help="photos of bench/photos to ask for")
     parser.add_argument("--options", default="rs:fit:512:512/q:80", help="processing options")
     parser.add_argument("--extension", default="jpg", help="output format")
@@ -135,8 +140,8 @@ def main() -> None:
 
     paths = request_paths(args.glob, args.options, args.extension)
     sides = [
-        (args.tree_a.resolve(), settings_from(args.setting_a)),
-        (args.tree_b.resolve(), settings_from(args.setting_b)),
+        (args.tree_a.resolve(), settings_from(args.setting_a), args.python_a),
+        (args.tree_b.resolve(), settings_from(args.setting_b), args.python_b),
     ]
     with tempfile.TemporaryDirectory(prefix="bench-twin-") as temporary:
         directory = Path(temporary)
@@ -149,8 +154,9 @@ def main() -> None:
                 directory / f"server-{name}.log",
                 settings={**miss_settings(), **settings},
                 tree=tree,
+                python=python,
             )
-            for name, (tree, settings) in zip("ab", sides, strict=True)
+            for name, (tree, settings, python) in zip("ab", sides, strict=True)
         ]
         for server in servers:
             server.start()
