@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from bench.round_spread import difference, paired, rounds_text, share
 from bench.scenarios import EFFECT_SCENARIOS
 
 Role = Literal["ours", "thumbor", "ceiling"]
@@ -33,6 +34,10 @@ class Row:
     processing_runs: int | None = None
     loop_ms_per_image: float | None = None
     """CPU of the event-loop threads (the serving processes' main threads) per request answered."""
+    round_rates: tuple[float, ...] = ()
+    """Requests per second of each alternating round, in the order measured (`bench.rounds`)."""
+    round_cpu_s: tuple[float | None, ...] = ()
+    round_p99_ms: tuple[float, ...] = ()
 
 
 def _match(rows: Sequence[Row], row: Row, role: str) -> Row | None:
@@ -145,7 +150,8 @@ def _overhead_verdicts(rows: Sequence[Row]) -> list[Verdict]:
             _judged(
                 f"{row.scenario} {row.server}: overhead over the codec floor "
                 f"<= {OVERHEAD_MS:g} ms per miss",
-                f"{extra:.1f} ms ({_num(cpu_ms(row))} - {_num(cpu_ms(ceiling))} ms per image)",
+                f"{extra:.1f} ms ({_num(cpu_ms(row))} - {_num(cpu_ms(ceiling))} ms per image"
+                f"{rounds_text(_round_overheads(row, ceiling), '.1f')})",
                 extra <= OVERHEAD_MS,
                 [row, ceiling],
             )
@@ -153,17 +159,27 @@ def _overhead_verdicts(rows: Sequence[Row]) -> list[Verdict]:
     return verdicts
 
 
+def _round_overheads(row: Row, ceiling: Row) -> list[float] | None:
+    spread = paired(row.round_cpu_s, ceiling.round_cpu_s, difference)
+    return None if spread is None else [1000.0 * value for value in spread]
+
+
+def _round_shares(row: Row, other: Row | None) -> list[float] | None:
+    return None if other is None else paired(row.round_rates, other.round_rates, share)
+
+
 def _ceiling_verdicts(rows: Sequence[Row]) -> list[Verdict]:
     verdicts: list[Verdict] = []
     for row in rows:
-        share = ratio(rows, row, "ceiling") if is_miss(row) and row.processes == 1 else None
-        if share is not None:
+        got = ratio(rows, row, "ceiling") if is_miss(row) and row.processes == 1 else None
+        if got is not None:
+            ceiling = _match(rows, row, "ceiling")
             verdicts.append(
                 _judged(
                     f"{row.scenario} {row.server} >= {CEILING_SHARE}x the pyvips ceiling",
-                    f"{share:.2f}x",
-                    share >= CEILING_SHARE,
-                    [row, _match(rows, row, "ceiling")],
+                    f"{got:.2f}x{rounds_text(_round_shares(row, ceiling), '.2f')}",
+                    got >= CEILING_SHARE,
+                    [row, ceiling],
                 )
             )
     return verdicts
@@ -177,15 +193,17 @@ def _thumbor_verdicts(rows: Sequence[Row]) -> list[Verdict]:
             got = ratio(rows, row, "thumbor")
             if got is None:
                 continue
+            thumbor = _match(rows, row, "thumbor")
+            measured = f"{got:.2f}x{rounds_text(_round_shares(row, thumbor), '.2f')}"
             if wanted is None:
-                verdicts.append(Verdict(f"{scenario} {row.server} vs thumbor", f"{got:.2f}x", None))
+                verdicts.append(Verdict(f"{scenario} {row.server} vs thumbor", measured, None))
             else:
                 verdicts.append(
                     _judged(
                         f"{scenario} {row.server} >= {wanted}x thumbor",
-                        f"{got:.2f}x",
+                        measured,
                         got >= wanted,
-                        [row, _match(rows, row, "thumbor")],
+                        [row, thumbor],
                     )
                 )
     return verdicts
@@ -211,7 +229,7 @@ def _storm_verdicts(rows: Sequence[Row]) -> list[Verdict]:
 
 def _hit_verdicts(rows: Sequence[Row]) -> list[Verdict]:
     verdicts: list[Verdict] = []
-    for scenario, (share, p99_times) in HIT_TARGETS.items():
+    for scenario, (wanted_share, p99_times) in HIT_TARGETS.items():
         for row in _ours(rows, scenario):
             bare = _match(rows, row, "ceiling")
             if bare is None or not bare.requests_per_sec:
@@ -219,18 +237,20 @@ def _hit_verdicts(rows: Sequence[Row]) -> list[Verdict]:
             got = row.requests_per_sec / bare.requests_per_sec
             verdicts.append(
                 _judged(
-                    f"{scenario} {row.server} >= {share:.0%} of {bare.server}",
-                    f"{got:.0%}",
-                    got >= share,
+                    f"{scenario} {row.server} >= {wanted_share:.0%} of {bare.server}",
+                    f"{got:.0%}{rounds_text(_round_shares(row, bare), '.0%')}",
+                    got >= wanted_share,
                     [row, bare],
                 )
             )
             if bare.p99_ms:
                 p99 = row.p99_ms / bare.p99_ms
+                spread = paired(row.round_p99_ms, bare.round_p99_ms, share)
                 verdicts.append(
                     _judged(
                         f"{scenario} {row.server} p99 <= {p99_times:g}x the p99 of {bare.server}",
-                        f"{row.p99_ms:.1f} ms vs {bare.p99_ms:.1f} ms ({p99:.2f}x)",
+                        f"{row.p99_ms:.1f} ms vs {bare.p99_ms:.1f} ms "
+                        f"({p99:.2f}x{rounds_text(spread, '.2f')})",
                         p99 <= p99_times,
                         [row, bare],
                     )

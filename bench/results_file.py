@@ -77,8 +77,15 @@ def rows_to_json(rows: list[Row]) -> list[dict[str, Any]]:
     return [asdict(row) for row in rows]
 
 
+ROUND_FIELDS = ("round_rates", "round_cpu_s", "round_p99_ms")
+
+
 def rows_from_json(items: list[dict[str, Any]]) -> list[Row]:
-    return [Row(**item) for item in items]
+    """Rows as `rows_to_json` wrote them (JSON keeps each round's figures as a list)."""
+    return [
+        Row(**{**item, **{name: tuple(item[name]) for name in ROUND_FIELDS if name in item}})
+        for item in items
+    ]
 
 
 def read_json(path: Path = RESULTS_JSON) -> dict[str, Any]:

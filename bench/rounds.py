@@ -52,7 +52,8 @@ def _weighted(values: Sequence[float | None], weights: Sequence[int]) -> float |
 
 def merged(rounds: Sequence[Row]) -> Row:
     """One side's rounds as one row: throughput over the summed time, CPU per image over the
-    summed requests, the peak of the peaks, and the median round's latency percentiles."""
+    summed requests, the peak of the peaks, and the median round's latency percentiles; each
+    round's throughput, CPU per image and p99 kept beside them."""
     if not rounds:
         raise ValueError("Expected at least one round but received none")
     first = rounds[0]
@@ -70,4 +71,7 @@ def merged(rounds: Sequence[Row]) -> Row:
         peak_rss_mb=max(peaks) if peaks else None,
         cpu_s_per_image=_weighted([row.cpu_s_per_image for row in rounds], requests),
         loop_ms_per_image=_weighted([row.loop_ms_per_image for row in rounds], requests),
+        round_rates=tuple(row.requests_per_sec for row in rounds),
+        round_cpu_s=tuple(row.cpu_s_per_image for row in rounds),
+        round_p99_ms=tuple(row.p99_ms for row in rounds),
     )

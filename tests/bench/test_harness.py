@@ -1,6 +1,7 @@
 """The harness pieces of `make bench` and `make soak` that need no server: parsers, URL
 spellings, ratio maths, target verdicts, the results file, the soak's accounting."""
 
+import json
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -125,6 +126,10 @@ def test_the_table_shows_cpu_and_event_loop_ms_and_the_overhead_over_the_ceiling
 
 def test_rows_survive_the_json_file() -> None:
     assert rows_from_json(rows_to_json(ROWS)) == ROWS
+    rounds = [
+        replace(ROWS[0], round_rates=(1.0, 2.0), round_cpu_s=(0.02, None), round_p99_ms=(3.0,))
+    ]
+    assert rows_from_json(json.loads(json.dumps(rows_to_json(rounds)))) == rounds
 
 
 def test_a_section_is_replaced_in_place_or_appended() -> None:

@@ -72,3 +72,10 @@ def test_a_measurement_is_split_into_whole_second_rounds_of_at_least_two() -> No
     assert round_seconds(4) == 2
     assert round_seconds(1) == 2
     assert round_seconds(15, 1) == 15
+
+
+def test_each_rounds_throughput_cpu_and_p99_are_kept_in_the_order_measured() -> None:
+    row = merged([_row(100, 50.0, 30.0, p99_ms=40.0), _row(300, 100.0, None, p99_ms=90.0)])
+    assert row.round_rates == (50.0, 100.0)
+    assert row.round_cpu_s == (0.030, None)
+    assert row.round_p99_ms == (40.0, 90.0)

@@ -116,3 +116,55 @@ def test_a_comparison_with_a_row_that_lost_requests_is_reported_not_judged() -> 
         "0.60x; not judged: ours 1 failed 2 requests",
         None,
     )
+
+
+OURS_1 = _row("miss-jpeg", "ours 1", "ours", 90.0, cpu_s_per_image=0.0195)
+CEILING = _row("miss-jpeg", "ceiling", "ceiling", 100.0, cpu_s_per_image=0.017)
+
+
+def _rounds(row: Row, rates: tuple[float, ...], cpu_ms: tuple[float, ...] = ()) -> Row:
+    return replace(
+        row,
+        round_rates=rates,
+        round_cpu_s=tuple(ms / 1000.0 for ms in cpu_ms),
+        round_p99_ms=tuple(10.0 * rate for rate in rates),
+    )
+
+
+def test_each_round_of_a_comparison_is_shown_beside_the_verdict() -> None:
+    rows = [
+        _rounds(_row("miss-jpeg", "thumbor", "thumbor", 80.0), (80.0, 100.0, 80.0)),
+        _rounds(OURS_1, (72.0, 90.0, 96.0), (21.0, 20.0, 19.0)),
+        _rounds(CEILING, (80.0, 100.0, 120.0), (17.0, 17.0, 18.0)),
+        _rounds(_row("hit-l1", "ours 1", "ours", 4000.0), (4000.0, 6000.0)),
+        _rounds(_row("hit-l1", "bare", "ceiling", 10000.0), (10000.0, 10000.0)),
+    ]
+    found = {v.target: v.measured for v in verdicts(rows)}
+    assert found["miss-jpeg ours 1 >= 0.9x the pyvips ceiling"] == (
+        "0.90x; rounds 0.90, 0.90, 0.80"
+    )
+    assert found["miss-jpeg ours 1 >= 1.05x thumbor"] == "1.12x; rounds 0.90, 0.90, 1.20"
+    assert found["miss-jpeg ours 1: overhead over the codec floor <= 3 ms per miss"] == (
+        "2.5 ms (19.5 - 17.0 ms per image; rounds 4.0, 3.0, 1.0)"
+    )
+    assert found["hit-l1 ours 1 >= 40% of bare"] == "40%; rounds 40%, 60%"
+    assert found["hit-l1 ours 1 p99 <= 3x the p99 of bare"] == (
+        "20.0 ms vs 20.0 ms (1.00x; rounds 0.40, 0.60)"
+    )
+
+
+def test_rounds_are_left_out_unless_both_sides_have_the_same_ones() -> None:
+    rows = [
+        _rounds(OURS_1, (72.0, 90.0, 96.0), (21.0, 20.0, 19.0)),
+        _rounds(CEILING, (80.0, 120.0), (17.0, 17.0)),
+        _rounds(_row("miss-jpeg", "thumbor", "thumbor", 80.0), (80.0,)),
+    ]
+    found = {v.target: v.measured for v in verdicts(rows)}
+    assert found["miss-jpeg ours 1 >= 0.9x the pyvips ceiling"] == "0.90x"
+    assert found["miss-jpeg ours 1 >= 1.05x thumbor"] == "1.12x"
+    assert "rounds" not in found["miss-jpeg ours 1: overhead over the codec floor <= 3 ms per miss"]
+    no_cpu = replace(rows[1], round_rates=(80.0, 100.0, 120.0), round_cpu_s=(0.017, None, 0.018))
+    found = {v.target: v.measured for v in verdicts([rows[0], no_cpu])}
+    assert found["miss-jpeg ours 1: overhead over the codec floor <= 3 ms per miss"] == (
+        "2.5 ms (19.5 - 17.0 ms per image)"
+    )
