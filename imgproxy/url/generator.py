@@ -29,7 +29,14 @@ SAID_AT_DEFAULT = [
 ]
 """Whether the full form writes a row that holds its defaults."""
 DEFAULT_ATTRIBUTES = vars(DEFAULTS)
-_default_segments: dict[tuple[int, str], str] = {}
+ROWS_READING: dict[str, tuple[int, ...]] = {
+    name: tuple(index for index, names in enumerate(OWN_ATTRIBUTES) if name in names)
+    for name in DEFAULT_ATTRIBUTES
+}
+"""Each attribute of `Options` to the indexes of the rows that read it."""
+FORMAT_INDEX = WRITTEN.index(FORMAT)
+NOTHING_SAID: list[str | None] = [None] * len(WRITTEN)
+_default_segments: dict[str, list[str | None]] = {}
 
 
 class UnwritableValue(ValueError):
@@ -48,25 +55,35 @@ def segment(row: OptionRow, options: Options, separator: str) -> str:
 def generate_options(
     options: Options, separator: str = ":", *, full: bool = False, with_format: bool = True
 ) -> list[str]:
-    """Option segments in one fixed order; only non-default ones unless `full`."""
-    segments = []
-    touched = touched_attributes(options)
-    for index, row in enumerate(WRITTEN):
-        if row is FORMAT and not with_format:
-            continue
-        if touched.isdisjoint(OWN_ATTRIBUTES[index]) or _holds_defaults(index, options):
-            if full and SAID_AT_DEFAULT[index]:
-                segments.append(_default_segment(index, separator))
-            continue
-        values = row.values(options)
-        if all(value is None for value in values):
-            continue
-        if not full and values == row.values(DEFAULTS):
-            continue
-        if full and not row.keyed(options):
-            continue
-        segments.append(segment(row, options, separator))
-    return segments
+    """Option segments in one fixed order; only non-default ones unless `full`. Only the rows
+    reading an attribute that does not hold the defaults' very object are looked at: every
+    other row says its defaults, written once per separator."""
+    segments = list(_untouched_segments(separator) if full else NOTHING_SAID)
+    for index in _touched_rows(options):
+        segments[index] = _touched_segment(index, options, separator, full=full)
+    if not with_format:
+        segments[FORMAT_INDEX] = None
+    return [found for found in segments if found is not None]
+
+
+def _touched_rows(options: Options) -> list[int]:
+    """The indexes in `WRITTEN` of the rows reading an attribute `options` changed, in order."""
+    indexes = {index for name in touched_attributes(options) for index in ROWS_READING[name]}
+    return sorted(indexes)
+
+
+def _touched_segment(index: int, options: Options, separator: str, *, full: bool) -> str | None:
+    if _holds_defaults(index, options):
+        return _untouched_segments(separator)[index] if full else None
+    row = WRITTEN[index]
+    values = row.values(options)
+    if all(value is None for value in values):
+        return None
+    if not full and values == row.values(DEFAULTS):
+        return None
+    if full and not row.keyed(options):
+        return None
+    return segment(row, options, separator)
 
 
 def touched_attributes(options: Options) -> set[str]:
@@ -81,10 +98,14 @@ def _holds_defaults(index: int, options: Options) -> bool:
     return all(map(operator.is_, WRITTEN[index].values(options), UNTOUCHED[index]))
 
 
-def _default_segment(index: int, separator: str) -> str:
-    found = _default_segments.get((index, separator))
+def _untouched_segments(separator: str) -> list[str | None]:
+    """What the full form writes for each row holding its defaults (None: nothing)."""
+    found = _default_segments.get(separator)
     if found is None:
-        found = _default_segments[(index, separator)] = segment(WRITTEN[index], DEFAULTS, separator)
+        found = _default_segments[separator] = [
+            segment(row, DEFAULTS, separator) if said else None
+            for row, said in zip(WRITTEN, SAID_AT_DEFAULT, strict=True)
+        ]
     return found
 
 
