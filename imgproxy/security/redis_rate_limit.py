@@ -7,8 +7,9 @@ import hashlib
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError
 
+from cache.redis_client import EXPECTED_ERRORS
 from imgproxy.security.rate_limit import (
     Clock,
     Decision,
@@ -87,7 +88,7 @@ class RedisRateLimiter:
                     reply = await self.redis.evalsha(TOKEN_BUCKET_SHA, 1, name, *args)
                 except NoScriptError:
                     reply = await self.redis.eval(TOKEN_BUCKET, 1, name, *args)
-        except (RedisError, OSError, TimeoutError) as error:
+        except EXPECTED_ERRORS as error:
             raise RateLimiterUnavailable(f"Redis rate limiter: {error!r}") from error
         return self._decision(reply)
 

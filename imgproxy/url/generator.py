@@ -60,7 +60,8 @@ def generate_options(
     other row says its defaults, written once per separator."""
     segments = list(_untouched_segments(separator) if full else NOTHING_SAID)
     for index in _touched_rows(options):
-        segments[index] = _touched_segment(index, options, separator, full=full)
+        if not _holds_defaults(index, options):
+            segments[index] = _changed_segment(index, options, separator, full=full)
     if not with_format:
         segments[FORMAT_INDEX] = None
     return [found for found in segments if found is not None]
@@ -72,9 +73,7 @@ def _touched_rows(options: Options) -> list[int]:
     return sorted(indexes)
 
 
-def _touched_segment(index: int, options: Options, separator: str, *, full: bool) -> str | None:
-    if _holds_defaults(index, options):
-        return _untouched_segments(separator)[index] if full else None
+def _changed_segment(index: int, options: Options, separator: str, *, full: bool) -> str | None:
     row = WRITTEN[index]
     values = row.values(options)
     if all(value is None for value in values):
