@@ -2,7 +2,8 @@
 
 On a noisy host the same tree's `make bench` rows move by 10-30 % between runs; two servers
 driven at once share every spell of that noise. Each round runs one wrk per server at the
-same time (both servers read `bench/photos` from the local filesystem, every request a
+same time (both servers read `bench/photos` from the local filesystem, or with `--origin
+nginx` fetch them over HTTP from one nginx on loopback as `make bench` does; every request a
 miss) and compares the CPU each process tree spent per request, from /proc. The servers
 compete for the same cores, so requests per second are not comparable, only CPU per request.
 Every request is a distinct URL (each photo under `MISS_COPIES` cachebusters), so no two
@@ -10,7 +11,7 @@ requests in flight share a render, and the side whose wrk starts first alternate
 
     .venv/bin/python -m bench.twin --tree-a /path/to/main --tree-b . \\
         [--setting-b MALLOC_TRIM_THRESHOLD_=33554432] [--glob 'jpeg-large-*.jpg'] \\
-        [--options rs:fit:300:300/q:80] [--rounds 4] [--duration 10] \\
+        [--options rs:fit:300:300/q:80] [--rounds 4] [--duration 10] [--origin nginx] \\
         [--python-b /path/to/other/venv/bin/python]
 
 A tree is a checkout of this repository (`git worktree add /tmp/a <rev>`); both run on this
@@ -26,10 +27,12 @@ import sys
 import tempfile
 import threading
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.mix import CORPUS_DIR as PHOTOS
+from bench.nginx import static_origin
 from bench.procs import usage
 from bench.rounds import round_order
 from bench.scenarios import MISS_COPIES
@@ -39,6 +42,7 @@ from bench.wrk import WrkResult, lua_script, run_wrk
 WORKERS = 4
 CONNECTIONS = 8
 WARMUP_S = 2
+LOCAL_SOURCES = "local:///"
 
 
 @dataclass(frozen=True)
@@ -81,13 +85,21 @@ def summary(rounds: Sequence[Round]) -> str:
     return f"B/A CPU per request: median {statistics.median(ratios):.3f} ({listed})"
 
 
-def request_paths(glob: str, options: str, extension: str, copies: int = MISS_COPIES) -> list[str]:
-    """Each matching photo under `copies` cachebusters, photos interleaved."""
+def request_paths(
+    glob: str,
+    options: str,
+    extension: str,
+    copies: int = MISS_COPIES,
+    sources: str = LOCAL_SOURCES,
+) -> list[str]:
+    """Each matching photo under `copies` cachebusters, photos interleaved; `sources` is the
+    prefix each photo's name is appended to (the local filesystem, or an origin's base URL
+    with its trailing slash)."""
     names = sorted(path.name for path in PHOTOS.glob(glob))
     if not names:
         raise ValueError(f"no photo in {PHOTOS} matches {glob!r}")
     return [
-        f"/insecure/{options}/cb:{copy}/plain/local:///{name}@{extension}"
+        f"/insecure/{options}/cb:{copy}/plain/{sources}{name}@{extension}"
         for copy in range(copies)
         for name in names
     ]
@@ -136,15 +148,19 @@ def main() -> None:
     parser.add_argument("--extension", default="jpg", help="output format")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--duration", type=int, default=10, help="seconds per round")
+    parser.add_argument("--origin", choices=["local", "nginx"], default="local")
     args = parser.parse_args()
 
-    paths = request_paths(args.glob, args.options, args.extension)
     sides = [
         (args.tree_a.resolve(), settings_from(args.setting_a), args.python_a),
         (args.tree_b.resolve(), settings_from(args.setting_b), args.python_b),
     ]
-    with tempfile.TemporaryDirectory(prefix="bench-twin-") as temporary:
+    with tempfile.TemporaryDirectory(prefix="bench-twin-") as temporary, ExitStack() as stack:
         directory = Path(temporary)
+        sources = LOCAL_SOURCES
+        if args.origin == "nginx":
+            sources = f"{stack.enter_context(static_origin(directory / 'nginx', PHOTOS)).base_url}/"
+        paths = request_paths(args.glob, args.options, args.extension, sources=sources)
         script = directory / "paths.lua"
         script.write_text(lua_script(paths, 1), encoding="utf-8")
         servers = [

@@ -50,3 +50,13 @@ def test_paths_ask_for_every_matching_photo_unsigned_each_under_distinct_cachebu
 def test_the_side_whose_load_starts_first_alternates_by_round() -> None:
     assert [round_order(range(2), index) for index in range(4)] == [[0, 1], [1, 0], [0, 1], [1, 0]]
     assert round_order(range(3), 1) == [1, 2, 0]
+
+
+def test_paths_can_name_the_photos_on_an_http_origin() -> None:
+    paths = request_paths(
+        "jpeg-large-2*.jpg", "rs:fit:300:300", "jpg", copies=1, sources="http://127.0.0.1:8081/"
+    )
+    assert paths == [
+        "/insecure/rs:fit:300:300/cb:0/plain/http://127.0.0.1:8081/jpeg-large-20mp-5470x3646.jpg@jpg",
+        "/insecure/rs:fit:300:300/cb:0/plain/http://127.0.0.1:8081/jpeg-large-24mp-6000x4000.jpg@jpg",
+    ]
