@@ -61,6 +61,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="an environment variable for every proxy server, e.g. IMGPROXY_MALLOC=jemalloc",
     )
     parser.add_argument(
+        "--server-python",
+        type=Path,
+        default=Path(sys.executable),
+        help="run the proxy on this interpreter (default: the one running the bench)",
+    )
+    parser.add_argument(
         "--profile-dir",
         type=Path,
         help="py-spy's raw stacks go here (default: a new directory under the temp directory)",
@@ -128,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.server_tree.resolve(),
                 profile_dir,
                 args.server_settings,
+                args.server_python,
             )
             for scenario in scenarios:
                 print(f"\n== {scenario.name}: {scenario.description}", flush=True)

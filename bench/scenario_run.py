@@ -56,6 +56,8 @@ class Context:
     """Where py-spy's raw stacks go; None: no profiled runs."""
     server_settings: dict[str, str] = field(default_factory=dict)
     """Environment for every proxy server on top of each scenario's own (`--server-setting`)."""
+    server_python: Path = field(default_factory=lambda: Path(sys.executable))
+    """The interpreter the proxy servers run on (`--server-python`)."""
 
     def scratch(self, name: str) -> Path:
         path = self.workdir / f"{name}-{time.monotonic_ns()}"
@@ -93,6 +95,7 @@ def _ours(ctx: Context, processes: int, settings: dict[str, str], name: str) -> 
         processes=processes,
         settings={**settings, **ctx.server_settings},
         tree=ctx.server_tree,
+        python=ctx.server_python,
     )
 
 

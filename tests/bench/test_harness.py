@@ -3,8 +3,10 @@ spellings, ratio maths, target verdicts, the results file, the soak's accounting
 
 import json
 import os
+import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -230,3 +232,25 @@ def test_server_settings_reach_every_proxy_the_run_starts(tmp_path: Path) -> Non
     assert server.env["A"] == "b=c"
     with pytest.raises(SystemExit):
         parse_args(["--server-setting", "IMGPROXY_MALLOC"])
+
+
+def test_the_server_python_runs_every_proxy_the_run_starts(tmp_path: Path) -> None:
+    from bench.run import parse_args  # noqa: PLC0415
+    from bench.scenario_run import Context, _ours  # noqa: PLC0415
+
+    other = tmp_path / "venv" / "bin" / "python"
+    args = parse_args(["--server-python", str(other)])
+    bare: dict[str, Any] = {
+        "origin": None,
+        "photos": [],
+        "cores": 2,
+        "load": None,
+        "with_thumbor": False,
+    }
+    context = Context(tmp_path, server_tree=tmp_path, server_python=args.server_python, **bare)
+    server = _ours(context, 1, {}, "ours")
+    default = _ours(Context(tmp_path, server_tree=tmp_path, **bare), 1, {}, "ours")
+
+    assert server.command[:3] == [str(other), "-m", "imgproxy"]
+    assert default.command[0] == sys.executable
+    assert parse_args([]).server_python == Path(sys.executable)
