@@ -11,7 +11,13 @@ from imgproxy.url.options import AvifSubsample, ImageFormat, WebpCompression, We
 from transforms.autoquality import quality_search, searched
 from transforms.job import Job
 from transforms.jxl_saver import jxl_bytes
-from transforms.pillow_savers import avif_animation_bytes, bmp_bytes, heic_bytes, ico_bytes
+from transforms.pillow_savers import (
+    avif_animation_bytes,
+    bmp_bytes,
+    heic_bytes,
+    ico_bytes,
+    jpeg_bytes,
+)
 from transforms.steps.metadata import keep_flags
 
 Saver = Callable[[pyvips.Image, Job, int, str], bytes]
@@ -28,6 +34,11 @@ QUALITY_FORMATS = frozenset(
 LOWEST_QUALITY = 10
 AVIF_FULL_CHROMA_QUALITY = 90
 """`auto` subsampling keeps full chroma from this quality up (libvips' rule)."""
+JPEG_FULL_CHROMA_QUALITY = 90
+"""libvips' `auto` JPEG subsampling keeps full chroma from this quality up."""
+PILLOW_JPEG_MAX_PIXELS = 2_100_000
+"""Larger JPEGs than a full-HD frame are written by libvips, which streams them: Pillow holds
+the whole frame (~7 bytes a pixel with the copy it is read from)."""
 QUANTIZE_EFFORT = 7
 """libimagequant's speed/quality trade (1..10), libvips' default."""
 JPEG_DEFAULTS: dict[str, object] = {
@@ -62,10 +73,22 @@ def _jpeg(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
         "optimize_scans": bool(jpeg.optimize_scans and jpeg.progressive),
         "quant_table": jpeg.quant_table,
     }
-    return bytes(
-        image.jpegsave_buffer(
-            Q=quality, keep=keep, optimize_coding=True, **_changed(options, JPEG_DEFAULTS)
-        )
+    changed = _changed(options, JPEG_DEFAULTS)
+    if _pillow_writes(image, changed, keep):
+        subsample = "subsample_mode" not in changed and quality < JPEG_FULL_CHROMA_QUALITY
+        return jpeg_bytes(image, quality, keep, subsample=subsample)
+    return bytes(image.jpegsave_buffer(Q=quality, keep=keep, optimize_coding=True, **changed))
+
+
+def _pillow_writes(image: pyvips.Image, changed: Mapping[str, object], keep: str) -> bool:
+    """`jpeg_bytes` writes the same bytes as libvips for this image and these options."""
+    return (
+        keep in ("none", "icc")
+        and changed.keys() <= {"subsample_mode"}
+        and image.bands == 3
+        and image.format == "uchar"
+        and image.interpretation == "srgb"
+        and image.width * image.height <= PILLOW_JPEG_MAX_PIXELS
     )
 
 

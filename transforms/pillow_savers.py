@@ -1,9 +1,11 @@
 """The outputs libvips does not write here, through Pillow: HEIC (pillow-heif's x265 encoder),
-BMP and ICO. The image arrives 8-bit sRGB or grey, with or without alpha."""
+BMP and ICO; and plain JPEGs, which Pillow's libjpeg-turbo writes as libvips would, for less
+CPU. The image arrives 8-bit sRGB or grey, with or without alpha."""
 
 from __future__ import annotations
 
 import io
+import re
 
 import pyvips
 from PIL import Image
@@ -11,6 +13,8 @@ from PIL import Image
 from transforms.animation import split_frames
 from transforms.pixel_filters.bands import as_rgb, split_alpha
 
+JFIF_SEGMENT = re.compile(rb"\A\xff\xd8\xff\xe0(..)JFIF\x00", re.DOTALL)
+"""The start of the file and the JFIF segment libjpeg writes first, with the segment's length."""
 ICO_MAX_SIDE = 256
 """The largest icon an ICO holds (imgproxy scales results down to it)."""
 MODES = {3: "RGB", 4: "RGBA"}
@@ -77,3 +81,28 @@ def avif_animation_bytes(
         max_threads=1,
     )
     return output.getvalue()
+
+
+def jpeg_bytes(image: pyvips.Image, quality: int, keep: str, *, subsample: bool) -> bytes:
+    """The bytes `jpegsave_buffer(Q=quality, keep=keep, optimize_coding=True)` writes for an
+    8-bit, 3-band sRGB image with no other option set and `keep` of "none" or "icc", through
+    Pillow's libjpeg-turbo, which encodes them for two-thirds of the CPU of the mozjpeg in the
+    pyvips wheel (`bench/RESULTS.md`). Pillow always writes a JFIF segment, which libvips
+    leaves out: it is cut. `subsample`: 4:2:0 chroma, else 4:4:4."""
+    size = (image.width, image.height)
+    picture = Image.frombuffer("RGB", size, image.write_to_memory(), "raw", "RGB", 0, 1)
+    icc = _icc(image, keep)
+    output = io.BytesIO()
+    picture.save(
+        output,
+        format="JPEG",
+        quality=quality,
+        optimize=True,
+        subsampling=2 if subsample else 0,
+        **({"icc_profile": icc} if icc else {}),
+    )
+    data = output.getbuffer()
+    jfif = JFIF_SEGMENT.match(data)
+    if jfif is None:
+        return bytes(data)
+    return b"\xff\xd8" + data[4 + int.from_bytes(jfif.group(1), "big") :]
