@@ -17,6 +17,7 @@ from transforms.pillow_savers import (
     heic_bytes,
     ico_bytes,
     jpeg_bytes,
+    webp_bytes,
 )
 from transforms.steps.metadata import keep_flags
 
@@ -36,9 +37,9 @@ AVIF_FULL_CHROMA_QUALITY = 90
 """`auto` subsampling keeps full chroma from this quality up (libvips' rule)."""
 JPEG_FULL_CHROMA_QUALITY = 90
 """libvips' `auto` JPEG subsampling keeps full chroma from this quality up."""
-PILLOW_JPEG_MAX_PIXELS = 2_100_000
-"""Larger JPEGs than a full-HD frame are written by libvips, which streams them: Pillow holds
-the whole frame (~7 bytes a pixel with the copy it is read from)."""
+PILLOW_MAX_PIXELS = 2_100_000
+"""JPEGs and WebPs larger than a full-HD frame are written by libvips, which streams them:
+Pillow holds the whole frame (~7 bytes a pixel with the copy it is read from)."""
 QUANTIZE_EFFORT = 7
 """libimagequant's speed/quality trade (1..10), libvips' default."""
 JPEG_DEFAULTS: dict[str, object] = {
@@ -74,21 +75,21 @@ def _jpeg(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
         "quant_table": jpeg.quant_table,
     }
     changed = _changed(options, JPEG_DEFAULTS)
-    if _pillow_writes(image, changed, keep):
+    if changed.keys() <= {"subsample_mode"} and _pillow_writes(image, keep, (3,)):
         subsample = "subsample_mode" not in changed and quality < JPEG_FULL_CHROMA_QUALITY
         return jpeg_bytes(image, quality, keep, subsample=subsample)
     return bytes(image.jpegsave_buffer(Q=quality, keep=keep, optimize_coding=True, **changed))
 
 
-def _pillow_writes(image: pyvips.Image, changed: Mapping[str, object], keep: str) -> bool:
-    """`jpeg_bytes` writes the same bytes as libvips for this image and these options."""
+def _pillow_writes(image: pyvips.Image, keep: str, bands: tuple[int, ...]) -> bool:
+    """`jpeg_bytes` and `webp_bytes` write the same bytes as libvips for this image, once
+    their saver's options are known to be ones they take."""
     return (
         keep in ("none", "icc")
-        and changed.keys() <= {"subsample_mode"}
-        and image.bands == 3
+        and image.bands in bands
         and image.format == "uchar"
         and image.interpretation == "srgb"
-        and image.width * image.height <= PILLOW_JPEG_MAX_PIXELS
+        and image.width * image.height <= PILLOW_MAX_PIXELS
     )
 
 
@@ -121,14 +122,11 @@ def _webp(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
         "smart_subsample": bool(webp.smart_subsample),
         "preset": (webp.preset or WebpPreset.DEFAULT).value,
     }
-    return bytes(
-        image.webpsave_buffer(
-            Q=quality,
-            effort=job.encoding.webp_effort,
-            keep=keep,
-            **_changed(options, WEBP_DEFAULTS),
-        )
-    )
+    changed = _changed(options, WEBP_DEFAULTS)
+    effort = job.encoding.webp_effort
+    if not changed and job.frames == 1 and _pillow_writes(image, keep, (3, 4)):
+        return webp_bytes(image, quality, effort, keep)
+    return bytes(image.webpsave_buffer(Q=quality, effort=effort, keep=keep, **changed))
 
 
 def _avif(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
