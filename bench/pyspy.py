@@ -138,7 +138,8 @@ def best_split(
     take: Callable[[Path, bool], CpuSplit], directory: Path, name: str, notes: list[str]
 ) -> CpuSplit | None:
     """The fullest of up to `ATTEMPTS` native runs (`take(raw_path, native)`), stopping at one
-    with `MIN_SAMPLES`; when py-spy cannot unwind native stacks, one run of Python stacks only.
+    with `MIN_SAMPLES`; when py-spy cannot unwind native stacks, or unwinds too few of them in
+    every native run, one run of Python stacks only, kept if it has more working samples.
     What went wrong goes to `notes`; None when no run could be taken."""
     splits: list[CpuSplit] = []
     try:
@@ -149,6 +150,10 @@ def best_split(
                 break
     except ProfileError as error:
         notes.append(f"{name}: no native profile: {error}")
+    if not splits or max(split.samples for split in splits) < MIN_SAMPLES:
+        if splits:
+            fullest = max(split.samples for split in splits)
+            notes.append(f"{name}: native runs took {fullest} working samples: Python stacks too")
         try:
             splits.append(take(directory / f"{name}-python.txt", False))
         except ProfileError as second:

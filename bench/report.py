@@ -61,10 +61,11 @@ def profile_lines(splits: list[CpuSplit]) -> list[str]:
         "through Pillow. py-spy pauses the process "
         "for each sample, so this run is slower than the measured one: read the shares, not "
         f"the totals. A run with fewer than {MIN_SAMPLES} working samples is taken once more; "
-        "if that one has no more, its row shows no split. Where py-spy cannot unwind the "
-        "native stacks (libunwind's UNW_EBADREG, see the notes), the run is taken from Python "
-        "stacks only and its row says so: a pyvips call counts as `libvips` whole, and waits "
-        "for the GIL cannot be told from work (n/a)."
+        "if that one has no more, or where py-spy cannot unwind the native stacks (libunwind's "
+        "UNW_EBADREG), a run of Python stacks only is taken too and the fullest kept (the notes "
+        "say which); a row on Python stacks only says so: a pyvips call counts as `libvips` "
+        "whole, and waits for the GIL cannot be told from work (n/a). A row still short of "
+        f"{MIN_SAMPLES} samples shows no split."
     )
     if not splits:
         return [

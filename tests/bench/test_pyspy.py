@@ -94,12 +94,34 @@ def test_the_first_native_run_with_enough_samples_is_kept(tmp_path: Path) -> Non
 
 
 def test_a_sparse_native_run_is_taken_again_and_the_fuller_kept(tmp_path: Path) -> None:
-    runs, notes = _Runs([30, 60]), []
+    runs, notes = _Runs([30, MIN_SAMPLES + 5]), []
     split = best_split(runs, tmp_path, "miss-jpeg", notes)
-    assert split is not None and split.samples == 60
+    assert split is not None and split.native and split.samples == MIN_SAMPLES + 5
     assert runs.taken == [("miss-jpeg.txt", True), ("miss-jpeg-2.txt", True)]
-    assert notes == ["miss-jpeg: py-spy took 60 working samples, too few to split"]
+    assert notes == []
     assert ATTEMPTS == 2
+
+
+def test_sparse_native_runs_give_way_to_a_fuller_run_of_python_stacks(tmp_path: Path) -> None:
+    runs, notes = _Runs([30, 60], python=MIN_SAMPLES), []
+    split = best_split(runs, tmp_path, "miss-jpeg", notes)
+    assert split is not None and not split.native and split.samples == MIN_SAMPLES
+    assert runs.taken == [
+        ("miss-jpeg.txt", True),
+        ("miss-jpeg-2.txt", True),
+        ("miss-jpeg-python.txt", False),
+    ]
+    assert notes == ["miss-jpeg: native runs took 60 working samples: Python stacks too"]
+
+
+def test_when_every_run_is_sparse_the_fullest_is_kept_and_said_too_few(tmp_path: Path) -> None:
+    runs, notes = _Runs([30, 60], python=40), []
+    split = best_split(runs, tmp_path, "miss-jpeg", notes)
+    assert split is not None and split.native and split.samples == 60
+    assert notes == [
+        "miss-jpeg: native runs took 60 working samples: Python stacks too",
+        "miss-jpeg: py-spy took 60 working samples, too few to split",
+    ]
 
 
 def test_native_stacks_that_cannot_be_unwound_give_way_to_python_stacks(tmp_path: Path) -> None:
