@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 
 import pyvips
 from PIL import Image
@@ -89,19 +90,8 @@ def jpeg_bytes(image: pyvips.Image, quality: int, keep: str, *, subsample: bool)
     Pillow's libjpeg-turbo, which encodes them for two-thirds of the CPU of the mozjpeg in the
     pyvips wheel (`bench/RESULTS.md`). Pillow always writes a JFIF segment, which libvips
     leaves out: it is cut. `subsample`: 4:2:0 chroma, else 4:4:4."""
-    size = (image.width, image.height)
-    picture = Image.frombuffer("RGB", size, image.write_to_memory(), "raw", "RGB", 0, 1)
-    icc = _icc(image, keep)
-    output = io.BytesIO()
-    picture.save(
-        output,
-        format="JPEG",
-        quality=quality,
-        optimize=True,
-        subsampling=2 if subsample else 0,
-        **({"icc_profile": icc} if icc else {}),
-    )
-    data = output.getbuffer()
+    options = {"quality": quality, "optimize": True, "subsampling": 2 if subsample else 0}
+    data = _saved(image, keep, "JPEG", options)
     jfif = JFIF_SEGMENT.match(data)
     if jfif is None:
         return bytes(data)
@@ -113,16 +103,15 @@ def webp_bytes(image: pyvips.Image, quality: int, effort: int, keep: str) -> byt
     of 8-bit sRGB, with or without alpha, with no other option set and `keep` of "none" or
     "icc": the same libwebp encoder, called from Pillow without libvips' sink around it, for
     about four-fifths of the CPU (`bench/RESULTS.md`)."""
+    return bytes(_saved(image, keep, "WEBP", {"quality": quality, "method": effort}))
+
+
+def _saved(image: pyvips.Image, keep: str, fmt: str, options: Mapping[str, object]) -> memoryview:
+    """The image's pixels (RGB or RGBA) saved by Pillow as `fmt`, with its ICC profile if kept."""
     mode = MODES[image.bands]
     size = (image.width, image.height)
     picture = Image.frombuffer(mode, size, image.write_to_memory(), "raw", mode, 0, 1)
     icc = _icc(image, keep)
     output = io.BytesIO()
-    picture.save(
-        output,
-        format="WEBP",
-        quality=quality,
-        method=effort,
-        **({"icc_profile": icc} if icc else {}),
-    )
-    return output.getvalue()
+    picture.save(output, format=fmt, **options, **({"icc_profile": icc} if icc else {}))
+    return output.getbuffer()
