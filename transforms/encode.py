@@ -33,10 +33,8 @@ QUALITY_FORMATS = frozenset(
     }
 )
 LOWEST_QUALITY = 10
-AVIF_FULL_CHROMA_QUALITY = 90
-"""`auto` subsampling keeps full chroma from this quality up (libvips' rule)."""
-JPEG_FULL_CHROMA_QUALITY = 90
-"""libvips' `auto` JPEG subsampling keeps full chroma from this quality up."""
+FULL_CHROMA_QUALITY = 90
+"""`auto` subsampling keeps full chroma from this quality up (libvips' rule, JPEG and AVIF)."""
 PILLOW_MAX_PIXELS = 2_100_000
 """JPEGs and WebPs larger than a full-HD frame are written by libvips, which streams them:
 Pillow holds the whole frame (~7 bytes a pixel with the copy it is read from)."""
@@ -76,7 +74,7 @@ def _jpeg(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
     }
     changed = _changed(options, JPEG_DEFAULTS)
     if changed.keys() <= {"subsample_mode"} and _pillow_writes(image, keep, (3,)):
-        subsample = "subsample_mode" not in changed and quality < JPEG_FULL_CHROMA_QUALITY
+        subsample = "subsample_mode" not in changed and quality < FULL_CHROMA_QUALITY
         return jpeg_bytes(image, quality, keep, subsample=subsample)
     return bytes(image.jpegsave_buffer(Q=quality, keep=keep, optimize_coding=True, **changed))
 
@@ -135,7 +133,7 @@ def _avif(image: pyvips.Image, job: Job, quality: int, keep: str) -> bytes:
         chroma = (
             "4:4:4"
             if subsample is AvifSubsample.OFF
-            or (subsample is AvifSubsample.AUTO and quality >= AVIF_FULL_CHROMA_QUALITY)
+            or (subsample is AvifSubsample.AUTO and quality >= FULL_CHROMA_QUALITY)
             else "4:2:0"
         )
         speed = max(0, min(10, 9 - job.encoding.avif_effort))

@@ -22,11 +22,13 @@ MODES = {3: "RGB", 4: "RGBA"}
 
 
 def to_pillow(image: pyvips.Image) -> Image.Image:
-    """RGB or RGBA pixels, grey spread over three bands."""
-    colour, alpha = split_alpha(image)
-    image = as_rgb(colour) if alpha is None else as_rgb(colour).bandjoin(alpha)
+    """RGB or RGBA pixels, grey spread over three bands; Pillow reads libvips' copy in place."""
+    if image.bands not in MODES:
+        colour, alpha = split_alpha(image)
+        image = as_rgb(colour) if alpha is None else as_rgb(colour).bandjoin(alpha)
     mode = MODES[image.bands]
-    return Image.frombytes(mode, (image.width, image.height), image.write_to_memory())
+    size = (image.width, image.height)
+    return Image.frombuffer(mode, size, image.write_to_memory(), "raw", mode, 0, 1)
 
 
 def _icc(image: pyvips.Image, keep: str) -> bytes | None:
@@ -107,11 +109,8 @@ def webp_bytes(image: pyvips.Image, quality: int, effort: int, keep: str) -> byt
 
 
 def _saved(image: pyvips.Image, keep: str, fmt: str, options: Mapping[str, object]) -> memoryview:
-    """The image's pixels (RGB or RGBA) saved by Pillow as `fmt`, with its ICC profile if kept."""
-    mode = MODES[image.bands]
-    size = (image.width, image.height)
-    picture = Image.frombuffer(mode, size, image.write_to_memory(), "raw", mode, 0, 1)
+    """The image saved by Pillow as `fmt`, with its ICC profile if kept."""
     icc = _icc(image, keep)
     output = io.BytesIO()
-    picture.save(output, format=fmt, **options, **({"icc_profile": icc} if icc else {}))
+    to_pillow(image).save(output, format=fmt, **options, **({"icc_profile": icc} if icc else {}))
     return output.getbuffer()

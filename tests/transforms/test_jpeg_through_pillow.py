@@ -40,7 +40,7 @@ def test_pillow_writes_the_bytes_libvips_writes(
     image = photo if keep == "icc" else photo.copy()
     if keep == "none":
         image.remove("icc-profile-data")
-    subsample = subsample_mode == "auto" and quality < encode.JPEG_FULL_CHROMA_QUALITY
+    subsample = subsample_mode == "auto" and quality < encode.FULL_CHROMA_QUALITY
 
     ours = jpeg_bytes(image, quality, keep, subsample=subsample)
     libvips = image.jpegsave_buffer(
