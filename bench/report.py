@@ -57,15 +57,15 @@ def profile_lines(splits: list[CpuSplit]) -> list[str]:
         "samples; waits are left out. `fetch`: stacks through the origins and the HTTP client; "
         "`HTTP in/out`: the rest of the event-loop thread (server, middleware, endpoints, "
         "responses); `Python around libvips`: Python in the processing threads; `libvips`: "
-        "native code under a pyvips call, libvips' own threads and libjpeg-turbo decoding "
-        "through Pillow. py-spy pauses the process "
+        "native code under a pyvips call, libvips' own threads and the codecs Pillow calls "
+        "(libjpeg-turbo, libwebp). py-spy pauses the process "
         "for each sample, so this run is slower than the measured one: read the shares, not "
         f"the totals. A run with fewer than {MIN_SAMPLES} working samples is taken once more; "
         "if that one has no more, or where py-spy cannot unwind the native stacks (libunwind's "
         "UNW_EBADREG), a run of Python stacks only is taken too and the fullest kept (the notes "
-        "say which); a row on Python stacks only says so: a pyvips call counts as `libvips` "
-        "whole, and waits for the GIL cannot be told from work (n/a). A row still short of "
-        f"{MIN_SAMPLES} samples shows no split."
+        "say which); a row on Python stacks only says so: a pyvips call or a Pillow codec call "
+        "counts as `libvips` whole, and waits for the GIL cannot be told from work (n/a). "
+        f"A row still short of {MIN_SAMPLES} samples shows no split."
     )
     if not splits:
         return [

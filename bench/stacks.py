@@ -35,9 +35,19 @@ FETCH_LIBRARIES = ("pycurl", "libcurl")
 SERVER_PACKAGES = ("uvicorn/", "starlette/")
 """Off the event loop, HTTP work is Starlette running a sync endpoint in a worker thread."""
 RENDER_PACKAGES = ("transforms/", "pyvips/")
-CODEC_CODE = ("libjpeg", "JpegDecode.c")
-"""A codec the render calls outside libvips: libjpeg-turbo through Pillow
-(`transforms/decoders/jpeg_turbo.py`), counted with libvips as the codec work it is."""
+CODEC_CODE = ("libjpeg", "JpegDecode.c", "JpegEncode.c", "libwebp", "libsharpyuv", "_webp.")
+"""The codecs the render calls outside libvips, through Pillow: libjpeg-turbo decoding and
+encoding (`transforms/decoders/jpeg_turbo.py`, `transforms/pillow_savers.py`) and libwebp,
+counted with libvips as the codec work they are."""
+PILLOW_CODEC_CALLS = frozenset(
+    {
+        ("ImageFile.load", "PIL/ImageFile.py"),
+        ("_encode_tile", "PIL/ImageFile.py"),
+        ("_save", "PIL/WebPImagePlugin.py"),
+    }
+)
+"""Pillow's functions that call a decoder or an encoder: where Python stacks alone end in one,
+the thread is in the codec, as a stack ending in pyvips' Python is in libvips."""
 LIBVIPS_WORKER = "libvips worker"
 
 IDLE_CALLS = frozenset(
@@ -157,12 +167,17 @@ def _in(frame: Frame, prefixes: Iterable[str]) -> bool:
     return any(frame.where.startswith(p) for p in prefixes)
 
 
+def _pillow_codec(frame: Frame) -> bool:
+    file = frame.where.rpartition(":")[0]
+    return any(frame.name == name and file.endswith(where) for name, where in PILLOW_CODEC_CALLS)
+
+
 def classify(stack: Stack, loop_tid: int, *, native: bool = True) -> Kind:
     """Waits first; then the fetch wherever it runs; native libvips and codec code; then by
     thread: the event loop's other work is `HTTP in/out`, a pool thread's Python is `Python
     around libvips`. Without native frames (`native` False) a stack whose innermost frame is
-    pyvips' is counted as `libvips`: the native call below it cannot be told from pyvips' own
-    Python, and waits cannot be seen at all."""
+    pyvips' or a Pillow codec call is counted as `libvips`: the native call below it cannot be
+    told from the Python around it, and waits cannot be seen at all."""
     if not native and not stack.frames:
         return "unseen"
     waiting = _wait(stack.native_tail)
@@ -178,7 +193,7 @@ def classify(stack: Stack, loop_tid: int, *, native: bool = True) -> Kind:
         not python or any(_in(f, ("pyvips/",)) for f in python)
     ):
         return "libvips"
-    if not native and _in(stack.frames[-1], ("pyvips/",)):
+    if not native and (_in(stack.frames[-1], ("pyvips/",)) or _pillow_codec(stack.frames[-1])):
         return "libvips"
     if any(code in f.where for f in stack.native_tail for code in CODEC_CODE):
         return "libvips"

@@ -146,6 +146,37 @@ def test_pillows_python_stays_python_around_libvips() -> None:
     assert [classify(stack, loop_tid=500) for stack in parse_raw(raw)] == ["Python around libvips"]
 
 
+SAVED = "_saved (transforms/pillow_savers.py:115);Image.save (PIL/Image.py:2712);"
+
+
+@pytest.mark.parametrize(
+    ("leaf", "kind"),
+    [
+        ("_save (PIL/WebPImagePlugin.py:329)", "libvips"),  # libwebp's encode
+        ("_save (PIL/JpegImagePlugin.py:840);_encode_tile (PIL/ImageFile.py:699)", "libvips"),
+        ("ImageFile.load (PIL/ImageFile.py:425)", "libvips"),  # libjpeg-turbo's decode
+        ("Image.frombuffer (PIL/Image.py:3254)", "Python around libvips"),
+        ("_save (PIL/JpegImagePlugin.py:790)", "Python around libvips"),  # not the codec's call
+    ],
+)
+def test_python_stacks_only_count_a_pillow_codec_call_as_codec_work(leaf: str, kind: str) -> None:
+    [stack] = parse_raw(f"{POOL}{SAVED}{leaf} 4")
+    assert classify(stack, loop_tid=500, native=False) == kind
+
+
+@pytest.mark.parametrize(
+    "leaf",
+    [
+        "WebPEncode (_webp.c:640);0x7f3a1c2b9d10 (libwebp-d8b4d4ed.so.7.1.10)",
+        "0x7f3a1c0e5a21 (libsharpyuv-60a7c6b4.so.0.1.1)",
+        "ImagingJpegEncode (JpegEncode.c:301);0x7f0bd617154a (libc.so.6)",
+    ],
+)
+def test_native_stacks_in_pillows_encoders_are_codec_work(leaf: str) -> None:
+    [stack] = parse_raw(f"{POOL}{SAVED}_save (PIL/WebPImagePlugin.py:329);{leaf} 4")
+    assert classify(stack, loop_tid=500) == "libvips"
+
+
 def test_each_threads_cpu_is_shared_by_its_samples_that_are_not_waits() -> None:
     split = split_cpu("miss-jpeg", parse_raw(RAW), THREAD_CPU, loop_tid=500, requests=100)
     assert split.requests == 100
