@@ -49,6 +49,7 @@ PILLOW_CODEC_CALLS = frozenset(
 """Pillow's functions that call a decoder or an encoder: where Python stacks alone end in one,
 the thread is in the codec, as a stack ending in pyvips' Python is in libvips."""
 LIBVIPS_WORKER = "libvips worker"
+POOL_LOOP = "concurrent/futures/thread.py:"
 
 IDLE_CALLS = frozenset(
     {
@@ -167,6 +168,12 @@ def _in(frame: Frame, prefixes: Iterable[str]) -> bool:
     return any(frame.where.startswith(p) for p in prefixes)
 
 
+def _pool_waiting(frame: Frame) -> bool:
+    """A pool thread between jobs: its innermost Python frame is the pool's loop itself, which
+    runs nothing of its own but the wait for the next job."""
+    return frame.name == "_worker" and frame.where.startswith(POOL_LOOP)
+
+
 def _pillow_codec(frame: Frame) -> bool:
     file = frame.where.rpartition(":")[0]
     return any(frame.name == name and file.endswith(where) for name, where in PILLOW_CODEC_CALLS)
@@ -177,9 +184,12 @@ def classify(stack: Stack, loop_tid: int, *, native: bool = True) -> Kind:
     thread: the event loop's other work is `HTTP in/out`, a pool thread's Python is `Python
     around libvips`. Without native frames (`native` False) a stack whose innermost frame is
     pyvips' or a Pillow codec call is counted as `libvips`: the native call below it cannot be
-    told from the Python around it, and waits cannot be seen at all."""
+    told from the Python around it; of the waits only a pool thread's wait for its next job
+    can be seen."""
     if not native and not stack.frames:
         return "unseen"
+    if not native and _pool_waiting(stack.frames[-1]):
+        return "idle"
     waiting = _wait(stack.native_tail)
     if waiting is not None:
         return waiting

@@ -164,6 +164,19 @@ def test_python_stacks_only_count_a_pillow_codec_call_as_codec_work(leaf: str, k
     assert classify(stack, loop_tid=500, native=False) == kind
 
 
+def test_python_stacks_only_see_a_pool_thread_waiting_for_its_next_job() -> None:
+    waiting = f"{IDLE_POOL}_worker (concurrent/futures/thread.py:81) 30"
+    working = f"{POOL}_read_scan (transforms/short_data.py:104) 10"
+    stacks = parse_raw(f"{waiting}\n{working}")
+    assert [classify(stack, loop_tid=500, native=False) for stack in stacks] == [
+        "idle",
+        "Python around libvips",
+    ]
+    split = split_cpu("miss-webp", stacks, dict([_cpu(501, 2.0)]), 500, requests=100, native=False)
+    assert split.work_ms["Python around libvips"] == pytest.approx(20.0)  # all of its CPU
+    assert split.work_ms["other"] == 0.0
+
+
 @pytest.mark.parametrize(
     "leaf",
     [
