@@ -150,9 +150,9 @@ def best_split(
                 break
     except ProfileError as error:
         notes.append(f"{name}: no native profile: {error}")
-    if not splits or max(split.samples for split in splits) < MIN_SAMPLES:
+    fullest = max((split.samples for split in splits), default=0)
+    if fullest < MIN_SAMPLES:
         if splits:
-            fullest = max(split.samples for split in splits)
             notes.append(f"{name}: native runs took {fullest} working samples: Python stacks too")
         try:
             splits.append(take(directory / f"{name}-python.txt", False))

@@ -52,16 +52,11 @@ def heic_bytes(image: pyvips.Image, quality: int, keep: str) -> bytes:
 
 
 def bmp_bytes(image: pyvips.Image) -> bytes:
-    output = io.BytesIO()
-    to_pillow(image).save(output, format="BMP")
-    return output.getvalue()
+    return bytes(_saved(image, "BMP", {}))
 
 
 def ico_bytes(image: pyvips.Image) -> bytes:
-    picture = to_pillow(image)
-    output = io.BytesIO()
-    picture.save(output, format="ICO", sizes=[picture.size])
-    return output.getvalue()
+    return bytes(_saved(image, "ICO", {"sizes": [(image.width, image.height)]}))
 
 
 def avif_animation_bytes(
@@ -93,7 +88,7 @@ def jpeg_bytes(image: pyvips.Image, quality: int, keep: str, *, subsample: bool)
     pyvips wheel (`bench/RESULTS.md`). Pillow always writes a JFIF segment, which libvips
     leaves out: it is cut. `subsample`: 4:2:0 chroma, else 4:4:4."""
     options = {"quality": quality, "optimize": True, "subsampling": 2 if subsample else 0}
-    data = _saved(image, keep, "JPEG", options)
+    data = _saved(image, "JPEG", options, _icc(image, keep))
     jfif = JFIF_SEGMENT.match(data)
     if jfif is None:
         return bytes(data)
@@ -105,12 +100,14 @@ def webp_bytes(image: pyvips.Image, quality: int, effort: int, keep: str) -> byt
     of 8-bit sRGB, with or without alpha, with no other option set and `keep` of "none" or
     "icc": the same libwebp encoder, called from Pillow without libvips' sink around it, for
     about four-fifths of the CPU (`bench/RESULTS.md`)."""
-    return bytes(_saved(image, keep, "WEBP", {"quality": quality, "method": effort}))
+    options = {"quality": quality, "method": effort}
+    return bytes(_saved(image, "WEBP", options, _icc(image, keep)))
 
 
-def _saved(image: pyvips.Image, keep: str, fmt: str, options: Mapping[str, object]) -> memoryview:
-    """The image saved by Pillow as `fmt`, with its ICC profile if kept."""
-    icc = _icc(image, keep)
+def _saved(
+    image: pyvips.Image, fmt: str, options: Mapping[str, object], icc: bytes | None = None
+) -> memoryview:
+    """The image saved by Pillow as `fmt`, with the ICC profile `icc` if there is one."""
     output = io.BytesIO()
     to_pillow(image).save(output, format=fmt, **options, **({"icc_profile": icc} if icc else {}))
     return output.getbuffer()
