@@ -7,7 +7,9 @@ is freed, so the text cannot be tied to the request that caused it. Instead, per
 * A single-scan JPEG (baseline or extended, the usual photo) is decoded from its scan's data
   followed by `FILLER` and no end marker. The decoder reads nothing after the last block of a
   complete scan except a few bytes of read-ahead, so a short scan, and only a short scan, runs
-  out of data: an error under `fail_on="error"`, like any truncated file.
+  out of data: an error under `fail_on="error"`, like any truncated file. libjpeg-turbo
+  (`transforms/decoders/jpeg_turbo.py`), which reads a file to its end marker and refuses
+  one it warns of, reads the bytes as they came (`VipsSource.as_received`) instead.
 * Any other JPEG (progressive, one scan per component, or an UltraHDR base image) and each GIF
   frame the request decodes is refused when its data cannot hold the declared size even at the
   fewest bits per block (JPEG) or the most pixels per code (GIF) an encoder can reach. Smaller
@@ -223,7 +225,8 @@ def _guard_jpeg(source: VipsSource) -> VipsSource:
     trailing = len(source.data) > end + 2  # more than the end marker after the scan
     if trailing and loader_for(source.data) != "VipsForeignLoadJpegBuffer":
         return source  # UltraHDR: its loader needs the gain map after the base image
-    return replace(source, data=b"".join((memoryview(source.data)[:end], FILLER)))
+    guarded = b"".join((memoryview(source.data)[:end], FILLER))
+    return replace(source, data=guarded, as_received=source.data)
 
 
 def guard_short_data(source: Source, frames: int = 1) -> Source:

@@ -49,6 +49,10 @@ class VipsSource:
     opened: tuple[bytes, pyvips.Image] | None = None
     """The image the header was read from, and the bytes it reads: the first plain decode of
     these same bytes takes it instead of opening them again."""
+    as_received: bytes | None = None
+    """The bytes as they came where `data` is what the short-data guard made of them (a JPEG's
+    one scan followed by filler, no end marker, for libvips): libjpeg-turbo reads a file to its
+    end marker and refuses it, warnings included, where anything is amiss."""
 
     def shrink_arguments(self, shrink: float) -> dict[str, object]:
         if self.info.format is ImageFormat.JPEG and self.info.pages == 1:
@@ -63,6 +67,10 @@ class VipsSource:
     ) -> pyvips.Image:
         if thumbnail and self.info.format is ImageFormat.AVIF:
             return open_encoded(self.data, fail_on="error", thumbnail=True)
+        if self.info.format is ImageFormat.JPEG and self.info.pages == 1:
+            turbo = self.turbo_decoded(jpeg_shrink(shrink))
+            if turbo is not None:
+                return turbo
         arguments: dict[str, object] = {"fail_on": "error", **self.shrink_arguments(shrink)}
         if self.info.pages > 1:
             arguments.update(page=page, n=frames)
@@ -72,14 +80,23 @@ class VipsSource:
             image, self.opened = self.opened[1], None
         else:
             image = open_encoded(self.data, **arguments)
-        if self.info.format is ImageFormat.JPEG and self.info.pages == 1:
-            return self.turbo_decoded(image, jpeg_shrink(shrink))
         return image
 
-    def turbo_decoded(self, header: pyvips.Image, shrink: int) -> pyvips.Image:
-        from transforms.decoders import jpeg_turbo  # noqa: PLC0415 - Pillow on demand
+    def turbo_decoded(self, shrink: int) -> pyvips.Image | None:
+        """libjpeg-turbo's pixels with the header's metadata, or None for libvips to decode."""
+        from transforms.decoders import jpeg_turbo  # noqa: PLC0415 - simplejpeg on demand
 
-        return jpeg_turbo.decoded(self.data, header, shrink) or header
+        info = self.info
+        if info.bands not in jpeg_turbo.COLOURSPACES:
+            return None
+        if (info.width // shrink) * (info.height // shrink) > jpeg_turbo.MAX_DECODED_PIXELS:
+            return None
+        data = self.data if self.as_received is None else self.as_received
+        if self.opened is not None and self.opened[0] is data:
+            header = self.opened[1]
+        else:
+            header = open_encoded(data, **PLAIN_DECODE)
+        return jpeg_turbo.decoded(data, header, shrink)
 
 
 @dataclass
