@@ -1,11 +1,13 @@
 """JPEG decoding alone at a DCT shrink: libvips (the libjpeg inside the pyvips wheel) against
-Pillow (its libjpeg-turbo, the decoder thumbor's engine uses), on the bench's 1920x1080 photos.
+Pillow (its libjpeg-turbo, the decoder thumbor's engine uses) and simplejpeg (libjpeg-turbo,
+the server's decoder: `transforms/decoders/jpeg_turbo.py`), on the bench's 1920x1080 photos.
 
     .venv/bin/python -m bench.decode_cost [--shrink 2] [--rounds 8]
     .venv/bin/python -m bench.decode_cost --instructions [--shrink 2]
 
 Each side decodes every photo to pixels in memory at 1/`shrink` of its size: libvips through
-`jpegload_buffer(shrink=...)` written to memory, Pillow through `draft` and `load`. The first
+`jpegload_buffer(shrink=...)` written to memory, Pillow through `draft` and `load` (four bytes
+a colour pixel), simplejpeg through `transforms.decoders.jpeg_turbo.pixels` (three). The first
 form prints the median CPU per image of alternating rounds on one thread; the second the
 instructions per image under valgrind, which do not move with the host.
 """
@@ -26,9 +28,10 @@ from bench.ceiling import configure_vips
 from bench.in_process import cpu_ms_per_item, loop_instructions
 from bench.mix import CORPUS_DIR
 from bench.render_cost import SOURCES
+from transforms.decoders import jpeg_turbo
 
 PHOTOS = tuple(name for name in SOURCES if name.endswith("-1920x1080.jpg"))
-DECODERS = ("libvips", "pillow")
+DECODERS = ("libvips", "pillow", "simplejpeg")
 Decode = Callable[[bytes], object]
 
 
@@ -50,9 +53,20 @@ def _pillow(shrink: int) -> Decode:
     return decode
 
 
+def _simplejpeg(shrink: int) -> Decode:
+    def decode(data: bytes) -> object:
+        return jpeg_turbo.pixels(data, "RGB", 1920 // shrink, 1080 // shrink)
+
+    return decode
+
+
 def decoders(shrink: int) -> dict[str, Decode]:
     configure_vips()
-    return {"libvips": _libvips(shrink), "pillow": _pillow(shrink)}
+    return {
+        "libvips": _libvips(shrink),
+        "pillow": _pillow(shrink),
+        "simplejpeg": _simplejpeg(shrink),
+    }
 
 
 def sources() -> list[bytes]:
@@ -88,10 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         counts = cpu_per_image(args.shrink, args.rounds)
         unit, scale = "ms CPU", 1.0
-    libvips, pillow = counts["libvips"], counts["pillow"]
+    libvips, pillow, simplejpeg = counts["libvips"], counts["pillow"], counts["simplejpeg"]
     print(
         f"JPEG decode at 1/{args.shrink}, per image: libvips {libvips / scale:.1f} {unit}, "
-        f"Pillow {pillow / scale:.1f} {unit}, libvips / Pillow {libvips / pillow:.3f}"
+        f"Pillow {pillow / scale:.1f} {unit}, simplejpeg {simplejpeg / scale:.1f} {unit}; "
+        f"libvips / Pillow {libvips / pillow:.3f}, libvips / simplejpeg {libvips / simplejpeg:.3f}"
     )
     return 0
 

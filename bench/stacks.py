@@ -35,19 +35,30 @@ FETCH_LIBRARIES = ("pycurl", "libcurl")
 SERVER_PACKAGES = ("uvicorn/", "starlette/")
 """Off the event loop, HTTP work is Starlette running a sync endpoint in a worker thread."""
 RENDER_PACKAGES = ("transforms/", "pyvips/")
-CODEC_CODE = ("libjpeg", "JpegDecode.c", "JpegEncode.c", "libwebp", "libsharpyuv", "_webp.")
-"""The codecs the render calls outside libvips, through Pillow: libjpeg-turbo decoding and
-encoding (`transforms/decoders/jpeg_turbo.py`, `transforms/pillow_savers.py`) and libwebp,
-counted with libvips as the codec work they are."""
-PILLOW_CODEC_CALLS = frozenset(
+CODEC_CODE = (
+    "libjpeg",
+    "JpegDecode.c",
+    "JpegEncode.c",
+    "libwebp",
+    "libsharpyuv",
+    "_webp.",
+    "simplejpeg",
+)
+"""The codecs the render calls outside libvips: libjpeg-turbo decoding through simplejpeg
+(`transforms/decoders/jpeg_turbo.py`, linked into its extension module), libjpeg-turbo
+encoding and libwebp through Pillow (`transforms/pillow_savers.py`), counted with libvips as
+the codec work they are."""
+CODEC_CALLS = frozenset(
     {
         ("ImageFile.load", "PIL/ImageFile.py"),
         ("_encode_tile", "PIL/ImageFile.py"),
         ("_save", "PIL/WebPImagePlugin.py"),
+        ("pixels", "transforms/decoders/jpeg_turbo.py"),
     }
 )
-"""Pillow's functions that call a decoder or an encoder: where Python stacks alone end in one,
-the thread is in the codec, as a stack ending in pyvips' Python is in libvips."""
+"""The Python functions that call a decoder or an encoder (Pillow's, and ours around
+simplejpeg, whose compiled call leaves no frame): where Python stacks alone end in one, the
+thread is in the codec, as a stack ending in pyvips' Python is in libvips."""
 LIBVIPS_WORKER = "libvips worker"
 POOL_LOOP = "concurrent/futures/thread.py:"
 
@@ -174,16 +185,16 @@ def _pool_waiting(frame: Frame) -> bool:
     return frame.name == "_worker" and frame.where.startswith(POOL_LOOP)
 
 
-def _pillow_codec(frame: Frame) -> bool:
+def _codec_call(frame: Frame) -> bool:
     file = frame.where.rpartition(":")[0]
-    return any(frame.name == name and file.endswith(where) for name, where in PILLOW_CODEC_CALLS)
+    return any(frame.name == name and file.endswith(where) for name, where in CODEC_CALLS)
 
 
 def classify(stack: Stack, loop_tid: int, *, native: bool = True) -> Kind:
     """Waits first; then the fetch wherever it runs; native libvips and codec code; then by
     thread: the event loop's other work is `HTTP in/out`, a pool thread's Python is `Python
     around libvips`. Without native frames (`native` False) a stack whose innermost frame is
-    pyvips' or a Pillow codec call is counted as `libvips`: the native call below it cannot be
+    pyvips' or a codec call is counted as `libvips`: the native call below it cannot be
     told from the Python around it; of the waits only a pool thread's wait for its next job
     can be seen."""
     if not native and not stack.frames:
@@ -203,7 +214,7 @@ def classify(stack: Stack, loop_tid: int, *, native: bool = True) -> Kind:
         not python or any(_in(f, ("pyvips/",)) for f in python)
     ):
         return "libvips"
-    if not native and (_in(stack.frames[-1], ("pyvips/",)) or _pillow_codec(stack.frames[-1])):
+    if not native and (_in(stack.frames[-1], ("pyvips/",)) or _codec_call(stack.frames[-1])):
         return "libvips"
     if any(code in f.where for f in stack.native_tail for code in CODEC_CODE):
         return "libvips"

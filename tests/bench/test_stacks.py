@@ -131,7 +131,7 @@ def test_each_stack_is_one_kind_of_work_or_a_wait() -> None:
 )
 def test_libjpeg_turbo_through_pillow_is_codec_work(leaf: str) -> None:
     raw = (
-        f"{POOL}decoded (transforms/decoders/jpeg_turbo.py:53);"
+        f"{POOL}decode (transforms/decoders/pillow_fallback.py:101);"
         "ImageFile.load (PIL/ImageFile.py:425);_decode (decode.c:136);"
         f"ImagingJpegDecode (JpegDecode.c:240);{leaf} 7"
     )
@@ -140,10 +140,33 @@ def test_libjpeg_turbo_through_pillow_is_codec_work(leaf: str) -> None:
 
 def test_pillows_python_stays_python_around_libvips() -> None:
     raw = (
-        f"{POOL}decoded (transforms/decoders/jpeg_turbo.py:44);"
+        f"{POOL}decode (transforms/decoders/pillow_fallback.py:95);"
         "JpegImageFile.__init__ (PIL/ImageFile.py:140) 3"
     )
     assert [classify(stack, loop_tid=500) for stack in parse_raw(raw)] == ["Python around libvips"]
+
+
+TURBO = (
+    "decoded (transforms/decoders/jpeg_turbo.py:60);pixels (transforms/decoders/jpeg_turbo.py:82)"
+)
+
+
+def test_libjpeg_turbo_through_simplejpeg_is_codec_work() -> None:
+    raw = f"{POOL}{TURBO};0x7fdf3d6088a9 (simplejpeg/_jpeg.cpython-311-x86_64-linux-gnu.so) 5"
+    assert [classify(stack, loop_tid=500) for stack in parse_raw(raw)] == ["libvips"]
+
+
+@pytest.mark.parametrize(
+    ("leaf", "kind"),
+    [
+        (TURBO, "libvips"),  # the compiled decode leaves no frame of its own
+        ("decoded (transforms/decoders/jpeg_turbo.py:60)", "Python around libvips"),
+        ("_copy_metadata (transforms/decoders/jpeg_turbo.py:95)", "Python around libvips"),
+    ],
+)
+def test_python_stacks_only_count_the_simplejpeg_call_as_codec_work(leaf: str, kind: str) -> None:
+    [stack] = parse_raw(f"{POOL}{leaf} 4")
+    assert classify(stack, loop_tid=500, native=False) == kind
 
 
 SAVED = "_saved (transforms/pillow_savers.py:115);Image.save (PIL/Image.py:2712);"
