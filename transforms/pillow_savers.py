@@ -5,17 +5,15 @@ The image arrives 8-bit sRGB or grey, with or without alpha."""
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Mapping
 
 import pyvips
 from PIL import Image
 
+from transforms import jpeg_turbo_saver
 from transforms.animation import split_frames
 from transforms.pixel_filters.bands import as_rgb, split_alpha
 
-JFIF_SEGMENT = re.compile(rb"\A\xff\xd8\xff\xe0(..)JFIF\x00", re.DOTALL)
-"""The start of the file and the JFIF segment libjpeg writes first, with the segment's length."""
 ICO_MAX_SIDE = 256
 """The largest icon an ICO holds (imgproxy scales results down to it)."""
 MODES = {3: "RGB", 4: "RGBA"}
@@ -87,12 +85,11 @@ def jpeg_bytes(image: pyvips.Image, quality: int, keep: str, *, subsample: bool)
     Pillow's libjpeg-turbo, which encodes them for two-thirds of the CPU of the mozjpeg in the
     pyvips wheel (`bench/RESULTS.md`). Pillow always writes a JFIF segment, which libvips
     leaves out: it is cut. `subsample`: 4:2:0 chroma, else 4:4:4."""
+    icc = _icc(image, keep)
+    if icc is None:  # imagecodecs writes the same bytes with the GIL let go
+        return jpeg_turbo_saver.jpeg_bytes(image, quality, subsample=subsample)
     options = {"quality": quality, "optimize": True, "subsampling": 2 if subsample else 0}
-    data = _saved(image, "JPEG", options, _icc(image, keep))
-    jfif = JFIF_SEGMENT.match(data)
-    if jfif is None:
-        return bytes(data)
-    return b"\xff\xd8" + data[4 + int.from_bytes(jfif.group(1), "big") :]
+    return jpeg_turbo_saver.without_jfif(_saved(image, "JPEG", options, icc))
 
 
 def webp_bytes(image: pyvips.Image, quality: int, effort: int, keep: str) -> bytes:

@@ -1,10 +1,14 @@
-"""Plain sRGB JPEGs are written by Pillow's libjpeg-turbo (`transforms.pillow_savers.jpeg_bytes`)
-with the very bytes libvips' `jpegsave_buffer` writes; every other JPEG still by libvips."""
+"""Plain sRGB JPEGs are written by libjpeg-turbo (`transforms.pillow_savers.jpeg_bytes`: through
+imagecodecs, or Pillow where an ICC profile is kept) with the very bytes libvips'
+`jpegsave_buffer` writes; every other JPEG still by libvips."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import pyvips
+from PIL import Image
 
 from tests.transforms import images as im
 from transforms import encode
@@ -49,6 +53,26 @@ def test_pillow_writes_the_bytes_libvips_writes(
 
     assert ours == bytes(libvips)
     assert (b"ICC_PROFILE\x00" in ours) == (keep == "icc")
+
+
+@pytest.mark.parametrize(("keep", "by_pillow"), [("none", False), ("icc", True)])
+def test_only_an_answer_keeping_its_profile_is_encoded_under_the_gil(
+    photo: pyvips.Image, keep: str, by_pillow: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pillow's encoder holds the GIL while it encodes; imagecodecs', which writes no ICC
+    profile, lets it go."""
+    saves: list[str] = []
+    save = Image.Image.save
+
+    def recorded(picture: Image.Image, *args: Any, **options: Any) -> None:
+        saves.append(picture.mode)
+        save(picture, *args, **options)
+
+    monkeypatch.setattr(Image.Image, "save", recorded)
+    ours = jpeg_bytes(photo, 80, keep, subsample=True)
+
+    assert (saves == ["RGB"]) == by_pillow and len(saves) <= 1
+    assert ours == bytes(photo.jpegsave_buffer(Q=80, keep=keep, optimize_coding=True))
 
 
 def test_a_plain_jpeg_is_written_by_pillow(pillow_calls: list[int]) -> None:
