@@ -1,5 +1,6 @@
 """The outputs libvips does not write here, through Pillow: HEIC (pillow-heif's x265 encoder),
-BMP and ICO; and plain JPEGs and WebPs, which Pillow writes as libvips would, for less CPU.
+BMP and ICO; and plain JPEGs and WebPs, which Pillow writes as libvips would, for less CPU
+(a JPEG that keeps no ICC profile goes to imagecodecs instead: `transforms.jpeg_turbo_saver`).
 The image arrives 8-bit sRGB or grey, with or without alpha."""
 
 from __future__ import annotations
@@ -82,9 +83,10 @@ def avif_animation_bytes(
 def jpeg_bytes(image: pyvips.Image, quality: int, keep: str, *, subsample: bool) -> bytes:
     """The bytes `jpegsave_buffer(Q=quality, keep=keep, optimize_coding=True)` writes for an
     8-bit, 3-band sRGB image with no other option set and `keep` of "none" or "icc", through
-    Pillow's libjpeg-turbo, which encodes them for two-thirds of the CPU of the mozjpeg in the
-    pyvips wheel (`bench/RESULTS.md`). Pillow always writes a JFIF segment, which libvips
-    leaves out: it is cut. `subsample`: 4:2:0 chroma, else 4:4:4."""
+    libjpeg-turbo, which encodes them for two-thirds of the CPU of the mozjpeg in the pyvips
+    wheel (`bench/RESULTS.md`): imagecodecs' where no profile is kept, as it lets the GIL go
+    while it encodes; Pillow's, which holds it, where one is. libjpeg always writes a JFIF
+    segment, which libvips leaves out: it is cut. `subsample`: 4:2:0 chroma, else 4:4:4."""
     icc = _icc(image, keep)
     if icc is None:  # imagecodecs writes the same bytes with the GIL let go
         return jpeg_turbo_saver.jpeg_bytes(image, quality, subsample=subsample)
