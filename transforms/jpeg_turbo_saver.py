@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
+import imagecodecs
 import numpy
 import pyvips
-from imagecodecs import _jpeg8
 
 JFIF_SEGMENT = re.compile(rb"\A\xff\xd8\xff\xe0(..)JFIF\x00", re.DOTALL)
 """The start of the file and the JFIF segment libjpeg writes first, with the segment's length."""
@@ -25,7 +25,7 @@ def jpeg_bytes(image: pyvips.Image, quality: int, *, subsample: bool) -> bytes:
     """The bytes `jpegsave_buffer(Q=quality, keep="none", optimize_coding=True)` writes for
     an 8-bit, 3-band sRGB image. `subsample`: 4:2:0 chroma, else 4:4:4."""
     pixels = numpy.frombuffer(image.write_to_memory(), dtype=numpy.uint8)
-    encoded = _jpeg8.jpeg8_encode(
+    encoded = imagecodecs.jpeg8_encode(
         pixels.reshape(image.height, image.width, image.bands),
         level=quality,
         optimize=True,
@@ -34,7 +34,7 @@ def jpeg_bytes(image: pyvips.Image, quality: int, *, subsample: bool) -> bytes:
     return without_jfif(encoded)
 
 
-def without_jfif(data: bytes | memoryview) -> bytes:
+def without_jfif(data: bytes | bytearray | memoryview) -> bytes:
     """`data` without the JFIF segment libjpeg writes first and libvips leaves out."""
     jfif = JFIF_SEGMENT.match(data)
     if jfif is None:
