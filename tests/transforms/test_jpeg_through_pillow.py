@@ -4,6 +4,7 @@ imagecodecs, or Pillow where an ICC profile is kept) with the very bytes libvips
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -73,6 +74,22 @@ def test_only_an_answer_keeping_its_profile_is_encoded_under_the_gil(
 
     assert (saves == ["RGB"]) == by_pillow and len(saves) <= 1
     assert ours == bytes(photo.jpegsave_buffer(Q=80, keep=keep, optimize_coding=True))
+
+
+def test_threads_encoding_at_once_each_write_libvips_bytes(photo: pyvips.Image) -> None:
+    """imagecodecs encodes with the GIL let go, as the processing threads run it."""
+    qualities = [30, 55, 80, 95] * 6
+    images = [photo.copy() for _ in qualities]
+    for image in images:
+        image.remove("icc-profile-data")
+
+    def written_by_us(image: pyvips.Image, quality: int) -> bytes:
+        return jpeg_bytes(image, quality, "none", subsample=quality < encode.FULL_CHROMA_QUALITY)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        written = list(pool.map(written_by_us, images, qualities))
+    for image, quality, data in zip(images, qualities, written, strict=True):
+        assert data == bytes(image.jpegsave_buffer(Q=quality, keep="none", optimize_coding=True))
 
 
 def test_a_plain_jpeg_is_written_by_pillow(pillow_calls: list[int]) -> None:

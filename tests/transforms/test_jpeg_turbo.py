@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import pyvips
@@ -139,6 +140,18 @@ def test_the_pixels_outlive_the_decoded_frame() -> None:
     assert all(image is not None for image in others)
     expected = header(data, 4).copy_memory().crop(1, 1, cropped.width, cropped.height)
     assert largest_difference(cropped, expected) == 0
+
+
+def test_threads_decoding_at_once_each_get_their_own_pixels() -> None:
+    """simplejpeg decodes with the GIL let go, as the processing threads run it."""
+    names = ["jpeg-face-portrait.jpg", "jpeg-no-face.jpg", "jpeg-grayscale-icc.jpg"]
+    datas = [(CORPUS / name).read_bytes() for name in names] * 8
+    shrinks = [1, 2, 4, 8] * 6
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        frames = list(pool.map(decoded, datas, shrinks))
+    for data, shrink, frame in zip(datas, shrinks, frames, strict=True):
+        assert frame is not None
+        assert_libvips_own(frame, data, shrink)
 
 
 def test_bytes_that_are_no_jpeg_are_left_to_libvips() -> None:
