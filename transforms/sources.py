@@ -86,11 +86,8 @@ class VipsSource:
         """libjpeg-turbo's pixels with the header's metadata, or None for libvips to decode."""
         from transforms.decoders import jpeg_turbo  # noqa: PLC0415 - simplejpeg on demand
 
-        info = self.info
-        if info.bands not in jpeg_turbo.COLOURSPACES:
-            return None
-        if (info.width // shrink) * (info.height // shrink) > jpeg_turbo.MAX_DECODED_PIXELS:
-            return None
+        if not jpeg_turbo.takes(self.info.bands, self.info.width, self.info.height, shrink):
+            return None  # known from the probe, without opening a header
         data = self.data if self.as_received is None else self.as_received
         if self.opened is not None and self.opened[0] is data:
             header = self.opened[1]

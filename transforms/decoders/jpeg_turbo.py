@@ -40,18 +40,11 @@ def decoded(data: bytes, header: pyvips.Image, shrink: int) -> pyvips.Image | No
     """The pixels libvips would decode from `data` shrunk on load by `shrink`, with the
     metadata of `header` (libvips' JPEG header of `data`, not shrunk); None where libvips
     should decode them itself."""
-    colourspace = COLOURSPACES.get(header.bands)
     full_width, full_height = header.width, header.height
-    width, height = full_width // shrink, full_height // shrink
-    if (
-        colourspace is None
-        or header.format != "uchar"
-        or max(full_width, full_height) < MIN_SIDE
-        or not width
-        or not height
-        or width * height > MAX_DECODED_PIXELS
-    ):
+    if header.format != "uchar" or not takes(header.bands, full_width, full_height, shrink):
         return None
+    colourspace = COLOURSPACES[header.bands]
+    width, height = full_width // shrink, full_height // shrink
     # libjpeg rounds a scaled side up where libvips rounds it down
     scaled_width, scaled_height = math.ceil(full_width / shrink), math.ceil(full_height / shrink)
     try:
@@ -68,6 +61,19 @@ def decoded(data: bytes, header: pyvips.Image, shrink: int) -> pyvips.Image | No
     image = image.copy(interpretation=header.interpretation, xres=header.xres, yres=header.yres)
     _copy_metadata(header, image)
     return image
+
+
+def takes(bands: int, full_width: int, full_height: int, shrink: int) -> bool:
+    """Whether libjpeg-turbo decodes a JPEG of this many bands and this size at `shrink`, as
+    far as its header tells (the decode itself may still refuse it)."""
+    width, height = full_width // shrink, full_height // shrink
+    return (
+        bands in COLOURSPACES
+        and max(full_width, full_height) >= MIN_SIDE
+        and width > 0
+        and height > 0
+        and width * height <= MAX_DECODED_PIXELS
+    )
 
 
 def pixels(data: bytes, colourspace: str, width: int, height: int) -> numpy.ndarray:
