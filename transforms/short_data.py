@@ -9,7 +9,8 @@ is freed, so the text cannot be tied to the request that caused it. Instead, per
   complete scan except a few bytes of read-ahead, so a short scan, and only a short scan, runs
   out of data: an error under `fail_on="error"`, like any truncated file. libjpeg-turbo
   (`transforms/decoders/jpeg_turbo.py`), which reads a file to its end marker and refuses
-  one it warns of, reads the bytes as they came (`VipsSource.as_received`) instead.
+  one it warns of, reads the bytes as they came instead, and a JPEG it decodes is never
+  scanned: the guard runs when libvips comes to decode one (`VipsSource.guard`).
 * Any other JPEG (progressive, one scan per component, or an UltraHDR base image) and each GIF
   frame the request decodes is refused when its data cannot hold the declared size even at the
   fewest bits per block (JPEG) or the most pixels per code (GIF) an encoder can reach. Smaller
@@ -215,28 +216,29 @@ def _short_gif_frame(data: bytes, frames: int) -> str | None:
     return None
 
 
-def _guard_jpeg(source: VipsSource) -> VipsSource:
-    jpeg = _read_jpeg(source.data)
+def jpeg_for_libvips(data: bytes) -> bytes:
+    """What libvips decodes instead of `data`; `UndecodableSource` when a scan is short."""
+    jpeg = _read_jpeg(data)
     if jpeg.short_scan is not None:
         raise UndecodableSource(SHORT, detail=f"JPEG data ends early: {jpeg.short_scan}")
     end = jpeg.single_scan_end
     if end is None:
-        return source
-    trailing = len(source.data) > end + 2  # more than the end marker after the scan
-    if trailing and loader_for(source.data) != "VipsForeignLoadJpegBuffer":
-        return source  # UltraHDR: its loader needs the gain map after the base image
-    guarded = b"".join((memoryview(source.data)[:end], FILLER))
-    return replace(source, data=guarded, as_received=source.data)
+        return data
+    trailing = len(data) > end + 2  # more than the end marker after the scan
+    if trailing and loader_for(data) != "VipsForeignLoadJpegBuffer":
+        return data  # UltraHDR: its loader needs the gain map after the base image
+    return b"".join((memoryview(data)[:end], FILLER))
 
 
 def guard_short_data(source: Source, frames: int = 1) -> Source:
     """The source to decode instead, made to fail where its data ends early; `UndecodableSource`
-    when its data cannot hold the image its header declares at all. `frames`: how many leading
+    when its data cannot hold the image its header declares at all (for a JPEG, when libvips
+    comes to decode it: see `VipsSource.guard`). `frames`: how many leading
     frames of an animation are decoded (a GIF's later frames are not read here)."""
     if not isinstance(source, VipsSource):
         return source
     if source.info.format is ImageFormat.JPEG:
-        return _guard_jpeg(source)
+        return replace(source, guard=jpeg_for_libvips)
     if source.info.format is ImageFormat.GIF:
         short = _short_gif_frame(source.data, frames)
         if short is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -53,6 +54,10 @@ class VipsSource:
     """The bytes as they came where `data` is what the short-data guard made of them (a JPEG's
     one scan followed by filler, no end marker, for libvips): libjpeg-turbo reads a file to its
     end marker and refuses it, warnings included, where anything is amiss."""
+    guard: Callable[[bytes], bytes] | None = None
+    """What the short-data guard makes of `data` for libvips, applied before libvips first
+    decodes them: a JPEG that libjpeg-turbo decodes is never scanned, as libjpeg-turbo refuses
+    data that ends early by itself."""
 
     def shrink_arguments(self, shrink: float) -> dict[str, object]:
         if self.info.format is ImageFormat.JPEG and self.info.pages == 1:
@@ -71,6 +76,7 @@ class VipsSource:
             turbo = self.turbo_decoded(jpeg_shrink(shrink))
             if turbo is not None:
                 return turbo
+        self._guarded()
         arguments: dict[str, object] = {"fail_on": "error", **self.shrink_arguments(shrink)}
         if self.info.pages > 1:
             arguments.update(page=page, n=frames)
@@ -81,6 +87,14 @@ class VipsSource:
         else:
             image = open_encoded(self.data, **arguments)
         return image
+
+    def _guarded(self) -> None:
+        if self.guard is None:
+            return
+        guard, self.guard = self.guard, None
+        guarded = guard(self.data)
+        if guarded is not self.data:
+            self.data, self.as_received = guarded, self.data
 
     def turbo_decoded(self, shrink: int) -> pyvips.Image | None:
         """libjpeg-turbo's pixels with the header's metadata, or None for libvips to decode."""

@@ -14,7 +14,7 @@ from tests.transforms.images import CORPUS
 from transforms import sources
 from transforms.decoders import jpeg_turbo
 from transforms.probe import open_encoded
-from transforms.short_data import guard_short_data
+from transforms.short_data import FILLER, guard_short_data
 from transforms.sources import VipsSource, open_source
 
 DECODED_BY_TURBO = [
@@ -202,16 +202,26 @@ def test_a_source_opened_once_reads_its_header_once(monkeypatch: pytest.MonkeyPa
     assert loaded.get("orientation") == 6
 
 
-def test_a_guarded_source_is_decoded_from_the_bytes_as_they_came() -> None:
-    """The short-data guard hands libvips the scan without its end marker; libjpeg-turbo
-    warns of that, so it reads the file as it came."""
+def test_a_jpeg_libjpeg_turbo_decodes_is_never_scanned_by_the_guard() -> None:
+    """libjpeg-turbo refuses data that ends early by itself, so the guard waits for libvips."""
     data = (CORPUS / "jpeg-baseline-icc.jpg").read_bytes()
     source = guard_short_data(open_source(data, max_pixels=0))
-    assert isinstance(source, VipsSource)
-    assert source.data != data and source.as_received is data
-    assert source.turbo_decoded(2) is not None
-    assert jpeg_turbo.decoded(source.data, header(data), 2) is None
+    assert isinstance(source, VipsSource) and source.guard is not None
     assert_libvips_own(source.load(2.0), data, 2)
+    assert source.data is data and source.as_received is None and source.guard is not None
+
+
+@pytest.mark.parametrize("name", ["jpeg-cmyk-icc.jpg", "jpeg-extraneous-bytes-warning.jpg"])
+def test_a_jpeg_left_to_libvips_is_guarded_first(name: str) -> None:
+    """CMYK, which libjpeg-turbo is not asked for, and a warning, which it refuses: libvips
+    decodes the guard's bytes (the scan and filler), libjpeg-turbo was given them as they came."""
+    data = (CORPUS / name).read_bytes()
+    source = guard_short_data(open_source(data, max_pixels=0))
+    assert isinstance(source, VipsSource)
+    loaded = source.load(2.0)
+    assert source.guard is None and source.as_received is data
+    assert source.data.endswith(FILLER)
+    assert loaded.write_to_memory() == header(data, shrink=2).write_to_memory()
 
 
 MUTATED = (CORPUS / "jpeg-progressive-icc.jpg").read_bytes()
