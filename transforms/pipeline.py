@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import pyvips
@@ -52,7 +53,7 @@ from transforms.pages import stacked_pages
 from transforms.plan import Orientation, Plan
 from transforms.probe import SourceInfo
 from transforms.short_data import guard_short_data
-from transforms.sources import Source, SvgSource, open_source, styled
+from transforms.sources import Source, SvgSource, VipsSource, open_source, styled
 from transforms.stages.loading import Loading, LoadStage
 from transforms.stages.object_crop import crop_to_faces
 from transforms.stages.planning import plan_geometry
@@ -75,7 +76,7 @@ from transforms.steps.extend import extend, extend_aspect_ratio, padding
 from transforms.steps.filters import apply_filters
 from transforms.steps.fix_size import fix_size
 from transforms.steps.flatten import flatten
-from transforms.steps.metadata import set_resolution, strip_metadata
+from transforms.steps.metadata import set_resolution, strip_metadata, stripped
 from transforms.steps.overlays import overlay
 from transforms.steps.pixel import pixel_filters
 from transforms.steps.rotate import rotate_and_flip
@@ -403,6 +404,16 @@ def _passthrough(
     return None
 
 
+def _without_stripped_metadata(source: Source, options: Options, defaults: Defaults) -> Source:
+    """`source`, told not to carry onto a decoded frame the fields the render strips anyway."""
+    if not isinstance(source, VipsSource) or not _pick(
+        options.strip_metadata, defaults.strip_metadata
+    ):
+        return source
+    keep_copyright = _pick(options.keep_copyright, defaults.keep_copyright)
+    return replace(source, skipped_metadata=partial(stripped, keep_copyright=keep_copyright))
+
+
 def render(
     data: bytes | RangedBytes,
     options: Options,
@@ -447,6 +458,7 @@ def render(
     output = _output(requested, info, options, limits, defaults)
     frames = _frames(source, options, limits, output)
     source = guard_short_data(source, max(frames, options.page + options.pages))
+    source = _without_stripped_metadata(source, options, defaults)
     source = stacked_pages(source, options, frames)
     _check_resolution(source.info, frames, limits, source.vector)
     orientation = Orientation.from_exif(

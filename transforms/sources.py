@@ -58,6 +58,9 @@ class VipsSource:
     """What the short-data guard makes of `data` for libvips, applied before libvips first
     decodes them: a JPEG that libjpeg-turbo decodes is never scanned, as libjpeg-turbo refuses
     data that ends early by itself."""
+    skipped_metadata: Callable[[str], bool] | None = None
+    """Metadata fields libjpeg-turbo's frame is not given (the ones the render strips anyway):
+    each field copied from libvips' header costs a few calls into libvips."""
 
     def shrink_arguments(self, shrink: float) -> dict[str, object]:
         if self.info.format is ImageFormat.JPEG and self.info.pages == 1:
@@ -107,7 +110,7 @@ class VipsSource:
             header = self.opened[1]
         else:
             header = open_encoded(data, **PLAIN_DECODE)
-        return jpeg_turbo.decoded(data, header, shrink)
+        return jpeg_turbo.decoded(data, header, shrink, self.skipped_metadata)
 
 
 @dataclass

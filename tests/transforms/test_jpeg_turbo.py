@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 import pyvips
@@ -16,6 +17,7 @@ from transforms.decoders import jpeg_turbo
 from transforms.probe import open_encoded
 from transforms.short_data import FILLER, guard_short_data
 from transforms.sources import VipsSource, open_source
+from transforms.steps.metadata import stripped
 
 DECODED_BY_TURBO = [
     "jpeg-baseline-icc.jpg",
@@ -168,7 +170,9 @@ def test_a_jpeg_source_loads_the_pixels_libvips_would(
     decoded: list[pyvips.Image | None] = []
     decode = jpeg_turbo.decoded
 
-    def recorded(data: bytes, header: pyvips.Image, shrink: int) -> pyvips.Image | None:
+    def recorded(
+        data: bytes, header: pyvips.Image, shrink: int, skipped: object = None
+    ) -> pyvips.Image | None:
         decoded.append(decode(data, header, shrink))
         return decoded[-1]
 
@@ -222,6 +226,18 @@ def test_a_jpeg_left_to_libvips_is_guarded_first(name: str) -> None:
     assert source.guard is None and source.as_received is data
     assert source.data.endswith(FILLER)
     assert loaded.write_to_memory() == header(data, shrink=2).write_to_memory()
+
+
+def test_the_frame_is_not_given_the_fields_it_is_told_to_skip() -> None:
+    data = (CORPUS / "jpeg-face-portrait.jpg").read_bytes()
+    full = header(data)
+    assert full.get_typeof("exif-ifd0-Artist") and full.get_typeof("xmp-data")
+    frame = jpeg_turbo.decoded(data, full, 2, partial(stripped, keep_copyright=True))
+    assert frame is not None
+    fields = set(frame.get_fields())
+    assert {"exif-ifd0-Artist", "exif-ifd0-Copyright", "icc-profile-data"} <= fields
+    assert not {"exif-data", "xmp-data", "exif-ifd0-Make"} & fields
+    assert_libvips_own(frame, data, 2)
 
 
 MUTATED = (CORPUS / "jpeg-progressive-icc.jpg").read_bytes()

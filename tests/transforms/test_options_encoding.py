@@ -15,6 +15,7 @@ import pyvips
 from imgproxy.url.options import ImageFormat
 from tests.support import BENCH_PHOTOS
 from tests.transforms import images as im
+from transforms import pipeline
 from transforms.pipeline import Rendered
 from transforms.steps import colorspace
 from transforms.steps.colorspace import is_standard_srgb
@@ -290,3 +291,26 @@ def test_enforce_thumbnail_is_accepted(name, size):
     rendered = im.run(im.corpus(name), "eth:1/w:300")
     assert (rendered.width, rendered.height) == size
     assert im.decode(rendered).deviate() > 10
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "jpeg-face-portrait.jpg",
+        "jpeg-grayscale-icc.jpg",
+        "jpeg-exif-orientation-6.jpg",
+        "jpeg-photo-12mp-iphone.jpg",
+    ],
+)
+@pytest.mark.parametrize(
+    "path", ["w:200", "w:200/kcr:0", "w:200/sm:0", "w:200/dpi:150", "w:200/scp:0", "w:200/ar:0"]
+)
+def test_a_frame_without_the_fields_the_render_strips_gives_the_same_bytes(
+    name: str, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libjpeg-turbo's frame is not given the metadata stripping would remove: the answer is
+    the one a frame carrying every field gives."""
+    data = im.corpus(name)
+    without = im.run(data, path, extension="jpg").data
+    monkeypatch.setattr(pipeline, "_without_stripped_metadata", lambda source, *_: source)
+    assert im.run(data, path, extension="jpg").data == without

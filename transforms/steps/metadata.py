@@ -29,12 +29,16 @@ def strip_metadata(image: pyvips.Image, job: Job) -> pyvips.Image:
     if not (_writes_exif(image, job) or (drops_profile and not job.strip_metadata)):
         return image  # the saver's keep flags (`keep_flags`) drop what has to go
     image = image.copy()
-    keep = COPYRIGHT_FIELDS if job.keep_copyright else frozenset()
     for name in image.get_fields():
-        dropped = job.strip_metadata and name.startswith(DROPPED_PREFIXES) and name not in keep
+        dropped = job.strip_metadata and stripped(name, keep_copyright=job.keep_copyright)
         if dropped or (name == "icc-profile-data" and drops_profile):
             image.remove(name)
     return image
+
+
+def stripped(name: str, *, keep_copyright: bool) -> bool:
+    """Whether stripping metadata removes the field `name`."""
+    return name.startswith(DROPPED_PREFIXES) and not (keep_copyright and name in COPYRIGHT_FIELDS)
 
 
 def set_resolution(image: pyvips.Image, job: Job) -> pyvips.Image:
