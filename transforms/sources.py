@@ -79,6 +79,14 @@ class VipsSource:
             turbo = self.turbo_decoded(jpeg_shrink(shrink))
             if turbo is not None:
                 return turbo
+        return self._opened_by_libvips(shrink, page, frames)
+
+    def header(self, page: int = 0) -> pyvips.Image:
+        """The image of `page` as libvips opens it, whose pixels nothing has decoded yet: what
+        reading its header needs (libjpeg-turbo would decode a JPEG whole)."""
+        return self._opened_by_libvips(1.0, page, 1)
+
+    def _opened_by_libvips(self, shrink: float, page: int, frames: int) -> pyvips.Image:
         self._guarded()
         arguments: dict[str, object] = {"fail_on": "error", **self.shrink_arguments(shrink)}
         if self.info.pages > 1:

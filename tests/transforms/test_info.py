@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -16,9 +17,12 @@ from imgproxy.errors import ProxyError
 from imgproxy.url.info_options import InfoOptions
 from imgproxy.url.info_path import InfoPathParser
 from tests.transforms.test_blurhash import decode83
+from transforms.decoders import jpeg_turbo
+from transforms.info_exif import exif_of
 from transforms.info_xmp import xmp_of
 from transforms.inspect import inspect
 from transforms.limits import Limits
+from transforms.sources import VipsSource, open_source
 
 CORPUS = Path(__file__).resolve().parents[1] / "images"
 HEADER_ONLY = ("s:0", "f:0", "d:0", "exif:0", "iptc:0", "xmp:0")
@@ -70,6 +74,28 @@ def test_defaults_are_the_header_facts() -> None:
         "xmp",
     ]
     assert "video_meta" not in document  # not a video: Pro reports video metadata for videos only
+
+
+@pytest.mark.parametrize("name", ["jpeg-exif-orientation-6.jpg", "jpeg-face-portrait.jpg"])
+def test_header_facts_of_a_jpeg_decode_no_pixel(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """libjpeg-turbo would decode a JPEG whole; the header facts come from libvips' header,
+    whose pixels nothing asks for. The facts are the ones the decoded frame carries."""
+    document = info(name, bare=False)
+    decodes: list[object] = []
+    real_pixels = jpeg_turbo.pixels
+
+    def counted(*arguments: Any) -> Any:
+        decodes.append(arguments)
+        return real_pixels(*arguments)
+
+    monkeypatch.setattr(jpeg_turbo, "pixels", counted)
+    assert info(name, bare=False) == document
+    assert decodes == []
+    source = open_source((CORPUS / name).read_bytes(), max_pixels=0)
+    assert isinstance(source, VipsSource)
+    frame = source.load()
+    assert decodes != []
+    assert document["exif"] == exif_of(frame, canonical_names=False)
 
 
 def test_size() -> None:
