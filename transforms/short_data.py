@@ -10,7 +10,7 @@ is freed, so the text cannot be tied to the request that caused it. Instead, per
   out of data: an error under `fail_on="error"`, like any truncated file. libjpeg-turbo
   (`transforms/decoders/jpeg_turbo.py`), which reads a file to its end marker and refuses
   one it warns of, reads the bytes as they came instead, and a JPEG it decodes is never
-  scanned: the guard runs when libvips comes to decode one (`VipsSource.guard`).
+  scanned: the guard runs when libvips comes to decode one (`VipsSource.for_libvips`).
 * Any other JPEG (progressive, one scan per component, or an UltraHDR base image) and each GIF
   frame the request decodes is refused when its data cannot hold the declared size even at the
   fewest bits per block (JPEG) or the most pixels per code (GIF) an encoder can reach. Smaller

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -50,14 +51,10 @@ class VipsSource:
     opened: tuple[bytes, pyvips.Image] | None = None
     """The image the header was read from, and the bytes it reads: the first plain decode of
     these same bytes takes it instead of opening them again."""
-    as_received: bytes | None = None
-    """The bytes as they came where `data` is what the short-data guard made of them (a JPEG's
-    one scan followed by filler, no end marker, for libvips): libjpeg-turbo reads a file to its
-    end marker and refuses it, warnings included, where anything is amiss."""
     guard: Callable[[bytes], bytes] | None = None
-    """What the short-data guard makes of `data` for libvips, applied before libvips first
-    decodes them: a JPEG that libjpeg-turbo decodes is never scanned, as libjpeg-turbo refuses
-    data that ends early by itself."""
+    """What the short-data guard makes of `data` for libvips (`for_libvips`): a JPEG that
+    libjpeg-turbo decodes is never scanned, as libjpeg-turbo refuses data that ends early by
+    itself, where libvips would fill it with grey."""
     skipped_metadata: Callable[[str], bool] | None = None
     """Metadata fields libjpeg-turbo's frame is not given (the ones the render strips anyway):
     each field copied from libvips' header costs a few calls into libvips."""
@@ -86,26 +83,24 @@ class VipsSource:
         reading its header needs (libjpeg-turbo would decode a JPEG whole)."""
         return self._opened_by_libvips(1.0, page, 1)
 
+    @functools.cached_property
+    def for_libvips(self) -> bytes:
+        """The bytes libvips decodes: `data` as the guard leaves them, guarded when libvips
+        first comes to decode them (a JPEG's one scan followed by filler, no end marker)."""
+        return self.data if self.guard is None else self.guard(self.data)
+
     def _opened_by_libvips(self, shrink: float, page: int, frames: int) -> pyvips.Image:
-        self._guarded()
+        data = self.for_libvips
         arguments: dict[str, object] = {"fail_on": "error", **self.shrink_arguments(shrink)}
         if self.info.pages > 1:
             arguments.update(page=page, n=frames)
         if frames == 1:
             arguments["access"] = "sequential"
-        if arguments == PLAIN_DECODE and self.opened is not None and self.opened[0] is self.data:
+        if arguments == PLAIN_DECODE and self.opened is not None and self.opened[0] is data:
             image, self.opened = self.opened[1], None
         else:
-            image = open_encoded(self.data, **arguments)
+            image = open_encoded(data, **arguments)
         return image
-
-    def _guarded(self) -> None:
-        if self.guard is None:
-            return
-        guard, self.guard = self.guard, None
-        guarded = guard(self.data)
-        if guarded is not self.data:
-            self.data, self.as_received = guarded, self.data
 
     def turbo_decoded(self, shrink: int) -> pyvips.Image | None:
         """libjpeg-turbo's pixels with the header's metadata, or None for libvips to decode."""
@@ -113,12 +108,11 @@ class VipsSource:
 
         if not jpeg_turbo.takes(self.info.bands, self.info.width, self.info.height, shrink):
             return None  # known from the probe, without opening a header
-        data = self.data if self.as_received is None else self.as_received
-        if self.opened is not None and self.opened[0] is data:
+        if self.opened is not None and self.opened[0] is self.data:
             header = self.opened[1]
         else:
-            header = open_encoded(data, **PLAIN_DECODE)
-        return jpeg_turbo.decoded(data, header, shrink, self.skipped_metadata)
+            header = open_encoded(self.data, **PLAIN_DECODE)
+        return jpeg_turbo.decoded(self.data, header, shrink, self.skipped_metadata)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 
 import pytest
@@ -206,13 +207,26 @@ def test_a_source_opened_once_reads_its_header_once(monkeypatch: pytest.MonkeyPa
     assert loaded.get("orientation") == 6
 
 
+def counted_guard(source: sources.Source) -> tuple[VipsSource, list[bytes]]:
+    """`source` guarded, with a record of the bytes the guard is given."""
+    guarded = guard_short_data(source)
+    assert isinstance(guarded, VipsSource) and guarded.guard is not None
+    scanned: list[bytes] = []
+    guard = guarded.guard
+
+    def counted(data: bytes) -> bytes:
+        scanned.append(data)
+        return guard(data)
+
+    return replace(guarded, guard=counted), scanned
+
+
 def test_a_jpeg_libjpeg_turbo_decodes_is_never_scanned_by_the_guard() -> None:
     """libjpeg-turbo refuses data that ends early by itself, so the guard waits for libvips."""
     data = (CORPUS / "jpeg-baseline-icc.jpg").read_bytes()
-    source = guard_short_data(open_source(data, max_pixels=0))
-    assert isinstance(source, VipsSource) and source.guard is not None
+    source, scanned = counted_guard(open_source(data, max_pixels=0))
     assert_libvips_own(source.load(2.0), data, 2)
-    assert source.data is data and source.as_received is None and source.guard is not None
+    assert source.data is data and scanned == []
 
 
 @pytest.mark.parametrize("name", ["jpeg-cmyk-icc.jpg", "jpeg-extraneous-bytes-warning.jpg"])
@@ -220,11 +234,10 @@ def test_a_jpeg_left_to_libvips_is_guarded_first(name: str) -> None:
     """CMYK, which libjpeg-turbo is not asked for, and a warning, which it refuses: libvips
     decodes the guard's bytes (the scan and filler), libjpeg-turbo was given them as they came."""
     data = (CORPUS / name).read_bytes()
-    source = guard_short_data(open_source(data, max_pixels=0))
-    assert isinstance(source, VipsSource)
+    source, scanned = counted_guard(open_source(data, max_pixels=0))
     loaded = source.load(2.0)
-    assert source.guard is None and source.as_received is data
-    assert source.data.endswith(FILLER)
+    assert scanned == [data] and source.data is data
+    assert source.for_libvips.endswith(FILLER)
     assert loaded.write_to_memory() == header(data, shrink=2).write_to_memory()
 
 
