@@ -39,6 +39,8 @@ OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CL
 MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ELOOP, errno.ENXIO})
 UNREADABLE = frozenset({errno.EACCES, errno.EPERM})
 CHUNK = 1024 * 1024
+ONE_READ = 64 * 1024 * 1024
+"""The most a file's read asks for at once (its stated size, when that is smaller)."""
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -148,7 +150,7 @@ class LocalOrigin:
 
     def _read(self, source: str, max_bytes: int) -> Original:
         with self._opened(source, max_bytes) as opened:
-            data = self._read_all(opened.descriptor, source, max_bytes)
+            data = self._read_all(opened, source, max_bytes)
         return original_from_file(data, opened)
 
     def _read_head(self, source: str, max_bytes: int, stops: Stops) -> Original | Head:
@@ -156,7 +158,7 @@ class LocalOrigin:
             size, first = opened.status.st_size, os.pread(opened.descriptor, PREFIX_BYTES, 0)
             if leaves_the_rest(size, len(first), lambda: first, stops):
                 return Head(original_from_file(first, opened), size)
-            data = self._read_all(opened.descriptor, source, max_bytes)
+            data = self._read_all(opened, source, max_bytes)
         return original_from_file(data, opened)
 
     def _read_span(self, source: str, start: int, end: int) -> Span:
@@ -170,18 +172,25 @@ class LocalOrigin:
                 data += chunk
         return Span(bytes(data), start, opened.status.st_size, etag_of(opened.status))
 
-    def _read_all(self, descriptor: int, source: str, max_bytes: int) -> bytes:
-        """Up to end of file, refused past `max_bytes` (a file may grow after fstat)."""
-        data = bytearray()
+    def _read_all(self, opened: Opened, source: str, max_bytes: int) -> bytes:
+        """Up to end of file, refused past `max_bytes` (a file may grow after fstat). The size
+        fstat gave, and one byte more, is asked for at once: a file that did not change comes
+        back in one piece, which is returned as it is, without copying it."""
+        stated = opened.status.st_size + 1
+        pieces: list[bytes] = []
+        read = 0
         try:
-            while chunk := os.read(descriptor, CHUNK):
-                data += chunk
-                self.counted(len(chunk))
-                if max_bytes and len(data) > max_bytes:
+            while piece := os.read(
+                opened.descriptor, min(stated - read, ONE_READ) if read < stated else CHUNK
+            ):
+                pieces.append(piece)
+                read += len(piece)
+                self.counted(len(piece))
+                if max_bytes and read > max_bytes:
                     raise SourceTooLarge(detail=f"{source}: larger than {max_bytes}")
-            return bytes(data)
+            return pieces[0] if len(pieces) == 1 else b"".join(pieces)
         finally:
-            self.counted(-len(data))
+            self.counted(-read)
 
     async def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,9 +1,12 @@
-"""The local origin's reading threads: a read stuck in the kernel (a hung network mount) keeps
-its thread, and once every thread is stuck, new reads are refused at once."""
+"""The local origin's reads: whole files, in one piece when they are as fstat said, refused past
+the size cap when they grew after it; and its reading threads: a read stuck in the kernel (a
+hung network mount) keeps its thread, and once every thread is stuck, new reads are refused at
+once."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import threading
 from concurrent.futures import Future
@@ -11,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from imgproxy.errors import OriginTimeout
-from imgproxy.origins import Original
-from imgproxy.origins.local import LocalOrigin
+from imgproxy.errors import OriginTimeout, SourceTooLarge
+from imgproxy.origins import Original, local
+from imgproxy.origins.local import LocalOrigin, Opened
 from tests.support import CORPUS
 
 PHOTO = "jpeg-baseline-icc.jpg"
@@ -74,3 +77,53 @@ async def test_stuck_reads_keep_their_threads_and_later_reads_are_refused_at_onc
     finally:
         origin.answer.set()
         await origin.close()
+
+
+@pytest.mark.parametrize("size", [0, 1, 300_000, local.CHUNK + 7])
+def test_a_file_is_read_whole_and_its_bytes_counted_while_in_flight(
+    tmp_path: Path, size: int
+) -> None:
+    content = os.urandom(size)
+    (tmp_path / "file.bin").write_bytes(content)
+    counts: list[int] = []
+    origin = LocalOrigin(tmp_path, counted=counts.append)
+    try:
+        assert origin._read("local:///file.bin", 0).data == content
+    finally:
+        asyncio.run(origin.close())
+    assert sum(counts) == 0
+    assert max(counts, default=0) == size
+
+
+def _opened_as_stated(path: Path, stated_size: int) -> Opened:
+    """`path` opened, with fstat's answer replaced by one that gives `stated_size`: what a
+    read sees of a file that grew after fstat."""
+    descriptor = os.open(path, os.O_RDONLY)
+    status = list(os.fstat(descriptor))
+    status[6] = stated_size  # st_size
+    return Opened(descriptor, os.stat_result(status), path.name)
+
+
+def test_a_file_that_grew_after_fstat_is_read_to_its_end(tmp_path: Path) -> None:
+    content = os.urandom(3 * local.CHUNK + 11)
+    (tmp_path / "file.bin").write_bytes(content)
+    opened = _opened_as_stated(tmp_path / "file.bin", 1000)
+    try:
+        assert LocalOrigin(tmp_path)._read_all(opened, "local:///file.bin", 0) == content
+    finally:
+        os.close(opened.descriptor)
+
+
+def test_a_file_that_grew_past_the_cap_after_fstat_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file.bin").write_bytes(os.urandom(2 * local.CHUNK))
+    opened = _opened_as_stated(tmp_path / "file.bin", 1000)
+    counts: list[int] = []
+    try:
+        with pytest.raises(SourceTooLarge) as refused:
+            LocalOrigin(tmp_path, counted=counts.append)._read_all(
+                opened, "local:///file.bin", 5000
+            )
+    finally:
+        os.close(opened.descriptor)
+    assert refused.value.detail == "local:///file.bin: larger than 5000"
+    assert sum(counts) == 0
