@@ -80,7 +80,12 @@ class VipsSource:
 
     def header(self, page: int = 0) -> pyvips.Image:
         """The image of `page` as libvips opens it, whose pixels nothing has decoded yet: what
-        reading its header needs (libjpeg-turbo would decode a JPEG whole)."""
+        reading its header needs (libjpeg-turbo would decode a JPEG whole). The guard runs
+        first, so data that ends early is refused as a decode would refuse it; the header
+        itself, which the guard leaves as it is, comes from the probe's image where it can."""
+        self.for_libvips  # noqa: B018 - the guard's refusal, before any header is read
+        if page == 0 and self.opened is not None and self.opened[0] is self.data:
+            return self.opened[1]
         return self._opened_by_libvips(1.0, page, 1)
 
     @functools.cached_property

@@ -17,6 +17,8 @@ from imgproxy.errors import ProxyError
 from imgproxy.url.info_options import InfoOptions
 from imgproxy.url.info_path import InfoPathParser
 from tests.transforms.test_blurhash import decode83
+from tests.transforms.test_short_data import declared_jpeg, gradient_jpeg
+from transforms import sources
 from transforms.decoders import jpeg_turbo
 from transforms.info_exif import exif_of
 from transforms.info_xmp import xmp_of
@@ -96,6 +98,27 @@ def test_header_facts_of_a_jpeg_decode_no_pixel(name: str, monkeypatch: pytest.M
     frame = source.load()
     assert decodes != []
     assert document["exif"] == exif_of(frame, canonical_names=False)
+
+
+def test_header_facts_come_from_the_probes_image_after_the_short_data_guard(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A single-scan JPEG, whose bytes the guard changes for libvips: its header is opened
+    once, by the probe. A JPEG whose data cannot hold the size it declares is still refused
+    by a document of header facts alone."""
+    opens: list[object] = []
+    real_open = sources.open_encoded
+
+    def counted(data: bytes, **arguments: object) -> pyvips.Image:
+        opens.append(arguments)
+        return real_open(data, **arguments)
+
+    monkeypatch.setattr(sources, "open_encoded", counted)
+    assert info("jpeg-baseline-icc.jpg", "s:1", "exif:1")["size"] == 22951
+    assert opens == []
+    lying = declared_jpeg(gradient_jpeg(), 7000, 7000)
+    error = refusal(lying, "s:1")
+    assert (error.status, error.message) == (422, "Source image cannot be decoded")
 
 
 def test_size() -> None:
