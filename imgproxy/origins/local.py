@@ -162,15 +162,20 @@ class LocalOrigin:
         return original_from_file(data, opened)
 
     def _read_span(self, source: str, start: int, end: int) -> Span:
+        """Bytes `start` to `end` (exclusive), fewer at the end of the file; asked for at once
+        (at most 64 MiB a read), and one piece returned as it is."""
+        pieces: list[bytes] = []
+        read = 0
         with self._opened(source) as opened:
-            data = bytearray()
-            while len(data) < end - start:
-                wanted = min(CHUNK, end - start - len(data))
-                chunk = os.pread(opened.descriptor, wanted, start + len(data))
-                if not chunk:
-                    break
-                data += chunk
-        return Span(bytes(data), start, opened.status.st_size, etag_of(opened.status))
+            while read < end - start and (
+                piece := os.pread(
+                    opened.descriptor, min(end - start - read, ONE_READ), start + read
+                )
+            ):
+                pieces.append(piece)
+                read += len(piece)
+        data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        return Span(data, start, opened.status.st_size, etag_of(opened.status))
 
     def _read_all(self, opened: Opened, source: str, max_bytes: int) -> bytes:
         """Up to end of file, refused past `max_bytes` (a file may grow after fstat). The size

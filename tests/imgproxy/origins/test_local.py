@@ -1,7 +1,7 @@
 """The local origin's reads: whole files, in one piece when they are as fstat said, refused past
-the size cap when they grew after it; and its reading threads: a read stuck in the kernel (a
-hung network mount) keeps its thread, and once every thread is stuck, new reads are refused at
-once."""
+the size cap when they grew after it; spans, in one piece; and its reading threads: a read
+stuck in the kernel (a hung network mount) keeps its thread, and once every thread is stuck,
+new reads are refused at once."""
 
 from __future__ import annotations
 
@@ -127,3 +127,34 @@ def test_a_file_that_grew_past_the_cap_after_fstat_is_refused(tmp_path: Path) ->
         os.close(opened.descriptor)
     assert refused.value.detail == "local:///file.bin: larger than 5000"
     assert sum(counts) == 0
+
+
+def test_a_span_is_read_in_one_piece_and_a_tail_stops_at_the_end_of_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = os.urandom(2 * local.CHUNK + 5)
+    (tmp_path / "video.bin").write_bytes(content)
+    reads: list[int] = []
+    real_pread = os.pread
+
+    def counted_pread(descriptor: int, length: int, offset: int) -> bytes:
+        reads.append(length)
+        return real_pread(descriptor, length, offset)
+
+    monkeypatch.setattr(os, "pread", counted_pread)
+    origin = LocalOrigin(tmp_path)
+    try:
+        span = origin._read_span("local:///video.bin", 100, local.CHUNK + 300)
+        assert reads == [local.CHUNK + 200]
+        tail = origin._read_span("local:///video.bin", len(content) - 10, len(content) + 100)
+        past = origin._read_span("local:///video.bin", len(content) + 1, len(content) + 9)
+    finally:
+        asyncio.run(origin.close())
+    assert (span.data, span.start, span.size) == (
+        content[100 : local.CHUNK + 300],
+        100,
+        len(content),
+    )
+    assert span.validator == local.etag_of(os.stat(tmp_path / "video.bin"))
+    assert (tail.data, tail.start, tail.size) == (content[-10:], len(content) - 10, len(content))
+    assert past.data == b""
