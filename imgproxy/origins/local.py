@@ -163,7 +163,7 @@ class LocalOrigin:
 
     def _read_span(self, source: str, start: int, end: int) -> Span:
         """Bytes `start` to `end` (exclusive), fewer at the end of the file; asked for at once
-        (at most 64 MiB a read), and one piece returned as it is."""
+        (at most 64 MiB a read), so that the join returns the one piece itself, uncopied."""
         pieces: list[bytes] = []
         read = 0
         with self._opened(source) as opened:
@@ -174,13 +174,12 @@ class LocalOrigin:
             ):
                 pieces.append(piece)
                 read += len(piece)
-        data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-        return Span(data, start, opened.status.st_size, etag_of(opened.status))
+        return Span(b"".join(pieces), start, opened.status.st_size, etag_of(opened.status))
 
     def _read_all(self, opened: Opened, source: str, max_bytes: int) -> bytes:
         """Up to end of file, refused past `max_bytes` (a file may grow after fstat). The size
         fstat gave, and one byte more, is asked for at once: a file that did not change comes
-        back in one piece, which is returned as it is, without copying it."""
+        back in one piece, which `bytes.join` returns itself, without copying it."""
         stated = opened.status.st_size + 1
         pieces: list[bytes] = []
         read = 0
@@ -193,7 +192,7 @@ class LocalOrigin:
                 self.counted(len(piece))
                 if max_bytes and read > max_bytes:
                     raise SourceTooLarge(detail=f"{source}: larger than {max_bytes}")
-            return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+            return b"".join(pieces)
         finally:
             self.counted(-read)
 
