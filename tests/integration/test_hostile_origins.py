@@ -29,9 +29,18 @@ from tests.support import CORPUS, raw_get, running_proxy
 PHOTO = "jpeg-baseline-icc.jpg"
 SMALL_PNG = "png-palette.png"
 DEFAULT_CAP = Settings().max_src_file_size
-SOCKET_BUFFERS = 16 * 1024 * 1024
-"""What loopback socket buffers may hold beyond what the proxy read before it hung up."""
-ENDLESS_SAFETY_BOUND = 4 * DEFAULT_CAP
+
+
+def largest_tcp_buffer(name: str) -> int:
+    """The most one socket's `name` buffer may grow to on this host (the third field of
+    `/proc/sys/net/ipv4/<name>`): receive buffers autotune up to it on a fast loopback."""
+    return int(Path("/proc/sys/net/ipv4", name).read_text().split()[2])
+
+
+SOCKET_BUFFERS = largest_tcp_buffer("tcp_rmem") + largest_tcp_buffer("tcp_wmem")
+"""What the proxy's receive buffer and the origin's send buffer may hold beyond what the proxy
+read before it hung up."""
+ENDLESS_SAFETY_BOUND = 2 * (DEFAULT_CAP + SOCKET_BUFFERS)
 """Where the endless origin gives up, so a proxy that never cuts it fails without eating RAM."""
 WAIT = 20.0
 """Safety bound on waiting for an event, so a broken proxy fails instead of hanging the run."""
