@@ -64,8 +64,7 @@ class InfoOptions:
     def needs_pixels(self) -> bool:
         """Whether anything asked for is computed from decoded pixels, not the header."""
         return bool(
-            self.alpha
-            or (self.crop.width and self.crop.height)
+            (self.crop.width and self.crop.height)
             or self.palette
             or self.average
             or self.dominant_colors

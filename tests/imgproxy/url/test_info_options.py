@@ -115,6 +115,7 @@ def test_alpha() -> None:
             "a:2": "Expected boolean (1, t, true, 0, f, false) for alpha but received '2'",
         },
     )
+    assert not replace(D, alpha=True).needs_pixels  # the header has the alpha band
 
 
 def test_average() -> None:
