@@ -20,7 +20,7 @@ from transforms.info_exif import exif_of
 from transforms.info_iptc import iptc_of
 from transforms.info_xmp import xmp_of
 from transforms.probe import ROTATING_ORIENTATIONS
-from transforms.sources import Source, VipsSource
+from transforms.sources import JxlSource, Source, VipsSource
 from transforms.video.ranged import VideoBytes
 
 SAMPLE_SIDE = 100
@@ -38,11 +38,12 @@ def describe(source: Source, data: VideoBytes, options: InfoOptions) -> dict[str
     """The info document, ready for orjson. `data` is the source's bytes (size, hashsums),
     or a video's left at its origin (whose hashsums are never asked for)."""
     info = source.info
-    header = (
-        source.header(options.page)
-        if isinstance(source, VipsSource)
-        else source.load(page=options.page)
-    )
+    if isinstance(source, VipsSource):
+        header = source.header(options.page)
+    elif isinstance(source, JxlSource):
+        header = source.header_image()
+    else:
+        header = source.load(page=options.page)
     orientation = info.orientation if 1 <= info.orientation <= 8 else 1
     document: dict[str, object] = {}
     if options.size:

@@ -172,6 +172,19 @@ class JxlSource:
                 raise UndecodableSource(error.message) from None
         return shrunk(self.decoded, shrink)
 
+    def header_image(self) -> pyvips.Image:
+        """What `load` gives, as far as a header says (size, bands, sample format,
+        interpretation), on a blank image that is never computed; the decode itself where the
+        header cannot say."""
+        from transforms.decoders import jxl  # noqa: PLC0415 - libjxl on demand
+
+        found = jxl.layout(self.header) if self.decoded is None else None
+        if found is None:
+            return self.load()
+        bands, sample_format, interpretation = found
+        blank = pyvips.Image.black(self.info.width, self.info.height, bands=bands)
+        return blank.cast(sample_format).copy(interpretation=interpretation)
+
 
 def open_jxl(data: bytes, *, max_pixels: int) -> JxlSource:
     from transforms.decoders import DecodeError, jxl_header  # noqa: PLC0415

@@ -26,6 +26,7 @@ from transforms.decoders import DecodeError, jxl
 from transforms.decoders.jxl_header import (
     CODESTREAM_SIGNATURE,
     CONTAINER_SIGNATURE,
+    SRGB_8_BIT,
     JxlHeader,
     read_header,
 )
@@ -116,7 +117,7 @@ def test_every_aspect_ratio_code(ratio: int, height: int, width: int) -> None:
 def test_small_sizes_count_in_eighths() -> None:
     bits = BitWriter().put(1, 1).put(5, 3).put(3, 0).put(5, 31)
     assert read_header(with_default_metadata(bits).codestream()) == JxlHeader(
-        256, 32, 1, False, False
+        256, 32, 1, False, False, SRGB_8_BIT
     )
 
 

@@ -24,6 +24,21 @@ DECODER_THREADS = 1
 """libjxl's own pool would take every core: the worker pool is the only parallelism."""
 
 
+def layout(header: JxlHeader) -> tuple[int, str, str] | None:
+    """The bands, sample format and interpretation `decode` gives, from the header alone; None
+    where only a decode can tell, or where it fails."""
+    samples = header.samples
+    if samples is None:
+        return None
+    if samples.floating and samples.bits not in (16, 32):
+        return None  # imagecodecs has no such float type
+    if samples.grey and samples.extra_channels and not samples.alpha:
+        return None  # imagecodecs returns grey with extra channels as planes, which are refused
+    bands = (1 if samples.grey else 3) + (1 if samples.alpha else 0)
+    dtype = np.dtype(np.uint8 if samples.bits <= 8 and not samples.floating else np.uint16)
+    return bands, "uchar" if dtype == np.uint8 else "ushort", INTERPRETATIONS[dtype, bands < 3]
+
+
 def decode(data: bytes, header: JxlHeader, *, max_pixels: int) -> pyvips.Image:
     """Upright pixels, 8 or 16 bits, tagged sRGB (or grey); max_pixels 0 means no limit."""
     if max_pixels and header.width * header.height > max_pixels:
@@ -33,7 +48,8 @@ def decode(data: bytes, header: JxlHeader, *, max_pixels: int) -> pyvips.Image:
     except (imagecodecs.JpegxlError, ValueError, MemoryError) as error:
         raise DecodeError(f"Cannot decode JPEG XL: {error}") from error
     if pixels.dtype.kind == "f":  # HDR or float samples: 16-bit integers, clipped to [0, 1]
-        pixels = (np.clip(pixels, 0.0, 1.0) * 65535 + 0.5).astype(np.uint16)
+        unit = np.clip(pixels.astype(np.float32, copy=False), 0.0, 1.0)  # float16 tops at 65504
+        pixels = (unit * 65535 + 0.5).astype(np.uint16)
     if pixels.ndim == 2:
         pixels = pixels[:, :, np.newaxis]
     height, width, bands = pixels.shape

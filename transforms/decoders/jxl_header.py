@@ -1,6 +1,7 @@
-"""The JPEG XL size header, read from the codestream's first bytes (ISO/IEC 18181-1, SizeHeader
-and the start of ImageMetadata) without a decoder, so a source the pixel limits refuse is never
-handed to one. Bare codestreams and the ISO-BMFF container (`jxlc`, or `jxlp` parts) both."""
+"""The JPEG XL header, read from the codestream's first bytes (ISO/IEC 18181-1, SizeHeader and
+ImageMetadata up to its colour space) without a decoder: a source the pixel limits refuse is
+never handed to one, and `/info` learns what a decode would give (bands, depth) without one.
+Bare codestreams and the ISO-BMFF container (`jxlc`, or `jxlp` parts) both."""
 
 from __future__ import annotations
 
@@ -11,11 +12,37 @@ from transforms.decoders import DecodeError
 
 CODESTREAM_SIGNATURE = b"\xff\x0a"
 CONTAINER_SIGNATURE = b"\x00\x00\x00\x0cJXL \x0d\x0a\x87\x0a"
-HEADER_BYTES = 64
-"""More than SizeHeader, orientation, an intrinsic size, a preview and the animation flag take."""
+HEADER_BYTES = 4096
+"""More than SizeHeader and ImageMetadata up to its colour space take, unless extra channels
+carry long names (up to 1,071 bytes each): then the samples are left unknown."""
 ASPECT_RATIOS = {1: (1, 1), 2: (12, 10), 3: (4, 3), 4: (3, 2), 5: (16, 9), 6: (5, 4), 7: (2, 1)}
 """SizeHeader's `ratio`: xsize = floor(ysize * numerator / denominator)."""
 TRANSPOSING_ORIENTATIONS = frozenset({5, 6, 7, 8})
+
+
+ALPHA, SPOT_COLOUR, CFA = 0, 2, 5
+"""ExtraChannelInfo types with fields of their own (libjxl's `ExtraChannel`)."""
+KNOWN_CHANNEL_TYPES = frozenset({0, 1, 2, 3, 4, 5, 6, 16})
+"""Alpha, depth, spot colour, selection mask, black, CFA, thermal, optional: libjxl refuses the
+reserved types and `kUnknown`."""
+GREY, COLOUR_SPACES = 1, 4
+"""ColourEncoding's `colour_space`: RGB, grey, XYB, unknown."""
+
+
+@dataclass(frozen=True)
+class Samples:
+    """What libjxl's basic info says of the pixels: its colour channels and sample depth."""
+
+    grey: bool
+    bits: int
+    floating: bool
+    extra_channels: int
+    alpha: bool
+    """Whether any extra channel is alpha (libjxl's `alpha_bits` > 0)."""
+
+
+SRGB_8_BIT = Samples(grey=False, bits=8, floating=False, extra_channels=0, alpha=False)
+"""ImageMetadata's defaults."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +52,9 @@ class JxlHeader:
     orientation: int
     animated: bool
     has_alpha: bool
+    samples: Samples | None = None
+    """None where the header cannot tell: an extra channel or colour encoding libjxl refuses, or
+    more header than `HEADER_BYTES` holds."""
 
 
 def is_jxl(data: bytes) -> bool:
@@ -86,26 +116,64 @@ def _skip_animation(bits: _Bits) -> None:
     bits.flag()  # have_timecodes
 
 
-def _skip_bit_depth(bits: _Bits) -> None:
-    if bits.flag():  # float samples
-        bits.u32((32, 0), (16, 0), (24, 0), (1, 6))
-        bits.read(4)
-    else:
-        bits.u32((8, 0), (10, 0), (12, 0), (1, 6))
+class _Refused(Exception):
+    """A field libjxl would refuse: the header cannot say what a decode gives."""
 
 
-def _first_extra_channel_is_alpha(bits: _Bits) -> bool:
-    if not bits.u32((0, 0), (1, 0), (2, 4), (1, 12)):  # num_extra_channels
+def _bit_depth(bits: _Bits) -> tuple[bool, int] | None:
+    """BitDepth: (floating point samples, bits per sample), or None where libjxl refuses it."""
+    if bits.flag():
+        depth = bits.u32((32, 0), (16, 0), (24, 0), (1, 6))
+        exponent = bits.read(4) + 1
+        valid = 2 <= exponent <= 8 and 2 <= depth - exponent - 1 <= 23
+        return (True, depth) if valid else None
+    depth = bits.u32((8, 0), (10, 0), (12, 0), (1, 6))
+    return (False, depth) if depth <= 31 else None
+
+
+def _enum(bits: _Bits) -> int:
+    return bits.u32((0, 0), (1, 0), (2, 4), (18, 6))
+
+
+def _channel_start(bits: _Bits) -> tuple[int, bool]:
+    """The start of an ExtraChannelInfo: its type, and whether more fields follow (all_default
+    is an alpha channel with nothing more)."""
+    if bits.flag():
+        return ALPHA, False
+    return _enum(bits), True
+
+
+def _skip_channel_rest(bits: _Bits, kind: int) -> None:
+    """The rest of an ExtraChannelInfo that is not all_default."""
+    if kind not in KNOWN_CHANNEL_TYPES or _bit_depth(bits) is None:
+        raise _Refused
+    if bits.u32((0, 0), (3, 0), (4, 0), (1, 3)) > 3:  # dim_shift: libjxl allows 1 << 3 at most
+        raise _Refused
+    bits.read(8 * bits.u32((0, 0), (0, 4), (16, 5), (48, 10)))  # the name
+    if kind == ALPHA:
+        bits.flag()  # alpha_associated
+    elif kind == SPOT_COLOUR:
+        bits.read(4 * 16)  # red, green, blue and solidity as F16
+    elif kind == CFA:
+        bits.u32((1, 0), (0, 2), (3, 4), (19, 8))
+
+
+def _is_grey(bits: _Bits) -> bool:
+    """ColourEncoding, up to its colour space (all_default: sRGB)."""
+    if bits.flag():
         return False
-    if bits.flag():  # ExtraChannelInfo.all_default: an alpha channel
-        return True
-    return bits.u32((0, 0), (1, 0), (2, 4), (18, 6)) == 0  # type 0: alpha
+    bits.flag()  # want_icc: the colour space is sent all the same
+    space = _enum(bits)
+    if space >= COLOUR_SPACES:
+        raise _Refused
+    return space == GREY
 
 
 def _read(codestream: bytes) -> JxlHeader:
     bits = _Bits(codestream[2:HEADER_BYTES])
     width, height = _size(bits)
     orientation, animated, has_alpha = 1, False, False
+    samples: Samples | None = SRGB_8_BIT
     if not bits.flag():  # ImageMetadata.all_default
         if bits.flag():  # extra_fields
             orientation = bits.read(3) + 1
@@ -116,12 +184,39 @@ def _read(codestream: bytes) -> JxlHeader:
             animated = bits.flag()
             if animated:
                 _skip_animation(bits)
-        _skip_bit_depth(bits)
+        depth = _bit_depth(bits)
         bits.flag()  # modular_16_bit_buffer_sufficient
-        has_alpha = _first_extra_channel_is_alpha(bits)
+        channels = bits.u32((0, 0), (1, 0), (2, 4), (1, 12))  # num_extra_channels
+        first = _channel_start(bits) if channels else None
+        samples = _samples(bits, depth, channels, first)
+        has_alpha = samples.alpha if samples else first is not None and first[0] == ALPHA
     if orientation in TRANSPOSING_ORIENTATIONS:
         width, height = height, width
-    return JxlHeader(width, height, orientation, animated, has_alpha)
+    return JxlHeader(width, height, orientation, animated, has_alpha, samples)
+
+
+def _samples(
+    bits: _Bits, depth: tuple[bool, int] | None, channels: int, first: tuple[int, bool] | None
+) -> Samples | None:
+    """The extra channels from the first one's type on, xyb_encoded and the colour space; None
+    where libjxl would refuse them or the bytes read end first."""
+    try:
+        types: list[int] = []
+        start = first
+        for _ in range(channels):
+            kind, more = start if start is not None else _channel_start(bits)
+            if more:
+                _skip_channel_rest(bits, kind)
+            types.append(kind)
+            start = None
+        bits.flag()  # xyb_encoded
+        grey = _is_grey(bits)
+    except (_Refused, DecodeError):
+        return None
+    if depth is None:
+        return None
+    floating, bits_per_sample = depth
+    return Samples(grey, bits_per_sample, floating, channels, ALPHA in types)
 
 
 def _codestream_start(data: bytes) -> bytes:
@@ -150,7 +245,8 @@ def _codestream_start(data: bytes) -> bytes:
 
 
 def read_header(data: bytes) -> JxlHeader:
-    """Displayed size, orientation, animation and alpha, from the header bits only."""
+    """Displayed size, orientation, animation, alpha and the samples' layout, from the header
+    bits only."""
     if not is_jxl(data):
         raise DecodeError("Expected JPEG XL data but received another format")
     return _read(_codestream_start(data))
