@@ -20,7 +20,7 @@ from transforms.info_exif import exif_of
 from transforms.info_iptc import iptc_of
 from transforms.info_xmp import xmp_of
 from transforms.probe import ROTATING_ORIENTATIONS
-from transforms.sources import JxlSource, Source, VipsSource
+from transforms.sources import Source, VipsSource, WholeSource
 from transforms.video.ranged import VideoBytes
 
 SAMPLE_SIDE = 100
@@ -40,7 +40,7 @@ def describe(source: Source, data: VideoBytes, options: InfoOptions) -> dict[str
     info = source.info
     if isinstance(source, VipsSource):
         header = source.header(options.page)
-    elif isinstance(source, JxlSource):
+    elif isinstance(source, WholeSource):
         header = source.header_image()
     else:
         header = source.load(page=options.page)

@@ -17,7 +17,7 @@ from imgproxy.errors import (
 )
 from imgproxy.url.options import ImageFormat
 from transforms.decoded import shrunk
-from transforms.decoders.jxl_header import JxlHeader
+from transforms.decoders import DecodeError, Layout
 from transforms.probe import PLAIN_DECODE, SourceInfo, open_encoded, opened
 from transforms.video import sniff as video_sniff
 from transforms.video.settings import VIDEO_OFF, VideoDefaults
@@ -135,68 +135,76 @@ class SvgSource:
 
 
 @dataclass
-class DecodedSource:
-    """Decoded once by a fallback decoder; shrinking is a resize."""
+class WholeSource:
+    """A format decoded outside libvips (JPEG XL by libjxl; HEIC, BMP and ICO by pillow-heif and
+    Pillow): its header read on opening, the whole image decoded on the first load, inside the
+    render's decode-memory budget, and shrunk by a resize."""
 
-    image: pyvips.Image
     info: SourceInfo
-    vector: bool = False
-
-    def load(
-        self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
-    ) -> pyvips.Image:
-        return shrunk(self.image, shrink)
-
-
-@dataclass
-class JxlSource:
-    """JPEG XL: the header read on opening, the pixels decoded on the first load, inside the
-    decode-memory budget (the decoder holds the whole frame)."""
-
-    data: bytes
-    info: SourceInfo
-    header: JxlHeader
-    max_pixels: int
+    decode: Callable[[], pyvips.Image]
+    """The decoder's call; its `DecodeError` makes the source undecodable."""
+    layout: Layout | None
+    """What `decode` gives, where the header says it."""
     vector: bool = False
     decoded: pyvips.Image | None = None
 
     def load(
         self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
     ) -> pyvips.Image:
-        from transforms.decoders import DecodeError, jxl  # noqa: PLC0415 - libjxl on demand
-
         if self.decoded is None:
             try:
-                self.decoded = jxl.decode(self.data, self.header, max_pixels=self.max_pixels)
+                self.decoded = self.decode()
             except DecodeError as error:
                 raise UndecodableSource(error.message) from None
         return shrunk(self.decoded, shrink)
 
     def header_image(self) -> pyvips.Image:
-        """What `load` gives, as far as a header says (size, bands, sample format,
+        """What `load` gives as far as a header says (size, bands, sample format,
         interpretation), on a blank image that is never computed; the decode itself where the
         header cannot say."""
-        from transforms.decoders import jxl  # noqa: PLC0415 - libjxl on demand
-
-        found = jxl.layout(self.header) if self.decoded is None else None
-        if found is None:
+        if self.layout is None or self.decoded is not None:
             return self.load()
-        bands, sample_format, interpretation = found
-        blank = pyvips.Image.black(self.info.width, self.info.height, bands=bands)
-        return blank.cast(sample_format).copy(interpretation=interpretation)
+        blank = pyvips.Image.black(self.info.width, self.info.height, bands=self.layout.bands)
+        return blank.cast(self.layout.format).copy(interpretation=self.layout.interpretation)
 
 
-def open_jxl(data: bytes, *, max_pixels: int) -> JxlSource:
-    from transforms.decoders import DecodeError, jxl_header  # noqa: PLC0415
+def open_jxl(data: bytes, *, max_pixels: int) -> WholeSource:
+    from transforms.decoders import jxl_header  # noqa: PLC0415
 
     try:
         header = jxl_header.read_header(data)
     except DecodeError as error:
         raise UndecodableSource(error.message) from None
-    if max_pixels and header.width * header.height > max_pixels:
-        raise SourceResolutionTooLarge("Source image resolution is too big")
+    _check_pixels(header.width * header.height, max_pixels)
+
+    def decode() -> pyvips.Image:
+        from transforms.decoders import jxl  # noqa: PLC0415 - libjxl on demand
+
+        return jxl.decode(data, header, max_pixels=max_pixels)
+
     info = SourceInfo(ImageFormat.JXL, header.width, header.height, 1, header.has_alpha)
-    return JxlSource(data, info, header, max_pixels)
+    return WholeSource(info, decode, jxl_header.layout(header))
+
+
+def open_fallback(data: bytes, *, max_pixels: int) -> WholeSource:
+    """HEIC, BMP or ICO."""
+    from transforms.decoders import pillow_fallback  # noqa: PLC0415
+
+    try:
+        header = pillow_fallback.read_header(data)
+    except DecodeError as error:
+        raise UndecodableSource(error.message) from None
+    _check_pixels(header.width * header.height, max_pixels)
+    info = SourceInfo(
+        ImageFormat(header.format.value), header.width, header.height, 1, header.has_alpha
+    )
+    decode = functools.partial(pillow_fallback.decode, data, header, max_pixels=max_pixels)
+    return WholeSource(info, decode, pillow_fallback.layout(header))
+
+
+def _check_pixels(pixels: int, max_pixels: int) -> None:
+    if max_pixels and pixels > max_pixels:
+        raise SourceResolutionTooLarge("Source image resolution is too big")
 
 
 def styled(source: SvgSource, css: str) -> SvgSource:
@@ -219,7 +227,7 @@ def open_source(data: bytes, *, max_pixels: int, video: VideoDefaults = VIDEO_OF
     (except by the fallback decoders, which check `max_pixels` first). A video is a source
     only when `video` is enabled; otherwise it is refused as any unrecognised format."""
     from transforms import svg  # noqa: PLC0415 - optional modules, imported on demand
-    from transforms.decoders import DecodeError, jxl_header, pillow_fallback  # noqa: PLC0415
+    from transforms.decoders import jxl_header, pillow_fallback  # noqa: PLC0415
 
     container = video_sniff.sniff(data) if video.enabled else None
     if container is not None:
@@ -240,21 +248,8 @@ def open_source(data: bytes, *, max_pixels: int, video: VideoDefaults = VIDEO_OF
         return SvgSource(clean, info)
     if jxl_header.is_jxl(data):
         return open_jxl(data, max_pixels=max_pixels)
-    fallback = pillow_fallback.sniff(data)
-    if fallback is not None:
-        try:
-            fallback_header = pillow_fallback.read_header(data)
-            image = pillow_fallback.decode(data, fallback_header, max_pixels=max_pixels)
-        except DecodeError as error:
-            raise UndecodableSource(error.message) from None
-        info = SourceInfo(
-            ImageFormat(fallback_header.format.value),
-            image.width,
-            image.height,
-            1,
-            bool(image.hasalpha()),
-        )
-        return DecodedSource(image, info)
+    if pillow_fallback.sniff(data) is not None:
+        return open_fallback(data, max_pixels=max_pixels)
     info, header = opened(data)
     if info.format in {ImageFormat.SVG, ImageFormat.HEIC}:
         raise UnsupportedFormat(f"{info.format.value.upper()} sources are not supported")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +14,8 @@ from imgproxy.url.options import ImageFormat
 from tests.transforms import images as im
 from transforms.cancellation import Cancellation, WorkCancelled
 from transforms.decode_memory import DecodeMemory, decode_bytes
+from transforms.decoders import jxl, pillow_fallback
+from transforms.pipeline import Rendered
 from transforms.probe import SourceInfo, probe
 
 BENCH_PHOTOS = Path(__file__).resolve().parents[2] / "bench" / "photos"
@@ -134,3 +138,31 @@ def test_renders_go_through_the_budget(budget: int) -> None:
     rendered = im.decode(im.run(data, "w:300", settings, extension="webp"))
     assert rendered.width == 300
     assert memory.in_use == 0 and len(memory._waiting) == 0
+
+
+@pytest.mark.parametrize("name", ["heic-iphone-12mp.heic", "jxl-photo-container.jxl"])
+def test_a_source_decoded_outside_libvips_waits_for_room_before_decoding(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decodes: list[str] = []
+    for module in (pillow_fallback, jxl):
+        real = module.decode
+
+        def counted(*args: Any, real: Callable[..., Any] = real, **kwargs: Any) -> Any:
+            decodes.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, "decode", counted)
+    memory = DecodeMemory(10 * MB)
+    holder = Job(memory, 10 * MB, [], "holder")
+    holder.inside.wait(10)
+    settings = replace(im.defaults(), decode_memory=memory)
+    rendered: list[Rendered] = []
+    source = im.corpus(name)
+    render = threading.Thread(target=lambda: rendered.append(im.run(source, "w:30", settings)))
+    render.start()
+    waiting(memory, 1)
+    assert decodes == []
+    holder.done()
+    render.join(30)
+    assert decodes == [name] and rendered[0].width == 30

@@ -16,7 +16,7 @@ from tests.support import CORPUS
 from tests.transforms.test_jxl import JXL_ROWS, BitWriter, large_size
 from transforms.decoders.jxl_header import HEADER_BYTES, Samples, read_header
 from transforms.info import describe
-from transforms.sources import JxlSource, open_source
+from transforms.sources import WholeSource, open_source
 
 HEADER_FACTS = ("cs:1", "b:1", "sf:1", "a:1")
 """`/info`'s answers a header gives: colour space, bands, sample format and alpha."""
@@ -37,9 +37,9 @@ def encoded(dtype: type[np.generic], channels: int, bits: int | None = None) -> 
     return bytes(imagecodecs.jpegxl_encode(pixels, lossless=True, bitspersample=bits))
 
 
-def jxl_source(data: bytes) -> JxlSource:
+def jxl_source(data: bytes) -> WholeSource:
     source = open_source(data, max_pixels=0)
-    assert isinstance(source, JxlSource)
+    assert isinstance(source, WholeSource)
     return source
 
 

@@ -12,31 +12,10 @@ import numpy as np
 import pyvips
 
 from transforms.decoders import DecodeError
-from transforms.decoders.jxl_header import JxlHeader
+from transforms.decoders.jxl_header import INTERPRETATIONS, JxlHeader
 
-INTERPRETATIONS = {
-    (np.dtype(np.uint8), False): "srgb",
-    (np.dtype(np.uint8), True): "b-w",
-    (np.dtype(np.uint16), False): "rgb16",
-    (np.dtype(np.uint16), True): "grey16",
-}
 DECODER_THREADS = 1
 """libjxl's own pool would take every core: the worker pool is the only parallelism."""
-
-
-def layout(header: JxlHeader) -> tuple[int, str, str] | None:
-    """The bands, sample format and interpretation `decode` gives, from the header alone; None
-    where only a decode can tell, or where it fails."""
-    samples = header.samples
-    if samples is None:
-        return None
-    if samples.floating and samples.bits not in (16, 32):
-        return None  # imagecodecs has no such float type
-    if samples.grey and samples.extra_channels and not samples.alpha:
-        return None  # imagecodecs returns grey with extra channels as planes, which are refused
-    bands = (1 if samples.grey else 3) + (1 if samples.alpha else 0)
-    dtype = np.dtype(np.uint8 if samples.bits <= 8 and not samples.floating else np.uint16)
-    return bands, "uchar" if dtype == np.uint8 else "ushort", INTERPRETATIONS[dtype, bands < 3]
 
 
 def decode(data: bytes, header: JxlHeader, *, max_pixels: int) -> pyvips.Image:
@@ -56,4 +35,5 @@ def decode(data: bytes, header: JxlHeader, *, max_pixels: int) -> pyvips.Image:
     if (width, height) != (header.width, header.height):
         raise DecodeError("Decoded JPEG XL size differs from its header")
     image = pyvips.Image.new_from_array(np.ascontiguousarray(pixels))
-    return image.copy(interpretation=INTERPRETATIONS[pixels.dtype, bands < 3])
+    sample_format = "uchar" if pixels.dtype == np.uint8 else "ushort"
+    return image.copy(interpretation=INTERPRETATIONS[sample_format, bands < 3])

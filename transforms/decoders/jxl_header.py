@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from transforms.decoders import DecodeError
+from transforms.decoders import DecodeError, Layout
 
 CODESTREAM_SIGNATURE = b"\xff\x0a"
 CONTAINER_SIGNATURE = b"\x00\x00\x00\x0cJXL \x0d\x0a\x87\x0a"
@@ -25,6 +25,13 @@ ALPHA, SPOT_COLOUR, CFA = 0, 2, 5
 KNOWN_CHANNEL_TYPES = frozenset({0, 1, 2, 3, 4, 5, 6, 16})
 """Alpha, depth, spot colour, selection mask, black, CFA, thermal, optional: libjxl refuses the
 reserved types and `kUnknown`."""
+INTERPRETATIONS = {
+    ("uchar", False): "srgb",
+    ("uchar", True): "b-w",
+    ("ushort", False): "rgb16",
+    ("ushort", True): "grey16",
+}
+"""What the decode's pixels are tagged, by sample format and greyness."""
 GREY, COLOUR_SPACES = 1, 4
 """ColourEncoding's `colour_space`: RGB, grey, XYB, unknown."""
 
@@ -250,3 +257,18 @@ def read_header(data: bytes) -> JxlHeader:
     if not is_jxl(data):
         raise DecodeError("Expected JPEG XL data but received another format")
     return _read(_codestream_start(data))
+
+
+def layout(header: JxlHeader) -> Layout | None:
+    """What `jxl.decode` gives (imagecodecs' arrays, floats made 16-bit integers), from the
+    header alone; None where only a decode can tell, or where it fails."""
+    samples = header.samples
+    if samples is None:
+        return None
+    if samples.floating and samples.bits not in (16, 32):
+        return None  # imagecodecs has no such float type
+    if samples.grey and samples.extra_channels and not samples.alpha:
+        return None  # imagecodecs returns grey with extra channels as planes, which are refused
+    bands = (1 if samples.grey else 3) + (1 if samples.alpha else 0)
+    sample_format = "uchar" if samples.bits <= 8 and not samples.floating else "ushort"
+    return Layout(bands, sample_format, INTERPRETATIONS[sample_format, bands < 3])

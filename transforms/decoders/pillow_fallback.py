@@ -19,7 +19,7 @@ import pillow_heif
 import pyvips
 from PIL import BmpImagePlugin, IcoImagePlugin, Image
 
-from transforms.decoders import DecodeError
+from transforms.decoders import DecodeError, Layout
 from transforms.decoders.pillow_failures import PILLOW_FAILURES
 
 
@@ -36,6 +36,8 @@ class FallbackHeader:
     height: int
     pages: int  # 1 for BMP; images in an ICO; top-level images in a HEIF
     has_alpha: bool
+    deep: bool = False
+    """More than 8 bits a sample (a HEIF's): decoded to 16."""
 
 
 class _IcoEntry(NamedTuple):
@@ -85,6 +87,12 @@ def read_header(data: bytes) -> FallbackHeader:
         raise DecodeError(f"Cannot read {kind.upper()} header: {error}") from error
 
 
+def layout(header: FallbackHeader) -> Layout:
+    """What `decode` gives: always sRGB (grey made colour), 16-bit from a deep HEIF."""
+    bands = 4 if header.has_alpha else 3
+    return Layout(bands, "ushort", "rgb16") if header.deep else Layout(bands, "uchar", "srgb")
+
+
 def decode(data: bytes, header: FallbackHeader, *, max_pixels: int) -> pyvips.Image:
     """Upright sRGB pixels (8-bit, or 16-bit from a deeper HEIF); max_pixels 0 means no limit."""
     if max_pixels and header.width * header.height > max_pixels:
@@ -109,7 +117,8 @@ def _heif_header(data: bytes) -> FallbackHeader:
     heif = pillow_heif.open_heif(data, convert_hdr_to_8bit=False)
     primary = heif[heif.primary_index]
     width, height = primary.size
-    return FallbackHeader(FallbackFormat.HEIC, width, height, len(heif), primary.has_alpha)
+    deep = ";" in primary.mode  # "RGB;16", "I;16", ... against "RGB", "L"
+    return FallbackHeader(FallbackFormat.HEIC, width, height, len(heif), primary.has_alpha, deep)
 
 
 def _decode_heif(data: bytes) -> pyvips.Image:
