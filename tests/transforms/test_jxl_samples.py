@@ -1,5 +1,5 @@
 """What a JPEG XL's header says of its samples (colour channels, depth, extra channels) against
-what libjxl decodes, and `/info` answered from that header without decoding a pixel."""
+what libjxl decodes (`/info` answers from it: `test_whole_sources`)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,10 @@ import pytest
 import pyvips
 
 from imgproxy.errors import UndecodableSource
-from imgproxy.url.info_path import InfoPathParser
 from tests.support import CORPUS
 from tests.transforms.test_jxl import JXL_ROWS, BitWriter, large_size
 from transforms.decoders.jxl_header import HEADER_BYTES, Samples, read_header
-from transforms.info import describe
 from transforms.sources import WholeSource, open_source
-
-HEADER_FACTS = ("cs:1", "b:1", "sf:1", "a:1")
-"""`/info`'s answers a header gives: colour space, bands, sample format and alpha."""
 
 
 def facts(image: pyvips.Image) -> tuple[object, ...]:
@@ -187,22 +182,3 @@ def test_a_header_longer_than_the_bytes_read_leaves_the_samples_unknown() -> Non
     assert bits.length > 8 * HEADER_BYTES
     header = read_header(bits.codestream())
     assert (header.width, header.height, header.samples) == (64, 48, None)
-
-
-# `/info`
-
-
-def test_info_answers_a_jpeg_xl_from_its_header() -> None:
-    asked = InfoPathParser().parse("/".join([*HEADER_FACTS, "plain", "x"])).options
-    data = REAL["jxl-orientation-7-alpha.jxl"]
-    from_header = jxl_source(data)
-    answered = describe(from_header, data, asked)
-    assert from_header.decoded is None
-    decoded = jxl_source(data)
-    decoded.load()
-    assert answered == describe(decoded, data, asked)
-    assert (answered["colorspace"], answered["bands"], answered["sample_format"]) == (
-        "rgb16",
-        4,
-        "ushort",
-    )

@@ -1,6 +1,6 @@
-"""Sources decoded whole outside libvips (HEIC, BMP and ICO here; JPEG XL in `test_jxl_samples`):
-opened from their header alone, decoded on the first load, and described by `/info` from the
-header without a decode."""
+"""Sources decoded whole outside libvips (HEIC, BMP and ICO; JPEG XL's samples in
+`test_jxl_samples`): opened from their header alone, decoded on the first load, and described by
+`/info` from the header without a decode."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import io
 
 import pillow_heif
 import pytest
-import pyvips
 from PIL import Image
 
 from imgproxy.errors import SourceResolutionTooLarge, UndecodableSource
 from imgproxy.url.info_path import InfoPathParser
 from tests.transforms.test_decoders import read
+from tests.transforms.test_jxl_samples import facts
 from transforms.decoders.pillow_fallback import read_header
 from transforms.info import describe
 from transforms.sources import WholeSource, open_source
@@ -44,10 +44,6 @@ def whole_source(data: bytes, max_pixels: int = 0) -> WholeSource:
     source = open_source(data, max_pixels=max_pixels)
     assert isinstance(source, WholeSource)
     return source
-
-
-def facts(image: pyvips.Image) -> tuple[object, ...]:
-    return image.width, image.height, image.bands, image.format, image.interpretation
 
 
 @pytest.mark.parametrize(
@@ -86,16 +82,26 @@ def test_pixels_that_do_not_decode_are_refused_on_loading() -> None:
         source.load()
 
 
-def test_info_answers_a_heic_from_its_header() -> None:
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("heic-iphone-12mp.heic", (4032, "srgb", 3, "uchar")),
+        ("jxl-orientation-7-alpha.jxl", (924, "rgb16", 4, "ushort")),
+    ],
+)
+def test_info_answers_from_the_header_what_the_decode_would(
+    name: str, expected: tuple[object, ...]
+) -> None:
     asked = InfoPathParser().parse("cs:1/b:1/sf:1/a:1/plain/x").options
-    data = read("heic-iphone-12mp.heic")
+    data = read(name)
     from_header = whole_source(data)
     answered = describe(from_header, data, asked)
     assert from_header.decoded is None
     decoded = whole_source(data)
     decoded.load()
     assert answered == describe(decoded, data, asked)
-    assert (answered["width"], answered["colorspace"], answered["bands"]) == (4032, "srgb", 3)
+    keys = ("width", "colorspace", "bands", "sample_format")
+    assert tuple(answered[key] for key in keys) == expected
 
 
 def test_an_image_open_does_not_decode_before_the_render_asks() -> None:
