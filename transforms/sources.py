@@ -223,9 +223,10 @@ def styled(source: SvgSource, css: str) -> SvgSource:
 
 
 def open_source(data: bytes, *, max_pixels: int, video: VideoDefaults = VIDEO_OFF) -> Source:
-    """Pick the decoder for these bytes and read the header; pixels are not decoded yet
-    (except by the fallback decoders, which check `max_pixels` first). A video is a source
-    only when `video` is enabled; otherwise it is refused as any unrecognised format."""
+    """Pick the decoder for these bytes and read the header; pixels are not decoded yet, and
+    the formats decoded outside libvips are refused past `max_pixels` on their header. A video
+    is a source only when `video` is enabled; otherwise it is refused as any unrecognised
+    format."""
     from transforms import svg  # noqa: PLC0415 - optional modules, imported on demand
     from transforms.decoders import jxl_header, pillow_fallback  # noqa: PLC0415
 
