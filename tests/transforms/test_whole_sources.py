@@ -37,7 +37,7 @@ def heif(mode: str, size: tuple[int, int] = (48, 32)) -> bytes:
     return buffer.getvalue()
 
 
-BUILT = {mode: heif(mode) for mode in ("L", "RGB", "RGBA", "RGB;16", "RGBA;16")}
+BUILT = {mode: heif(mode) for mode in ("L", "LA", "I;16", "RGB", "RGBA", "RGB;16", "RGBA;16")}
 
 
 def whole_source(data: bytes, max_pixels: int = 0) -> WholeSource:
