@@ -15,7 +15,7 @@ from transforms.face_crop import window_over_faces
 from transforms.faces import DETECTION_SIZE, Face, detect
 from transforms.gravity import position
 from transforms.plan import Orientation, make_plan, scale
-from transforms.sources import open_source
+from transforms.sources import Source, VipsSource, open_source
 from transforms.stages.source_fit import settle
 
 
@@ -23,10 +23,16 @@ def _crop(left: int, top: int, width: int, height: int) -> dict[str, Any]:
     return {"type": "crop", "left": left, "top": top, "right": left + width, "bottom": top + height}
 
 
-def _faces(data: bytes, auto_rotate: bool) -> tuple[Face, ...]:
-    small = pyvips.Image.thumbnail_buffer(
-        data, DETECTION_SIZE, height=DETECTION_SIZE, no_rotate=not auto_rotate
-    )
+def _faces(source: Source, data: bytes, auto_rotate: bool) -> tuple[Face, ...]:
+    """Faces on a small copy: libvips' thumbnail of the bytes where libvips reads them, else
+    the source's own decode (sanitized SVG; JPEG XL, HEIC, BMP and ICO, decoded upright)."""
+    if isinstance(source, VipsSource):
+        small = pyvips.Image.thumbnail_buffer(
+            data, DETECTION_SIZE, height=DETECTION_SIZE, no_rotate=not auto_rotate
+        )
+    else:
+        shrink = max(1.0, max(source.info.width, source.info.height) / DETECTION_SIZE)
+        small = source.load(shrink).thumbnail_image(DETECTION_SIZE, height=DETECTION_SIZE)
     return detect(small)
 
 
@@ -55,14 +61,15 @@ def describe(
 ) -> dict[str, Any]:
     """Runs in a worker thread. `faces`: IMGPROXY_SMART_CROP_FACE_DETECTION, which makes a
     `smart` request look for faces (reported as focal points, and kept in the crop)."""
-    info = open_source(data, max_pixels=max_pixels).info
+    source = open_source(data, max_pixels=max_pixels)
+    info = source.info
     orientation = Orientation.from_exif(info.orientation, auto_rotate)
     upright = (info.height, info.width) if orientation.angle % 180 else (info.width, info.height)
     settled = settle(options, *upright)
     plan = make_plan(settled, upright, Orientation())
     smart = options.gravity.type is GravityType.SMART
     explicit = settled.source_fit is not None and settled.source_fit.focal is not None
-    found = _faces(data, auto_rotate) if faces and smart and not explicit else ()
+    found = _faces(source, data, auto_rotate) if faces and smart and not explicit else ()
     operations: list[dict[str, Any]] = []
     width, height = upright
     if plan.crop is not None:
