@@ -12,6 +12,7 @@ import pytest
 import pyvips
 from PIL import Image, ImageCms
 
+from tests.transforms import images as im
 from transforms.decoders import DecodeError
 from transforms.decoders.pillow_fallback import (
     FallbackFormat,
@@ -176,7 +177,7 @@ def test_ico_built_here_gives_its_largest_image_with_alpha(entry_format: str) ->
     assert difference(image, from_pillow(picture)) < 0.5
 
 
-def test_heic_embedded_display_p3_profile_is_converted_to_srgb() -> None:
+def test_heic_embedded_display_p3_profile_is_kept_and_the_render_converts_through_it() -> None:
     data = read("heic-iphone-12mp.heic")
     primary = pillow_heif.open_heif(data)
     profile = ImageCms.ImageCmsProfile(io.BytesIO(primary.info["icc_profile"]))
@@ -184,9 +185,16 @@ def test_heic_embedded_display_p3_profile_is_converted_to_srgb() -> None:
     raw = primary.to_pillow()
     srgb = ImageCms.profileToProfile(raw, profile, ImageCms.createProfile("sRGB"))
     assert isinstance(srgb, Image.Image)
-    image = decode(data, read_header(data), max_pixels=0)
-    assert difference(image, from_pillow(srgb)) < 0.1
-    assert difference(image, from_pillow(raw)) > 0.3
+    decoded = decode(data, read_header(data), max_pixels=0)
+    assert bytes(decoded.get("icc-profile-data")) == primary.info["icc_profile"]
+    assert difference(decoded, from_pillow(raw)) == 0  # converted by the render, not here
+    rendered = im.decode(im.run(data, "w:300", extension="png"))
+    assert (rendered.width, rendered.get_typeof("icc-profile-data")) == (300, 0)
+    scale = rendered.width / raw.width
+    assert difference(rendered, from_pillow(srgb).resize(scale)) < 0.1
+    assert difference(rendered, from_pillow(raw).resize(scale)) > 0.3
+    kept = im.decode(im.run(data, "w:300/scp:0", extension="png"))  # as a JPEG's would be
+    assert bytes(kept.get("icc-profile-data")) == primary.info["icc_profile"]
 
 
 def test_heic_irot_is_applied_once_and_exif_orientation_ignored() -> None:

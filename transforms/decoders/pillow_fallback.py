@@ -94,7 +94,8 @@ def layout(header: FallbackHeader) -> Layout:
 
 
 def decode(data: bytes, header: FallbackHeader, *, max_pixels: int) -> pyvips.Image:
-    """Upright sRGB pixels (8-bit, or 16-bit from a deeper HEIF); max_pixels 0 means no limit."""
+    """Upright pixels tagged sRGB (8-bit, or 16-bit from a deeper HEIF), with their embedded
+    profile if any (`_to_srgb`); max_pixels 0 means no limit."""
     if max_pixels and header.width * header.height > max_pixels:
         raise DecodeError("Source image resolution is too big")
     if read_header(data) != header:
@@ -200,12 +201,16 @@ def _from_pillow(picture: Image.Image, has_alpha: bool) -> pyvips.Image:
 
 
 def _to_srgb(image: pyvips.Image, icc: bytes | None, depth: int) -> pyvips.Image:
-    """Tag the pixels as sRGB, converting them through their embedded profile when they have one."""
+    """Tag the pixels as sRGB. A colour image keeps its embedded profile, which the render
+    converts through as it does a JPEG's (after the resize where the plan shrinks: on fewer
+    pixels); a grey one is made colour here, through its profile if it has one."""
     grey = image.bands < 3
     names = {(8, False): "srgb", (8, True): "b-w", (16, False): "rgb16", (16, True): "grey16"}
     image = image.copy(interpretation=names[depth, grey])
     if icc:
         image.set_type(pyvips.GValue.blob_type, "icc-profile-data", icc)
+        if not grey:
+            return image
         try:
             return image.icc_transform("srgb", embedded=True, depth=depth)
         except pyvips.Error:
