@@ -9,11 +9,20 @@ import imagecodecs
 import numpy as np
 import pytest
 import pyvips
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imgproxy.errors import UndecodableSource
 from tests.support import CORPUS
 from tests.transforms.test_jxl import JXL_ROWS, BitWriter, large_size
-from transforms.decoders.jxl_header import HEADER_BYTES, Samples, read_header
+from transforms.decoders import DecodeError
+from transforms.decoders.jxl_header import (
+    CODESTREAM_SIGNATURE,
+    HEADER_BYTES,
+    Samples,
+    layout,
+    read_header,
+)
 from transforms.sources import WholeSource, open_source
 
 
@@ -182,3 +191,15 @@ def test_a_header_longer_than_the_bytes_read_leaves_the_samples_unknown() -> Non
     assert bits.length > 8 * HEADER_BYTES
     header = read_header(bits.codestream())
     assert (header.width, header.height, header.samples) == (64, 48, None)
+
+
+@settings(max_examples=500, deadline=None)
+@given(tail=st.binary(max_size=600))
+def test_any_bytes_after_the_signature_give_a_header_or_a_clear_error(tail: bytes) -> None:
+    try:
+        header = read_header(CODESTREAM_SIGNATURE + tail)
+    except DecodeError:
+        return
+    assert header.width > 0 and header.height > 0
+    found = layout(header)
+    assert found is None or (found.bands in (1, 2, 3, 4) and found.format in ("uchar", "ushort"))
