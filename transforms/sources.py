@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -152,10 +153,8 @@ class WholeSource:
         self, shrink: float = 1.0, *, page: int = 0, frames: int = 1, thumbnail: bool = False
     ) -> pyvips.Image:
         if self.decoded is None:
-            try:
+            with _undecodable():
                 self.decoded = self.decode()
-            except DecodeError as error:
-                raise UndecodableSource(error.message) from None
         return shrunk(self.decoded, shrink)
 
     def header_image(self) -> pyvips.Image:
@@ -171,10 +170,8 @@ class WholeSource:
 def open_jxl(data: bytes, *, max_pixels: int) -> WholeSource:
     from transforms.decoders import jxl_header  # noqa: PLC0415
 
-    try:
+    with _undecodable():
         header = jxl_header.read_header(data)
-    except DecodeError as error:
-        raise UndecodableSource(error.message) from None
     _check_pixels(header.width * header.height, max_pixels)
 
     def decode() -> pyvips.Image:
@@ -190,16 +187,23 @@ def open_fallback(data: bytes, *, max_pixels: int) -> WholeSource:
     """HEIC, BMP or ICO."""
     from transforms.decoders import pillow_fallback  # noqa: PLC0415
 
-    try:
+    with _undecodable():
         header = pillow_fallback.read_header(data)
-    except DecodeError as error:
-        raise UndecodableSource(error.message) from None
     _check_pixels(header.width * header.height, max_pixels)
     info = SourceInfo(
         ImageFormat(header.format.value), header.width, header.height, 1, header.has_alpha
     )
     decode = functools.partial(pillow_fallback.decode, data, header, max_pixels=max_pixels)
     return WholeSource(info, decode, pillow_fallback.layout(header))
+
+
+@contextmanager
+def _undecodable() -> Iterator[None]:
+    """An outside decoder's `DecodeError` as the client's `UndecodableSource`."""
+    try:
+        yield
+    except DecodeError as error:
+        raise UndecodableSource(error.message) from None
 
 
 def _check_pixels(pixels: int, max_pixels: int) -> None:
