@@ -1,7 +1,7 @@
 """The render alone, ours against the pyvips ceiling, in one process on the same sources.
 
-    .venv/bin/python -m bench.render_cost [--format jpeg] [--rounds 8]
-    .venv/bin/python -m bench.render_cost --instructions [--format jpeg]
+    .venv/bin/python -m bench.render_cost [--format jpeg] [--glob 'png-*.png'] [--rounds 8]
+    .venv/bin/python -m bench.render_cost --instructions [--format jpeg] [--glob ...]
 
 The first form times `transforms.pipeline.render` and `bench.ceiling.transform` on one thread,
 alternating, and prints the median CPU per image of each. On a noisy host that still moves by
@@ -9,7 +9,8 @@ a tenth from run to run; the second form counts the instructions each executes u
 (`cachegrind`, no cache simulation): the same count on every run, so a change of a percent
 shows. It runs each side twice, over the sources once and three times, and halves the
 difference, so start-up and imports cancel out. It needs `valgrind` (Debian package) and takes
-a few minutes.
+a few minutes. `--glob` renders the photos of `bench/photos` it matches instead of the eight
+JPEGs of `make bench`'s JPEG scenarios (`'png-*.png'`: the PNG scenario's sources).
 """
 
 from __future__ import annotations
@@ -51,31 +52,45 @@ def renders(output: OutputFormat) -> dict[str, Render]:
     }
 
 
-def sources() -> list[bytes]:
-    return [(CORPUS_DIR / name).read_bytes() for name in SOURCES]
+def source_names(pattern: str | None = None) -> list[str]:
+    """The photos of `bench/photos` matching `pattern`; the JPEG scenarios' eight without one."""
+    if pattern is None:
+        return list(SOURCES)
+    names = sorted(path.name for path in CORPUS_DIR.glob(pattern))
+    if not names:
+        raise SystemExit(f"no photo in {CORPUS_DIR} matches {pattern!r}")
+    return names
 
 
-def cpu_per_image(output: OutputFormat, rounds: int) -> dict[str, float]:
+def sources(pattern: str | None = None) -> list[bytes]:
+    return [(CORPUS_DIR / name).read_bytes() for name in source_names(pattern)]
+
+
+def cpu_per_image(
+    output: OutputFormat, rounds: int, pattern: str | None = None
+) -> dict[str, float]:
     """Median process CPU per image, in ms, the two sides alternating round by round."""
-    return cpu_ms_per_item(renders(output), sources(), rounds)
+    return cpu_ms_per_item(renders(output), sources(pattern), rounds)
 
 
-def _loop(side: str, output: OutputFormat, passes: int) -> None:
-    data, render = sources(), renders(output)[side]
+def _loop(side: str, output: OutputFormat, passes: int, pattern: str | None) -> None:
+    data, render = sources(pattern), renders(output)[side]
     for _ in range(passes):
         for item in data:
             render(item)
 
 
-def instructions_per_image(output: OutputFormat) -> dict[str, float]:
+def instructions_per_image(output: OutputFormat, pattern: str | None = None) -> dict[str, float]:
+    options = ["--format", output, *(["--glob", pattern] if pattern else [])]
     return loop_instructions(
-        "bench.render_cost", ("ours", "ceiling"), ["--format", output], len(SOURCES)
+        "bench.render_cost", ("ours", "ceiling"), options, len(source_names(pattern))
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.render_cost", description=__doc__)
     parser.add_argument("--format", default="jpeg", choices=["jpeg", "webp", "png", "avif"])
+    parser.add_argument("--glob", help="photos of bench/photos to render (default: 8 JPEGs)")
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--instructions", action="store_true")
     parser.add_argument("--loop", choices=["ours", "ceiling"], help=argparse.SUPPRESS)
@@ -83,17 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     output: OutputFormat = args.format
     if args.loop:
-        _loop(args.loop, output, args.passes)
+        _loop(args.loop, output, args.passes, args.glob)
         return 0
     if args.instructions:
-        counts = instructions_per_image(output)
+        counts = instructions_per_image(output, args.glob)
         ours, ceiling = counts["ours"], counts["ceiling"]
         print(
             f"instructions per image: ours {ours / 1e6:.1f} M, ceiling {ceiling / 1e6:.1f} M, "
             f"ours / ceiling {ours / ceiling:.3f}"
         )
         return 0
-    times = cpu_per_image(output, args.rounds)
+    times = cpu_per_image(output, args.rounds, args.glob)
     ours, ceiling = times["ours"], times["ceiling"]
     print(
         f"CPU per image: ours {ours:.2f} ms, ceiling {ceiling:.2f} ms, "
