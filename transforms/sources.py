@@ -19,6 +19,7 @@ from imgproxy.errors import (
 from imgproxy.url.options import ImageFormat
 from transforms.decoded import shrunk
 from transforms.decoders import DecodeError, Layout
+from transforms.decoders.metadata import attached
 from transforms.probe import PLAIN_DECODE, SourceInfo, open_encoded, opened
 from transforms.video import sniff as video_sniff
 from transforms.video.settings import VIDEO_OFF, VideoDefaults
@@ -139,7 +140,8 @@ class SvgSource:
 class WholeSource:
     """A format decoded outside libvips (JPEG XL by libjxl; HEIC, BMP and ICO by pillow-heif and
     Pillow): its header read on opening, the whole image decoded on the first load, inside the
-    render's decode-memory budget, and shrunk by a resize."""
+    render's decode-memory budget, and shrunk by a resize. `metadata` (a HEIF's EXIF and XMP)
+    goes on the decoded image and on the header image alike."""
 
     info: SourceInfo
     decode: Callable[[], pyvips.Image]
@@ -147,6 +149,7 @@ class WholeSource:
     layout: Layout | None
     """What `decode` gives, where the header says it."""
     vector: bool = False
+    metadata: tuple[tuple[str, bytes], ...] = ()
     decoded: pyvips.Image | None = None
 
     def load(
@@ -154,7 +157,7 @@ class WholeSource:
     ) -> pyvips.Image:
         if self.decoded is None:
             with _undecodable():
-                self.decoded = self.decode()
+                self.decoded = attached(self.decode(), self.metadata)
         return shrunk(self.decoded, shrink)
 
     def header_image(self) -> pyvips.Image:
@@ -164,7 +167,8 @@ class WholeSource:
         if self.layout is None or self.decoded is not None:
             return self.load()
         blank = pyvips.Image.black(self.info.width, self.info.height, bands=self.layout.bands)
-        return blank.cast(self.layout.format).copy(interpretation=self.layout.interpretation)
+        blank = blank.cast(self.layout.format).copy(interpretation=self.layout.interpretation)
+        return attached(blank, self.metadata)
 
 
 def open_jxl(data: bytes, *, max_pixels: int) -> WholeSource:
@@ -194,7 +198,8 @@ def open_fallback(data: bytes, *, max_pixels: int) -> WholeSource:
         ImageFormat(header.format.value), header.width, header.height, 1, header.has_alpha
     )
     decode = functools.partial(pillow_fallback.decode, data, header, max_pixels=max_pixels)
-    return WholeSource(info, decode, pillow_fallback.layout(header))
+    layout = pillow_fallback.layout(header)
+    return WholeSource(info, decode, layout, metadata=header.metadata)
 
 
 @contextmanager

@@ -20,6 +20,7 @@ import pyvips
 from PIL import BmpImagePlugin, IcoImagePlugin, Image
 
 from transforms.decoders import DecodeError, Layout
+from transforms.decoders.metadata import blocks
 from transforms.decoders.pillow_failures import PILLOW_FAILURES
 
 
@@ -38,6 +39,8 @@ class FallbackHeader:
     has_alpha: bool
     deep: bool = False
     """More than 8 bits a sample (a HEIF's): decoded to 16."""
+    metadata: tuple[tuple[str, bytes], ...] = ()
+    """A HEIF's EXIF and XMP blocks, as `transforms.decoders.metadata.blocks` gives them."""
 
 
 class _IcoEntry(NamedTuple):
@@ -119,7 +122,10 @@ def _heif_header(data: bytes) -> FallbackHeader:
     primary = heif[heif.primary_index]
     width, height = primary.size
     deep = ";" in primary.mode  # "RGB;16", "I;16", ... against "RGB", "L"
-    return FallbackHeader(FallbackFormat.HEIC, width, height, len(heif), primary.has_alpha, deep)
+    metadata = blocks(primary.info.get("exif"), primary.info.get("xmp"))
+    return FallbackHeader(
+        FallbackFormat.HEIC, width, height, len(heif), primary.has_alpha, deep, metadata
+    )
 
 
 def _decode_heif(data: bytes) -> pyvips.Image:

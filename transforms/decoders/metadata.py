@@ -1,0 +1,33 @@
+"""The metadata a decoder outside libvips hands on with its pixels (a HEIF's EXIF and XMP).
+
+Set on an image as `exif-data`, an EXIF block is parsed by libvips into its
+`exif-ifd{N}-{Name}` fields, resolution and orientation, as a JPEG's is on load, so the render
+keeps or strips it and `/info` lists it the same way. These decoders give upright pixels
+(libheif applies a HEIF's irot and imir), so the orientation read from the block is dropped,
+as libvips' own HEIF loader drops it.
+"""
+
+from __future__ import annotations
+
+import pyvips
+
+ORIENTATION_FIELDS = ("orientation", "exif-ifd0-Orientation")
+
+
+def blocks(exif: object, xmp: object) -> tuple[tuple[str, bytes], ...]:
+    """(field, block) of the EXIF and XMP blocks a decoder found; empty ones left out."""
+    found = (("exif-data", exif), ("xmp-data", xmp))
+    return tuple((name, block) for name, block in found if isinstance(block, bytes) and block)
+
+
+def attached(image: pyvips.Image, metadata: tuple[tuple[str, bytes], ...]) -> pyvips.Image:
+    """`image` carrying the `blocks`, read as libvips reads them, orientation left out."""
+    if not metadata:
+        return image
+    image = image.copy()
+    for name, block in metadata:
+        image.set_type(pyvips.GValue.blob_type, name, block)
+    for name in ORIENTATION_FIELDS:
+        if image.get_typeof(name):
+            image.remove(name)
+    return image
