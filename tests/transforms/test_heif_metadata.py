@@ -101,3 +101,13 @@ def test_a_heif_without_exif_or_xmp_has_none() -> None:
 def test_xmp_alone_is_kept() -> None:
     kept = im.decode(im.run(tagged_heif(xmp=XMP), "sm:0", extension="png"))
     assert kept.get("xmp-data").rstrip(b"\0") == XMP
+
+
+@pytest.mark.parametrize("path", ["", "sm:0"])
+def test_a_heif_whose_exif_block_is_garbage_still_renders(path: str) -> None:
+    buffer = io.BytesIO()
+    picture = pillow_heif.from_pillow(Image.new("RGB", (16, 16), (0, 0, 255)))
+    picture.save(buffer, format="HEIF", exif=b"Exif\0\0garbage, not a TIFF header")
+    rendered = im.decode(im.run(buffer.getvalue(), path, extension="jpg"))
+    assert (rendered.width, rendered.height) == (16, 16)
+    assert not rendered.get_typeof("exif-ifd0-Make")
