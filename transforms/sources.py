@@ -140,8 +140,8 @@ class SvgSource:
 class WholeSource:
     """A format decoded outside libvips (JPEG XL by libjxl; HEIC, BMP and ICO by pillow-heif and
     Pillow): its header read on opening, the whole image decoded on the first load, inside the
-    render's decode-memory budget, and shrunk by a resize. `metadata` (a HEIF's EXIF and XMP)
-    goes on the decoded image and on the header image alike."""
+    render's decode-memory budget, and shrunk by a resize. `metadata` (the EXIF and XMP of a
+    HEIF or a JPEG XL container) goes on the decoded image and on the header image alike."""
 
     info: SourceInfo
     decode: Callable[[], pyvips.Image]
@@ -172,7 +172,7 @@ class WholeSource:
 
 
 def open_jxl(data: bytes, *, max_pixels: int) -> WholeSource:
-    from transforms.decoders import jxl_header  # noqa: PLC0415
+    from transforms.decoders import jxl_boxes, jxl_header  # noqa: PLC0415
 
     with _undecodable():
         header = jxl_header.read_header(data)
@@ -184,7 +184,7 @@ def open_jxl(data: bytes, *, max_pixels: int) -> WholeSource:
         return jxl.decode(data, header, max_pixels=max_pixels)
 
     info = SourceInfo(ImageFormat.JXL, header.width, header.height, 1, header.has_alpha)
-    return WholeSource(info, decode, jxl_header.layout(header))
+    return WholeSource(info, decode, jxl_header.layout(header), metadata=jxl_boxes.metadata(data))
 
 
 def open_fallback(data: bytes, *, max_pixels: int) -> WholeSource:

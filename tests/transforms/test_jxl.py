@@ -23,9 +23,9 @@ from transforms.autoquality import (
     searched,
 )
 from transforms.decoders import DecodeError, jxl
+from transforms.decoders.jxl_boxes import CONTAINER_SIGNATURE
 from transforms.decoders.jxl_header import (
     CODESTREAM_SIGNATURE,
-    CONTAINER_SIGNATURE,
     SRGB_8_BIT,
     JxlHeader,
     read_header,

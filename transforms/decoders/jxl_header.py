@@ -5,13 +5,12 @@ Bare codestreams and the ISO-BMFF container (`jxlc`, or `jxlp` parts) both."""
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
 from transforms.decoders import DecodeError, Layout
+from transforms.decoders.jxl_boxes import CONTAINER_SIGNATURE, boxes
 
 CODESTREAM_SIGNATURE = b"\xff\x0a"
-CONTAINER_SIGNATURE = b"\x00\x00\x00\x0cJXL \x0d\x0a\x87\x0a"
 HEADER_BYTES = 4096
 """More than SizeHeader and ImageMetadata up to its colour space take, unless extra channels
 carry long names (up to 1,071 bytes each): then the samples are left unknown."""
@@ -231,21 +230,13 @@ def _codestream_start(data: bytes) -> bytes:
     if data.startswith(CODESTREAM_SIGNATURE):
         return data[:HEADER_BYTES]
     gathered = b""
-    position = len(CONTAINER_SIGNATURE)
-    while position + 8 <= len(data) and len(gathered) < HEADER_BYTES:
-        size, kind = struct.unpack_from(">I4s", data, position)
-        payload = position + 8
-        if size == 1:
-            size = int.from_bytes(data[payload : payload + 8], "big")
-            payload += 8
-        end = len(data) if size == 0 else position + size
-        if end < payload:
-            raise DecodeError("JPEG XL container is corrupt")
+    for kind, payload, end in boxes(data):
         if kind == b"jxlc":
             gathered += data[payload:end]
         elif kind == b"jxlp":
             gathered += data[payload + 4 : end]  # after the part's sequence number
-        position = end
+        if len(gathered) >= HEADER_BYTES:
+            break
     if not gathered.startswith(CODESTREAM_SIGNATURE):
         raise DecodeError("JPEG XL container holds no codestream")
     return gathered[:HEADER_BYTES]

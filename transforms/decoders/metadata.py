@@ -1,10 +1,11 @@
-"""The metadata a decoder outside libvips hands on with its pixels (a HEIF's EXIF and XMP).
+"""The metadata a decoder outside libvips hands on with its pixels: the EXIF and XMP of a HEIF
+(pillow-heif reads them) or of a JPEG XL container (`transforms.decoders.jxl_boxes`).
 
 Set on an image as `exif-data`, an EXIF block is parsed by libvips into its
 `exif-ifd{N}-{Name}` fields, resolution and orientation, as a JPEG's is on load, so the render
 keeps or strips it and `/info` lists it the same way. These decoders give upright pixels
-(libheif applies a HEIF's irot and imir), so the orientation read from the block is dropped,
-as libvips' own HEIF loader drops it.
+(libheif applies a HEIF's irot and imir, libjxl a JPEG XL's orientation), so the orientation
+read from the block is dropped, as libvips' own HEIF loader drops it.
 """
 
 from __future__ import annotations
