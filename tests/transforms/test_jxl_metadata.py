@@ -13,6 +13,7 @@ from PIL import Image
 
 from imgproxy.url.info_path import InfoPathParser
 from tests.transforms import images as im
+from tests.transforms.exif_cases import STRIP_CASES, kept_fields
 from transforms.decoders.jxl_boxes import CONTAINER_SIGNATURE, MAX_EXPANDED_BYTES, metadata
 from transforms.info import describe
 from transforms.sources import WholeSource, open_source
@@ -59,13 +60,6 @@ def brob(kind: bytes, payload: bytes) -> bytes:
     return box(b"brob", kind + bytes(imagecodecs.brotli_encode(payload)))
 
 
-def kept_exif(data: bytes, path: str, extension: str = "jpg") -> set[str]:
-    image = im.decode(im.run(data, path, extension=extension))
-    return {
-        name for name in ("Copyright", "Artist", "Make") if image.get_typeof(f"exif-ifd0-{name}")
-    }
-
-
 TAGGED = {
     "plain": container(exif_box(tiff_exif()), box(b"xml ", XMP)),
     "after the codestream": container(exif_box(tiff_exif()), box(b"xml ", XMP), before=False),
@@ -75,18 +69,11 @@ TAGGED = {
 
 
 @pytest.mark.parametrize("data", TAGGED.values(), ids=TAGGED)
-@pytest.mark.parametrize(
-    ("path", "kept"),
-    [
-        ("", {"Copyright", "Artist"}),  # strip + keep copyright are the defaults
-        ("sm:1/kcr:0", set()),
-        ("sm:0", {"Copyright", "Artist", "Make"}),
-    ],
-)
+@pytest.mark.parametrize(("path", "kept"), STRIP_CASES)
 def test_the_render_keeps_and_strips_a_containers_exif_as_a_jpegs(
     data: bytes, path: str, kept: set[str]
 ) -> None:
-    assert kept_exif(data, path) == kept
+    assert kept_fields(data, path) == kept
 
 
 @pytest.mark.parametrize("data", TAGGED.values(), ids=TAGGED)
@@ -132,7 +119,7 @@ def test_an_exif_orientation_is_not_applied_to_the_upright_pixels() -> None:
 )
 def test_no_metadata_where_the_boxes_hold_none_usable(data: bytes) -> None:
     assert metadata(data) == ()
-    assert kept_exif(data, "sm:0") <= {"Make"}  # libvips writes a fresh block of its own
+    assert kept_fields(data, "sm:0") <= {"Make"}  # libvips writes a fresh block of its own
 
 
 def test_damage_past_the_header_leaves_the_metadata_before_it() -> None:
