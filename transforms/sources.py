@@ -19,7 +19,7 @@ from imgproxy.errors import (
 from imgproxy.url.options import ImageFormat
 from transforms.decoded import shrunk
 from transforms.decoders import DecodeError, Layout
-from transforms.decoders.metadata import attached
+from transforms.decoders.metadata import Blocks, attached
 from transforms.probe import PLAIN_DECODE, SourceInfo, open_encoded, opened
 from transforms.video import sniff as video_sniff
 from transforms.video.settings import VIDEO_OFF, VideoDefaults
@@ -149,7 +149,7 @@ class WholeSource:
     layout: Layout | None
     """What `decode` gives, where the header says it."""
     vector: bool = False
-    metadata: tuple[tuple[str, bytes], ...] = ()
+    metadata: Blocks = ()
     decoded: pyvips.Image | None = None
 
     def load(

@@ -8,7 +8,7 @@ import struct
 from collections.abc import Iterator
 
 from transforms.decoders import DecodeError
-from transforms.decoders.metadata import blocks
+from transforms.decoders.metadata import Blocks, blocks
 
 CONTAINER_SIGNATURE = b"\x00\x00\x00\x0cJXL \x0d\x0a\x87\x0a"
 METADATA_BOXES = {b"Exif": "exif", b"xml ": "xmp"}
@@ -33,7 +33,7 @@ def boxes(data: bytes) -> Iterator[tuple[bytes, int, int]]:
         position = end
 
 
-def metadata(data: bytes) -> tuple[tuple[str, bytes], ...]:
+def metadata(data: bytes) -> Blocks:
     """The container's first EXIF and XMP blocks, as `transforms.decoders.metadata.blocks`
     gives them: none for a bare codestream, and none from a box that is damaged or expands past
     `MAX_EXPANDED_BYTES`."""

@@ -13,15 +13,17 @@ from __future__ import annotations
 import pyvips
 
 ORIENTATION_FIELDS = ("orientation", "exif-ifd0-Orientation")
+Blocks = tuple[tuple[str, bytes], ...]
+"""(field, block): `exif-data` and `xmp-data`, each at most once."""
 
 
-def blocks(exif: object, xmp: object) -> tuple[tuple[str, bytes], ...]:
+def blocks(exif: object, xmp: object) -> Blocks:
     """(field, block) of the EXIF and XMP blocks a decoder found; empty ones left out."""
     found = (("exif-data", exif), ("xmp-data", xmp))
     return tuple((name, block) for name, block in found if isinstance(block, bytes) and block)
 
 
-def attached(image: pyvips.Image, metadata: tuple[tuple[str, bytes], ...]) -> pyvips.Image:
+def attached(image: pyvips.Image, metadata: Blocks) -> pyvips.Image:
     """`image` carrying the `blocks`, read as libvips reads them, orientation left out."""
     if not metadata:
         return image

@@ -20,7 +20,7 @@ import pyvips
 from PIL import BmpImagePlugin, IcoImagePlugin, Image
 
 from transforms.decoders import DecodeError, Layout
-from transforms.decoders.metadata import blocks
+from transforms.decoders.metadata import Blocks, blocks
 from transforms.decoders.pillow_failures import PILLOW_FAILURES
 
 
@@ -39,7 +39,7 @@ class FallbackHeader:
     has_alpha: bool
     deep: bool = False
     """More than 8 bits a sample (a HEIF's): decoded to 16."""
-    metadata: tuple[tuple[str, bytes], ...] = ()
+    metadata: Blocks = ()
     """A HEIF's EXIF and XMP blocks, as `transforms.decoders.metadata.blocks` gives them."""
 
 
