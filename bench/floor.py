@@ -31,6 +31,7 @@ from pathlib import Path
 from bench.bare_miss import parse_target
 from bench.ceiling import run_ceiling
 from bench.mix import CORPUS_DIR as PHOTOS
+from bench.mix import matching
 from bench.nginx import static_origin
 from bench.procs import TICKS_PER_S, ThreadCpu, threads, threads_delta, wait_until_idle
 from bench.rounds import round_order
@@ -179,9 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=6, help="seconds per side and round")
     args = parser.parse_args(argv)
     target = parse_target(args.target)
-    files = sorted(path.name for path in PHOTOS.glob(args.glob))
-    if not files:
-        parser.error(f"no photo in {PHOTOS} matches {args.glob!r}")
+    try:
+        files = matching(args.glob)
+    except ValueError as error:
+        parser.error(str(error))
     restart_in(huge_pages_env(os.environ))  # every side under the server's default malloc
     sources = [(PHOTOS / name).read_bytes() for name in files]
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as temporary, ExitStack() as stack:

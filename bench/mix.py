@@ -11,6 +11,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = REPO_ROOT / "bench" / "photos"
 SOURCE_FORMATS = frozenset({"jpeg", "png"})
 
+
+def matching(pattern: str, corpus_dir: Path = CORPUS_DIR) -> list[str]:
+    """The names of the photos matching `pattern`, sorted; ValueError when none does."""
+    names = sorted(path.name for path in corpus_dir.glob(pattern))
+    if not names:
+        raise ValueError(f"no photo in {corpus_dir} matches {pattern!r}")
+    return names
+
+
 Mode = Literal["fit", "fill"]
 OutputExt = Literal["jpg", "webp"]
 

@@ -23,7 +23,7 @@ os.environ.setdefault("VIPS_CONCURRENCY", "1")
 
 from bench.ceiling import configure_vips, transform
 from bench.in_process import cpu_ms_per_item, loop_instructions
-from bench.mix import CORPUS_DIR
+from bench.mix import CORPUS_DIR, matching
 from bench.scenarios import OutputFormat, Target
 
 SOURCES = (
@@ -56,10 +56,10 @@ def source_names(pattern: str | None = None) -> list[str]:
     """The photos of `bench/photos` matching `pattern`; the JPEG scenarios' eight without one."""
     if pattern is None:
         return list(SOURCES)
-    names = sorted(path.name for path in CORPUS_DIR.glob(pattern))
-    if not names:
-        raise SystemExit(f"no photo in {CORPUS_DIR} matches {pattern!r}")
-    return names
+    try:
+        return matching(pattern)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
 
 
 def sources(pattern: str | None = None) -> list[bytes]:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.mix import CORPUS_DIR as PHOTOS
+from bench.mix import matching
 from bench.nginx import static_origin
 from bench.procs import usage
 from bench.rounds import round_order
@@ -95,9 +96,7 @@ def request_paths(
     """Each matching photo under `copies` cachebusters, photos interleaved; `sources` is the
     prefix each photo's name is appended to (the local filesystem, or an origin's base URL
     with its trailing slash)."""
-    names = sorted(path.name for path in PHOTOS.glob(glob))
-    if not names:
-        raise ValueError(f"no photo in {PHOTOS} matches {glob!r}")
+    names = matching(glob)
     return [
         f"/insecure/{options}/cb:{copy}/plain/{sources}{name}@{extension}"
         for copy in range(copies)
