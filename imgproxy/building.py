@@ -132,18 +132,23 @@ def assemble(
     version = version_of(settings)
     caches, pool = shared.caches, shared.pool
     queue_size = settings.queue_size_per_process
-    downloads = Downloads(
-        download_slots(settings), queue_size, metrics, per_host=downloads_per_host(settings)
-    )
+    slots = download_slots(settings)
+    downloads = Downloads(slots, queue_size, metrics, per_host=downloads_per_host(settings))
+    admission = Admission(settings.workers_per_process, queue_size, metrics, read_ahead=slots)
     renderer = Renderer(
         settings,
         DownloadingOrigin(
-            shared.origins, shared.allowed, downloads, metrics, timeout=settings.download_timeout
+            shared.origins,
+            shared.allowed,
+            downloads,
+            metrics,
+            timeout=settings.download_timeout,
+            processing=admission,
         ),
         originals=caches.sources,
         variants=caches.variants,
         pool=pool,
-        admission=Admission(settings.workers_per_process, queue_size, metrics),
+        admission=admission,
         defaults=defaults_from(settings, watermark),
         metrics=metrics,
     )

@@ -12,7 +12,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from config.settings import Settings
-from imgproxy.admission import Gate
+from imgproxy.admission import Admission, Gate
 from imgproxy.errors import OriginTimeout, ProxyError, TooManyRequests
 from imgproxy.origins import Origin, Original
 from imgproxy.origins.ranges import Head, Span, Stops, fetch_head, fetch_range
@@ -117,32 +117,50 @@ class DownloadingOrigin:
         metrics: Metrics,
         *,
         timeout: float,
+        processing: Admission | None = None,
     ) -> None:
+        """`processing`: whose read-ahead paces the fetches of whole originals (None: not
+        paced)."""
         self.origin = origin
         self.allowed = allowed
         self.downloads = downloads
         self.metrics = metrics
         self.timeout = timeout
+        self.processing = processing
 
     async def fetch(self, source: str, max_bytes: int = 0) -> Original:
-        return await self._download(source, lambda: self.origin.fetch(source, max_bytes))
+        return await self._download(
+            source, lambda: self.origin.fetch(source, max_bytes), self.processing
+        )
 
     async def fetch_head(self, source: str, max_bytes: int, stops: Stops) -> Original | Head:
         return await self._download(
-            source, lambda: fetch_head(self.origin, source, max_bytes, stops)
+            source, lambda: fetch_head(self.origin, source, max_bytes, stops), self.processing
         )
 
     async def fetch_range(self, source: str, start: int, end: int, max_bytes: int) -> Span:
-        """Like any download: allowed sources, a download slot, the download timeout."""
+        """Like any download: allowed sources, a download slot, the download timeout. Not
+        paced: a range is read by a render that already holds its processing slot."""
         return await self._download(
-            source, lambda: fetch_range(self.origin, source, start, end, max_bytes)
+            source, lambda: fetch_range(self.origin, source, start, end, max_bytes), None
         )
 
-    async def _download(self, source: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def _download(
+        self, source: str, call: Callable[[], Awaitable[T]], processing: Admission | None
+    ) -> T:
         try:
             self.allowed.check(source)
-            async with self.downloads.slot_for(source):
-                return await self._timed(source, call)
+            again = False
+            while True:
+                if processing is not None:
+                    await processing.wait_for_room_to_fetch(again=again)
+                async with self.downloads.slot_for(source):
+                    if processing is None:
+                        return await self._timed(source, call)
+                    if processing.room_to_fetch():  # not taken while it waited for the slot
+                        with processing.fetching_original():
+                            return await self._timed(source, call)
+                again = True
         except TooManyRequests:
             raise
         except (ProxyError, OSError) as error:

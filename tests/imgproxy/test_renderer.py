@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 import pyvips
@@ -19,6 +19,7 @@ from imgproxy.downloads import DownloadingOrigin, Downloads
 from imgproxy.errors import SourceNotFound, TooManyRequests
 from imgproxy.fallback import FallbackImage, FallbackResult
 from imgproxy.origins import Original
+from imgproxy.origins.ranges import Head, Span, Stops
 from imgproxy.renderer import Renderer, defaults_from
 from imgproxy.results import ImageResult, Variant
 from imgproxy.security.allowed_sources import AllowedSources
@@ -125,7 +126,11 @@ async def test_a_slow_download_does_not_hold_the_only_worker(
     assert (await slow).cache_status == "MISS"
 
 
-async def test_a_full_download_queue_is_refused_at_once(parts: Parts, origin: MemoryOrigin) -> None:
+async def test_a_miss_with_no_room_to_wait_is_refused_at_once(
+    parts: Parts, origin: MemoryOrigin
+) -> None:
+    """One worker, no queue: an original on its way takes the only place, so another miss is
+    refused before it downloads anything, as when downloads held workers."""
     release = origin.hold(f"{ORIGIN}slow.png")
     slow = asyncio.ensure_future(answer(parts, imgproxy(parts, "w:10", "slow")))
     await origin.started[f"{ORIGIN}slow.png"].wait()
@@ -133,7 +138,7 @@ async def test_a_full_download_queue_is_refused_at_once(parts: Parts, origin: Me
     with pytest.raises(TooManyRequests) as refused:
         await answer(parts, imgproxy(parts, "w:10", "other"))
 
-    assert refused.value.detail == "download queue full (0 waiting)"
+    assert refused.value.detail == "processing queue full (0 waiting)"
     assert f"{ORIGIN}other.png" not in origin.fetched
     release.set()
     await slow
@@ -206,3 +211,150 @@ async def test_thumbor_assets_are_fetched_on_a_miss_only(
 
     assert (first.cache_status, second.cache_status) == ("MISS", "HIT")
     assert sorted(origin.fetched) == [f"{ORIGIN}mark.png", f"{ORIGIN}photo.png"]
+
+
+async def settled(condition: Callable[[], bool]) -> bool:
+    """Whether the other tasks reach `condition` within a few hundred turns of the loop (they
+    wait on nothing else)."""
+    for _ in range(500):
+        if condition():
+            return True
+        await asyncio.sleep(0)
+    return condition()
+
+
+async def test_originals_are_fetched_no_further_ahead_than_the_read_ahead(
+    origin: MemoryOrigin,
+) -> None:
+    """One worker, busy; a read-ahead of one: the first miss fetches its original and queues
+    for the worker, the next two wait without fetching theirs, counted in the queue depth."""
+    parts = build(origin, requests_queue_size=10)
+    admission = parts.renderer.admission
+    try:
+        busy = asyncio.Event()
+        free = asyncio.Event()
+
+        async def hold_the_worker() -> None:
+            async with admission.slot():
+                busy.set()
+                await free.wait()
+
+        worker = asyncio.ensure_future(hold_the_worker())
+        await busy.wait()
+        names = ("ready", "slow", "other")
+        misses = [asyncio.ensure_future(answer(parts, imgproxy(parts, "w:8", n))) for n in names]
+        assert await settled(lambda: admission.queued == 1 and admission.pacing == 2)
+
+        assert origin.fetched == [f"{ORIGIN}ready.png"]
+        assert depth(parts) == 3
+
+        free.set()
+        answers = await asyncio.gather(*misses)
+        await worker
+
+        assert [a.cache_status for a in answers] == ["MISS"] * 3
+        assert sorted(origin.fetched) == sorted(f"{ORIGIN}{n}.png" for n in names)
+        assert (admission.fetching, admission.pacing, depth(parts)) == (0, 0, 0)
+    finally:
+        parts.shared.pool.shutdown()
+
+
+def depth(parts: Parts) -> float:
+    registry = parts.service.metrics.registry
+    return registry.get_sample_value("imgproxy_queue_depth") or 0.0
+
+
+async def test_a_waiting_miss_that_gives_up_leaves_its_turn_to_the_next(
+    origin: MemoryOrigin,
+) -> None:
+    parts = build(origin, requests_queue_size=10)
+    admission = parts.renderer.admission
+    try:
+        async with admission.slot():
+            first = asyncio.ensure_future(answer(parts, imgproxy(parts, "w:8", "ready")))
+            assert await settled(lambda: admission.queued == 1)
+            leaving = asyncio.ensure_future(answer(parts, imgproxy(parts, "w:8", "slow")))
+            staying = asyncio.ensure_future(answer(parts, imgproxy(parts, "w:8", "other")))
+            assert await settled(lambda: admission.pacing == 2)
+            leaving.cancel()
+            assert await settled(lambda: admission.pacing == 1)
+        assert [(await first).cache_status, (await staying).cache_status] == ["MISS", "MISS"]
+        assert leaving.cancelled()
+        assert f"{ORIGIN}slow.png" not in origin.fetched
+    finally:
+        parts.shared.pool.shutdown()
+
+
+async def test_a_slow_origin_takes_no_more_of_the_read_ahead_than_its_download_slots(
+    origin: MemoryOrigin,
+) -> None:
+    """Two workers, two download slots, one of them per host: two misses stalled on one
+    host hold one place of the read-ahead (one downloads, one waits for its host's slot), so
+    another host's miss still fetches and renders."""
+    origin.files["http://elsewhere.test/photo.png"] = BLUE_40x30
+    parts = build(origin, workers=2, requests_queue_size=10)
+    try:
+        releases = [origin.hold(f"{ORIGIN}{name}.png") for name in ("slow", "other")]
+        stalled = [
+            asyncio.ensure_future(answer(parts, imgproxy(parts, "w:8", name)))
+            for name in ("slow", "other")
+        ]
+        await origin.started[f"{ORIGIN}slow.png"].wait()
+        downloads = parts.renderer.caching.origin.downloads  # type: ignore[attr-defined]
+        assert await settled(lambda: downloads.admitted == 2)
+
+        elsewhere = parts.reader.read("/unsafe/w:20/plain/http://elsewhere.test/photo.png", "")
+        async with asyncio.timeout(5):  # had the stalled misses taken the room, for ever
+            result = await answer(parts, elsewhere)
+
+        assert (result.cache_status, size_of(result)) == ("MISS", (20, 15))
+        assert not any(s.done() for s in stalled)
+        for release in releases:
+            release.set()
+        assert [(await s).cache_status for s in stalled] == ["MISS", "MISS"]
+    finally:
+        parts.shared.pool.shutdown()
+
+
+class RangedMemoryOrigin(MemoryOrigin):
+    async def fetch_head(self, source: str, max_bytes: int, stops: Stops) -> Original | Head:
+        return await self.fetch(source, max_bytes)
+
+    async def fetch_range(self, source: str, start: int, end: int, max_bytes: int) -> Span:
+        self.fetched.append(f"{source} {start}-{end}")
+        data = self.files[source]
+        return Span(data[start:end], start, len(data))
+
+
+async def test_a_range_read_is_not_held_back_by_the_read_ahead() -> None:
+    """A render reads a video's ranges while it holds its processing slot: were they paced
+    behind originals that wait for that slot, neither could go on."""
+    origin = RangedMemoryOrigin({f"{ORIGIN}a.png": BLUE_40x30, f"{ORIGIN}b.png": RED_10x10})
+    metrics = Metrics(process_metrics=False)
+    admission = Admission(1, 10, metrics, read_ahead=1)
+    downloading = DownloadingOrigin(
+        origin,
+        AllowedSources(()),
+        Downloads(2, 10, metrics),
+        metrics,
+        timeout=5,
+        processing=admission,
+    )
+
+    async def miss(source: str) -> Original:
+        original = await downloading.fetch(source)
+        async with admission.slot():
+            return original
+
+    async with admission.slot():
+        first = asyncio.ensure_future(miss(f"{ORIGIN}a.png"))
+        assert await settled(lambda: admission.queued == 1)
+        second = asyncio.ensure_future(miss(f"{ORIGIN}b.png"))
+        assert await settled(lambda: admission.pacing == 1)
+
+        async with asyncio.timeout(5):  # paced, it would wait for ever
+            span = await downloading.fetch_range(f"{ORIGIN}a.png", 0, 8, 1000)
+
+        assert span.data == BLUE_40x30[:8]
+        assert origin.fetched == [f"{ORIGIN}a.png", f"{ORIGIN}a.png 0-8"]
+    assert [(await first).data, (await second).data] == [BLUE_40x30, RED_10x10]

@@ -1,0 +1,142 @@
+"""The processing queue's read-ahead on its own: originals fetched at most so far ahead of
+the workers, their places handed out first come first served."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from imgproxy.admission import Admission
+from imgproxy.errors import TooManyRequests
+
+
+class Fetch:
+    """A task that fetches an original (takes a place) and holds it until `done` is set."""
+
+    def __init__(self, admission: Admission, name: str, order: list[str]) -> None:
+        self.done = asyncio.Event()
+        self.task = asyncio.ensure_future(self._run(admission, name, order))
+
+    @staticmethod
+    async def fetched(admission: Admission) -> None:
+        with admission.fetching_original():
+            pass
+
+    async def _run(self, admission: Admission, name: str, order: list[str]) -> None:
+        await admission.wait_for_room_to_fetch()
+        with admission.fetching_original():
+            order.append(name)
+            await self.done.wait()
+
+
+async def turns(count: int = 20) -> None:
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+async def test_places_go_first_come_first_served() -> None:
+    admission = Admission(1, 10, read_ahead=1)
+    order: list[str] = []
+    fetches = [Fetch(admission, name, order) for name in ("a", "b", "c")]
+    await turns()
+    assert (order, admission.pacing) == (["a"], 2)
+
+    for fetch, expected in zip(
+        fetches, (["a", "b"], ["a", "b", "c"], ["a", "b", "c"]), strict=True
+    ):
+        fetch.done.set()
+        await fetch.task
+        await turns()
+        assert order == expected
+    assert (admission.on_the_way, admission.pacing) == (0, 0)
+
+
+async def test_a_woken_waiters_place_is_not_taken_by_a_newcomer() -> None:
+    admission = Admission(1, 10, read_ahead=1)
+    order: list[str] = []
+    first = Fetch(admission, "first", order)
+    await turns()
+    waiting = Fetch(admission, "waiting", order)
+    await turns()
+
+    first.done.set()
+    await first.task  # its place is given to the waiter, which has not run yet
+
+    assert not admission.room_to_fetch()
+    newcomer = Fetch(admission, "newcomer", order)
+    await turns()
+    assert order == ["first", "waiting"]
+    waiting.done.set()
+    newcomer.done.set()
+    await asyncio.gather(waiting.task, newcomer.task)
+    assert order == ["first", "waiting", "newcomer"]
+
+
+async def test_a_waiter_that_gives_up_leaves_nothing_behind() -> None:
+    admission = Admission(1, 10, read_ahead=1)
+    order: list[str] = []
+    first = Fetch(admission, "first", order)
+    await turns()
+    leaving = Fetch(admission, "leaving", order)
+    await turns()
+    leaving.task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await leaving.task
+    first.done.set()
+    await first.task
+
+    async with asyncio.timeout(5):  # had the gone waiter stayed in line, for ever
+        await admission.wait_for_room_to_fetch()
+    assert (order, admission.pacing) == (["first"], 0)
+
+
+async def test_a_fetched_original_keeps_its_place_until_its_task_queues_for_a_slot() -> None:
+    admission = Admission(1, 10, read_ahead=1)
+
+    async def miss() -> None:
+        await admission.wait_for_room_to_fetch()
+        await Fetch.fetched(admission)
+        assert not admission.room_to_fetch()  # fetched, not yet queued
+        async with admission.slot():
+            assert admission.on_the_way == 0  # holding a slot, no longer on its way
+
+    await miss()
+    assert admission.room_to_fetch()
+
+
+async def test_a_task_that_ends_without_queueing_gives_its_place_back() -> None:
+    admission = Admission(1, 10, read_ahead=1)
+    await asyncio.ensure_future(Fetch.fetched(admission))
+    await turns()  # the task's end is seen by its callbacks, in turn
+    assert (admission.in_hand, admission.room_to_fetch()) == (0, True)
+
+
+async def test_waiting_counts_in_the_queue_and_a_full_queue_refuses() -> None:
+    """One worker and one place in the queue: an original on its way takes the worker's
+    turn, one waiting fills the queue, the next is refused."""
+    admission = Admission(1, 1, read_ahead=1)
+    order: list[str] = []
+    first = Fetch(admission, "first", order)
+    await turns()
+    second = Fetch(admission, "second", order)
+    await turns()
+
+    with pytest.raises(TooManyRequests) as refused:
+        async with asyncio.timeout(5):  # not refused, it would wait
+            await admission.wait_for_room_to_fetch()
+
+    assert refused.value.detail == "processing queue full (1 waiting)"
+    assert admission.pacing == 1
+    first.done.set()
+    second.done.set()
+    await asyncio.gather(first.task, second.task)
+    assert order == ["first", "second"]
+
+
+async def test_no_read_ahead_never_waits() -> None:
+    admission = Admission(1, 0, read_ahead=0)
+    for _ in range(3):
+        admission.fetching += 1
+        await admission.wait_for_room_to_fetch()
+    assert admission.pacing == 0
