@@ -35,11 +35,20 @@ async def turns(count: int = 20) -> None:
         await asyncio.sleep(0)
 
 
+async def in_line(admission: Admission, *names: str) -> tuple[list[str], list[Fetch]]:
+    """Fetches started one after another, each let run until it fetches or waits; the order
+    in which they began fetching."""
+    order: list[str] = []
+    fetches = []
+    for name in names:
+        fetches.append(Fetch(admission, name, order))
+        await turns()
+    return order, fetches
+
+
 async def test_places_go_first_come_first_served() -> None:
     admission = Admission(1, 10, read_ahead=1)
-    order: list[str] = []
-    fetches = [Fetch(admission, name, order) for name in ("a", "b", "c")]
-    await turns()
+    order, fetches = await in_line(admission, "a", "b", "c")
     assert (order, admission.pacing) == (["a"], 2)
 
     for fetch, expected in zip(
@@ -54,11 +63,7 @@ async def test_places_go_first_come_first_served() -> None:
 
 async def test_a_woken_waiters_place_is_not_taken_by_a_newcomer() -> None:
     admission = Admission(1, 10, read_ahead=1)
-    order: list[str] = []
-    first = Fetch(admission, "first", order)
-    await turns()
-    waiting = Fetch(admission, "waiting", order)
-    await turns()
+    order, (first, waiting) = await in_line(admission, "first", "waiting")
 
     first.done.set()
     await first.task  # its place is given to the waiter, which has not run yet
@@ -75,11 +80,7 @@ async def test_a_woken_waiters_place_is_not_taken_by_a_newcomer() -> None:
 
 async def test_a_waiter_that_gives_up_leaves_nothing_behind() -> None:
     admission = Admission(1, 10, read_ahead=1)
-    order: list[str] = []
-    first = Fetch(admission, "first", order)
-    await turns()
-    leaving = Fetch(admission, "leaving", order)
-    await turns()
+    order, (first, leaving) = await in_line(admission, "first", "leaving")
     leaving.task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await leaving.task
@@ -116,11 +117,7 @@ async def test_waiting_counts_in_the_queue_and_a_full_queue_refuses() -> None:
     """One worker and one place in the queue: an original on its way takes the worker's
     turn, one waiting fills the queue, the next is refused."""
     admission = Admission(1, 1, read_ahead=1)
-    order: list[str] = []
-    first = Fetch(admission, "first", order)
-    await turns()
-    second = Fetch(admission, "second", order)
-    await turns()
+    order, (first, second) = await in_line(admission, "first", "second")
 
     with pytest.raises(TooManyRequests) as refused:
         async with asyncio.timeout(5):  # not refused, it would wait
