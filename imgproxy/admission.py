@@ -56,7 +56,6 @@ class Gate:
         if self.admitted >= self.slots + self.queue_size:
             self._refuse()
         self.admitted += 1
-        self._entered()
         self._queue_changed()
         waiting = time.perf_counter()
         try:
@@ -77,9 +76,6 @@ class Gate:
         self.shed += 1
         self.metrics.shed("queue_full")
         raise TooManyRequests(detail=f"{self.what} queue full ({self.queue_size} waiting)")
-
-    def _entered(self) -> None:
-        return None
 
     def _queue_changed(self) -> None:
         return None
@@ -106,10 +102,8 @@ class Admission(Gate):
         metrics.capacity(workers, queue_size)
         self.read_ahead = read_ahead
         self.fetching = 0
-        self.in_hand = 0
         self.pacing = 0
         self._woken = 0
-        self._in_hand_by_task: dict[asyncio.Task[object], int] = {}
         self._room_waiters: collections.deque[asyncio.Future[None]] = collections.deque()
 
     @property
@@ -118,8 +112,8 @@ class Admission(Gate):
 
     @property
     def on_the_way(self) -> int:
-        """Originals being fetched, or fetched and not yet queued for a slot, or queued."""
-        return self.fetching + self.in_hand + self.queued
+        """Originals being fetched, or fetched and queued for a slot."""
+        return self.fetching + self.queued
 
     def room_to_fetch(self) -> bool:
         """Whether a place is free that no woken waiter is about to take."""
@@ -161,36 +155,25 @@ class Admission(Gate):
 
     @contextlib.contextmanager
     def fetching_original(self) -> Iterator[None]:
-        """Inside, an original being fetched takes its place in the read-ahead; fetched, it
-        keeps it until its task queues for a slot, or ends."""
+        """Inside, an original being fetched takes its place in the read-ahead. Fetched, it
+        gives the place back, and its request takes one again as it queues for a slot; the
+        waiters are woken once the fetching task has ended, which, for a fetch the originals
+        cache runs in a task of its own, is after its request has been handed the original
+        and has queued, unless it failed."""
         self.fetching += 1
         self._wake_waiters()  # for a place its waiting took from nobody
         try:
             yield
-        except BaseException:
+        finally:
             self.fetching -= 1
-            self._wake_waiters()
-            raise
-        self.fetching -= 1
-        task = asyncio.current_task()
-        if task is None:
-            self._wake_waiters()
-            return
-        held = self._in_hand_by_task.get(task, 0)
-        if not held:
-            task.add_done_callback(self._put_down)
-        self._in_hand_by_task[task] = held + 1
-        self.in_hand += 1
+            task = asyncio.current_task()
+            if task is None:
+                self._wake_waiters()
+            else:
+                task.add_done_callback(self._wake_after)
 
-    def _put_down(self, task: asyncio.Task[object]) -> None:
-        """The task's fetched originals leave the read-ahead: queued, or dropped."""
-        self.in_hand -= self._in_hand_by_task.pop(task, 0)
+    def _wake_after(self, _: asyncio.Task[object]) -> None:
         self._wake_waiters()
-
-    def _entered(self) -> None:
-        task = asyncio.current_task()
-        if task is not None and task in self._in_hand_by_task:
-            self._put_down(task)
 
     def _wake_waiters(self) -> None:
         """As many waiters as there is room for, first come first."""

@@ -12,22 +12,21 @@ from imgproxy.errors import TooManyRequests
 
 
 class Fetch:
-    """A task that fetches an original (takes a place) and holds it until `done` is set."""
+    """A task that fetches an original (takes a place) and holds it until `done` is set; its
+    task then ends once `ended` is set too."""
 
     def __init__(self, admission: Admission, name: str, order: list[str]) -> None:
         self.done = asyncio.Event()
+        self.ended = asyncio.Event()
+        self.ended.set()
         self.task = asyncio.ensure_future(self._run(admission, name, order))
-
-    @staticmethod
-    async def fetched(admission: Admission) -> None:
-        with admission.fetching_original():
-            pass
 
     async def _run(self, admission: Admission, name: str, order: list[str]) -> None:
         await admission.wait_for_room_to_fetch()
         with admission.fetching_original():
             order.append(name)
             await self.done.wait()
+        await self.ended.wait()
 
 
 async def turns(count: int = 20) -> None:
@@ -64,17 +63,42 @@ async def test_places_go_first_come_first_served() -> None:
 async def test_a_woken_waiters_place_is_not_taken_by_a_newcomer() -> None:
     admission = Admission(1, 10, read_ahead=1)
     order, (first, waiting) = await in_line(admission, "first", "waiting")
-
+    first.ended.clear()
     first.done.set()
-    await first.task  # its place is given to the waiter, which has not run yet
+    await turns()  # fetched; its task not ended, so nobody woken yet
+    room_once_woken: list[bool] = []
+    first.task.add_done_callback(lambda _: room_once_woken.append(admission.room_to_fetch()))
+    first.ended.set()
+    await first.task
 
-    assert not admission.room_to_fetch()
+    assert room_once_woken == [False]  # the waiter woken, not run yet: its place is taken
     newcomer = Fetch(admission, "newcomer", order)
     await turns()
     assert order == ["first", "waiting"]
     waiting.done.set()
     newcomer.done.set()
     await asyncio.gather(waiting.task, newcomer.task)
+    assert order == ["first", "waiting", "newcomer"]
+
+
+async def test_a_newcomer_waits_behind_those_already_waiting() -> None:
+    """Between a fetch's end and the end of its task the place is free but nobody has been
+    woken yet: one who comes then still waits behind the one already waiting."""
+    admission = Admission(1, 10, read_ahead=1)
+    order, (first, waiting) = await in_line(admission, "first", "waiting")
+    first.ended.clear()
+    first.done.set()
+    await turns()
+    assert admission.room_to_fetch()
+
+    newcomer = Fetch(admission, "newcomer", order)
+    await turns()
+    assert order == ["first"]
+    first.ended.set()
+    for fetch in (waiting, newcomer):
+        await turns()
+        fetch.done.set()
+        await fetch.task
     assert order == ["first", "waiting", "newcomer"]
 
 
@@ -92,25 +116,33 @@ async def test_a_waiter_that_gives_up_leaves_nothing_behind() -> None:
     assert (order, admission.pacing) == (["first"], 0)
 
 
-async def test_a_fetched_original_keeps_its_place_until_its_task_queues_for_a_slot() -> None:
+async def test_a_queued_original_keeps_its_place_until_it_is_processed() -> None:
     admission = Admission(1, 10, read_ahead=1)
+    async with admission.slot():
+        _, (first,) = await in_line(admission, "first")
+        first.done.set()
+        await first.task
+        queued = asyncio.ensure_future(admission.slot().__aenter__())
+        await turns()
+        assert (admission.on_the_way, admission.room_to_fetch()) == (1, False)
+    await queued
+    assert (admission.on_the_way, admission.room_to_fetch()) == (0, True)
 
-    async def miss() -> None:
-        await admission.wait_for_room_to_fetch()
-        await Fetch.fetched(admission)
-        assert not admission.room_to_fetch()  # fetched, not yet queued
-        async with admission.slot():
-            assert admission.on_the_way == 0  # holding a slot, no longer on its way
 
-    await miss()
-    assert admission.room_to_fetch()
-
-
-async def test_a_task_that_ends_without_queueing_gives_its_place_back() -> None:
+async def test_a_fetch_that_never_queues_wakes_the_waiters_as_its_task_ends() -> None:
+    """Its request failed after the download (a wrong hashsum, say): nothing queues, and the
+    next one in line must not wait for an event that never comes."""
     admission = Admission(1, 10, read_ahead=1)
-    await asyncio.ensure_future(Fetch.fetched(admission))
-    await turns()  # the task's end is seen by its callbacks, in turn
-    assert (admission.in_hand, admission.room_to_fetch()) == (0, True)
+    order, (failing, waiting) = await in_line(admission, "failing", "waiting")
+    assert admission.pacing == 1
+
+    failing.done.set()
+    await failing.task
+
+    await turns()  # never woken, it would wait for ever
+    assert order == ["failing", "waiting"]
+    waiting.done.set()
+    await waiting.task
 
 
 async def test_waiting_counts_in_the_queue_and_a_full_queue_refuses() -> None:

@@ -50,6 +50,7 @@ class MemoryOrigin:
     async def fetch(self, source: str, max_bytes: int = 0) -> Original:
         self.fetched.append(source)
         self.started[source].set()
+        await asyncio.sleep(0)  # as every download does, it lets the loop run
         if source in self.held:
             await self.held[source].wait()
         if source not in self.files:
