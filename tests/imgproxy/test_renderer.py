@@ -4,6 +4,7 @@ on an event, the in-memory tiers, the parts wired by `imgproxy.building.assemble
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 
@@ -359,3 +360,22 @@ async def test_a_range_read_is_not_held_back_by_the_read_ahead() -> None:
         assert span.data == BLUE_40x30[:8]
         assert origin.fetched == [f"{ORIGIN}a.png", f"{ORIGIN}a.png 0-8"]
     assert [(await first).data, (await second).data] == [BLUE_40x30, RED_10x10]
+
+
+async def test_a_miss_fetching_in_its_own_task_fetches_its_watermark_past_its_own_original(
+    origin: MemoryOrigin,
+) -> None:
+    """`bypass_cache` fetches the original in the request's own task, and the watermark after
+    it: with a read-ahead of one, were the original still counted there, the watermark would
+    wait behind it for ever."""
+    parts = build(origin, allow_bypass_cache=True)
+    mark = base64.urlsafe_b64encode(f"{ORIGIN}mark.png".encode()).decode().rstrip("=")
+    try:
+        variant = imgproxy(parts, f"bc:1/wm:1:nowe/wmu:{mark}", "photo")
+        async with asyncio.timeout(5):
+            result = await answer(parts, variant)
+        image = pyvips.Image.new_from_buffer(result.data, "")
+        assert im.rgb(image, 2, 2) == im.RED and im.rgb(image, 30, 20) == im.BLUE
+        assert sorted(origin.fetched) == [f"{ORIGIN}mark.png", f"{ORIGIN}photo.png"]
+    finally:
+        parts.shared.pool.shutdown()
