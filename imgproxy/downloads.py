@@ -150,22 +150,29 @@ class DownloadingOrigin:
     ) -> T:
         try:
             self.allowed.check(source)
-            again = False
-            while True:
-                if processing is not None:
-                    await processing.wait_for_room_to_fetch(again=again)
-                async with self.downloads.slot_for(source):
-                    if processing is None:
-                        return await self._timed(source, call)
-                    if processing.room_to_fetch():  # not taken while it waited for the slot
-                        with processing.fetching_original():
-                            return await self._timed(source, call)
-                again = True
+            if processing is not None:
+                return await self._paced(source, call, processing)
+            async with self.downloads.slot_for(source):
+                return await self._timed(source, call)
         except TooManyRequests:
             raise
         except (ProxyError, OSError) as error:
             self.metrics.origin_error(error_kind(error))
             raise
+
+    async def _paced(
+        self, source: str, call: Callable[[], Awaitable[T]], processing: Admission
+    ) -> T:
+        """Under a download slot once the read-ahead has room; a place taken by another while
+        it waited for the slot is waited for again, at the front."""
+        again = False
+        while True:
+            await processing.wait_for_room_to_fetch(again=again)
+            async with self.downloads.slot_for(source):
+                if processing.room_to_fetch():
+                    with processing.fetching_original():
+                        return await self._timed(source, call)
+            again = True
 
     async def _timed(self, source: str, call: Callable[[], Awaitable[T]]) -> T:
         try:

@@ -233,26 +233,17 @@ async def test_originals_are_fetched_no_further_ahead_than_the_read_ahead(
     parts = build(origin, requests_queue_size=10)
     admission = parts.renderer.admission
     try:
-        busy = asyncio.Event()
-        free = asyncio.Event()
-
-        async def hold_the_worker() -> None:
-            async with admission.slot():
-                busy.set()
-                await free.wait()
-
-        worker = asyncio.ensure_future(hold_the_worker())
-        await busy.wait()
         names = ("ready", "slow", "other")
-        misses = [asyncio.ensure_future(answer(parts, imgproxy(parts, "w:8", n))) for n in names]
-        assert await settled(lambda: admission.queued == 1 and admission.pacing == 2)
+        async with admission.slot():  # the only worker, busy
+            misses = [
+                asyncio.ensure_future(answer(parts, imgproxy(parts, "w:8", n))) for n in names
+            ]
+            assert await settled(lambda: admission.queued == 1 and admission.pacing == 2)
 
-        assert origin.fetched == [f"{ORIGIN}ready.png"]
-        assert depth(parts) == 3
+            assert origin.fetched == [f"{ORIGIN}ready.png"]
+            assert depth(parts) == 3
 
-        free.set()
         answers = await asyncio.gather(*misses)
-        await worker
 
         assert [a.cache_status for a in answers] == ["MISS"] * 3
         assert sorted(origin.fetched) == sorted(f"{ORIGIN}{n}.png" for n in names)
