@@ -100,7 +100,8 @@ def wait_until_idle(
 
 
 SPAWNED_WORKER = "multiprocessing.spawn"
-"""In the command line of a worker process uvicorn's supervisor starts (IMGPROXY_PROCESSES > 1)."""
+"""In the command line of a worker process uvicorn's own supervisor spawns; ours forks its
+workers, which keep the supervisor's command line."""
 
 
 def _cmdline(pid: int, proc: Path) -> str:
@@ -113,9 +114,14 @@ def _cmdline(pid: int, proc: Path) -> str:
 
 def serving_processes(root: int, proc: Path = PROC) -> list[int]:
     """The processes whose main thread runs uvicorn's event loop: the root itself, or, when the
-    root is uvicorn's supervisor, its spawned workers (not its resource tracker)."""
+    root is a supervisor, its workers (forked or spawned; not a resource tracker)."""
     children = sorted(s.pid for s in read_all(proc).values() if s.ppid == root)
-    workers = [pid for pid in children if SPAWNED_WORKER in _cmdline(pid, proc)]
+    own = _cmdline(root, proc)
+    workers = [
+        pid
+        for pid in children
+        if (command := _cmdline(pid, proc)) == own or SPAWNED_WORKER in command
+    ]
     return workers or [root]
 
 

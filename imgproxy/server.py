@@ -104,7 +104,7 @@ def app_from_environment() -> object:
     """The factory uvicorn's worker processes call (IMGPROXY_PROCESSES > 1)."""
     from imgproxy.app import create_app  # noqa: PLC0415 - see module docstring
 
-    configure_logging()  # a spawned worker starts without the parent's logging set-up
+    configure_logging()  # a worker spawned (not forked) starts without the parent's set-up
     return create_app(Settings.from_env())
 
 
@@ -116,6 +116,9 @@ def configure_logging() -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+    access = logging.getLogger("imgproxy.access")
+    if access.handlers:  # a worker forked from a supervisor that set it all up already
+        return
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s",
@@ -123,7 +126,6 @@ def configure_logging() -> None:
     for handler in logging.getLogger().handlers:
         handler.addFilter(RequestIdFilter())
     logging.getLogger("pyvips").setLevel(logging.WARNING)
-    access = logging.getLogger("imgproxy.access")
     access.addHandler(TurnBatchedStreamHandler(sys.stdout, message_only=True))
     access.propagate = False
 

@@ -6,18 +6,28 @@ balancer's or a CDN's, can settle 61 to 3 between two workers and stay so. Socke
 SO_REUSEPORT group each keep a queue of their own, and the kernel picks the queue of a new
 connection by a hash of its addresses: the workers get even shares. A worker that dies is
 replaced on its own socket, whose waiting connections the replacement then serves.
+
+Where the sockets are each a worker's, the workers are forked from the supervisor rather than
+spawned as uvicorn spawns them: a spawned interpreter imports uvicorn and the settings again,
+and spawning starts multiprocessing's resource tracker, a process of its own (~13 MB) that
+nothing here uses. A forked worker closes what it inherits but does not own: the other
+workers' sockets and pipes, and the supervisor's signal handlers.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
+import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
 
+from uvicorn._subprocess import subprocess_started
 from uvicorn.config import STARTUP_FAILURE, Config
-from uvicorn.supervisors.multiprocess import Multiprocess, Process
+from uvicorn.supervisors.multiprocess import SIGNALS, Multiprocess, Process
 
 log = logging.getLogger("uvicorn.error")
 
@@ -72,21 +82,60 @@ def listening_sockets(
         yield [sock]
 
 
+FORK = multiprocessing.get_context("fork")
+Inherited = socket.socket | Connection
+
+
+class ForkedWorker(Process):
+    """uvicorn's worker process, forked. `inherited`: what the supervisor holds that the
+    worker must not keep open."""
+
+    def __init__(
+        self, config: Config, sockets: list[socket.socket], inherited: list[Inherited]
+    ) -> None:
+        super().__init__(config, sockets)
+        own = {"config": config, "target": self.target, "sockets": sockets}
+        # the same interface as the spawned process uvicorn's Process declares
+        self.process = FORK.Process(  # type: ignore[assignment]
+            target=_forked_worker, kwargs=own | {"inherited": [*inherited, self.parent_conn]}
+        )
+
+
+def _forked_worker(
+    config: Config,
+    target: Callable[..., None],
+    sockets: list[socket.socket],
+    inherited: list[Inherited],
+) -> None:
+    """In the forked worker: what a spawned one would start with, then uvicorn's worker."""
+    for number in SIGNALS:
+        default = signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL
+        signal.signal(number, default)
+    for held in inherited:
+        held.close()
+    subprocess_started(config, target, sockets, stdin_fileno=None)
+
+
 class SocketPerWorker(Multiprocess):
-    """uvicorn's supervisor with worker `n` always serving `sockets[n]`. The number of workers
-    is fixed (SIGTTIN and SIGTTOU change nothing)."""
+    """uvicorn's supervisor with worker `n` always serving `sockets[n]`, in a process forked
+    from the supervisor. The number of workers is fixed (SIGTTIN and SIGTTOU change nothing)."""
 
     def __init__(self, config: Config, sockets: list[socket.socket]) -> None:
         super().__init__(config, sockets=sockets)
         self.processes_num = len(sockets)
 
     def started(self, slot: int) -> Process:
-        process = Process(self.config, [self.sockets[slot]])
+        own = self.sockets[slot]
+        others: list[Inherited] = [sock for sock in self.sockets if sock is not own]
+        for worker in self.processes:
+            others += [worker.parent_conn, worker.child_conn]
+        process = ForkedWorker(self.config, [own], others)
         process.start()
         return process
 
     def init_processes(self) -> None:
-        self.processes = [self.started(slot) for slot in range(self.processes_num)]
+        for slot in range(self.processes_num):
+            self.processes.append(self.started(slot))
 
     def keep_subprocess_alive(self) -> None:
         for slot, process in enumerate(self.processes):

@@ -1,7 +1,7 @@
 """Per-thread CPU from /proc: which threads run the event loop, and what each thread spent.
 
-Synthetic /proc trees for the layouts (one process; uvicorn's supervisor with spawned workers
-and a resource tracker), and one real child process for the sampler.
+Synthetic /proc trees for the layouts (one process; a supervisor with forked workers, or with
+spawned workers and a resource tracker), and one real child process for the sampler.
 """
 
 import subprocess
@@ -60,6 +60,24 @@ def test_with_several_processes_the_spawned_workers_serve(tmp_path: Path) -> Non
     workers = serving_processes(100, tmp_path)
     assert workers == [120, 130]
     assert main_threads_cpu_seconds(workers, tmp_path) == 500 / TICKS_PER_S
+
+
+def test_with_several_processes_the_forked_workers_serve(tmp_path: Path) -> None:
+    serve = [PYTHON, "-m", "imgproxy", "serve"]
+    _process(tmp_path, 100, 1, serve, {100: 40})
+    _process(tmp_path, 120, 100, serve, {120: 300, 121: 700})
+    _process(tmp_path, 130, 100, serve, {130: 200, 131: 800})
+    _process(tmp_path, 135, 100, ["/usr/bin/ffmpeg", "-i", "-"], {135: 50})  # not a worker
+    _process(tmp_path, 140, 120, serve, {140: 999})  # a grandchild is not a worker
+    workers = serving_processes(100, tmp_path)
+    assert workers == [120, 130]
+    assert main_threads_cpu_seconds(workers, tmp_path) == 500 / TICKS_PER_S
+
+
+def test_a_single_process_with_a_child_of_its_own_serves_itself(tmp_path: Path) -> None:
+    _process(tmp_path, 100, 1, [PYTHON, "-m", "imgproxy", "serve"], {100: 40})
+    _process(tmp_path, 135, 100, ["/usr/bin/ffmpeg", "-i", "-"], {135: 50})
+    assert serving_processes(100, tmp_path) == [100]
 
 
 def test_threads_and_what_each_spent_between_two_readings(tmp_path: Path) -> None:

@@ -92,8 +92,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    tmp_path: Path, *args: str, stdout: Path | None = None, **env: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """The server on a free port, healthy; its access lines go to `stdout` if given."""
     port = free_port()
+    output = stdout.open("wb") if stdout is not None else subprocess.DEVNULL
     process = subprocess.Popen(
         [sys.executable, "-m", "imgproxy", "serve", "--bind", f"127.0.0.1:{port}", *args],
         cwd=REPO,
@@ -103,9 +107,11 @@ def start_server(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Pop
             "IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "1",
             **env,
         },
-        stdout=subprocess.DEVNULL,
+        stdout=output,
         stderr=subprocess.DEVNULL,
     )
+    if not isinstance(output, int):
+        output.close()
     base = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -187,9 +193,11 @@ def answered(sock: socket.socket) -> bool:
 
 
 @contextlib.contextmanager
-def two_serving_processes(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
+def two_serving_processes(
+    tmp_path: Path, stdout: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
     """A server with two worker processes: the supervisor, its base URL and its port."""
-    process, base = start_server(tmp_path, "--workers", "2")
+    process, base = start_server(tmp_path, "--workers", "2", stdout=stdout)
     try:
         yield process, base, int(base.rsplit(":", 1)[1])
     finally:
@@ -248,6 +256,37 @@ def test_the_supervisor_of_worker_processes_loads_no_application(tmp_path: Path)
     assert not any("libvips" in name for name in supervisor_libraries)
     for names in [supervisor_libraries, *worker_libraries]:
         assert not any(name.startswith(("_rust.", "hiredis.", "libx265")) for name in names)
+
+
+def caught_signals(pid: int) -> set[signal.Signals]:
+    """The signals process `pid` has a handler for (SigCgt in its status)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    mask = int(
+        next(line for line in status.splitlines() if line.startswith("SigCgt:")).split()[1], 16
+    )
+    return {number for number in signal.Signals if mask >> (number - 1) & 1}
+
+
+def test_the_workers_are_forked_and_keep_nothing_of_the_supervisor(tmp_path: Path) -> None:
+    """No resource tracker beside them (spawning starts one); each access line written once
+    (not also by a handler set up before the fork); the supervisor's signal handlers dropped."""
+    access = tmp_path / "access.log"
+    paths = [f"/_/w:{width}/plain/local:///{PHOTO}" for width in (20, 21, 22, 23)]
+    with two_serving_processes(tmp_path, stdout=access) as (process, base, _):
+        workers = serving_processes(process.pid)
+        children = subprocess.run(
+            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        for path in paths:
+            assert httpx.get(base + path, timeout=30).status_code == 200
+        handled = [caught_signals(pid) for pid in workers]
+    lines = access.read_text().splitlines()
+    assert len(workers) == 2
+    assert sorted(int(pid) for pid in children) == sorted(workers)
+    assert [sum(path in line for line in lines) for path in paths] == [1, 1, 1, 1]
+    for caught in handled:
+        assert signal.SIGTERM in caught
+        assert not caught & {signal.SIGHUP, signal.SIGUSR1, signal.SIGTTIN, signal.SIGWINCH}
 
 
 def test_a_worker_that_dies_is_replaced_on_its_own_socket(tmp_path: Path) -> None:
