@@ -88,7 +88,9 @@ Inherited = socket.socket | Connection
 
 class ForkedWorker(Process):
     """uvicorn's worker process, forked. `inherited`: what the supervisor holds that the
-    worker must not keep open."""
+    worker must not keep open. Both ends of its own pipe stay open in it, as in a spawned
+    worker (which is sent both): its answering thread then never reads the end of the pipe
+    when the supervisor, stopping it, closes its own."""
 
     def __init__(
         self, config: Config, sockets: list[socket.socket], inherited: list[Inherited]
@@ -97,7 +99,7 @@ class ForkedWorker(Process):
         own = {"config": config, "target": self.target, "sockets": sockets}
         # the same interface as the spawned process uvicorn's Process declares
         self.process = FORK.Process(  # type: ignore[assignment]
-            target=_forked_worker, kwargs=own | {"inherited": [*inherited, self.parent_conn]}
+            target=_forked_worker, kwargs=own | {"inherited": inherited}
         )
 
 

@@ -93,11 +93,17 @@ def free_port() -> int:
 
 
 def start_server(
-    tmp_path: Path, *args: str, stdout: Path | None = None, **env: str
+    tmp_path: Path,
+    *args: str,
+    stdout: Path | None = None,
+    stderr: Path | None = None,
+    **env: str,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """The server on a free port, healthy; its access lines go to `stdout` if given."""
+    """The server on a free port, healthy; its access lines go to `stdout` and its
+    diagnostics to `stderr` if given."""
     port = free_port()
     output = stdout.open("wb") if stdout is not None else subprocess.DEVNULL
+    diagnostics = stderr.open("wb") if stderr is not None else subprocess.DEVNULL
     process = subprocess.Popen(
         [sys.executable, "-m", "imgproxy", "serve", "--bind", f"127.0.0.1:{port}", *args],
         cwd=REPO,
@@ -108,10 +114,11 @@ def start_server(
             **env,
         },
         stdout=output,
-        stderr=subprocess.DEVNULL,
+        stderr=diagnostics,
     )
-    if not isinstance(output, int):
-        output.close()
+    for opened in (output, diagnostics):
+        if not isinstance(opened, int):
+            opened.close()
     base = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -194,10 +201,10 @@ def answered(sock: socket.socket) -> bool:
 
 @contextlib.contextmanager
 def two_serving_processes(
-    tmp_path: Path, stdout: Path | None = None
+    tmp_path: Path, stdout: Path | None = None, stderr: Path | None = None
 ) -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
     """A server with two worker processes: the supervisor, its base URL and its port."""
-    process, base = start_server(tmp_path, "--workers", "2", stdout=stdout)
+    process, base = start_server(tmp_path, "--workers", "2", stdout=stdout, stderr=stderr)
     try:
         yield process, base, int(base.rsplit(":", 1)[1])
     finally:
@@ -313,7 +320,9 @@ def test_a_worker_that_dies_is_replaced_on_its_own_socket(tmp_path: Path) -> Non
 
 
 def test_sighup_replaces_each_worker_on_the_same_socket(tmp_path: Path) -> None:
-    with two_serving_processes(tmp_path) as (process, base, port):
+    """...and each worker replaced stops quietly, as do the rest at the end."""
+    diagnostics = tmp_path / "stderr.log"
+    with two_serving_processes(tmp_path, stderr=diagnostics) as (process, base, port):
         workers = serving_processes(process.pid)
         listening = tcp_sockets(port, "0A")
         slots_before = {frozenset(socket_inodes(pid) & listening) for pid in workers}
@@ -325,6 +334,9 @@ def test_sighup_replaces_each_worker_on_the_same_socket(tmp_path: Path) -> None:
         assert len(slots_before) == 2
         assert slots_after == slots_before
         assert httpx.get(f"{base}/health", timeout=30).status_code == 200
+    stopped = diagnostics.read_text()
+    assert stopped.count("Terminated child process") == 4
+    assert "Traceback" not in stopped
 
 
 def test_a_second_server_on_a_port_taken_by_worker_processes_is_refused(tmp_path: Path) -> None:
