@@ -276,7 +276,8 @@ def caught_signals(pid: int) -> set[signal.Signals]:
 
 def test_the_workers_are_forked_and_keep_nothing_of_the_supervisor(tmp_path: Path) -> None:
     """No resource tracker beside them (spawning starts one); each access line written once
-    (not also by a handler set up before the fork); the supervisor's signal handlers dropped."""
+    (not also by a handler set up before the fork); the supervisor's signal handlers dropped.
+    The supervisor runs no thread of its own, which a fork could leave holding a lock."""
     access = tmp_path / "access.log"
     paths = [f"/_/w:{width}/plain/local:///{PHOTO}" for width in (20, 21, 22, 23)]
     with two_serving_processes(tmp_path, stdout=access) as (process, base, _):
@@ -287,9 +288,11 @@ def test_the_workers_are_forked_and_keep_nothing_of_the_supervisor(tmp_path: Pat
         for path in paths:
             assert httpx.get(base + path, timeout=30).status_code == 200
         handled = [caught_signals(pid) for pid in workers]
+        supervisor_threads = len(list(Path(f"/proc/{process.pid}/task").iterdir()))
     lines = access.read_text().splitlines()
     assert len(workers) == 2
     assert sorted(int(pid) for pid in children) == sorted(workers)
+    assert supervisor_threads == 1
     assert [sum(path in line for line in lines) for path in paths] == [1, 1, 1, 1]
     for caught in handled:
         assert signal.SIGTERM in caught
