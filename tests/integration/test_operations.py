@@ -265,6 +265,12 @@ def test_the_supervisor_of_worker_processes_loads_no_application(tmp_path: Path)
         assert not any(name.startswith(("_rust.", "hiredis.", "libx265")) for name in names)
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid`, by pid."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    return sorted(int(child) for child in found.stdout.split())
+
+
 def caught_signals(pid: int) -> set[signal.Signals]:
     """The signals process `pid` has a handler for (SigCgt in its status)."""
     status = Path(f"/proc/{pid}/status").read_text()
@@ -282,16 +288,14 @@ def test_the_workers_are_forked_and_keep_nothing_of_the_supervisor(tmp_path: Pat
     paths = [f"/_/w:{width}/plain/local:///{PHOTO}" for width in (20, 21, 22, 23)]
     with two_serving_processes(tmp_path, stdout=access) as (process, base, _):
         workers = serving_processes(process.pid)
-        children = subprocess.run(
-            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
-        ).stdout.split()
+        children = children_of(process.pid)
         for path in paths:
             assert httpx.get(base + path, timeout=30).status_code == 200
         handled = [caught_signals(pid) for pid in workers]
         supervisor_threads = len(list(Path(f"/proc/{process.pid}/task").iterdir()))
     lines = access.read_text().splitlines()
     assert len(workers) == 2
-    assert sorted(int(pid) for pid in children) == sorted(workers)
+    assert children == sorted(workers)
     assert supervisor_threads == 1
     assert [sum(path in line for line in lines) for path in paths] == [1, 1, 1, 1]
     for caught in handled:
@@ -365,9 +369,7 @@ def test_several_worker_processes_serve_and_leave_no_metrics_files(tmp_path: Pat
     try:
         response = httpx.get(f"{base}/_/w:20/plain/local:///{PHOTO}", timeout=30)
         assert response.status_code == 200
-        children = subprocess.run(
-            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
-        ).stdout.split()
+        children = children_of(process.pid)
         assert len(children) >= 2
         assert [path.name[:16] for path in temporary.iterdir()] == ["imgproxy-metrics"]
     finally:
